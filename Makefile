@@ -1,0 +1,35 @@
+# The targets a newcomer runs. `make demo` and `make test` are the two README.md starts with.
+CARGO ?= cargo
+BIN := target/release/accessory
+
+.PHONY: all build demo test bench fuzz deps lint clean
+
+all: build
+
+build:
+	$(CARGO) build --release --bin accessory
+
+# Installs the system packages the tests and the demo use (Debian). Safe to run again.
+deps:
+	./scripts/install-deps.sh
+
+# The main job on an embedded default: see scripts/demo.sh for what it does.
+demo: build
+	./scripts/demo.sh
+
+test:
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace --no-fail-fast
+
+bench:
+	./scripts/bench.sh
+
+fuzz:
+	./scripts/fuzz.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean

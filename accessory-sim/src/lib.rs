@@ -1,0 +1,2 @@
+//! (Table of contents to come.)
+#![forbid(unsafe_code)]

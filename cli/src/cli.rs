@@ -1,0 +1,59 @@
+//! The command line, defined once: `--help`, the man pages and the shell completions all come from
+//! these definitions.
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+
+/// Provision Wi-Fi accessories over their SoftAP with TLS you can actually trust.
+///
+/// Nothing here accepts every certificate: an accessory is verified by its pin, by roots you supply,
+/// or by a first-use record you confirmed, before it is sent anything secret.
+#[derive(Debug, Parser)]
+#[command(
+    name = "accessory",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(after_help = "Examples:
+  accessory sim                                   # a good simulated accessory on 127.0.0.1:8443
+  accessory provision --accessory 127.0.0.1:8443 --pin sha256/... --device-id SIM-0001 \\
+      --network-ssid Home --network-passphrase-file pass.txt
+  accessory trust lint device.pem --profile apple
+  accessory certs catalogue --out catalogue/")]
+pub struct Cli {
+    /// More log output (-v info, -vv debug, -vvv trace). Secrets are never logged at any level.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Join an accessory, verify it, send it the home network, confirm it joined, record it.
+    Provision(cmd::provision::Args),
+    /// Anchors and pins: inspect, verify, lint, store, export for iOS, Android and curl.
+    #[command(subcommand)]
+    Trust(cmd::trust::Command),
+    /// Run a simulated accessory that reproduces real field failures, alone or as a fleet.
+    Sim(cmd::sim::Args),
+    /// Manufacturer CA, per-device certificates and the certificate catalogue.
+    #[command(subcommand)]
+    Certs(cmd::certs::Command),
+    /// Tell which phones (iOS 26, iOS 18, Android...) would fail against an accessory, and why.
+    Probe(cmd::probe::Args),
+    /// Read the provisioning ledger: accessories seen and every attempt.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::Command),
+    /// Print shell completions.
+    Completions(cmd::meta::CompletionsArgs),
+    /// Write man pages into a directory.
+    Man(cmd::meta::ManArgs),
+}
+
+pub fn parse() -> Cli {
+    Cli::parse()
+}

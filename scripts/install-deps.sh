@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the tests, the demo and the benchmarks need on a Debian machine, as root.
+# The Rust toolchain itself is expected to be present (rustup).
+set -euo pipefail
+pkgs=(openssl curl iproute2 dnsmasq-base python3 ca-certificates procps psmisc)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
