@@ -1,0 +1,54 @@
+//! The one error type of this library.
+//!
+//! A failed handshake is not an error here: it is the finding a probe exists to report, and it lands
+//! in the [`Report`](crate::Report). These variants are the cases where no report can be made at all.
+
+use std::io;
+
+/// Why a probe could not be run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The target is not `HOST:PORT` (or `[IPv6]:PORT`).
+    #[error("target {input:?} is not HOST:PORT: {reason}")]
+    Target {
+        /// What the user gave.
+        input: String,
+        /// What is wrong with it, in plain words.
+        reason: &'static str,
+    },
+    /// A profile name that is not in [`profiles()`](crate::profiles).
+    #[error("unknown client profile {name:?} (known: {known})")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma separated.
+        known: String,
+    },
+    /// No profile was chosen.
+    #[error("no client profile chosen")]
+    NoProfiles,
+    /// The host name did not resolve to any address.
+    #[error("cannot resolve {host}: {source}")]
+    Resolve {
+        /// The host part of the target.
+        host: String,
+        /// What the resolver said.
+        source: io::Error,
+    },
+    /// A profile could not be turned into a rustls configuration (a bug in the profile table).
+    #[error("profile {profile} cannot be built: {reason}")]
+    Profile {
+        /// The profile's name.
+        profile: &'static str,
+        /// What rustls refused, as text (rustls' error type is not part of this API).
+        reason: String,
+    },
+    /// The captured leaf certificate's key could not be pinned (the accessory sent something that is
+    /// not a certificate we can read).
+    #[error("cannot pin the accessory's certificate: {reason}")]
+    Pin {
+        /// What `trust` refused, as text.
+        reason: String,
+    },
+}
