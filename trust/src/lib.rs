@@ -1,2 +1,5 @@
 //! (Table of contents to come.)
 #![forbid(unsafe_code)]
+
+// Admin tools (lint, store, export): owned by the "admin" room.
+pub mod lint;
