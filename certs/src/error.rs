@@ -1,0 +1,117 @@
+//! The one error type of this crate. Foreign errors (rcgen, rsa, der, rustls) are turned into text
+//! here so that they do not leak through the public API.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while making, reading or writing certificates.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No profile has this name.
+    #[error("unknown certificate profile `{name}` (known: {known})")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma separated.
+        known: String,
+    },
+
+    /// The device id cannot be written into a certificate as subject CN, serialNumber and the first
+    /// label of a DNS name.
+    #[error("invalid device id `{device_id}`: {reason}")]
+    InvalidDeviceId {
+        /// The id given.
+        device_id: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// A validity period that this tool will not put into a device certificate.
+    #[error("invalid validity of {days} days: {reason}")]
+    InvalidValidity {
+        /// The number of days asked for.
+        days: u32,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// A certificate or key could not be made (a bug or an exhausted random source, not bad input).
+    #[error("cannot make {what}: {detail}")]
+    Generate {
+        /// What was being made ("the device certificate", "an RSA-1024 key"...).
+        what: &'static str,
+        /// The underlying library's message.
+        detail: String,
+    },
+
+    /// A file this command would write already exists; keys and certificates are never overwritten
+    /// unless asked for.
+    #[error("{} already exists: refusing to overwrite it (use --force to replace it)", path.display())]
+    WouldOverwrite {
+        /// The file that exists.
+        path: PathBuf,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// A file of a manufacturer CA directory is missing or cannot be understood.
+    #[error("{}: {reason}", path.display())]
+    BadCaFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The operation needs the manufacturer root's private key, which this CA does not hold.
+    #[error("{what} needs the manufacturer root's private key, and this CA was loaded without it")]
+    RootKeyNeeded {
+        /// What needed it.
+        what: &'static str,
+    },
+
+    /// A private key that cannot be served over TLS.
+    #[error("cannot serve this private key: {reason}")]
+    UnusableKey {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// A stable code for scripts and exit-status mapping (`certs.exists`, `certs.io`...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::UnknownProfile { .. } => "certs.unknown_profile",
+            Error::InvalidDeviceId { .. } => "certs.invalid_device_id",
+            Error::InvalidValidity { .. } => "certs.invalid_validity",
+            Error::Generate { .. } => "certs.generate",
+            Error::WouldOverwrite { .. } => "certs.exists",
+            Error::Io { .. } => "certs.io",
+            Error::BadCaFile { .. } => "certs.bad_ca",
+            Error::RootKeyNeeded { .. } => "certs.root_key_needed",
+            Error::UnusableKey { .. } => "certs.unusable_key",
+        }
+    }
+
+    pub(crate) fn generate(what: &'static str, detail: impl std::fmt::Display) -> Self {
+        Error::Generate {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
