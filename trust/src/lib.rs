@@ -3,3 +3,4 @@
 
 // Admin tools (lint, store, export): owned by the "admin" room.
 pub mod lint;
+pub mod store;
