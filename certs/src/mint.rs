@@ -1,1 +1,216 @@
-//! placeholder
+//! Minting: one device certificate and key from a manufacturer CA, as a manufacturing line does for
+//! each unit. The leaf is the `good-chain` profile's leaf: subject CN and serialNumber = the device
+//! id, DNS SAN `<id>.accessory.local`, IP SAN 192.168.4.1, ECDSA P-256, serverAuth.
+
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::ca::{ecdsa_key, ManufacturerCa};
+use crate::files::{self, Output};
+use crate::template::{self, Validity};
+use crate::{device_id, file, pem, Error};
+
+/// The longest validity minted: Apple's platforms refuse TLS server certificates valid longer.
+pub const MAX_DAYS: u32 = 825;
+/// The default validity.
+pub const DEFAULT_DAYS: u32 = 365;
+
+/// What to mint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MintOptions {
+    /// The unit's device id.
+    pub device_id: String,
+    /// Days of validity, from yesterday (1..=[`MAX_DAYS`]).
+    pub days: u32,
+}
+
+impl MintOptions {
+    /// A certificate for `device_id`, valid [`DEFAULT_DAYS`].
+    pub fn new(device_id: impl Into<String>) -> Self {
+        MintOptions {
+            device_id: device_id.into(),
+            days: DEFAULT_DAYS,
+        }
+    }
+
+    /// With `days` of validity.
+    pub fn days(mut self, days: u32) -> Self {
+        self.days = days;
+        self
+    }
+}
+
+/// A minted device certificate and its key.
+#[non_exhaustive]
+pub struct Minted {
+    /// The device id.
+    pub device_id: String,
+    /// Leaf and issuing intermediate, as the device serves them.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The device's private key (PKCS#8).
+    pub key: PrivateKeyDer<'static>,
+    /// The leaf's SPKI pin, `sha256/BASE64`.
+    pub pin: String,
+    /// SHA-256 of the leaf, hex (for the label or QR code).
+    pub fingerprint: String,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+}
+
+// Written by hand so that the key is never printed.
+impl std::fmt::Debug for Minted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Minted")
+            .field("device_id", &self.device_id)
+            .field("pin", &self.pin)
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Minted::write_to`] wrote, for people and `--json`.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct MintSummary {
+    /// The device id.
+    pub device_id: String,
+    /// The leaf's SPKI pin.
+    pub pin: String,
+    /// SHA-256 of the leaf, hex.
+    pub fingerprint: String,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// Leaf and intermediate, PEM.
+    pub chain: PathBuf,
+    /// The leaf alone, PEM.
+    pub leaf: PathBuf,
+    /// The private key, PEM, mode 0600.
+    pub key: PathBuf,
+}
+
+/// Mints a device certificate signed by `ca`'s issuing intermediate.
+pub fn mint(ca: &ManufacturerCa, options: &MintOptions) -> Result<Minted, Error> {
+    device_id::validate(&options.device_id)?;
+    if options.days == 0 || options.days > MAX_DAYS {
+        return Err(Error::InvalidValidity {
+            days: options.days,
+            reason: "device certificates are valid 1 to 825 days (Apple refuses longer)",
+        });
+    }
+    let validity = Validity::days_from_yesterday(i64::from(options.days));
+    let params = template::device_leaf(&options.device_id, validity)?;
+    let key = ecdsa_key()?;
+    let leaf = params
+        .signed_by(&key, &ca.issuer()?)
+        .map_err(|e| Error::generate("the device certificate", e))?;
+    let date = |t: time::OffsetDateTime| {
+        t.format(&Rfc3339)
+            .map_err(|e| Error::generate("a validity date", e))
+    };
+    Ok(Minted {
+        device_id: options.device_id.clone(),
+        pin: pem::certificate_pin(leaf.der())?,
+        fingerprint: pem::fingerprint(leaf.der()),
+        chain: vec![leaf.der().clone(), ca.intermediate().clone()],
+        key: key.into(),
+        not_before: date(validity.not_before)?,
+        not_after: date(validity.not_after)?,
+    })
+}
+
+impl Minted {
+    /// Writes `chain.pem`, `leaf.pem` and `key.pem` (0600) into `dir`. Refuses to overwrite any of
+    /// them unless `force`.
+    pub fn write_to(&self, dir: &Path, force: bool) -> Result<MintSummary, Error> {
+        let chain = dir.join(file::CHAIN);
+        let leaf = dir.join(file::LEAF);
+        let key = dir.join(file::KEY);
+        files::write_all(
+            dir,
+            &[
+                Output::public(chain.clone(), pem::certificates(&self.chain)),
+                Output::public(leaf.clone(), pem::certificates(&self.chain[..1])),
+                Output::secret(
+                    key.clone(),
+                    pem::encode("PRIVATE KEY", self.key.secret_der()),
+                ),
+            ],
+            force,
+        )?;
+        Ok(MintSummary {
+            device_id: self.device_id.clone(),
+            pin: self.pin.clone(),
+            fingerprint: self.fingerprint.clone(),
+            not_before: self.not_before.clone(),
+            not_after: self.not_after.clone(),
+            chain,
+            leaf,
+            key,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DEFAULT_ORGANIZATION;
+
+    #[test]
+    fn a_ca_written_and_loaded_back_mints_leaves_that_chain_to_its_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ManufacturerCa::generate(DEFAULT_ORGANIZATION).unwrap();
+        ca.write_to(dir.path(), false).unwrap();
+        let loaded = ManufacturerCa::load(dir.path()).unwrap();
+        assert_eq!(loaded.root(), ca.root());
+        assert_eq!(loaded.organization(), DEFAULT_ORGANIZATION);
+        let minted = mint(&loaded, &MintOptions::new("PLUG-0007")).unwrap();
+        let (_, leaf) = x509_parser::parse_x509_certificate(&minted.chain[0]).unwrap();
+        let (_, inter) = x509_parser::parse_x509_certificate(ca.intermediate()).unwrap();
+        assert_eq!(leaf.issuer(), inter.subject());
+        leaf.verify_signature(Some(inter.public_key())).unwrap();
+        assert!(leaf.subject().to_string().contains("PLUG-0007"));
+    }
+
+    #[test]
+    fn mint_refuses_validity_over_825_days_and_existing_files_without_force() {
+        let ca = ManufacturerCa::generate(DEFAULT_ORGANIZATION).unwrap();
+        let err = mint(&ca, &MintOptions::new("X-1").days(826)).unwrap_err();
+        assert_eq!(err.code(), "certs.invalid_validity");
+        let dir = tempfile::tempdir().unwrap();
+        let minted = mint(&ca, &MintOptions::new("X-1")).unwrap();
+        minted.write_to(dir.path(), false).unwrap();
+        let err = minted.write_to(dir.path(), false).unwrap_err();
+        assert_eq!(err.code(), "certs.exists");
+        minted.write_to(dir.path(), true).unwrap();
+    }
+
+    #[test]
+    fn loading_a_ca_whose_key_is_not_its_certificates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        ManufacturerCa::generate(DEFAULT_ORGANIZATION)
+            .unwrap()
+            .write_to(dir.path(), false)
+            .unwrap();
+        let other = tempfile::tempdir().unwrap();
+        ManufacturerCa::generate(DEFAULT_ORGANIZATION)
+            .unwrap()
+            .write_to(other.path(), false)
+            .unwrap();
+        std::fs::copy(
+            other.path().join(crate::INTERMEDIATE_KEY),
+            dir.path().join(crate::INTERMEDIATE_KEY),
+        )
+        .unwrap();
+        let err = ManufacturerCa::load(dir.path()).unwrap_err();
+        assert_eq!(err.code(), "certs.bad_ca");
+        assert!(err.to_string().contains("does not belong"), "{err}");
+    }
+}
