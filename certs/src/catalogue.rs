@@ -148,11 +148,15 @@ fn write_entry(dir: &Path, profile: &Profile, material: &Material) -> Result<Ent
         fingerprint: material.fingerprint(),
         expect: profile.expect,
         dir: profile.name.to_owned(),
-        files: written.iter().filter_map(|p| file_name(p)).collect(),
+        files: written
+            .iter()
+            .map(PathBuf::as_path)
+            .filter_map(file_name)
+            .collect(),
     })
 }
 
-fn file_name(path: &PathBuf) -> Option<String> {
+fn file_name(path: &Path) -> Option<String> {
     Some(path.file_name()?.to_str()?.to_owned())
 }
 

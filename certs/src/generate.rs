@@ -281,6 +281,75 @@ mod tests {
         }
     }
 
+    /// What rustls-webpki (the path validator `trust` builds on) says about a profile in anchors
+    /// mode, reduced to the `trust` code it should become.
+    fn webpki_verdict(m: &Material) -> Result<(), String> {
+        use rustls::client::danger::ServerCertVerifier as _;
+        use rustls::{CertificateError, Error as E};
+        let mut roots = rustls::RootCertStore::empty();
+        for anchor in &m.anchors {
+            roots
+                .add(anchor.clone())
+                .map_err(|e| format!("anchor: {e}"))?;
+        }
+        let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            std::sync::Arc::new(roots),
+            std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+        )
+        .build()
+        .unwrap();
+        let name = match m.profile.identity {
+            crate::ProfileIdentity::DeviceId => {
+                rustls_pki_types::ServerName::try_from(device_id::dns_name(&m.device_id)).unwrap()
+            }
+            crate::ProfileIdentity::Ip(ip) => rustls_pki_types::ServerName::from(ip),
+        };
+        let now = rustls_pki_types::UnixTime::now();
+        match verifier.verify_server_cert(&m.chain[0], &m.chain[1..], &name, &[], now) {
+            Ok(_) => Ok(()),
+            Err(E::InvalidCertificate(e)) => Err(match e {
+                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                    "cert.expired".into()
+                }
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                    "cert.not_yet_valid".into()
+                }
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => "cert.wrong_name".into(),
+                CertificateError::UnknownIssuer => "cert.unknown_issuer".into(),
+                CertificateError::InvalidPurpose
+                | CertificateError::InvalidPurposeContext { .. } => "cert.invalid_purpose".into(),
+                CertificateError::UnsupportedSignatureAlgorithmContext { .. } => {
+                    "cert.weak_signature".into()
+                }
+                other => {
+                    let text = format!("{other:?}");
+                    if text.contains("CaUsedAsEndEntity") {
+                        "cert.ca_used_as_end_entity".into()
+                    } else if text.contains("UnsupportedCriticalExtension") {
+                        "cert.unsupported_critical_extension".into()
+                    } else {
+                        text
+                    }
+                }
+            }),
+            Err(other) => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn webpki_refuses_each_chained_fault_for_the_reason_its_profile_names() {
+        let ca = ManufacturerCa::generate(DEFAULT_ORGANIZATION).unwrap();
+        // Judged elsewhere: self-signed anchors and CN-only names are `trust`'s own rules, the
+        // weak key fails at the handshake signature, not in path validation.
+        let elsewhere = ["good-self-signed", "self-signed-ca", "cn-only", "rsa-1024"];
+        for profile in profiles().iter().filter(|p| !elsewhere.contains(&p.name)) {
+            let m = generate_with_ca(profile.name, &Options::new("SIM-0001"), &ca).unwrap();
+            let expected = profile.expect.anchors.code().map(str::to_owned);
+            assert_eq!(webpki_verdict(&m).err(), expected, "{}", profile.name);
+        }
+    }
+
     #[test]
     fn generate_refuses_an_unknown_profile_and_a_bad_device_id() {
         assert_eq!(
