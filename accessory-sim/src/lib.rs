@@ -1,2 +1,57 @@
-//! (Table of contents to come.)
+//! A simulated Wi-Fi accessory: the HTTPS provisioning API of DESIGN.md, served over real TLS on a
+//! real socket, with a catalogue of the failures accessories show in the field.
+//!
+//! A QA engineer or a test describes one accessory as a [`Scenario`] (TOML: id, model, certificate
+//! profile, the networks it sees with their passphrases, timings, [`Fault`]s) and starts it with
+//! [`Simulator::start`]; [`Fleet::start`] runs many in one process. The simulator keeps a record of
+//! every request it received ([`RequestRecord`]) so a test can prove that an accessory the client
+//! refused never received the home passphrase.
+//!
+//! - `scenario`: the TOML description of one accessory.
+//! - `fault`: the fault catalogue, parsed from `name[=value]`.
+//! - `alert`: TLS alerts by name, and the plaintext alert record.
+//! - `identity`: the certificate served, the anchors, the pin (from `certs` profiles).
+//! - `tls`: the rustls server configuration (versions, client certificates).
+//! - `client_auth`: the client CA for `require-client-cert`.
+//! - `clienthello`: reading the first TLS record before rustls, for `clienthello-limit`.
+//! - `drip`: a stream that sends one byte at a time.
+//! - `server`: accept loop, wire faults, reboot, [`RunningSim`].
+//! - `api`: the HTTP routes, validation, JSON errors.
+//! - `device`: the accessory's Wi-Fi state machine behind the long poll.
+//! - `pop`: proof of possession bound to the TLS exporter.
+//! - `record`: the request log.
+//! - `error`: the one error type.
+//! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
 #![forbid(unsafe_code)]
+
+mod alert;
+mod api;
+mod client_auth;
+mod clienthello;
+mod device;
+mod drip;
+mod error;
+mod fault;
+mod identity;
+mod pop;
+mod record;
+mod scenario;
+mod server;
+mod softap;
+mod tls;
+
+pub use alert::Alert;
+pub use api::{MAX_BODY, MAX_WAIT};
+pub use client_auth::ClientCredentials;
+pub use device::{Reason, State, Status};
+pub use error::Error;
+pub use fault::{AlertPoint, Fault, LimitAnswer, CERTIFICATE_FAULTS};
+pub use pop::{authorization as pop_authorization, EXPORTER_LABEL, EXPORTER_LEN};
+pub use record::RequestRecord;
+pub use scenario::{Network, Scenario, Timings};
+pub use server::{RunningSim, Simulator, HEADER_READ_TIMEOUT};
+pub use softap::{
+    is_root, registry_dir as softap_registry_dir, sweep_stale as sweep_stale_softaps, wpa2_psk, LinkFault,
+    ParseLinkFaultError, RegistryEntry as SoftApRegistryEntry, Security as SoftApSecurity, SoftAp,
+    SoftApConfig, Error as SoftApError, ACCESSORY_ADDRESS, ACCESSORY_PORT, NAMESPACE_PREFIX as SOFTAP_NAMESPACE_PREFIX,
+};

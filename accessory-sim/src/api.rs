@@ -1,0 +1,533 @@
+//! The accessory API (DESIGN.md "The accessory API"): routing, validation, JSON errors.
+//!
+//! | request | answer |
+//! | --- | --- |
+//! | `GET /v1/device` | `{device_id, model, firmware, api, capabilities[]}` |
+//! | `GET /v1/networks` | `{networks: [{ssid, rssi, channel, security}]}` |
+//! | `PUT /v1/network` | `204`, or `400` for an invalid SSID or passphrase |
+//! | `POST /v1/apply` | `202` (`409` when nothing is configured) |
+//! | `GET /v1/status?wait=S` | long poll while `connecting`, at most 60 s |
+//! | `POST /v1/reset` | `204` |
+//!
+//! Every error is `{error, code}` with a proper status: 400 malformed input, 401 missing proof of
+//! possession, 403 a wrong one, 404 unknown path, 405 wrong method, 409 nothing to apply, 413 a body
+//! over 64 KiB. Every request is recorded (method, path, whether it carried a credential) before it
+//! is answered; passphrases are never logged, at most their length.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{
+    HeaderValue, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE,
+    WWW_AUTHENTICATE,
+};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::device::{Device, NetworkConfig, State};
+use crate::pop;
+use crate::record::{RequestLog, RequestRecord};
+
+/// The largest request body the accessory reads.
+pub const MAX_BODY: usize = 64 * 1024;
+/// The longest long poll.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Securities the accessory understands.
+pub const SECURITIES: &[&str] = &["open", "wpa2-psk", "wpa3-sae", "wpa2-wpa3"];
+
+/// What the API needs from the accessory; shared by every connection.
+#[derive(Debug)]
+pub(crate) struct Api {
+    pub device_id: String,
+    pub model: String,
+    pub firmware: String,
+    pub pop_code: Option<String>,
+    pub device: Arc<Device>,
+    pub log: RequestLog,
+    pub http_500: bool,
+    pub malformed_json: bool,
+    pub slow_status: Option<Duration>,
+    pub reboot_after_apply: Option<Duration>,
+    pub reboot: mpsc::UnboundedSender<Duration>,
+}
+
+/// One TLS connection's view: the exporter that PoP proofs are bound to.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub exporter: Option<[u8; pop::EXPORTER_LEN]>,
+}
+
+type Answer = Response<Full<Bytes>>;
+
+/// An API error: status, stable code, one line for a person.
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Device,
+    Networks,
+    Network,
+    Apply,
+    Status,
+    Reset,
+}
+
+impl Route {
+    fn of(path: &str) -> Option<Route> {
+        Some(match path {
+            "/v1/device" => Route::Device,
+            "/v1/networks" => Route::Networks,
+            "/v1/network" => Route::Network,
+            "/v1/apply" => Route::Apply,
+            "/v1/status" => Route::Status,
+            "/v1/reset" => Route::Reset,
+            _ => return None,
+        })
+    }
+
+    fn method(self) -> Method {
+        match self {
+            Route::Device | Route::Networks | Route::Status => Method::GET,
+            Route::Network => Method::PUT,
+            Route::Apply | Route::Reset => Method::POST,
+        }
+    }
+}
+
+/// The body of `PUT /v1/network`. No `Debug`: it holds the passphrase.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkRequest {
+    ssid: String,
+    #[serde(default)]
+    passphrase: Option<String>,
+    #[serde(default)]
+    security: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)] // A hidden network is joined by name like any other.
+    hidden: bool,
+    #[serde(default)]
+    apply: bool,
+}
+
+/// A WPA passphrase: 8 to 63 printable ASCII characters, or exactly 64 hex digits (the PSK).
+pub(crate) fn valid_passphrase(p: &str) -> bool {
+    let printable = p.bytes().all(|b| (0x20..=0x7e).contains(&b));
+    (printable && (8..=63).contains(&p.len()))
+        || (p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Whether a body carries a credential: a `passphrase` member, or, when it is not JSON, the word.
+fn carries_credential(body: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) => v
+            .get("passphrase")
+            .is_some_and(|p| !p.is_null() && p.as_str() != Some("")),
+        Err(_) => body.windows(10).any(|w| w == b"passphrase"),
+    }
+}
+
+/// Answers one request. Never fails: every problem is a JSON error with a status.
+pub(crate) async fn handle(
+    api: Arc<Api>,
+    session: Arc<Session>,
+    req: Request<Incoming>,
+) -> Result<Answer, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let authorization = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+
+    let body = if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is over {MAX_BODY} bytes"),
+        ))
+    } else {
+        match Limited::new(req.into_body(), MAX_BODY).collect().await {
+            Ok(b) => Ok(b.to_bytes()),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is over {MAX_BODY} bytes"),
+            )),
+            Err(_) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "body_unreadable",
+                "the body could not be read",
+            )),
+        }
+    };
+    let carried_credential = body.as_ref().is_ok_and(|b| carries_credential(b));
+
+    let answer = match body {
+        Err(e) => Err(e),
+        Ok(body) => {
+            route(
+                &api,
+                &session,
+                &method,
+                &path,
+                query.as_deref(),
+                authorization.as_deref(),
+                body,
+            )
+            .await
+        }
+    };
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => error_response(&api, e),
+    };
+    let status = response.status().as_u16();
+    tracing::info!(device = %api.device_id, %method, %path, status, carried_credential, "request");
+    api.log.push(RequestRecord {
+        method: method.to_string(),
+        path,
+        carried_credential,
+        status,
+    });
+    Ok(response)
+}
+
+async fn route(
+    api: &Arc<Api>,
+    session: &Session,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    authorization: Option<&str>,
+    body: Bytes,
+) -> Result<Answer, ApiError> {
+    let Some(route) = Route::of(path) else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such path: {path}"),
+        ));
+    };
+    if *method != route.method() {
+        let mut r = error_response(
+            api,
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{path} takes {}, not {method}", route.method()),
+            ),
+        );
+        r.headers_mut().insert(
+            ALLOW,
+            HeaderValue::from_str(route.method().as_str()).expect("a method is a header value"),
+        );
+        return Ok(r);
+    }
+    if api.http_500 {
+        return Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error (simulated: http-500)",
+        ));
+    }
+    if let Some(code) = &api.pop_code {
+        if route != Route::Device {
+            let exporter = session.exporter.unwrap_or([0; pop::EXPORTER_LEN]);
+            match pop::check(authorization, code, &exporter) {
+                pop::Verdict::Valid => {}
+                pop::Verdict::Missing => {
+                    let mut r = error_response(
+                        api,
+                        error(
+                            StatusCode::UNAUTHORIZED,
+                            "pop_required",
+                            "this accessory requires proof of possession: Authorization: PoP <base64 HMAC-SHA256(code, exporter)>",
+                        ),
+                    );
+                    r.headers_mut()
+                        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("PoP"));
+                    return Ok(r);
+                }
+                pop::Verdict::Invalid => {
+                    return Err(error(
+                        StatusCode::FORBIDDEN,
+                        "pop_invalid",
+                        "the proof of possession does not match this session and the label code",
+                    ))
+                }
+            }
+        }
+    }
+    match route {
+        Route::Device => {
+            let mut capabilities = vec!["long-poll", "wpa3-sae", "hex-psk"];
+            if api.pop_code.is_some() {
+                capabilities.push("pop");
+            }
+            Ok(json_response(
+                api,
+                StatusCode::OK,
+                &json!({
+                    "device_id": api.device_id,
+                    "model": api.model,
+                    "firmware": api.firmware,
+                    "api": 1,
+                    "capabilities": capabilities,
+                }),
+            ))
+        }
+        Route::Networks => {
+            let networks: Vec<_> = api
+                .device
+                .visible()
+                .map(|n| {
+                    json!({"ssid": n.ssid, "rssi": n.rssi, "channel": n.channel, "security": n.security})
+                })
+                .collect();
+            Ok(json_response(
+                api,
+                StatusCode::OK,
+                &json!({ "networks": networks }),
+            ))
+        }
+        Route::Network => put_network(api, &body),
+        Route::Apply => {
+            if !api.device.apply() {
+                return Err(error(
+                    StatusCode::CONFLICT,
+                    "not_configured",
+                    "no network is configured: PUT /v1/network first",
+                ));
+            }
+            after_apply(api);
+            Ok(empty(StatusCode::ACCEPTED))
+        }
+        Route::Status => status(api, query).await,
+        Route::Reset => {
+            api.device.reset();
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+    }
+}
+
+fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
+    let request: NetworkRequest = serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!(
+                "the body is not a network request {{ssid, passphrase, security, hidden, apply}}: {}",
+                e.classify_message()
+            ),
+        )
+    })?;
+    if request.ssid.is_empty() || request.ssid.len() > 32 {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_ssid",
+            format!(
+                "an SSID is 1 to 32 bytes, this one is {}",
+                request.ssid.len()
+            ),
+        ));
+    }
+    let security = match request.security.as_deref() {
+        Some(s) if SECURITIES.contains(&s) => s,
+        Some(s) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "invalid_security",
+                format!("security `{s}` is not one of {}", SECURITIES.join(", ")),
+            ))
+        }
+        None if request.passphrase.is_none() => "open",
+        None => "wpa2-psk",
+    };
+    match (&request.passphrase, security) {
+        (Some(_), "open") => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "unexpected_passphrase",
+                "an open network takes no passphrase",
+            ))
+        }
+        (None, s) if s != "open" => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "missing_passphrase",
+                format!("a {s} network needs a passphrase"),
+            ))
+        }
+        (Some(p), _) if !valid_passphrase(p) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "invalid_passphrase",
+                format!(
+                    "a passphrase is 8 to 63 printable characters or 64 hex digits; this one has {} characters",
+                    p.chars().count()
+                ),
+            ))
+        }
+        _ => {}
+    }
+    tracing::info!(
+        device = %api.device_id,
+        ssid = %request.ssid,
+        security,
+        passphrase_len = request.passphrase.as_ref().map_or(0, |p| p.len()),
+        apply = request.apply,
+        "network configured"
+    );
+    api.device.configure(NetworkConfig {
+        ssid: request.ssid,
+        passphrase: request.passphrase,
+    });
+    if request.apply {
+        api.device.apply();
+        after_apply(api);
+    }
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+fn after_apply(api: &Api) {
+    if let Some(down) = api.reboot_after_apply {
+        let _ = api.reboot.send(down);
+    }
+}
+
+async fn status(api: &Arc<Api>, query: Option<&str>) -> Result<Answer, ApiError> {
+    let mut wait = Duration::ZERO;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key == "wait" {
+            let secs: f64 = value
+                .parse()
+                .ok()
+                .filter(|s: &f64| *s >= 0.0 && s.is_finite())
+                .ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_wait",
+                        format!("wait is a number of seconds, not `{value}`"),
+                    )
+                })?;
+            wait = Duration::from_secs_f64(secs).min(MAX_WAIT);
+        }
+    }
+    let mut rx = api.device.subscribe();
+    let current = rx.borrow_and_update().clone();
+    if current.state == State::Connecting && !wait.is_zero() {
+        let _ = tokio::time::timeout(wait, rx.changed()).await;
+    }
+    if let Some(delay) = api.slow_status {
+        tokio::time::sleep(delay).await;
+    }
+    let now = api.device.status();
+    Ok(json_response(
+        api,
+        StatusCode::OK,
+        &serde_json::to_value(now).unwrap_or_default(),
+    ))
+}
+
+fn empty(status: StatusCode) -> Answer {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = status;
+    r
+}
+
+fn json_response(api: &Api, status: StatusCode, value: &serde_json::Value) -> Answer {
+    let mut text = serde_json::to_vec(value).unwrap_or_default();
+    if api.malformed_json {
+        // Cut the document in the middle: valid UTF-8, right content type, not JSON.
+        text.truncate(text.len() / 2);
+    }
+    let mut r = Response::new(Full::new(Bytes::from(text)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn error_response(api: &Api, e: ApiError) -> Answer {
+    json_response(api, e.status, &json!({"error": e.message, "code": e.code}))
+}
+
+/// serde_json's messages name the line and column; they never echo a string value.
+trait ClassifyMessage {
+    fn classify_message(&self) -> String;
+}
+
+impl ClassifyMessage for serde_json::Error {
+    fn classify_message(&self) -> String {
+        match self.classify() {
+            serde_json::error::Category::Data => {
+                // Data errors can quote a value ("invalid type: integer `12345678`"): keep only
+                // the kind and position, since the value might be a passphrase.
+                let text = self.to_string();
+                if text.contains("unknown field") || text.contains("missing field") {
+                    text
+                } else {
+                    format!(
+                        "a member has the wrong type at line {} column {}",
+                        self.line(),
+                        self.column()
+                    )
+                }
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passphrases_follow_the_wpa_rules() {
+        assert!(valid_passphrase("12345678"));
+        assert!(valid_passphrase(&"a".repeat(63)));
+        assert!(!valid_passphrase(&"g".repeat(64)));
+        assert!(valid_passphrase(&"ab".repeat(32)));
+        assert!(!valid_passphrase("1234567"));
+        assert!(!valid_passphrase("12345678\u{e9}"));
+    }
+
+    #[test]
+    fn a_credential_is_noticed_even_in_a_broken_body() {
+        assert!(carries_credential(
+            br#"{"ssid":"x","passphrase":"12345678"}"#
+        ));
+        assert!(!carries_credential(br#"{"ssid":"x"}"#));
+        assert!(carries_credential(br#"{"ssid":"x","passphrase":"1234"#));
+    }
+}

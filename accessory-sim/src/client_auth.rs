@@ -1,0 +1,72 @@
+//! Mutual TLS for the `require-client-cert` fault: the client CA the accessory trusts, and, when
+//! the scenario names none, a client CA and certificate minted here so a tester can present one.
+
+use std::path::Path;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// A client CA and one client certificate it issued, as PEM, for `curl --cert/--key` or
+/// `openssl s_client -cert/-key`.
+#[derive(Clone, Serialize)]
+#[non_exhaustive]
+pub struct ClientCredentials {
+    /// The CA the accessory trusts for client certificates.
+    pub ca_pem: String,
+    /// A client certificate issued by it.
+    pub cert_pem: String,
+    /// Its private key (PKCS#8). A test credential, minted for this run.
+    pub key_pem: String,
+    #[serde(skip)]
+    pub(crate) ca_der: CertificateDer<'static>,
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials").finish_non_exhaustive()
+    }
+}
+
+/// Mints a client CA and a client certificate (ECDSA P-256, EKU clientAuth).
+pub(crate) fn mint() -> Result<ClientCredentials, Error> {
+    let err = |e: rcgen::Error| Error::Tls(format!("minting the client CA: {e}"));
+    let ca_key = KeyPair::generate().map_err(err)?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.distinguished_name
+        .push(DnType::CommonName, "Accessory Sim Client CA");
+    let ca_cert = ca.self_signed(&ca_key).map_err(err)?;
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().map_err(err)?;
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "provisioning client");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &issuer).map_err(err)?;
+    Ok(ClientCredentials {
+        ca_pem: ca_cert.pem(),
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        ca_der: ca_cert.der().clone(),
+    })
+}
+
+/// Reads the client CA certificates a scenario names.
+pub(crate) fn load_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let bad = |m: String| Error::InvalidScenario(format!("client_ca {}: {m}", path.display()));
+    let roots: Vec<_> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if roots.is_empty() {
+        return Err(bad("no CERTIFICATE in the file".to_owned()));
+    }
+    Ok(roots)
+}

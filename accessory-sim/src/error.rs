@@ -1,0 +1,101 @@
+//! The one error type of the simulator. Every variant names the thing a person has to fix.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything that can stop a simulated accessory from starting.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scenario file could not be read (missing, a directory, unreadable).
+    #[error("cannot read scenario {path}: {source}")]
+    ReadScenario {
+        /// The file named on the command line or in the test.
+        path: PathBuf,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// A scenario is not valid TOML, has an unknown field, or a value of the wrong type.
+    #[error("scenario {path}: {message}")]
+    ParseScenario {
+        /// The scenario file (`<inline>` for a string).
+        path: PathBuf,
+        /// The TOML parser's message, with line and column.
+        message: String,
+    },
+    /// A scenario that parses but cannot be served (an empty device id, a network without an SSID...).
+    #[error("invalid scenario: {0}")]
+    InvalidScenario(String),
+    /// A fault name that is not in the catalogue.
+    #[error("unknown fault `{name}` (known faults: {known})")]
+    UnknownFault {
+        /// The name as given.
+        name: String,
+        /// The catalogue, comma separated, so the message is enough to fix the typo.
+        known: String,
+    },
+    /// A fault whose value is missing, extra or not understood (`clienthello-limit=abc`).
+    #[error("fault `{fault}`: {message}")]
+    BadFaultValue {
+        /// The fault as given.
+        fault: String,
+        /// What is wrong with its value.
+        message: String,
+    },
+    /// The certificate profile could not be generated or served.
+    #[error("certificate profile `{profile}`: {message}")]
+    Certificate {
+        /// The `certs` profile name.
+        profile: String,
+        /// What went wrong, from `certs` or from rustls.
+        message: String,
+    },
+    /// The TLS server configuration could not be built from the scenario.
+    #[error("tls configuration: {0}")]
+    Tls(String),
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the operating system said (address in use, permission denied...).
+        source: io::Error,
+    },
+    /// A file the simulator writes (anchors, manifest) could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// A stable code for scripts and exit-status mapping (`sim.bad_scenario`, `sim.bind`...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::ReadScenario { .. } => "sim.read_scenario",
+            Error::ParseScenario { .. } | Error::InvalidScenario(_) => "sim.bad_scenario",
+            Error::UnknownFault { .. } => "sim.unknown_fault",
+            Error::BadFaultValue { .. } => "sim.bad_fault_value",
+            Error::Certificate { .. } => "sim.certificate",
+            Error::Tls(_) => "sim.tls_config",
+            Error::Bind { .. } => "sim.bind",
+            Error::Write { .. } => "sim.write",
+        }
+    }
+
+    /// Whether the error is the user's input (a scenario, a fault) rather than local state.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::ReadScenario { .. }
+                | Error::ParseScenario { .. }
+                | Error::InvalidScenario(_)
+                | Error::UnknownFault { .. }
+                | Error::BadFaultValue { .. }
+        )
+    }
+}

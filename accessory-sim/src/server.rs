@@ -1,0 +1,516 @@
+//! The simulated accessory as a running server: accept, apply the TLS faults, hand the session to
+//! the API.
+//!
+//! Each TCP connection goes through the faults that act below TLS first (stall, an alert at accept,
+//! the ClientHello limit, an alert instead of the ServerHello), then, byte-dripped if asked, through
+//! rustls, then through hyper's HTTP/1.1 with a bounded header read time. A supervisor task owns
+//! the listener so that `reboot-after-apply` can drop it and every connection, and bind again.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::alert::Alert;
+use crate::api::{self, Api, Session};
+use crate::client_auth::{self, ClientCredentials};
+use crate::clienthello::{read_first_record, Replay};
+use crate::device::{self, Device, Forced};
+use crate::drip::Drip;
+use crate::error::Error;
+use crate::fault::{AlertPoint, Fault, LimitAnswer};
+use crate::identity::Identity;
+use crate::pop;
+use crate::record::RequestRecord;
+use crate::scenario::Scenario;
+use crate::tls::{self, TlsOptions};
+
+/// How long a client has to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a client has to send a request's headers (hyper's `header_read_timeout`).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a rebooting accessory lets the answer that asked for the reboot go out.
+const REBOOT_GRACE: Duration = Duration::from_millis(150);
+
+/// Starts simulated accessories.
+#[derive(Debug)]
+pub struct Simulator;
+
+/// The faults that act on the connection below HTTP, resolved once per accessory.
+#[derive(Debug, Default, Clone)]
+struct Wire {
+    stall: bool,
+    alert_at_accept: Option<Alert>,
+    alert_at_hello: Option<Alert>,
+    limit: Option<(usize, LimitAnswer)>,
+    drip: Duration,
+}
+
+struct Inner {
+    scenario: Scenario,
+    identity: Identity,
+    client: Option<ClientCredentials>,
+    wire: Wire,
+    acceptor: TlsAcceptor,
+    api: Arc<Api>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("device", &self.scenario.id)
+            .field("profile", &self.identity.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A simulated accessory, serving until [`RunningSim::shutdown`] (or drop).
+#[derive(Debug)]
+pub struct RunningSim {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Mints the scenario's certificate and serves it on `listen` (port 0 picks a free port).
+    pub async fn start(scenario: Scenario, listen: SocketAddr) -> Result<RunningSim, Error> {
+        scenario.validate()?;
+        let identity = Identity::generate(
+            scenario.effective_profile(),
+            &scenario.id,
+            scenario.has("wrong-key"),
+            None,
+        )?;
+        Self::start_with_identity(scenario, listen, identity).await
+    }
+
+    pub(crate) async fn start_with_identity(
+        scenario: Scenario,
+        listen: SocketAddr,
+        identity: Identity,
+    ) -> Result<RunningSim, Error> {
+        let mut wire = Wire::default();
+        let mut forced = Forced::default();
+        let mut options = TlsOptions::default();
+        let mut client = None;
+        let (mut http_500, mut malformed_json) = (false, false);
+        let (mut slow_status, mut reboot_after_apply) = (None, None);
+        for fault in &scenario.faults {
+            match fault {
+                Fault::Certificate(_) | Fault::WrongKey => {} // in the identity
+                Fault::Tls12Only => options.tls12_only = true,
+                Fault::ClientHelloLimit { max, answer } => wire.limit = Some((*max, *answer)),
+                Fault::Alert { alert, point } => match point {
+                    AlertPoint::Accept => wire.alert_at_accept = Some(*alert),
+                    AlertPoint::Hello => wire.alert_at_hello = Some(*alert),
+                },
+                Fault::RequireClientCert => {
+                    let roots = match &scenario.client_ca {
+                        Some(path) => client_auth::load_roots(path)?,
+                        None => {
+                            let minted = client_auth::mint()?;
+                            let roots = vec![minted.ca_der.clone()];
+                            client = Some(minted);
+                            roots
+                        }
+                    };
+                    options.client_roots = Some(roots);
+                }
+                Fault::Stall => wire.stall = true,
+                Fault::Drip { per_byte } => wire.drip = *per_byte,
+                Fault::WrongPassphrase => forced.wrong_passphrase = true,
+                Fault::NetworkNotFound => forced.network_not_found = true,
+                Fault::RebootAfterApply { down } => reboot_after_apply = Some(*down),
+                Fault::Http500 => http_500 = true,
+                Fault::MalformedJson => malformed_json = true,
+                Fault::SlowStatus { delay } => slow_status = Some(*delay),
+            }
+        }
+        let config = tls::server_config(Arc::clone(&identity.certified_key), &options)?;
+        let device = Arc::new(Device::new(
+            scenario.networks.clone(),
+            Duration::from_millis(scenario.timings.connect_delay_ms),
+            forced,
+        ));
+        let (reboot_tx, reboot_rx) = mpsc::unbounded_channel();
+        let api = Arc::new(Api {
+            device_id: scenario.id.clone(),
+            model: scenario.model.clone(),
+            firmware: scenario.firmware.clone(),
+            pop_code: scenario.pop_code.clone(),
+            device,
+            log: Default::default(),
+            http_500,
+            malformed_json,
+            slow_status,
+            reboot_after_apply,
+            reboot: reboot_tx,
+        });
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: listen,
+            source,
+        })?;
+        let inner = Arc::new(Inner {
+            scenario,
+            identity,
+            client,
+            wire,
+            acceptor: TlsAcceptor::from(config),
+            api,
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(supervise(
+            Arc::clone(&inner),
+            listener,
+            addr,
+            shutdown_rx,
+            reboot_rx,
+        ));
+        tracing::info!(device = %inner.scenario.id, %addr, profile = %inner.identity.profile, "accessory serving");
+        Ok(RunningSim {
+            inner,
+            addr,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+impl RunningSim {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The device id (label, certificate).
+    pub fn device_id(&self) -> &str {
+        &self.inner.scenario.id
+    }
+
+    /// The scenario it serves.
+    pub fn scenario(&self) -> &Scenario {
+        &self.inner.scenario
+    }
+
+    /// The certificate profile served.
+    pub fn profile(&self) -> &str {
+        &self.inner.identity.profile
+    }
+
+    /// The SPKI pin an administrator recorded for this accessory (for `key-rotated`, the old
+    /// key's pin).
+    pub fn pin(&self) -> trust::Pin {
+        self.inner.identity.pin.clone()
+    }
+
+    /// The trust anchors an administrator distributes for it (the manufacturer root, or the
+    /// self-signed leaf), as PEM.
+    pub fn anchors_pem(&self) -> String {
+        self.inner.identity.anchors_pem()
+    }
+
+    /// The chain it serves, leaf first, as PEM.
+    pub fn chain_pem(&self) -> String {
+        self.inner.identity.chain_pem()
+    }
+
+    /// For `require-client-cert` without a configured CA: the client CA and a certificate a
+    /// tester can present.
+    pub fn client_credentials(&self) -> Option<&ClientCredentials> {
+        self.inner.client.as_ref()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.inner.api.log.snapshot()
+    }
+
+    /// Whether any request so far carried a Wi-Fi credential.
+    pub fn received_credential(&self) -> bool {
+        self.requests().iter().any(|r| r.carried_credential)
+    }
+
+    /// The accessory's Wi-Fi state now.
+    pub fn status(&self) -> device::Status {
+        self.inner.api.device.status()
+    }
+
+    /// Stops accepting, drops every connection, and waits until the listener is closed.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+async fn supervise(
+    inner: Arc<Inner>,
+    mut listener: TcpListener,
+    addr: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+    mut reboots: mpsc::UnboundedReceiver<Duration>,
+) {
+    loop {
+        // Connections hold a receiver; dropping `alive` ends them all (a reboot).
+        let (alive, _) = watch::channel(());
+        let down = loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                Some(down) = reboots.recv() => break down,
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, peer)) => {
+                        let inner = Arc::clone(&inner);
+                        let mut alive = alive.subscribe();
+                        let mut shutdown = shutdown.clone();
+                        tokio::spawn(async move {
+                            tokio::select! {
+                                _ = connection(inner, tcp, peer) => {}
+                                _ = alive.changed() => {}
+                                _ = shutdown.changed() => {}
+                            }
+                        });
+                    }
+                    Err(e) => {
+                        // Out of descriptors or similar: back off rather than spin.
+                        tracing::warn!(%addr, "accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+            }
+        };
+        tokio::time::sleep(REBOOT_GRACE).await;
+        drop(listener);
+        drop(alive);
+        while reboots.try_recv().is_ok() {}
+        tracing::info!(device = %inner.scenario.id, "rebooting: down for {down:?}");
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(down) => {}
+        }
+        listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(e) => {
+                    tracing::warn!(%addr, "rebinding after reboot failed: {e}");
+                    tokio::select! {
+                        _ = shutdown.changed() => return,
+                        _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                    }
+                }
+            }
+        };
+        tracing::info!(device = %inner.scenario.id, %addr, "back after reboot");
+    }
+}
+
+async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
+    let wire = &inner.wire;
+    let _ = tcp.set_nodelay(true);
+    if wire.stall {
+        tracing::debug!(%peer, "stall: holding the connection without answering");
+        return hold(tcp).await;
+    }
+    if let Some(alert) = wire.alert_at_accept {
+        return refuse_with_alert(tcp, alert).await;
+    }
+    let mut prefix = Vec::new();
+    if wire.limit.is_some() || wire.alert_at_hello.is_some() {
+        let record =
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, read_first_record(&mut tcp)).await {
+                Ok(Ok(record)) => record,
+                _ => return,
+            };
+        if let Some((max, answer)) = wire.limit {
+            if record.len() > max {
+                tracing::info!(%peer, size = record.len(), max, "ClientHello over the limit");
+                return match answer {
+                    LimitAnswer::Alert(alert) => refuse_with_alert(tcp, alert).await,
+                    LimitAnswer::Reset => reset(tcp),
+                };
+            }
+        }
+        if let Some(alert) = wire.alert_at_hello {
+            return refuse_with_alert(tcp, alert).await;
+        }
+        prefix = record;
+    }
+    let io = Replay::new(prefix, Drip::new(tcp, wire.drip));
+    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, inner.acceptor.accept(io)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::info!(%peer, "TLS handshake failed: {e}");
+            return;
+        }
+        Err(_) => {
+            tracing::info!(%peer, "TLS handshake timed out");
+            return;
+        }
+    };
+    let exporter = tls
+        .get_ref()
+        .1
+        .export_keying_material([0u8; pop::EXPORTER_LEN], pop::EXPORTER_LABEL, None)
+        .ok();
+    let session = Arc::new(Session { exporter });
+    let api = Arc::clone(&inner.api);
+    let service = service_fn(move |req| api::handle(Arc::clone(&api), Arc::clone(&session), req));
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true)
+        .max_buf_size(64 * 1024);
+    if let Err(e) = http.serve_connection(TokioIo::new(tls), service).await {
+        tracing::debug!(%peer, "connection ended: {e}");
+    }
+}
+
+/// Reads and discards until the client gives up; never writes.
+async fn hold(mut tcp: TcpStream) {
+    let mut sink = [0u8; 4096];
+    while let Ok(n) = tcp.read(&mut sink).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// Sends a plaintext fatal alert and closes, the way a small stack refuses a handshake.
+async fn refuse_with_alert(mut tcp: TcpStream, alert: Alert) {
+    let _ = tcp.write_all(&alert.plaintext_record()).await;
+    let _ = tcp.shutdown().await;
+    // Drain what the client still sends: closing with unread data would turn into a reset that
+    // can overtake the alert on the client's side.
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(n) = tcp.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// Closes with a TCP reset (SO_LINGER 0).
+fn reset(tcp: TcpStream) {
+    let _ = tcp.set_zero_linger();
+    drop(tcp);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::ServerName;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+
+    /// A plain rustls client trusting the accessory's anchors; one request per connection.
+    async fn request(sim: &RunningSim, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_slice_iter(sim.anchors_pem().as_bytes()) {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let tcp = TcpStream::connect(sim.addr()).await.unwrap();
+        let name = ServerName::try_from(format!("{}.accessory.local", sim.device_id())).unwrap();
+        let mut tls = connector.connect(name, tcp).await.unwrap();
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        tls.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tls.read_to_end(&mut out).await;
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let status = text[9..12].parse().unwrap();
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+        (status, body)
+    }
+
+    #[tokio::test]
+    async fn a_good_accessory_joins_the_home_network_with_the_right_passphrase() {
+        let sim = Simulator::start(
+            Scenario::good("SIM-1").with_connect_delay_ms(50),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let (s, b) = request(&sim, "GET", "/v1/device", "").await;
+        assert_eq!(s, 200);
+        assert!(b.contains("\"device_id\":\"SIM-1\""), "{b}");
+        let (s, _) = request(
+            &sim,
+            "PUT",
+            "/v1/network",
+            r#"{"ssid":"Home","passphrase":"correct horse battery","apply":true}"#,
+        )
+        .await;
+        assert_eq!(s, 204);
+        let (s, b) = request(&sim, "GET", "/v1/status?wait=5", "").await;
+        assert_eq!(s, 200);
+        assert!(b.contains("\"state\":\"connected\""), "{b}");
+        assert!(sim.received_credential());
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_wrong_passphrase_fails_with_auth_failed() {
+        let sim = Simulator::start(
+            Scenario::good("SIM-2").with_connect_delay_ms(10),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let (s, _) = request(
+            &sim,
+            "PUT",
+            "/v1/network",
+            r#"{"ssid":"Home","passphrase":"wrong horse battery","apply":true}"#,
+        )
+        .await;
+        assert_eq!(s, 204);
+        let (_, b) = request(&sim, "GET", "/v1/status?wait=5", "").await;
+        assert!(b.contains("\"reason\":\"auth_failed\""), "{b}");
+        let (s, b) = request(&sim, "GET", "/v1/nope", "").await;
+        assert_eq!(s, 404, "{b}");
+        let (s, b) = request(&sim, "POST", "/v1/device", "").await;
+        assert_eq!(s, 405, "{b}");
+        let (s, b) = request(&sim, "PUT", "/v1/network", "{").await;
+        assert_eq!(s, 400, "{b}");
+        assert!(b.contains("invalid_json"), "{b}");
+        let big = "x".repeat(crate::api::MAX_BODY + 1);
+        let (s, _) = request(&sim, "PUT", "/v1/network", &big).await;
+        assert_eq!(s, 413);
+        sim.shutdown().await;
+    }
+}
