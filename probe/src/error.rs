@@ -36,6 +36,17 @@ pub enum Error {
         /// What the resolver said.
         source: io::Error,
     },
+    /// The accessory could not be reached at all (refused, no route): no profile got a TCP
+    /// connection, so there is nothing to compare.
+    #[error("cannot connect to {target}: {reason}")]
+    Connect {
+        /// `HOST:PORT`.
+        target: String,
+        /// What the socket said, diagnosed.
+        reason: String,
+        /// The stable diagnosis code (`net.refused`, `net.no_route`).
+        code: String,
+    },
     /// A profile could not be turned into a rustls configuration (a bug in the profile table).
     #[error("profile {profile} cannot be built: {reason}")]
     Profile {

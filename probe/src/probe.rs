@@ -1,0 +1,231 @@
+//! The probe itself: capture the chain without trusting it, then one pinned handshake per profile.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::danger::ServerCertVerifier;
+use rustls::pki_types::CertificateDer;
+use trust::diagnosis::codes;
+use trust::{AccessoryVerifier, ChainCapture, Diagnosis, Identity, Inspection, Pin, TrustPolicy};
+
+use crate::handshake::{Failure, Handshake};
+use crate::report::{AppleError, Chain, PlatformError, ProfileResult, Report};
+use crate::{lint, profiles, verdict, Error, Profile, Target};
+
+/// How a probe runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The longest one handshake may take, connect included [default: 10 s].
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Probes `target` with `profiles` (in that order) and the default [`Options`].
+pub async fn run(target: &Target, profiles: &[&'static Profile]) -> Result<Report, Error> {
+    run_with(target, profiles, &Options::default()).await
+}
+
+/// Probes `target` with `profiles` (in that order).
+///
+/// Fails only when no report can be made: no profile, an unresolvable host, or an accessory that
+/// refuses every TCP connection. Every TLS failure is a finding in the report.
+pub async fn run_with(
+    target: &Target,
+    chosen: &[&'static Profile],
+    options: &Options,
+) -> Result<Report, Error> {
+    let mut chosen: Vec<&'static Profile> = chosen.to_vec();
+    chosen.dedup_by_key(|p| p.name);
+    if chosen.is_empty() {
+        return Err(Error::NoProfiles);
+    }
+    let addr = target.resolve().await?;
+
+    // 1. Capture the chain, trusting nothing: the chosen profiles first, then the others, because
+    //    an accessory that cuts a large ClientHello still shows its chain to a small one. A capture
+    //    attempt that fails before the certificate arrives is that profile's result: a pinned
+    //    attempt would fail the same way before any verifier is asked.
+    let mut early: HashMap<&'static str, Handshake> = HashMap::new();
+    let mut captured: Option<(Vec<CertificateDer<'static>>, &'static Profile)> = None;
+    let others = profiles()
+        .iter()
+        .filter(|p| !chosen.iter().any(|c| c.name == p.name));
+    for profile in chosen.iter().copied().chain(others) {
+        let capture = ChainCapture::new();
+        let hs = handshake(profile, capture.clone(), target, addr, options).await?;
+        if let Some(failure @ Failure::Connect(_)) = &hs.failure {
+            let e = platform_error(failure);
+            return Err(Error::Connect {
+                target: target.to_string(),
+                reason: e.summary,
+                code: e.code,
+            });
+        }
+        if let Some(chain) = capture.captured() {
+            captured = Some((chain, profile));
+            break;
+        }
+        early.insert(profile.name, hs);
+    }
+
+    // 2. One handshake per profile, pinned to the captured key: the accessory must prove it holds
+    //    that key (the handshake signature), and nothing but handshake messages and close_notify
+    //    is ever sent.
+    let pinned = match &captured {
+        Some((chain, _)) => Some(pinned_verifier(chain)?),
+        None => None,
+    };
+    let mut results = Vec::with_capacity(chosen.len());
+    for &profile in &chosen {
+        let hs = match (early.remove(profile.name), &pinned) {
+            (Some(hs), _) => hs,
+            (None, Some(verifier)) => {
+                handshake(profile, verifier.clone(), target, addr, options).await?
+            }
+            // Not reached: without a capture every profile was tried above.
+            (None, None) => handshake(profile, ChainCapture::new(), target, addr, options).await?,
+        };
+        results.push(result(profile, hs));
+    }
+    let snapshot = results.clone();
+    for r in &mut results {
+        r.cause = verdict::cause(r, &snapshot);
+    }
+
+    // 3. The chain against the platforms' rules, and a verdict per platform.
+    let (chain, findings, lint_error) = match &captured {
+        None => (None, Vec::new(), None),
+        Some((certs, with)) => {
+            let (findings, subject, lint_error) = match lint::served_chain(certs) {
+                Ok(l) => (l.findings, l.subject, None),
+                Err(e) => (Vec::new(), None, Some(e)),
+            };
+            let chain = Chain {
+                certificates: certs.len(),
+                subject,
+                pin: Pin::of_certificate(&certs[0])
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                captured_with: with.name,
+            };
+            (Some(chain), findings, lint_error)
+        }
+    };
+    let verdicts = verdict::decide(&results, &findings);
+    Ok(Report {
+        target: target.to_string(),
+        chain,
+        profiles: results,
+        findings,
+        lint_error,
+        verdicts,
+    })
+}
+
+async fn handshake(
+    profile: &'static Profile,
+    verifier: Arc<dyn ServerCertVerifier>,
+    target: &Target,
+    addr: SocketAddr,
+    options: &Options,
+) -> Result<Handshake, Error> {
+    let config = profile.client_config(verifier)?;
+    Ok(Handshake::run(
+        Arc::new(config),
+        target.server_name(),
+        addr,
+        options.timeout,
+    )
+    .await)
+}
+
+/// A verifier that accepts only the captured leaf's key, and the handshake signature made with it.
+///
+/// The identity it checks is the one the leaf itself names (subject serialNumber or CN as a device
+/// id, else its first DNS name, else its first IP address): the probe has no expected identity, and
+/// whether a phone accepts the names is the certificate rules' question, not this handshake's. Without
+/// it, `trust` would check the address the probe connected to, which in a lab is never the
+/// accessory's 192.168.4.1.
+fn pinned_verifier(
+    chain: &[CertificateDer<'static>],
+) -> Result<Arc<dyn ServerCertVerifier>, Error> {
+    let leaf = &chain[0];
+    let pin_error = |e: trust::Error| Error::Pin {
+        reason: e.to_string(),
+    };
+    let pin = Pin::of_certificate(leaf).map_err(pin_error)?;
+    let mut policy = TrustPolicy::builder().pin(pin);
+    if let Ok(seen) = Inspection::of(leaf) {
+        let named = seen
+            .subject_serial_numbers
+            .first()
+            .or(seen.common_names.first())
+            .map(|id| Identity::DeviceId(id.clone()))
+            .or_else(|| seen.dns_names.first().map(|d| Identity::Dns(d.clone())))
+            .or_else(|| seen.ip_addresses.first().map(|ip| Identity::Ip(*ip)));
+        if let Some(identity) = named {
+            policy = policy.identity(identity);
+        }
+    }
+    let policy = policy.build().map_err(pin_error)?;
+    Ok(AccessoryVerifier::new(policy))
+}
+
+fn result(profile: &'static Profile, hs: Handshake) -> ProfileResult {
+    let error = hs.failure.as_ref().map(platform_error);
+    ProfileResult {
+        profile: profile.name,
+        emulates: profile.emulates,
+        platform: profile.platform,
+        clienthello: hs.clienthello,
+        completed: hs.completed,
+        version: hs.version,
+        group: hs.group,
+        suite: hs.suite,
+        alert_received: hs.alert_received,
+        alert_sent: hs.alert_sent,
+        error,
+        cause: None,
+    }
+}
+
+/// What the real platforms would show for `failure`: `trust`'s diagnosis, which maps alerts,
+/// refusals and socket errors to Apple's errSSL names and Android's exceptions.
+fn platform_error(failure: &Failure) -> PlatformError {
+    let d = match failure {
+        Failure::Connect(e) | Failure::Io(e) => Diagnosis::from_io(e),
+        Failure::Tls(e) => trust::diagnose(e),
+        Failure::Closed => Diagnosis::for_code(
+            codes::CLOSED,
+            "the accessory closed the connection during the handshake, without an alert",
+        ),
+        Failure::Timeout(t) => Diagnosis::for_code(
+            codes::TIMEOUT,
+            format!("no handshake within {} s", t.as_secs()),
+        ),
+    };
+    let summary = if d.detail.is_empty() {
+        d.summary.to_owned()
+    } else {
+        format!("{} ({})", d.summary, d.detail)
+    };
+    PlatformError {
+        code: d.code.to_owned(),
+        summary,
+        fix: d.fix.to_owned(),
+        apple: d.apple.map(|a| AppleError {
+            name: a.name.to_owned(),
+            number: a.number,
+        }),
+        android: d.android.map(str::to_owned),
+    }
+}

@@ -1,0 +1,217 @@
+//! The report: per profile what the handshake showed, the certificate findings, a verdict per
+//! platform. `Serialize` for `--json`; `Display` for people.
+
+use std::fmt;
+
+use serde::Serialize;
+use trust::lint::Finding;
+
+use crate::{Alert, ClientHelloSize, Platform, Reason, Verdict, Version};
+
+/// Everything one probe found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// `HOST:PORT` as given.
+    pub target: String,
+    /// The chain the accessory served, when any profile got that far.
+    pub chain: Option<Chain>,
+    /// One result per profile, in the order they ran.
+    pub profiles: Vec<ProfileResult>,
+    /// The served chain linted with Apple's and Android's rules (and the X.509 rules every client
+    /// applies); notes and warnings included, only errors fail a platform.
+    pub findings: Vec<Finding>,
+    /// Why the chain could not be linted, when it could not.
+    pub lint_error: Option<String>,
+    /// One verdict per platform whose profile ran.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// The chain the accessory served, as captured (never trusted).
+#[derive(Debug, Clone, Serialize)]
+pub struct Chain {
+    /// How many certificates it had.
+    pub certificates: usize,
+    /// The leaf's subject.
+    pub subject: Option<String>,
+    /// The SPKI pin of the leaf (`sha256/BASE64`): what every later handshake was pinned to.
+    pub pin: String,
+    /// The profile whose handshake captured it.
+    pub captured_with: &'static str,
+}
+
+/// What one profile's handshake showed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileResult {
+    pub profile: &'static str,
+    pub emulates: &'static str,
+    /// The platform this profile decides, if any.
+    pub platform: Option<Platform>,
+    /// The ClientHello as it went on the wire.
+    pub clienthello: Option<ClientHelloSize>,
+    /// The handshake completed and the accessory did not object afterwards.
+    pub completed: bool,
+    /// Negotiated, as far as the handshake got.
+    pub version: Option<Version>,
+    pub group: Option<String>,
+    pub suite: Option<String>,
+    /// The fatal alert the accessory sent.
+    pub alert_received: Option<Alert>,
+    /// The fatal alert the probe sent.
+    pub alert_sent: Option<Alert>,
+    /// The error the real platform would show.
+    pub error: Option<PlatformError>,
+    /// Why it failed, comparing with the other profiles.
+    pub cause: Option<Reason>,
+}
+
+/// A failure as each platform names it, from `trust`'s diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformError {
+    /// The stable diagnosis code (`tls.peer_alert.bad_certificate`).
+    pub code: String,
+    /// What happened.
+    pub summary: String,
+    /// What to change.
+    pub fix: String,
+    /// Apple's `errSSL…` name and number (`errSSLPeerBadCert`, -9825).
+    pub apple: Option<AppleError>,
+    /// Android's exception (`javax.net.ssl.SSLHandshakeException: …`).
+    pub android: Option<String>,
+}
+
+/// An Apple `OSStatus` from SecureTransport.h / SecBase.h.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppleError {
+    pub name: String,
+    pub number: i32,
+}
+
+impl Report {
+    /// True when every platform that was probed would connect.
+    pub fn passed(&self) -> bool {
+        self.verdicts.iter().all(|v| v.passed)
+    }
+
+    /// The result of the profile called `name`.
+    pub fn profile(&self, name: &str) -> Option<&ProfileResult> {
+        self.profiles.iter().find(|p| p.profile == name)
+    }
+
+    /// The verdict for `platform`, if its profile ran.
+    pub fn verdict(&self, platform: Platform) -> Option<&Verdict> {
+        self.verdicts.iter().find(|v| v.platform == platform)
+    }
+}
+
+impl fmt::Display for AppleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name, self.number)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "accessory probe {}", self.target)?;
+        match &self.chain {
+            Some(c) => writeln!(
+                f,
+                "chain: {} certificate(s), leaf {}, pin {} (captured with {}, never trusted: every \
+                 handshake below is pinned to this key)",
+                c.certificates,
+                c.subject.as_deref().unwrap_or("(unreadable subject)"),
+                c.pin,
+                c.captured_with
+            )?,
+            None => writeln!(
+                f,
+                "chain: not seen (no profile got as far as the certificate)"
+            )?,
+        }
+        writeln!(f)?;
+        writeln!(f, "{:<11} {:>12}  result", "profile", "ClientHello")?;
+        for p in &self.profiles {
+            let hello = p
+                .clienthello
+                .map(|c| format!("{} B", c.record_bytes))
+                .unwrap_or_else(|| "-".to_owned());
+            if p.completed {
+                writeln!(
+                    f,
+                    "{:<11} {:>12}  ok: {}, {}, {}",
+                    p.profile,
+                    hello,
+                    p.version.map(|v| v.to_string()).unwrap_or_default(),
+                    p.group.as_deref().unwrap_or("?"),
+                    p.suite.as_deref().unwrap_or("?")
+                )?;
+                continue;
+            }
+            let what = match (&p.alert_received, &p.alert_sent, &p.error) {
+                (Some(a), _, _) => format!("the accessory sent {a}"),
+                (None, Some(a), Some(e)) => format!("{} (the probe sent {a})", e.summary),
+                (None, _, Some(e)) => e.summary.clone(),
+                (None, _, None) => "failed".to_owned(),
+            };
+            writeln!(f, "{:<11} {:>12}  FAILED: {what}", p.profile, hello)?;
+            if let Some(v) = p.version {
+                writeln!(
+                    f,
+                    "{:<26}after agreeing on {v}, {}",
+                    "",
+                    p.group.as_deref().unwrap_or("no group yet")
+                )?;
+            }
+            if let Some(e) = &p.error {
+                let apple = e.apple.as_ref().map(|a| a.to_string());
+                writeln!(
+                    f,
+                    "{:<26}Apple: {}; Android: {}",
+                    "",
+                    apple.as_deref().unwrap_or("-"),
+                    e.android.as_deref().unwrap_or("-")
+                )?;
+            }
+            if let Some(c) = &p.cause {
+                writeln!(f, "{:<26}cause: {}", "", c.what)?;
+            }
+        }
+        if let Some(e) = &self.lint_error {
+            writeln!(f, "\ncertificate rules: not checked: {e}")?;
+        } else if self.chain.is_some() {
+            if self.findings.is_empty() {
+                writeln!(
+                    f,
+                    "\ncertificate rules (Apple, Android, X.509): nothing found"
+                )?;
+            } else {
+                writeln!(f, "\ncertificate rules (Apple, Android, X.509):")?;
+                for finding in &self.findings {
+                    writeln!(
+                        f,
+                        "  {} {}: {} ({})",
+                        finding.severity, finding.rule, finding.message, finding.source.name
+                    )?;
+                }
+            }
+        }
+        writeln!(f, "\nverdict:")?;
+        if self.verdicts.is_empty() {
+            writeln!(
+                f,
+                "  no platform profile was run (ios26, ios18, android decide verdicts)"
+            )?;
+        }
+        for v in &self.verdicts {
+            if v.passed {
+                writeln!(f, "  {:<8} passes ({})", v.platform.label(), v.profile)?;
+                continue;
+            }
+            writeln!(f, "  {:<8} FAILS ({})", v.platform.label(), v.profile)?;
+            for r in &v.reasons {
+                writeln!(f, "           why: {}", r.what)?;
+                writeln!(f, "           fix: {}", r.fix)?;
+            }
+        }
+        Ok(())
+    }
+}
