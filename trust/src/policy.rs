@@ -1,0 +1,413 @@
+//! `TrustPolicy`: what a peer must prove, and [`TrustPolicy::check`], the one place that decides.
+//!
+//! Both the rustls verifier (on a live handshake) and the offline `accessory trust verify` call
+//! `check`, so an offline verdict is the verdict a connection would get. `check` covers the
+//! certificate; the handshake signature (proof that the peer holds the key) is the verifier's
+//! second half and is checked on every connection, in every mode.
+//!
+//! The order of the checks is the order of the diagnoses a person should see first: a certificate
+//! we cannot parse, a key too weak for any signature to mean anything, the wrong key (pin or
+//! first-use record), a chain that does not reach an anchor (which includes dates, EKU, CA flags
+//! and critical extensions), and finally the wrong name.
+
+use std::fmt;
+
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::public_key::PublicKey;
+
+use crate::anchor::Anchors;
+use crate::diagnosis::{codes, refusal_from_webpki};
+use crate::error::{Error, Refusal};
+use crate::identity::{self, Identity};
+use crate::inspect::rfc3339;
+use crate::pin::Pin;
+
+/// The smallest RSA key whose signatures we believe (and the smallest any current phone accepts).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// What a peer must prove. Cannot be empty: at least a pin, an anchor, or trust on first use.
+///
+/// Modes, by what is given:
+/// - **pins** only: the leaf's key must be one of the pins. Dates, EKU and the chain are reported
+///   in [`Observed::notes`], not enforced: a pin names a key, as an SSH host key does.
+/// - **anchors** only: a path from the leaf to one of the anchors (and nothing else) must validate
+///   under webpki, at the given time, for serverAuth. A leaf byte-identical to an anchor is trusted
+///   directly, even with CA:TRUE, with its dates and EKU still checked.
+/// - **both**: both of the above.
+/// - **tofu** with a recorded pin: like pins, but a mismatch is `tofu.key_changed`.
+/// - **tofu** without a record (first use): everything checkable without a root (a certificate that
+///   parses, a key strong enough, the identity, and, on a connection, the handshake signature).
+///   The observed pin is in [`Observed::pin`] with [`Observed::first_use`] set: the application
+///   must confirm it (a fingerprint from the label, or a person) **before sending any credential**.
+///
+/// The identity (when given, else the name the connection was made to) is checked in every mode.
+#[derive(Clone)]
+pub struct TrustPolicy {
+    pins: Vec<Pin>,
+    anchors: Option<Anchors>,
+    tofu: Option<Option<Pin>>,
+    identity: Option<Identity>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+/// Builds a [`TrustPolicy`]; see [`TrustPolicy::builder`].
+#[derive(Debug, Default, Clone)]
+pub struct TrustPolicyBuilder {
+    pins: Vec<Pin>,
+    anchors: Option<Anchors>,
+    tofu: Option<Option<Pin>>,
+    identity: Option<Identity>,
+}
+
+impl TrustPolicyBuilder {
+    /// Accepts a leaf whose key has this pin (may be called more than once: any pin matches).
+    pub fn pin(mut self, pin: Pin) -> Self {
+        self.pins.push(pin);
+        self
+    }
+
+    /// Accepts any of these pins.
+    pub fn pins(mut self, pins: impl IntoIterator<Item = Pin>) -> Self {
+        self.pins.extend(pins);
+        self
+    }
+
+    /// Requires a path to one of these anchors (called twice, the sets are merged).
+    pub fn anchors(mut self, anchors: Anchors) -> Self {
+        self.anchors = Some(match self.anchors.take() {
+            None => anchors,
+            Some(old) => {
+                let mut all = old.certificates().to_vec();
+                all.extend(anchors.certificates().iter().cloned());
+                // Both sets parsed as anchors already, so this cannot fail.
+                Anchors::from_certificates(all).unwrap_or(anchors)
+            }
+        });
+        self
+    }
+
+    /// What the certificate must name. Without it, the name the connection was made to is used.
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Trust on first use: `Some(pin)` is the pin recorded at first use, `None` means this is the
+    /// first use (see [`TrustPolicy`] for what the application must then do).
+    pub fn tofu(mut self, recorded: Option<Pin>) -> Self {
+        self.tofu = Some(recorded);
+        self
+    }
+
+    /// The policy, or [`Error::EmptyPolicy`] when there is nothing to trust.
+    pub fn build(self) -> Result<TrustPolicy, Error> {
+        let anchors = self.anchors.filter(|a| !a.is_empty());
+        if self.pins.is_empty() && anchors.is_none() && self.tofu.is_none() {
+            return Err(Error::EmptyPolicy);
+        }
+        Ok(TrustPolicy {
+            pins: self.pins,
+            anchors,
+            tofu: self.tofu,
+            identity: self.identity,
+            algorithms: rustls::crypto::aws_lc_rs::default_provider()
+                .signature_verification_algorithms,
+        })
+    }
+}
+
+/// What a check learned about the peer it accepted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Observed {
+    /// The pin of the leaf's key.
+    pub pin: Pin,
+    /// SHA-256 of the leaf certificate's DER, lowercase hex.
+    pub fingerprint: String,
+    /// The chain as presented, leaf first.
+    #[serde(skip)]
+    pub chain: Vec<CertificateDer<'static>>,
+    /// True when this was trust on first use without a record: the pin must be confirmed before
+    /// anything secret is sent.
+    pub first_use: bool,
+    /// What was noticed but not enforced in this mode (dates, EKU, chain in pin mode).
+    pub notes: Vec<Note>,
+}
+
+/// A finding reported, not enforced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// The code the finding would have as a refusal, e.g. `cert.expired`.
+    pub code: &'static str,
+    /// The specifics.
+    pub detail: String,
+}
+
+impl TrustPolicy {
+    /// Starts a policy.
+    pub fn builder() -> TrustPolicyBuilder {
+        TrustPolicyBuilder::default()
+    }
+
+    /// The pins accepted.
+    pub fn pins(&self) -> &[Pin] {
+        &self.pins
+    }
+
+    /// The anchors, if any.
+    pub fn anchor_set(&self) -> Option<&Anchors> {
+        self.anchors.as_ref()
+    }
+
+    /// The identity required, if one was given.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+
+    /// `Some(recorded)` when this policy is trust on first use.
+    pub fn tofu(&self) -> Option<Option<&Pin>> {
+        self.tofu.as_ref().map(Option::as_ref)
+    }
+
+    /// The mode's name: `pin`, `anchors`, `both`, `tofu`, `tofu-first-use` (plus combinations).
+    pub fn mode(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.pins.is_empty(), self.anchors.is_some()) {
+            (false, true) => parts.push("both"),
+            (false, false) => parts.push("pin"),
+            (true, true) => parts.push("anchors"),
+            (true, false) => {}
+        }
+        match self.tofu {
+            Some(Some(_)) => parts.push("tofu"),
+            Some(None) => parts.push("tofu-first-use"),
+            None => {}
+        }
+        parts.join("+")
+    }
+
+    pub(crate) fn algorithms(&self) -> &WebPkiSupportedAlgorithms {
+        &self.algorithms
+    }
+
+    /// Decides whether `end_entity` (with `intermediates`, as presented) is trusted at `now`.
+    ///
+    /// `server_name` is the name the connection was made to; it is the identity when the policy
+    /// names none. This is the whole certificate verdict; a live connection adds the handshake
+    /// signature check.
+    pub fn check(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+        server_name: Option<&ServerName<'_>>,
+    ) -> Result<Observed, Refusal> {
+        let (_, cert) = x509_parser::parse_x509_certificate(end_entity.as_ref()).map_err(|e| {
+            Refusal::new(
+                codes::BAD_ENCODING,
+                format!("cannot parse the certificate: {e}"),
+            )
+        })?;
+        let pin = Pin::of_spki(cert.public_key().raw);
+        check_key_strength(&cert)?;
+
+        if !self.pins.is_empty() && !self.pins.contains(&pin) {
+            return Err(Refusal::new(
+                codes::PIN_MISMATCH,
+                format!(
+                    "the accessory presented key {pin}, the pinned key is {}",
+                    join(&self.pins)
+                ),
+            ));
+        }
+        if let Some(Some(recorded)) = &self.tofu {
+            if *recorded != pin {
+                return Err(Refusal::new(
+                    codes::KEY_CHANGED,
+                    format!("the accessory presented key {pin}, the key recorded at first use is {recorded}"),
+                ));
+            }
+        }
+
+        let webpki_cert =
+            webpki::EndEntityCert::try_from(end_entity).map_err(|e| refusal_from_webpki(&e));
+        if let Some(anchors) = &self.anchors {
+            if anchors.contains(end_entity) {
+                check_dates(&cert, now)?;
+                check_server_auth(&cert)?;
+            } else {
+                let ee = webpki_cert.as_ref().map_err(Clone::clone)?;
+                ee.verify_for_usage(
+                    self.algorithms.all,
+                    anchors.trust_anchors(),
+                    intermediates,
+                    now,
+                    webpki::KeyUsage::server_auth(),
+                    None,
+                    None,
+                )
+                .map_err(|e| refusal_from_webpki(&e))?;
+            }
+        }
+
+        let from_connection = server_name.and_then(Identity::from_server_name);
+        if let Some(id) = self.identity.as_ref().or(from_connection.as_ref()) {
+            identity::check(id, &cert, webpki_cert.as_ref())?;
+        }
+
+        let notes = if self.anchors.is_none() {
+            unenforced(&cert, now, webpki_cert.as_ref().err())
+        } else {
+            Vec::new()
+        };
+        let mut chain = Vec::with_capacity(1 + intermediates.len());
+        chain.push(end_entity.clone().into_owned());
+        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        Ok(Observed {
+            pin,
+            fingerprint: hex::encode(Sha256::digest(end_entity.as_ref())),
+            chain,
+            first_use: matches!(self.tofu, Some(None)),
+            notes,
+        })
+    }
+}
+
+impl fmt::Debug for TrustPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrustPolicy")
+            .field("mode", &self.mode())
+            .field("pins", &self.pins)
+            .field("anchors", &self.anchors.as_ref().map(Anchors::len))
+            .field("tofu", &self.tofu)
+            .field("identity", &self.identity)
+            .finish()
+    }
+}
+
+fn join(pins: &[Pin]) -> String {
+    pins.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// Bits in an RSA modulus given as unsigned big-endian bytes.
+fn rsa_bits(modulus: &[u8]) -> usize {
+    let m = match modulus.iter().position(|b| *b != 0) {
+        Some(i) => &modulus[i..],
+        None => return 0,
+    };
+    m.len() * 8 - m[0].leading_zeros() as usize
+}
+
+/// Refuses RSA keys under 2048 bits: a signature by such a key proves little, and every current
+/// client refuses it, so a connection would fail on the handshake signature anyway, with a less
+/// helpful message.
+fn check_key_strength(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
+    if let Ok(PublicKey::RSA(rsa)) = cert.public_key().parsed() {
+        let bits = rsa_bits(rsa.modulus);
+        if bits < MIN_RSA_BITS {
+            return Err(Refusal::new(
+                codes::WEAK_KEY,
+                format!("an RSA key of {bits} bits; at least {MIN_RSA_BITS} are needed"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_dates(cert: &X509Certificate<'_>, now: UnixTime) -> Result<(), Refusal> {
+    let now = now.as_secs() as i64;
+    let validity = cert.validity();
+    let (from, until) = (
+        validity.not_before.timestamp(),
+        validity.not_after.timestamp(),
+    );
+    if now > until {
+        return Err(Refusal::new(
+            codes::EXPIRED,
+            format!("expired at {}, checked at {}", rfc3339(until), rfc3339(now)),
+        ));
+    }
+    if now < from {
+        return Err(Refusal::new(
+            codes::NOT_YET_VALID,
+            format!("valid from {}, checked at {}", rfc3339(from), rfc3339(now)),
+        ));
+    }
+    Ok(())
+}
+
+/// An EKU, if present, must allow serverAuth (RFC 5280 §4.2.1.12, as webpki does for chains).
+fn check_server_auth(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
+    match cert.extended_key_usage() {
+        Ok(Some(eku)) if !(eku.value.server_auth || eku.value.any) => Err(Refusal::new(
+            codes::INVALID_PURPOSE,
+            "the extendedKeyUsage does not include serverAuth",
+        )),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Refusal::new(
+            codes::BAD_ENCODING,
+            format!("unreadable extendedKeyUsage: {e}"),
+        )),
+    }
+}
+
+/// What an anchors check would have refused, for modes that do not enforce it.
+fn unenforced(cert: &X509Certificate<'_>, now: UnixTime, webpki: Option<&Refusal>) -> Vec<Note> {
+    let mut notes = Vec::new();
+    let note = |r: Refusal| Note {
+        code: r.code(),
+        detail: r.detail().to_owned(),
+    };
+    if let Err(r) = check_dates(cert, now) {
+        notes.push(note(r));
+    }
+    if let Err(r) = check_server_auth(cert) {
+        notes.push(note(r));
+    }
+    if cert.is_ca() {
+        notes.push(Note {
+            code: codes::CA_USED_AS_END_ENTITY,
+            detail: "the certificate says CA:TRUE".to_owned(),
+        });
+    }
+    if let Some(r) = webpki {
+        notes.push(note(r.clone()));
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_with_nothing_to_trust_cannot_be_built() {
+        assert_eq!(
+            TrustPolicy::builder().build().unwrap_err(),
+            Error::EmptyPolicy
+        );
+        let only_identity = TrustPolicy::builder().identity(Identity::DeviceId("x".into()));
+        assert_eq!(only_identity.build().unwrap_err(), Error::EmptyPolicy);
+        let empty_anchors = Anchors::from_certificates(Vec::new()).unwrap();
+        assert_eq!(
+            TrustPolicy::builder()
+                .anchors(empty_anchors)
+                .build()
+                .unwrap_err(),
+            Error::EmptyPolicy
+        );
+    }
+
+    #[test]
+    fn rsa_modulus_bits_ignore_the_sign_byte() {
+        assert_eq!(rsa_bits(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(rsa_bits(&[0x01, 0x00]), 9);
+        assert_eq!(rsa_bits(&[0u8; 4]), 0);
+    }
+}
