@@ -408,19 +408,22 @@ fn find(anchors: &[StoredAnchor], query: &str) -> Result<usize, StoreError> {
     Err(StoreError::NotFound(query.to_owned()))
 }
 
-struct Described {
-    fingerprint: String,
-    pin: String,
-    subject: String,
-    issuer: String,
-    common_name: Option<String>,
-    not_before: String,
-    not_after: String,
-    ca: bool,
-    self_signed: bool,
+/// What the store and the exports record about a certificate.
+pub(crate) struct Described {
+    pub fingerprint: String,
+    pub pin: String,
+    pub subject: String,
+    pub issuer: String,
+    pub common_name: Option<String>,
+    pub not_before: String,
+    pub not_after: String,
+    pub ca: bool,
+    pub self_signed: bool,
+    /// Has a subjectAltName extension (it names a server).
+    pub has_san: bool,
 }
 
-fn describe(cert: &CertificateDer<'_>) -> Result<Described, StoreError> {
+pub(crate) fn describe(cert: &CertificateDer<'_>) -> Result<Described, StoreError> {
     let bad = |reason: String| StoreError::BadCertificate { reason };
     let (_, x) = X509Certificate::from_der(cert.as_ref()).map_err(|e| bad(e.to_string()))?;
     let time = |t: &x509_parser::time::ASN1Time| {
@@ -449,6 +452,7 @@ fn describe(cert: &CertificateDer<'_>) -> Result<Described, StoreError> {
         not_after: time(&x.validity().not_after),
         ca: x.is_ca(),
         self_signed: self_issued && x.verify_signature(None).is_ok(),
+        has_san: matches!(x.subject_alternative_name(), Ok(Some(_))),
     })
 }
 

@@ -1,0 +1,251 @@
+//! Exports: the same anchors and pins, in the form each platform installs them.
+//!
+//! | format | for | what it holds |
+//! | --- | --- | --- |
+//! | `mobileconfig` | iOS, iPadOS, macOS | a configuration profile with one `com.apple.security.root` payload per anchor |
+//! | `android-nsc` | Android 7+ apps | `res/xml/network_security_config.xml` scoped to the accessory's address, and the `res/raw/` certificates it names |
+//! | `pem-bundle` | curl `--cacert`, openssl, most TLS stacks | the anchors as PEM |
+//! | `curl-pins` | curl `--pinnedpubkey` | `sha256//A;sha256//B` |
+//! | `json` | scripts | anchors (fingerprint, pin, subject, validity, PEM) and pins |
+//!
+//! Every export is deterministic: the same input gives the same bytes (profile UUIDs are derived from
+//! the fingerprints), so re-exporting does not make a phone think it received a new profile, and an
+//! export can be reviewed as a diff. Each export also carries instructions for the manual steps no file
+//! can do (on iOS, enabling full trust for an installed root).
+
+mod android;
+mod mobileconfig;
+mod text;
+
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::store::StoredAnchor;
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Mobileconfig,
+    AndroidNsc,
+    PemBundle,
+    CurlPins,
+    Json,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "mobileconfig" => Ok(Self::Mobileconfig),
+            "android-nsc" => Ok(Self::AndroidNsc),
+            "pem-bundle" => Ok(Self::PemBundle),
+            "curl-pins" => Ok(Self::CurlPins),
+            "json" => Ok(Self::Json),
+            other => Err(format!(
+                "unknown export format {other:?} (expected mobileconfig, android-nsc, pem-bundle, curl-pins or json)"
+            )),
+        }
+    }
+}
+
+impl Format {
+    /// True when the export is one file that can go to standard output.
+    pub fn single_file(self) -> bool {
+        !matches!(self, Self::AndroidNsc)
+    }
+}
+
+/// One anchor to export.
+#[derive(Debug, Clone)]
+pub struct ExportAnchor {
+    /// A human name (the store label, or the subject CN).
+    pub label: String,
+    pub certificate: CertificateDer<'static>,
+    /// SHA-256 of the DER, lowercase hex.
+    pub fingerprint: String,
+    /// SPKI pin, `sha256/BASE64`.
+    pub pin: String,
+    pub subject: String,
+    pub not_after: String,
+    /// basicConstraints CA:TRUE.
+    pub ca: bool,
+    /// Has a subjectAltName: it can be presented by a server (a self-signed accessory certificate).
+    pub names_a_server: bool,
+}
+
+impl ExportAnchor {
+    /// Describes a certificate; `label` defaults to its subject CN, then to its fingerprint.
+    pub fn from_certificate(
+        certificate: CertificateDer<'static>,
+        label: Option<String>,
+    ) -> Result<Self, ExportError> {
+        let d = crate::store::describe(&certificate).map_err(|e| ExportError::BadCertificate {
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            label: label
+                .or(d.common_name)
+                .unwrap_or_else(|| d.fingerprint[..16].to_owned()),
+            certificate,
+            fingerprint: d.fingerprint,
+            pin: d.pin,
+            subject: d.subject,
+            not_after: d.not_after,
+            ca: d.ca,
+            names_a_server: d.has_san,
+        })
+    }
+
+    /// An anchor from the store, keeping its label.
+    pub fn from_stored(stored: &StoredAnchor) -> Result<Self, ExportError> {
+        let cert = stored
+            .certificate()
+            .map_err(|e| ExportError::BadCertificate {
+                reason: e.to_string(),
+            })?;
+        Self::from_certificate(cert, Some(stored.label.clone()))
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportInput {
+    pub anchors: Vec<ExportAnchor>,
+    /// SPKI pins, `sha256/BASE64` (what `Pin`'s Display prints).
+    pub pins: Vec<String>,
+    /// Android: the names the `domain-config` covers (the accessory's address or host names).
+    pub domains: Vec<String>,
+    /// Android: `pin-set expiration`, `YYYY-MM-DD`. After it the app stops enforcing the pins.
+    pub pin_expiration: Option<String>,
+    /// Apple: the profile's reverse-DNS identifier (payload identifiers derive from it).
+    pub identifier: String,
+    /// Apple: the profile's display name.
+    pub display_name: String,
+    /// Apple: the organisation shown on the profile.
+    pub organization: Option<String>,
+}
+
+impl ExportInput {
+    pub fn new(anchors: Vec<ExportAnchor>, pins: Vec<String>) -> Self {
+        Self {
+            anchors,
+            pins,
+            domains: vec!["192.168.4.1".to_owned()],
+            pin_expiration: None,
+            identifier: "local.accessory.trust".to_owned(),
+            display_name: "Accessory trust anchors".to_owned(),
+            organization: None,
+        }
+    }
+}
+
+/// One file of an export, named relative to the output directory.
+#[derive(Debug, Clone)]
+pub struct ExportedFile {
+    pub path: String,
+    pub contents: Vec<u8>,
+}
+
+/// The result of an export.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub format: Format,
+    /// The main file first (the profile, the XML, the bundle...), then what goes beside it.
+    pub files: Vec<ExportedFile>,
+    /// What the admin must still do by hand, for people (also written as README.txt beside the files).
+    pub instructions: String,
+    /// Things the admin should know about this export (an anchor left out, pins a format cannot hold).
+    pub warnings: Vec<String>,
+}
+
+/// Why an export could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// Nothing to export.
+    #[error("nothing to export: the store is empty and no --anchors or --pin was given")]
+    Empty,
+    /// The format cannot carry what was given (curl pins with only CA anchors, a profile with only pins).
+    #[error("{0}")]
+    Unsuitable(String),
+    /// A certificate cannot be parsed.
+    #[error("not a readable X.509 certificate: {reason}")]
+    BadCertificate { reason: String },
+    /// A value that cannot be written into the format.
+    #[error("invalid {what} {value:?}: {reason}")]
+    InvalidValue {
+        what: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    /// The plist writer failed.
+    #[error("cannot write the configuration profile: {0}")]
+    Plist(String),
+}
+
+impl ExportError {
+    /// A stable code for scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "export.empty",
+            Self::Unsuitable(_) => "export.unsuitable",
+            Self::BadCertificate { .. } => "input.bad_certificate",
+            Self::InvalidValue { .. } => "export.invalid_value",
+            Self::Plist(_) => "export.plist",
+        }
+    }
+}
+
+/// Produces the export.
+pub fn export(format: Format, input: &ExportInput) -> Result<Export, ExportError> {
+    if input.anchors.is_empty() && input.pins.is_empty() {
+        return Err(ExportError::Empty);
+    }
+    let mut e = match format {
+        Format::Mobileconfig => mobileconfig::export(input)?,
+        Format::AndroidNsc => android::export(input)?,
+        Format::PemBundle => text::pem_bundle(input)?,
+        Format::CurlPins => text::curl_pins(input)?,
+        Format::Json => text::json(input)?,
+    };
+    if !e.instructions.is_empty() {
+        e.files.push(ExportedFile {
+            path: "README.txt".to_owned(),
+            contents: e.instructions.clone().into_bytes(),
+        });
+    }
+    Ok(e)
+}
+
+/// One certificate as PEM (64-column base64, as openssl writes it).
+pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
+    crate::store::pem_of(cert)
+}
+
+/// A stable UUID for `name`: SHA-256 of a fixed namespace and the name, laid out as an RFC 9562
+/// version 8 (custom) UUID. Stable across exports, so re-installing a re-exported profile replaces the
+/// old one instead of adding a second copy.
+pub(crate) fn stable_uuid(name: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"accessory trust export v1\0")
+        .chain_update(name.as_bytes())
+        .finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80; // version 8
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
+    let h = hex::encode_upper(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests;

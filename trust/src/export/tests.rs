@@ -1,0 +1,123 @@
+//! Exports checked in-process; `tests/admin_export.rs` checks them with real parsers (plistlib,
+//! xml.etree) and curl.
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
+use super::*;
+
+fn root(cn: &str) -> ExportAnchor {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let der = p
+        .self_signed(&KeyPair::generate().unwrap())
+        .unwrap()
+        .der()
+        .clone();
+    ExportAnchor::from_certificate(der, None).unwrap()
+}
+
+fn device(id: &str) -> ExportAnchor {
+    let mut p = CertificateParams::new(vec![format!("{id}.accessory.local")]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, id);
+    let der = p
+        .self_signed(&KeyPair::generate().unwrap())
+        .unwrap()
+        .der()
+        .clone();
+    ExportAnchor::from_certificate(der, None).unwrap()
+}
+
+#[test]
+fn a_re_export_of_the_same_anchors_is_byte_identical() {
+    let input = ExportInput::new(vec![root("Maker Root"), device("SIM-0001")], vec![]);
+    let a = export(Format::Mobileconfig, &input).unwrap();
+    let b = export(Format::Mobileconfig, &input).unwrap();
+    assert_eq!(a.files[0].contents, b.files[0].contents);
+    let text = String::from_utf8(a.files[0].contents.clone()).unwrap();
+    assert!(text.contains("<string>com.apple.security.root</string>"));
+    assert!(text.contains("<string>Configuration</string>"));
+    assert!(a.instructions.contains("Certificate Trust Settings"));
+    assert_eq!(a.files.last().unwrap().path, "README.txt");
+}
+
+#[test]
+fn stable_uuids_are_version_8_and_differ_by_name() {
+    let u = stable_uuid("a");
+    assert_eq!(u.len(), 36);
+    assert_eq!(&u[14..15], "8");
+    assert!(matches!(&u[19..20], "8" | "9" | "A" | "B"));
+    assert_ne!(u, stable_uuid("b"));
+    assert_eq!(u, stable_uuid("a"));
+}
+
+#[test]
+fn android_raw_names_are_lowercase_letters_digits_and_underscores() {
+    assert_eq!(
+        android::raw_name("Maker Root CA (2026)"),
+        "maker_root_ca_2026"
+    );
+    assert_eq!(android::raw_name("SIM-0001"), "sim_0001");
+    assert_eq!(android::raw_name("0001"), "anchor_0001");
+    assert_eq!(android::raw_name("..."), "anchor");
+}
+
+#[test]
+fn android_export_scopes_anchors_and_pins_to_the_domain() {
+    let mut input = ExportInput::new(
+        vec![root("Maker Root"), root("Maker Root")],
+        vec!["sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()],
+    );
+    input.pin_expiration = Some("2027-01-01".into());
+    let e = export(Format::AndroidNsc, &input).unwrap();
+    let xml = String::from_utf8(e.files[0].contents.clone()).unwrap();
+    assert_eq!(e.files[0].path, "xml/network_security_config.xml");
+    assert!(xml.contains("<domain includeSubdomains=\"false\">192.168.4.1</domain>"));
+    assert!(xml.contains("<pin-set expiration=\"2027-01-01\">"));
+    assert!(
+        xml.contains("<pin digest=\"SHA-256\">AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</pin>")
+    );
+    let raws: Vec<_> = e
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("raw/"))
+        .collect();
+    assert_eq!(
+        raws.len(),
+        2,
+        "two distinct raw files for two anchors with one label"
+    );
+    assert_ne!(raws[0].path, raws[1].path);
+}
+
+#[test]
+fn a_bad_pin_expiration_is_refused() {
+    let mut input = ExportInput::new(vec![root("R")], vec![]);
+    input.pin_expiration = Some("next year".into());
+    let e = export(Format::AndroidNsc, &input).unwrap_err();
+    assert_eq!(e.code(), "export.invalid_value");
+}
+
+#[test]
+fn curl_pins_take_server_keys_and_leave_ca_roots_out_with_a_warning() {
+    let dev = device("SIM-0001");
+    let input = ExportInput::new(vec![root("Maker Root"), dev.clone()], vec![]);
+    let e = export(Format::CurlPins, &input).unwrap();
+    let text = String::from_utf8(e.files[0].contents.clone()).unwrap();
+    assert_eq!(
+        text.trim(),
+        format!("sha256//{}", dev.pin.trim_start_matches("sha256/"))
+    );
+    assert!(e.warnings[0].contains("Maker Root"));
+    let only_ca = ExportInput::new(vec![root("Maker Root")], vec![]);
+    assert_eq!(
+        export(Format::CurlPins, &only_ca).unwrap_err().code(),
+        "export.unsuitable"
+    );
+}
+
+#[test]
+fn nothing_to_export_is_an_error() {
+    let e = export(Format::Json, &ExportInput::new(vec![], vec![])).unwrap_err();
+    assert_eq!(e.code(), "export.empty");
+}
