@@ -9,12 +9,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A scenario file could not be read (missing, a directory, unreadable).
-    #[error("cannot read scenario {path}: {source}")]
+    #[error("cannot read scenario {path}: {io}")]
     ReadScenario {
         /// The file named on the command line or in the test.
         path: PathBuf,
         /// What the operating system said.
-        source: io::Error,
+        io: io::Error,
     },
     /// A scenario is not valid TOML, has an unknown field, or a value of the wrong type.
     #[error("scenario {path}: {message}")]
@@ -55,20 +55,20 @@ pub enum Error {
     #[error("tls configuration: {0}")]
     Tls(String),
     /// The listening socket could not be opened.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {io}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// What the operating system said (address in use, permission denied...).
-        source: io::Error,
+        io: io::Error,
     },
     /// A file the simulator writes (anchors, manifest) could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {io}")]
     Write {
         /// The file.
         path: PathBuf,
         /// What the operating system said.
-        source: io::Error,
+        io: io::Error,
     },
 }
 

@@ -19,6 +19,7 @@
 //! - `api`: the HTTP routes, validation, JSON errors.
 //! - `device`: the accessory's Wi-Fi state machine behind the long poll.
 //! - `pop`: proof of possession bound to the TLS exporter.
+//! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
 //! - `error`: the one error type.
 //! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
@@ -32,6 +33,7 @@ mod device;
 mod drip;
 mod error;
 mod fault;
+mod fleet;
 mod identity;
 mod pop;
 mod record;
@@ -46,6 +48,7 @@ pub use client_auth::ClientCredentials;
 pub use device::{Reason, State, Status};
 pub use error::Error;
 pub use fault::{AlertPoint, Fault, LimitAnswer, CERTIFICATE_FAULTS};
+pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
 pub use pop::{authorization as pop_authorization, EXPORTER_LABEL, EXPORTER_LEN};
 pub use record::RequestRecord;
 pub use scenario::{Network, Scenario, Timings};

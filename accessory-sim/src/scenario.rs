@@ -221,9 +221,9 @@ impl Scenario {
 
     /// Reads a scenario file.
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadScenario {
+        let text = std::fs::read_to_string(path).map_err(|io| Error::ReadScenario {
             path: path.to_owned(),
-            source,
+            io,
         })?;
         Self::from_toml(&text, path)
     }
@@ -258,6 +258,9 @@ impl Scenario {
                 self.id
             ));
         }
+        if let Err(e) = certs::profile_named(&self.profile) {
+            return bad(format!("profile `{}`: {e}", self.profile));
+        }
         for n in &self.networks {
             if n.ssid.is_empty() || n.ssid.len() > 32 {
                 return bad(format!("network `{}`: an SSID is 1 to 32 bytes", n.ssid));
@@ -283,10 +286,12 @@ impl Scenario {
                         n.ssid
                     ))
                 }
-                (Some(p), _) if !crate::api::valid_passphrase(p) => return bad(format!(
+                (Some(p), _) if !crate::api::valid_passphrase(p) => {
+                    return bad(format!(
                     "network `{}`: a passphrase is 8 to 63 printable characters or 64 hex digits",
                     n.ssid
-                )),
+                ))
+                }
                 _ => {}
             }
         }

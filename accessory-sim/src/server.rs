@@ -158,14 +158,10 @@ impl Simulator {
         });
         let listener = TcpListener::bind(listen)
             .await
-            .map_err(|source| Error::Bind {
-                addr: listen,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| Error::Bind {
-            addr: listen,
-            source,
-        })?;
+            .map_err(|io| Error::Bind { addr: listen, io })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|io| Error::Bind { addr: listen, io })?;
         let inner = Arc::new(Inner {
             scenario,
             identity,

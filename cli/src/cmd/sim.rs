@@ -1,14 +1,459 @@
-//! `accessory sim`. (Placeholder: the owner of this subcommand replaces it.)
+//! `accessory sim`: a simulated accessory (or a fleet of them) that reproduces field failures.
+//!
+//! The work is in `accessory_sim`; this module builds a scenario from flags, starts it, writes the
+//! files a tester needs (anchors, chain, pin, the simulated networks' passphrases), prints exactly
+//! how to provision it, and serves until Ctrl-C. Subcommands (`fleet`, and `softap` in a network
+//! namespace) share the scenario flags.
 
-use crate::exit::{fail, Status};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use accessory_sim::{Fault, Fleet, FleetOptions, RunningSim, Scenario, Simulator};
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::exit::{fail, Failure, Status};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:
+  accessory sim                                        # a good accessory on 127.0.0.1:8443
+  accessory sim --fault expired                        # serve an expired certificate
+  accessory sim --fault clienthello-limit=1024         # an embedded stack that chokes on a PQ ClientHello
+  accessory sim --fault alert=bad_certificate          # what iOS reports as errSSLPeerBadCert (-9825)
+  accessory sim --fault wrong-passphrase --fault slow-status=2
+  accessory sim --scenario qa/plug.toml --listen 0.0.0.0:8443 --json
+  accessory sim fleet --count 50 --base-port 9000 --manifest fleet.json
 
-pub async fn run(_args: Args) -> anyhow::Result<Status> {
-    fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("`accessory sim` is not built yet"),
-    )
+Faults (repeat --fault; `accessory sim --list-faults` prints them):
+  certificate: expired, not-yet-valid, wrong-name, cn-only, ip-not-in-san, untrusted-root,
+    self-signed-unknown, ca-as-leaf, client-auth-eku, long-validity, rsa-1024, sha1,
+    incomplete-chain, unknown-critical-extension, key-rotated, wrong-key
+  TLS: tls12-only, clienthello-limit=N[,reset|,ALERT], alert=NAME[@accept|@hello],
+    require-client-cert, stall, drip[=5ms]
+  application: wrong-passphrase, network-not-found, reboot-after-apply[=5], http-500,
+    malformed-json, slow-status[=3]"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<SimCommand>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SimCommand {
+    /// Run many accessories in one process (distinct ids, keys, ports; one manufacturer CA).
+    #[command(after_help = "Examples:
+  accessory sim fleet --count 20
+  accessory sim fleet --count 1000 --base-port 20000 --manifest /tmp/fleet.json
+  accessory sim fleet --count 5 --fault wrong-passphrase --json | jq -r '.accessories[].addr'
+
+The manifest is JSON: {anchors, profile, accessories: [{id, addr, pin, anchors}]}.")]
+    Fleet(FleetArgs),
+}
+
+/// What one simulated accessory is: shared by `accessory sim` and its subcommands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScenarioArgs {
+    /// A scenario file (TOML: id, model, profile, networks, timings, faults); flags override it.
+    #[arg(long, value_name = "FILE", env = "ACCESSORY_SIM_SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
+    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
+    pub faults: Vec<String>,
+    /// The device id [default: SIM-0001, or the scenario's].
+    #[arg(long, value_name = "ID")]
+    pub device_id: Option<String>,
+    /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Require proof of possession with this label code (`Authorization: PoP ...`) [default: none].
+    #[arg(long, value_name = "CODE", env = "ACCESSORY_SIM_POP_CODE")]
+    pub pop_code: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Address to listen on [default: 127.0.0.1:8443].
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8443",
+        env = "ACCESSORY_SIM_LISTEN"
+    )]
+    pub listen: SocketAddr,
+    /// Directory for the anchors, chain, pin and test passphrase files
+    /// [default: $TMPDIR/accessory-sim/<device-id>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the startup information as one line of JSON on stdout, then serve.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the fault catalogue and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FleetArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// How many accessories.
+    #[arg(long, value_name = "N")]
+    pub count: usize,
+    /// Port of the first accessory; the others follow (0: any free ports) [default: 0].
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub base_port: u16,
+    /// Address every accessory listens on [default: 127.0.0.1].
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub ip: IpAddr,
+    /// Device ids are PREFIX-0001, PREFIX-0002... [default: SIM].
+    #[arg(long, value_name = "PREFIX", default_value = "SIM")]
+    pub id_prefix: String,
+    /// Where to write the manifest [default: <out>/manifest.json].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Directory for the shared anchors file [default: $TMPDIR/accessory-sim/fleet-<pid>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the manifest as one line of JSON on stdout, then serve.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<Status> {
+    match args.command {
+        None => serve(args.serve).await,
+        Some(SimCommand::Fleet(fleet_args)) => fleet(fleet_args).await,
+    }
+}
+
+/// Maps a simulator error to its exit status.
+fn sim_failure(e: accessory_sim::Error) -> anyhow::Error {
+    let status = match &e {
+        e if e.is_bad_input() => Status::BadInput,
+        accessory_sim::Error::Bind { .. } | accessory_sim::Error::Write { .. } => {
+            Status::LocalState
+        }
+        _ => Status::Internal,
+    };
+    Failure::new(status, e.code(), e).into()
+}
+
+/// Builds the scenario: the file or a good accessory, then the flags on top.
+pub fn build_scenario(args: &ScenarioArgs) -> anyhow::Result<Scenario> {
+    let mut scenario = match &args.scenario {
+        Some(path) => Scenario::from_file(path).map_err(sim_failure)?,
+        None => Scenario::good("SIM-0001"),
+    };
+    if let Some(id) = &args.device_id {
+        scenario.id = id.clone();
+    }
+    if let Some(profile) = &args.profile {
+        scenario.profile = profile.clone();
+    }
+    if let Some(code) = &args.pop_code {
+        scenario.pop_code = Some(code.clone());
+    }
+    for f in &args.faults {
+        let fault: Fault = f.parse().map_err(sim_failure)?;
+        scenario.faults.push(fault);
+    }
+    scenario.validate().map_err(sim_failure)?;
+    Ok(scenario)
+}
+
+fn default_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join("accessory-sim").join(name)
+}
+
+/// What `accessory sim --json` prints.
+#[derive(Debug, Serialize)]
+struct Startup {
+    device_id: String,
+    addr: SocketAddr,
+    profile: String,
+    faults: Vec<String>,
+    pin: String,
+    anchors: PathBuf,
+    chain: PathBuf,
+    pop_code: Option<String>,
+    networks: Vec<NetworkFile>,
+    client_certificate: Option<ClientFiles>,
+    provision: String,
+}
+
+#[derive(Debug, Serialize)]
+struct NetworkFile {
+    ssid: String,
+    security: String,
+    passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClientFiles {
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
+    let result = (|| -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        if secret {
+            options.mode(0o600);
+        }
+        options.open(path)?.write_all(contents.as_bytes())
+    })();
+    result
+        .with_context(|| format!("writing {}", path.display()))
+        .or_else(|e| fail(Status::LocalState, "sim.write", e))
+}
+
+/// A file name for an SSID: letters, digits, `-` and `_` kept, the rest `_`.
+fn file_name(ssid: &str) -> String {
+    ssid.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating {}", dir.display()))
+        .or_else(|e| fail(Status::LocalState, "sim.write", e))?;
+    let anchors = dir.join("anchors.pem");
+    let chain = dir.join("chain.pem");
+    write(&anchors, &sim.anchors_pem(), false)?;
+    write(&chain, &sim.chain_pem(), false)?;
+    write(&dir.join("pin.txt"), &format!("{}\n", sim.pin()), false)?;
+    let mut networks = Vec::new();
+    for n in &sim.scenario().networks {
+        // These are the simulated networks' own test passphrases, written so that a tester can
+        // hand them to `--network-passphrase-file`; they are not anyone's credentials.
+        let passphrase_file = match &n.passphrase {
+            Some(p) => {
+                let path = dir.join(format!("{}.passphrase", file_name(&n.ssid)));
+                write(&path, p, true)?;
+                Some(path)
+            }
+            None => None,
+        };
+        networks.push(NetworkFile {
+            ssid: n.ssid.clone(),
+            security: n.security.clone(),
+            passphrase_file,
+        });
+    }
+    let client_certificate = match sim.client_credentials() {
+        Some(c) => {
+            let files = ClientFiles {
+                ca: dir.join("client-ca.pem"),
+                cert: dir.join("client.pem"),
+                key: dir.join("client-key.pem"),
+            };
+            write(&files.ca, &c.ca_pem, false)?;
+            write(&files.cert, &c.cert_pem, false)?;
+            write(&files.key, &c.key_pem, true)?;
+            Some(files)
+        }
+        None => None,
+    };
+    let network = networks
+        .iter()
+        .find(|n| n.passphrase_file.is_some())
+        .or(networks.first());
+    let mut provision = format!(
+        "accessory provision --accessory {} --device-id {} --anchors {}",
+        sim.addr(),
+        sim.device_id(),
+        anchors.display()
+    );
+    if let Some(n) = network {
+        provision.push_str(&format!(" --network-ssid {}", shell_word(&n.ssid)));
+        if let Some(f) = &n.passphrase_file {
+            provision.push_str(&format!(" --network-passphrase-file {}", f.display()));
+        }
+    }
+    if sim.scenario().pop_code.is_some() {
+        provision.push_str(" --pop-code-file <file with the label code>");
+    }
+    Ok(Startup {
+        device_id: sim.device_id().to_owned(),
+        addr: sim.addr(),
+        profile: sim.profile().to_owned(),
+        faults: sim
+            .scenario()
+            .faults
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
+        pin: sim.pin().to_string(),
+        anchors,
+        chain,
+        pop_code: sim.scenario().pop_code.clone(),
+        networks,
+        client_certificate,
+        provision,
+    })
+}
+
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
+    if args.list_faults {
+        for name in Fault::catalogue() {
+            println!("{name}");
+        }
+        return Ok(Status::Success);
+    }
+    let scenario = build_scenario(&args.scenario)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_dir(&scenario.id));
+    let sim = Simulator::start(scenario, args.listen)
+        .await
+        .map_err(sim_failure)?;
+    let startup = write_files(&sim, &dir)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&startup)?);
+    } else {
+        print_startup(&sim, &startup);
+    }
+    wait_for_signal().await;
+    sim.shutdown().await;
+    Ok(Status::Success)
+}
+
+fn print_startup(sim: &RunningSim, s: &Startup) {
+    let faults = if s.faults.is_empty() {
+        "none".to_owned()
+    } else {
+        s.faults.join(", ")
+    };
+    println!(
+        "Simulated accessory {} listening on {} (certificate profile {}, faults: {faults})",
+        s.device_id, s.addr, s.profile
+    );
+    println!("  pin:      {}", s.pin);
+    println!("  anchors:  {}", s.anchors.display());
+    println!("  chain:    {}", s.chain.display());
+    if let Some(code) = &s.pop_code {
+        println!("  PoP code: {code} (printed on the label)");
+    }
+    for n in &s.networks {
+        match &n.passphrase_file {
+            Some(f) => println!(
+                "  network:  {} ({}; test passphrase in {})",
+                n.ssid,
+                n.security,
+                f.display()
+            ),
+            None => println!("  network:  {} ({})", n.ssid, n.security),
+        }
+    }
+    if let Some(c) = &s.client_certificate {
+        println!(
+            "  client certificate required: {} (key {}, CA {})",
+            c.cert.display(),
+            c.key.display(),
+            c.ca.display()
+        );
+    }
+    println!();
+    println!("Provision it (the passphrase is read from a file, never from the command line):");
+    println!("  {}", s.provision);
+    println!(
+        "or trust it by its pin instead of the anchors: --pin {}",
+        s.pin
+    );
+    println!("Look at it with curl:");
+    println!(
+        "  curl --cacert {} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
+        s.anchors.display(),
+        s.device_id,
+        s.addr.port(),
+        s.addr.ip(),
+        s.device_id,
+        s.addr.port()
+    );
+    println!("Serving until Ctrl-C.");
+    let _ = sim;
+}
+
+async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
+    let template = build_scenario(&args.scenario)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_dir(&format!("fleet-{}", std::process::id())));
+    let manifest_file = args
+        .manifest
+        .clone()
+        .unwrap_or_else(|| dir.join("manifest.json"));
+    let mut options = FleetOptions::default()
+        .base_port(args.base_port)
+        .template(template)
+        .id_prefix(&args.id_prefix);
+    options.ip = args.ip;
+    let fleet = Fleet::start(args.count, options)
+        .await
+        .map_err(sim_failure)?;
+    let manifest = fleet
+        .write(&dir.join("anchors.pem"), &manifest_file)
+        .map_err(sim_failure)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&manifest)?);
+    } else {
+        println!(
+            "{} simulated accessories ({} .. {}), one manufacturer CA",
+            manifest.accessories.len(),
+            manifest.accessories.first().map_or("-", |a| a.id.as_str()),
+            manifest.accessories.last().map_or("-", |a| a.id.as_str()),
+        );
+        println!("  anchors:  {}", manifest.anchors.display());
+        println!("  manifest: {}", manifest_file.display());
+        println!("Serving until Ctrl-C.");
+    }
+    wait_for_signal().await;
+    fleet.shutdown().await;
+    Ok(Status::Success)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
 }

@@ -1,0 +1,237 @@
+//! A simulated accessory for tests that drive it with clients nobody here wrote (curl, openssl
+//! s_client, Python's `ssl`), and small wrappers that run those clients and capture what they say.
+//!
+//! The simulator runs on its own tokio runtime so that the tests themselves stay plain, blocking
+//! code that shells out, as a QA script would.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use accessory_sim::{RunningSim, Scenario, Simulator};
+use tempfile::TempDir;
+
+/// A running simulated accessory with its anchors written to a file.
+pub struct Served {
+    runtime: tokio::runtime::Runtime,
+    sim: Option<RunningSim>,
+    dir: TempDir,
+    /// The anchors file (PEM) an administrator would distribute for it.
+    pub anchors: PathBuf,
+}
+
+impl Served {
+    /// Starts `scenario` on 127.0.0.1 with a free port.
+    #[track_caller]
+    pub fn start(scenario: Scenario) -> Served {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let sim = runtime
+            .block_on(Simulator::start(scenario, "127.0.0.1:0".parse().unwrap()))
+            .expect("the simulator starts");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let anchors = dir.path().join("anchors.pem");
+        std::fs::write(&anchors, sim.anchors_pem()).expect("writing the anchors");
+        Served {
+            runtime,
+            sim: Some(sim),
+            dir,
+            anchors,
+        }
+    }
+
+    /// Starts a good accessory with these faults (`"expired"`, `"clienthello-limit=1024"`...).
+    #[track_caller]
+    pub fn with_faults(device_id: &str, faults: &[&str]) -> Served {
+        let mut scenario = Scenario::good(device_id).with_connect_delay_ms(50);
+        for f in faults {
+            scenario = scenario.with_fault(f.parse().expect("a known fault"));
+        }
+        Served::start(scenario)
+    }
+
+    /// The simulator.
+    pub fn sim(&self) -> &RunningSim {
+        self.sim.as_ref().expect("running")
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        self.sim().addr()
+    }
+
+    /// The DNS name its certificate carries: `<device-id>.accessory.local`.
+    pub fn host(&self) -> String {
+        format!("{}.accessory.local", self.sim().device_id())
+    }
+
+    /// `https://<host>:<port><path>` (resolve it with [`Served::curl_resolve`]).
+    pub fn url(&self, path: &str) -> String {
+        format!("https://{}:{}{}", self.host(), self.addr().port(), path)
+    }
+
+    /// curl's `--resolve` value mapping the host to the loopback address.
+    pub fn curl_resolve(&self) -> String {
+        format!("{}:{}:127.0.0.1", self.host(), self.addr().port())
+    }
+
+    /// A scratch directory that lives as long as the accessory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs a future on the simulator's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.runtime.block_on(sim.shutdown());
+        }
+    }
+}
+
+/// What a client process did.
+#[derive(Debug)]
+pub struct Ran {
+    /// Its exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Its stdout and stderr, concatenated.
+    pub text: String,
+}
+
+impl Ran {
+    fn of(output: Output) -> Ran {
+        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        Ran {
+            code: output.status.code().unwrap_or(-1),
+            text,
+        }
+    }
+
+    /// Asserts that the output contains `needle`, showing everything when it does not.
+    #[track_caller]
+    pub fn assert_says(&self, needle: &str) -> &Self {
+        assert!(
+            self.text.contains(needle),
+            "expected {needle:?} in the output (exit {}):\n{}",
+            self.code,
+            self.text
+        );
+        self
+    }
+}
+
+/// Whether a tool is installed (tests that need it say so and return when it is not).
+pub fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg(if tool == "openssl" {
+            "version"
+        } else {
+            "--version"
+        })
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `curl -sS --max-time 20 <args>`.
+pub fn curl(args: &[&str]) -> Ran {
+    let output = Command::new("curl")
+        .args(["-sS", "--max-time", "20"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running curl");
+    Ran::of(output)
+}
+
+/// curl against `path` on `served`, trusting its anchors, naming it by its DNS name.
+pub fn curl_anchors(served: &Served, path: &str, extra: &[&str]) -> Ran {
+    let anchors = served.anchors.display().to_string();
+    let resolve = served.curl_resolve();
+    let url = served.url(path);
+    let mut args = vec!["--cacert", &anchors, "--resolve", &resolve];
+    args.extend_from_slice(extra);
+    args.push(&url);
+    curl(&args)
+}
+
+/// Runs `openssl s_client -connect <addr> <args>` with stdin closed (so it quits after the
+/// handshake) and returns what it printed.
+pub fn s_client(addr: SocketAddr, args: &[&str]) -> Ran {
+    let output = Command::new("openssl")
+        .args(["s_client", "-connect", &addr.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running openssl s_client");
+    Ran::of(output)
+}
+
+/// `openssl s_client` trusting `served`'s anchors and checking its DNS name.
+pub fn s_client_anchors(served: &Served, extra: &[&str]) -> Ran {
+    let anchors = served.anchors.display().to_string();
+    let host = served.host();
+    let mut args = vec![
+        "-CAfile",
+        &anchors,
+        "-servername",
+        &host,
+        "-verify_hostname",
+        &host,
+    ];
+    args.extend_from_slice(extra);
+    s_client(served.addr(), &args)
+}
+
+/// The Python client: one HTTPS request with `ssl.create_default_context(cafile=...)`.
+/// Prints `OK <status line>`, `CERT <verify_code> <verify_message>`, `SSL <reason>` or `OS <error>`.
+const PYTHON_CLIENT: &str = r#"
+import socket, ssl, sys
+host, port, cafile, name = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+alpn = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+ctx = ssl.create_default_context(cafile=cafile)
+if alpn:
+    ctx.set_alpn_protocols(["x-padding-%04d" % i for i in range(alpn)] + ["http/1.1"])
+try:
+    with socket.create_connection((host, port), timeout=20) as s:
+        with ctx.wrap_socket(s, server_hostname=name) as t:
+            t.sendall(b"GET /v1/device HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = t.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            print("OK", data.split(b"\r\n")[0].decode(errors="replace"))
+except ssl.SSLCertVerificationError as e:
+    print("CERT", e.verify_code, e.verify_message)
+except ssl.SSLError as e:
+    print("SSL", e.reason, str(e))
+except OSError as e:
+    print("OS", type(e).__name__, e)
+"#;
+
+/// Python's `ssl` against `served`, naming it `name` (its DNS name or `192.168.4.1`);
+/// `alpn_padding` adds that many ALPN names to grow the ClientHello.
+pub fn python(served: &Served, name: &str, alpn_padding: usize) -> Ran {
+    let output = Command::new("python3")
+        .args(["-c", PYTHON_CLIENT, "127.0.0.1"])
+        .arg(served.addr().port().to_string())
+        .arg(&served.anchors)
+        .arg(name)
+        .arg(alpn_padding.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .expect("running python3");
+    Ran::of(output)
+}
