@@ -131,8 +131,8 @@ impl Expected {
 impl std::fmt::Display for Expected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Expected::Accept => f.write_str("accept"),
-            Expected::Refuse(code) => f.write_str(code),
+            Expected::Accept => f.pad("accept"),
+            Expected::Refuse(code) => f.pad(code),
         }
     }
 }

@@ -1,17 +1,333 @@
-//! `accessory certs`. (Placeholder: the owner of this subcommand replaces it.)
+//! `accessory certs`: the manufacturer CA, per-device certificates, and the certificate catalogue
+//! (every good and faulty profile, with the verdict a verifying client must reach).
+//!
+//! All the work is in the `certs` library; this module parses flags, maps `certs::Error` to an exit
+//! status and prints. Private keys are written to files (0600) and never printed.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use crate::exit::{fail, Status};
+use crate::output;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Not built yet.
-    Todo,
+    /// Write every certificate profile (good and faulty) and a manifest.json of expected verdicts.
+    #[command(after_help = "Examples:
+  accessory certs catalogue --out catalogue/
+  accessory certs catalogue --out catalogue/ --device-id PLUG-0042 --force
+  jq -r '.profiles[] | [.name, .expect.anchors.verdict, .expect.anchors.code // \"\"] | @tsv' \\
+      catalogue/manifest.json
+
+Each profile gets a directory: chain.pem (as served, leaf first), leaf.pem, intermediates.pem,
+key.pem (0600), anchors.pem (what the administrator trusts), pin.txt (the pin they recorded).")]
+    Catalogue(CatalogueArgs),
+
+    /// List the certificate profiles and the verdict expected under each trust mode.
+    #[command(after_help = "Examples:
+  accessory certs profiles
+  accessory certs profiles --json | jq -r '.[].name'")]
+    Profiles(ProfilesArgs),
+
+    /// Write one profile's certificates and key into a directory (as `catalogue` does for all).
+    #[command(after_help = "Examples:
+  accessory certs generate expired --out expired/
+  accessory certs generate rsa-1024 --out weak/ --device-id PLUG-0042 --json")]
+    Generate(GenerateArgs),
+
+    /// The manufacturer CA: a root to distribute as the trust anchor, an intermediate that signs devices.
+    #[command(subcommand)]
+    Ca(CaCommand),
+
+    /// Mint one device's certificate and key, signed by the manufacturer CA.
+    #[command(after_help = "Examples:
+  accessory certs mint --ca factory-ca/ --device-id PLUG-0042
+  accessory certs mint --ca factory-ca/ --device-id PLUG-0043 --out units/PLUG-0043 --json
+  ACCESSORY_CA_DIR=factory-ca accessory certs mint --device-id PLUG-0044 --days 730
+
+Writes chain.pem (leaf + intermediate, what the device serves), leaf.pem and key.pem (0600).
+Prints the pin and fingerprint to put on the label or QR code. Existing files are kept unless --force.")]
+    Mint(MintArgs),
 }
 
-pub async fn run(_c: Command) -> anyhow::Result<Status> {
-    fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("`accessory certs` is not built yet"),
-    )
+#[derive(Debug, clap::Subcommand)]
+pub enum CaCommand {
+    /// Make a manufacturer root and issuing intermediate (ECDSA P-256) in a directory.
+    #[command(after_help = "Examples:
+  accessory certs ca init --ca factory-ca/
+  accessory certs ca init --ca factory-ca/ --organization \"Acme Plugs\" --json
+
+Writes root.pem (distribute it: it is the anchor), root-key.pem (0600: move it offline; it is only
+needed to make another issuing CA), intermediate.pem and intermediate-key.pem (0600: what a
+manufacturing line needs to mint). Existing files are kept unless --force.")]
+    Init(CaInitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CatalogueArgs {
+    /// Directory to write the catalogue into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Device id every leaf names (letters, digits, hyphens).
+    #[arg(long, value_name = "ID", default_value = "ACC-0001")]
+    pub device_id: String,
+    /// Replace an existing catalogue in DIR [default: false].
+    #[arg(long)]
+    pub force: bool,
+    /// Print the manifest as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProfilesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The profile (see `accessory certs profiles`).
+    #[arg(value_name = "PROFILE")]
+    pub profile: String,
+    /// Directory to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Device id the leaf names.
+    #[arg(long, value_name = "ID", default_value = "ACC-0001")]
+    pub device_id: String,
+    /// Replace existing files in DIR [default: false].
+    #[arg(long)]
+    pub force: bool,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CaInitArgs {
+    /// The CA directory to create.
+    #[arg(long, value_name = "DIR", env = "ACCESSORY_CA_DIR")]
+    pub ca: PathBuf,
+    /// Organization named in the CA certificates.
+    #[arg(long, value_name = "NAME", default_value = certs::DEFAULT_ORGANIZATION)]
+    pub organization: String,
+    /// Replace existing CA files (and keys) in DIR [default: false].
+    #[arg(long)]
+    pub force: bool,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MintArgs {
+    /// The CA directory made by `accessory certs ca init`.
+    #[arg(long, value_name = "DIR", env = "ACCESSORY_CA_DIR")]
+    pub ca: PathBuf,
+    /// The unit's device id: subject CN and serialNumber, DNS name <ID>.accessory.local.
+    #[arg(long, value_name = "ID")]
+    pub device_id: String,
+    /// Directory for chain.pem, leaf.pem and key.pem [default: ./<ID>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Days of validity, 1 to 825 (Apple refuses longer).
+    #[arg(long, value_name = "N", default_value_t = certs::mint::DEFAULT_DAYS)]
+    pub days: u32,
+    /// Replace existing files (and the key) in the output directory [default: false].
+    #[arg(long)]
+    pub force: bool,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(c: Command) -> anyhow::Result<Status> {
+    match c {
+        Command::Catalogue(args) => catalogue(args),
+        Command::Profiles(args) => profiles(args),
+        Command::Generate(args) => generate(args),
+        Command::Ca(CaCommand::Init(args)) => ca_init(args),
+        Command::Mint(args) => mint(args),
+    }
+}
+
+fn catalogue(args: CatalogueArgs) -> anyhow::Result<Status> {
+    let options = certs::Options::new(args.device_id);
+    let manifest = certs::catalogue::write(&args.out, &options, args.force).or_else(failure)?;
+    if args.json {
+        output::json(&manifest)?;
+        return Ok(Status::Success);
+    }
+    println!(
+        "wrote {} profiles and {} into {}",
+        manifest.profiles.len() + manifest.serving_faults.len(),
+        certs::catalogue::MANIFEST,
+        args.out.display()
+    );
+    println!();
+    print_table(
+        manifest
+            .profiles
+            .iter()
+            .chain(&manifest.serving_faults)
+            .map(|e| (e.name.as_str(), &e.expect)),
+    );
+    Ok(Status::Success)
+}
+
+fn profiles(args: ProfilesArgs) -> anyhow::Result<Status> {
+    if args.json {
+        let all: Vec<_> = certs::profiles()
+            .iter()
+            .chain(std::iter::once(&certs::WRONG_KEY))
+            .collect();
+        output::json(&all)?;
+        return Ok(Status::Success);
+    }
+    print_table(
+        certs::profiles()
+            .iter()
+            .chain(std::iter::once(&certs::WRONG_KEY))
+            .map(|p| (p.name, &p.expect)),
+    );
+    println!();
+    for p in certs::profiles() {
+        println!("{:<28} {}", p.name, p.summary);
+    }
+    println!("{:<28} {}", certs::WRONG_KEY.name, certs::WRONG_KEY.summary);
+    Ok(Status::Success)
+}
+
+fn print_table<'a>(rows: impl Iterator<Item = (&'a str, &'a certs::Expectations)>) {
+    println!(
+        "{:<28} {:<20} {:<36} {}",
+        "PROFILE", "PIN", "ANCHORS", "BOTH"
+    );
+    for (name, e) in rows {
+        println!("{:<28} {:<20} {:<36} {}", name, e.pin, e.anchors, e.both);
+    }
+}
+
+#[derive(Serialize)]
+struct Generated<'a> {
+    profile: &'a str,
+    summary: &'a str,
+    identity: String,
+    pin: &'a str,
+    fingerprint: String,
+    expect: certs::Expectations,
+    dir: &'a Path,
+    files: Vec<PathBuf>,
+}
+
+fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
+    let material =
+        certs::generate(&args.profile, &certs::Options::new(args.device_id)).or_else(failure)?;
+    let key = args.out.join(certs::file::KEY);
+    if key.exists() && !args.force {
+        return failure(certs::Error::WouldOverwrite { path: key });
+    }
+    let files = material.write_to(&args.out).or_else(failure)?;
+    let generated = Generated {
+        profile: material.profile.name,
+        summary: material.profile.summary,
+        identity: material.identity(),
+        pin: &material.pin,
+        fingerprint: material.fingerprint(),
+        expect: material.profile.expect,
+        dir: &args.out,
+        files,
+    };
+    if args.json {
+        output::json(&generated)?;
+    } else {
+        println!("{}: {}", generated.profile, generated.summary);
+        println!("  identity  {}", generated.identity);
+        println!("  pin       {}", generated.pin);
+        println!(
+            "  expect    pin: {}, anchors: {}, both: {}",
+            generated.expect.pin, generated.expect.anchors, generated.expect.both
+        );
+        for f in &generated.files {
+            println!("  wrote     {}", f.display());
+        }
+    }
+    Ok(Status::Success)
+}
+
+fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
+    let ca = certs::ManufacturerCa::generate(&args.organization).or_else(failure)?;
+    let summary = ca.write_to(&args.ca, args.force).or_else(failure)?;
+    if args.json {
+        output::json(&summary)?;
+    } else {
+        println!(
+            "manufacturer CA for {:?} in {}",
+            summary.organization,
+            summary.dir.display()
+        );
+        println!("  root (distribute)     {}", summary.root.display());
+        if let Some(key) = &summary.root_key {
+            println!("  root key (offline!)   {}", key.display());
+        }
+        println!("  intermediate          {}", summary.intermediate.display());
+        println!(
+            "  intermediate key      {}",
+            summary.intermediate_key.display()
+        );
+        println!("  root fingerprint      {}", summary.root_fingerprint);
+    }
+    Ok(Status::Success)
+}
+
+fn mint(args: MintArgs) -> anyhow::Result<Status> {
+    if !args.ca.join(certs::INTERMEDIATE_CERT).exists() {
+        return fail(
+            Status::BadInput,
+            "certs.no_ca",
+            anyhow::anyhow!(
+                "{}: no manufacturer CA here (no {}); make one with `accessory certs ca init --ca {}`",
+                args.ca.display(),
+                certs::INTERMEDIATE_CERT,
+                args.ca.display()
+            ),
+        );
+    }
+    let ca = certs::ManufacturerCa::load(&args.ca).or_else(failure)?;
+    let options = certs::mint::MintOptions::new(&args.device_id).days(args.days);
+    let minted = certs::mint::mint(&ca, &options).or_else(failure)?;
+    let out = args.out.unwrap_or_else(|| PathBuf::from(&args.device_id));
+    let summary = minted.write_to(&out, args.force).or_else(failure)?;
+    if args.json {
+        output::json(&summary)?;
+    } else {
+        println!(
+            "minted {} (valid until {})",
+            summary.device_id, summary.not_after
+        );
+        println!("  chain        {}", summary.chain.display());
+        println!("  key          {}", summary.key.display());
+        println!("  pin          {}", summary.pin);
+        println!("  fingerprint  {}", summary.fingerprint);
+    }
+    Ok(Status::Success)
+}
+
+/// Maps a `certs` error to its exit status, keeping its stable code.
+fn failure<T>(err: certs::Error) -> anyhow::Result<T> {
+    let status = match &err {
+        certs::Error::WouldOverwrite { .. }
+        | certs::Error::Io { .. }
+        | certs::Error::RootKeyNeeded { .. } => Status::LocalState,
+        certs::Error::BadCaFile { .. } => Status::BadInput,
+        certs::Error::UnknownProfile { .. }
+        | certs::Error::InvalidDeviceId { .. }
+        | certs::Error::InvalidValidity { .. } => Status::Usage,
+        _ => Status::Internal,
+    };
+    let code = err.code();
+    fail(status, code, err)
 }
