@@ -1,11 +1,100 @@
-//! The one error type of this library.
+//! The one error type of this library. Every variant carries what a person needs to act on it; the
+//! flow turns each into a `trust::Diagnosis` (see `diagnosis.rs`) with a stable code.
 
+use std::io;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use crate::outcome::Step;
 
 /// Everything that can go wrong while provisioning an accessory or using the ledger.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The request itself is unusable (an empty trust policy, a malformed expected fingerprint, an
+    /// invalid SSID or passphrase). Nothing was sent.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The accessory's name did not resolve to an address.
+    #[error("cannot resolve {host}: {source}")]
+    Resolve { host: String, source: io::Error },
+    /// The socket could not be bound to the Wi-Fi interface (`SO_BINDTODEVICE`).
+    #[error("cannot bind to interface {device}: {source}")]
+    BindDevice { device: String, source: io::Error },
+    /// No TCP connection could be made before the deadline.
+    #[error("cannot connect to {addr} ({attempts} attempt{s}): {source}", s = if *attempts == 1 { "" } else { "s" })]
+    Connect {
+        addr: SocketAddr,
+        attempts: u32,
+        source: io::Error,
+    },
+    /// The TLS handshake failed: refused by the trust policy, or by the accessory, or broken off.
+    /// The inner error is rustls's (inside `io::Error`) when TLS itself failed.
+    #[error("TLS handshake with {addr} failed: {source}")]
+    Handshake { addr: SocketAddr, source: io::Error },
+    /// The client certificate or key given for mutual TLS cannot be used.
+    #[error("client certificate: {0}")]
+    ClientIdentity(String),
+    /// Trust on first use, and nobody confirmed the fingerprint (no `--expect-fingerprint`, and no
+    /// terminal to ask on, or the person answered no). Nothing secret was sent.
+    #[error("first use of {who}: the key was not confirmed (observed fingerprint {fingerprint}, pin {pin})")]
+    FirstUseUnconfirmed {
+        who: String,
+        fingerprint: String,
+        pin: String,
+    },
+    /// `--expect-fingerprint` did not match what the accessory presented. Nothing secret was sent.
+    #[error("the accessory's key is not the expected one: expected {expected}, observed fingerprint {fingerprint} (pin {pin})")]
+    FingerprintMismatch {
+        expected: String,
+        fingerprint: String,
+        pin: String,
+    },
+    /// The accessory's key differs from the one recorded at first use (or from the one it had
+    /// before it rebooted). Nothing secret was sent.
+    #[error("the key of {device_id} has changed: recorded pin {recorded_pin} (fingerprint {recorded_fingerprint}), now pin {observed_pin} (fingerprint {observed_fingerprint})")]
+    KeyChanged {
+        device_id: String,
+        recorded_pin: String,
+        recorded_fingerprint: String,
+        observed_pin: String,
+        observed_fingerprint: String,
+    },
+    /// The accessory reports another device id than the one asked for.
+    #[error("the accessory is {reported}, not {expected}")]
+    DeviceIdMismatch { expected: String, reported: String },
+    /// The accessory requires proof of possession and refused ours (or we had none).
+    #[error("the accessory refused the proof of possession ({}): {message}", if *sent { "the label code is wrong" } else { "none was given" })]
+    PopRejected {
+        /// Whether a proof was sent.
+        sent: bool,
+        status: u16,
+        message: String,
+    },
+    /// The accessory answered a request with an error status.
+    #[error("{step}: the accessory answered {status}{}{message}", if message.is_empty() { "" } else { ": " })]
+    AccessoryHttp {
+        step: Step,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The accessory answered something that is not the documented API.
+    #[error("{step}: malformed answer from the accessory: {detail}")]
+    Malformed { step: Step, detail: String },
+    /// The accessory tried the network and reports failure (`auth_failed`, `network_not_found`,
+    /// `dhcp_failed`, `timeout`, or another reason it names).
+    #[error("the accessory could not join {ssid}: {reason}")]
+    JoinFailed { ssid: String, reason: String },
+    /// The connection dropped and could not (or may not) be re-established.
+    #[error("{step}: the connection to the accessory was lost: {source}")]
+    ConnectionLost {
+        step: Step,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The deadline passed.
+    #[error("the deadline passed during {step}")]
+    Deadline { step: Step },
     /// The ledger file could not be opened, read or written.
     #[error("ledger {path}: cannot {action}: {source}")]
     Ledger {

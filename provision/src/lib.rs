@@ -1,11 +1,46 @@
-//! Provision a Wi-Fi accessory: reach it, verify it with a trust policy, send it the home network,
-//! confirm it joined, and record it in the ledger.
+//! Provision a Wi-Fi accessory: reach it over its SoftAP, verify it with a trust policy, send it the
+//! home network, confirm it joined, and record it in the ledger.
+//!
+//! [`run`] takes a [`Request`] (where the accessory is, how to trust it, the network to send) and
+//! ends in an [`Outcome`] or a [`Failure`] whose `trust::Diagnosis` says what happened, why, and
+//! what to do. The order of the flow is its security argument: nothing secret (the passphrase, the
+//! proof of possession) is written before the verifier accepted the peer and, for a first use, the
+//! key was confirmed. [`Ledger`] is the SQLite record of accessories (their first-use pins) and
+//! attempts; it never holds a passphrase.
+//!
+//! The Wi-Fi join layer (discover, join, wait for an address, leave) supplies the accessory's
+//! address and the interface to bind to ([`Request::bind_device`]).
 #![forbid(unsafe_code)]
 
+// The accessory API's JSON.
+mod api;
+// One TLS session and HTTP/1.1 exchanges over it.
+mod client;
+// TCP with retries and SO_BINDTODEVICE.
+mod connect;
+// Errors as diagnoses, and the codes this crate adds.
+pub mod diagnosis;
 mod error;
+// The steps, in order.
+mod flow;
+// The SQLite ledger.
 mod ledger;
+// What a run ends with.
+mod outcome;
+// Proof of possession.
+mod pop;
+// What a run needs.
+mod request;
+// Credentials in memory.
 mod secret;
 
+pub use api::DeviceInfo;
 pub use error::Error;
+pub use flow::run;
 pub use ledger::{AccessoryRecord, AttemptOutcome, AttemptRecord, Ledger, SCHEMA_VERSION};
+pub use outcome::{Failure, Outcome, RoundTrips, Step};
+pub use request::{
+    ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, Target, TrustInputs,
+    DEFAULT_PORT,
+};
 pub use secret::Secret;

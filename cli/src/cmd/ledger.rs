@@ -1,17 +1,197 @@
-//! `accessory ledger`. (Placeholder: the owner of this subcommand replaces it.)
+//! `accessory ledger list|show|forget`: read the provisioning ledger, and forget an accessory's
+//! first-use key deliberately (the only way to accept a changed key, as `ssh-keygen -R` is).
+
+use std::path::PathBuf;
+
+use provision::{AccessoryRecord, AttemptRecord, Ledger};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
 
 use crate::exit::{fail, Status};
+use crate::output;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Not built yet.
-    Todo,
+    /// Every accessory seen, most recent first.
+    #[command(after_help = "Examples:
+  accessory ledger list
+  accessory ledger list --json | jq -r '.accessories[].id'
+  accessory ledger list --ledger fleet.sqlite3")]
+    List(Common),
+    /// One accessory: its key, and every provisioning attempt.
+    #[command(after_help = "Examples:
+  accessory ledger show SIM-0001
+  accessory ledger show SIM-0001 --json")]
+    Show {
+        /// The device id.
+        id: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Forget an accessory's first-use key, so the next provisioning is a first use again. Its
+    /// attempts are kept.
+    #[command(after_help = "Examples:
+  accessory ledger forget SIM-0001     # after checking the new fingerprint on the label")]
+    Forget {
+        /// The device id.
+        id: String,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
-pub async fn run(_c: Command) -> anyhow::Result<Status> {
-    fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("`accessory ledger` is not built yet"),
-    )
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// The ledger file [default: $XDG_DATA_HOME/accessory/ledger.sqlite3].
+    #[arg(long, value_name = "PATH", env = "ACCESSORY_LEDGER")]
+    pub ledger: Option<PathBuf>,
+
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn open(common: &Common) -> anyhow::Result<Ledger> {
+    let Some(path) = common.ledger.clone().or_else(Ledger::default_path) else {
+        return fail(
+            Status::LocalState,
+            "ledger.no_default",
+            anyhow::anyhow!("no home directory to keep the ledger in; give --ledger PATH"),
+        );
+    };
+    match Ledger::open(&path) {
+        Ok(l) => Ok(l),
+        Err(e) => fail(Status::LocalState, provision::diagnosis::of(&e).code, e),
+    }
+}
+
+fn local<T>(r: Result<T, provision::Error>) -> anyhow::Result<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) => fail(Status::LocalState, provision::diagnosis::of(&e).code, e),
+    }
+}
+
+pub async fn run(command: Command) -> anyhow::Result<Status> {
+    match command {
+        Command::List(common) => list(&common),
+        Command::Show { id, common } => show(&id, &common),
+        Command::Forget { id, common } => forget(&id, &common),
+    }
+}
+
+fn list(common: &Common) -> anyhow::Result<Status> {
+    let ledger = open(common)?;
+    let accessories = local(ledger.accessories())?;
+    if common.json {
+        #[derive(Serialize)]
+        struct List<'a> {
+            ledger: String,
+            accessories: &'a [AccessoryRecord],
+        }
+        output::json(&List {
+            ledger: ledger.path().display().to_string(),
+            accessories: &accessories,
+        })?;
+        return Ok(Status::Success);
+    }
+    if accessories.is_empty() {
+        println!("no accessories in {}", ledger.path().display());
+        return Ok(Status::Success);
+    }
+    println!(
+        "{:<20} {:<20} {:<10} {:<20} PIN",
+        "ID", "MODEL", "FIRMWARE", "LAST SEEN"
+    );
+    for a in &accessories {
+        println!(
+            "{:<20} {:<20} {:<10} {:<20} {}",
+            a.id,
+            a.model.as_deref().unwrap_or("-"),
+            a.firmware.as_deref().unwrap_or("-"),
+            when(a.last_seen),
+            a.pin
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn show(id: &str, common: &Common) -> anyhow::Result<Status> {
+    let ledger = open(common)?;
+    let accessory = local(ledger.accessory(id))?;
+    let attempts = local(ledger.attempts(Some(id)))?;
+    if accessory.is_none() && attempts.is_empty() {
+        return fail(
+            Status::Verdict,
+            "ledger.unknown_accessory",
+            anyhow::anyhow!("{id} is not in the ledger {}", ledger.path().display()),
+        );
+    }
+    if common.json {
+        #[derive(Serialize)]
+        struct Show<'a> {
+            id: &'a str,
+            accessory: Option<&'a AccessoryRecord>,
+            attempts: &'a [AttemptRecord],
+        }
+        output::json(&Show {
+            id,
+            accessory: accessory.as_ref(),
+            attempts: &attempts,
+        })?;
+        return Ok(Status::Success);
+    }
+    match &accessory {
+        Some(a) => {
+            println!("accessory {}", a.id);
+            println!("  model        {}", a.model.as_deref().unwrap_or("-"));
+            println!("  firmware     {}", a.firmware.as_deref().unwrap_or("-"));
+            println!("  pin          {}", a.pin);
+            println!("  fingerprint  {}", a.fingerprint);
+            println!("  first seen   {}", when(a.first_seen));
+            println!("  last seen    {}", when(a.last_seen));
+        }
+        None => println!("accessory {id} (no key on record: forgotten, or never verified)"),
+    }
+    println!("attempts ({}):", attempts.len());
+    for t in &attempts {
+        println!(
+            "  #{:<5} {} {:<12} {:<12} ssid {:<16} {}{}",
+            t.id,
+            when(t.started),
+            serde_json::to_value(t.outcome)?.as_str().unwrap_or("?"),
+            t.address,
+            t.ssid,
+            t.diagnosis.as_deref().unwrap_or(""),
+            t.round_trips
+                .map(|n| format!(" ({n} round trips)"))
+                .unwrap_or_default(),
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn forget(id: &str, common: &Common) -> anyhow::Result<Status> {
+    let ledger = open(common)?;
+    let forgotten = local(ledger.forget(id))?;
+    if common.json {
+        output::json(&serde_json::json!({ "id": id, "forgotten": forgotten }))?;
+    }
+    if !forgotten {
+        return fail(
+            Status::Verdict,
+            "ledger.unknown_accessory",
+            anyhow::anyhow!("{id} has no key in the ledger {}", ledger.path().display()),
+        );
+    }
+    if !common.json {
+        println!(
+            "forgot the key of {id}; the next provisioning is a first use (confirm it with --expect-fingerprint)"
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn when(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
 }

@@ -1,14 +1,475 @@
-//! `accessory provision`. (Placeholder: the owner of this subcommand replaces it.)
+//! `accessory provision`: verify an accessory, send it the home network, confirm it joined, record
+//! it. The flow is `provision::run`; this module reads the flags and the secrets, prints the outcome
+//! or the diagnosis, and picks the exit status (README.md "Exit status").
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use provision::{
+    ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger, Network, Outcome,
+    Request, Secret, Target, TrustInputs,
+};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::PrivateKeyDer;
+use zeroize::Zeroizing;
 
 use crate::exit::{fail, Status};
+use crate::output;
+
+/// The environment variable the passphrase may come from (never a flag: argv is world-readable).
+pub const PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  # pinned key, passphrase from a file
+  accessory provision --accessory 192.168.4.1 --pin sha256/AbC... --device-id SIM-0001 \\
+      --network-ssid Home --network-passphrase-file ~/.config/home.pass
+  # manufacturer root, proof of possession from the label
+  accessory provision --accessory 192.168.4.1 --anchors maker-root.pem --device-id SIM-0001 \\
+      --network-ssid Home --pop-file label.txt
+  # first use, confirmed against the fingerprint on the label; passphrase from the environment
+  ACCESSORY_NETWORK_PASSPHRASE=... accessory provision --accessory 192.168.4.1 --tofu \\
+      --expect-fingerprint 3f:a1:... --device-id SIM-0001 --network-ssid Home --json
 
-pub async fn run(_args: Args) -> anyhow::Result<Status> {
+The passphrase is read from --network-passphrase-file, else $ACCESSORY_NETWORK_PASSPHRASE, else a
+prompt without echo when standard input is a terminal. It is never taken from the command line,
+never logged, never stored, and sent only after the accessory was verified.
+
+Exit status: 0 joined, 3 bad input file, 4 refused by the trust policy (nothing sent), 5
+unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledger (README.md).")]
+pub struct Args {
+    /// The accessory's address, HOST[:PORT]; the port defaults to 443.
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_target)]
+    pub accessory: Option<Target>,
+
+    /// Trust a key by its pin: `sha256/BASE64`, `sha256//BASE64` (curl) or 64 hex digits.
+    /// Repeatable; any pin matches.
+    #[arg(long = "pin", value_name = "PIN", value_parser = parse_pin)]
+    pub pins: Vec<trust::Pin>,
+
+    /// Trust certificates that chain to these roots (PEM file); nothing else, never system roots.
+    #[arg(long, value_name = "FILE")]
+    pub anchors: Option<PathBuf>,
+
+    /// Trust on first use: record the key in the ledger the first time, refuse a different key
+    /// later. A first use must be confirmed (--expect-fingerprint, or a yes at the prompt).
+    #[arg(long)]
+    pub tofu: bool,
+
+    /// The key the accessory must present, from its label or QR code: the certificate's SHA-256
+    /// (hex, colons allowed) or a pin `sha256/BASE64`. Checked in every mode when given.
+    #[arg(long, value_name = "FP", value_parser = parse_expected)]
+    pub expect_fingerprint: Option<ExpectedKey>,
+
+    /// The device id on the label: the certificate must name it and the accessory must report it.
+    #[arg(long, value_name = "ID")]
+    pub device_id: Option<String>,
+
+    /// The home network to join.
+    #[arg(long, value_name = "SSID")]
+    pub network_ssid: String,
+
+    /// A file holding the home network passphrase (one line). Without it: $ACCESSORY_NETWORK_PASSPHRASE,
+    /// then a prompt on a terminal.
+    #[arg(long, value_name = "FILE")]
+    pub network_passphrase_file: Option<PathBuf>,
+
+    /// The home network's security.
+    #[arg(long, value_name = "KIND", default_value = "wpa2-psk",
+          value_parser = ["open", "wpa2-psk", "wpa3-sae", "wpa2-wpa3"])]
+    pub network_security: String,
+
+    /// The home network is hidden (not broadcast).
+    #[arg(long)]
+    pub network_hidden: bool,
+
+    /// A file holding the proof-of-possession code printed on the accessory's label.
+    #[arg(long, value_name = "FILE")]
+    pub pop_file: Option<PathBuf>,
+
+    /// Client certificate (PEM or DER chain) for accessories that demand mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM: PKCS#8, SEC1 or PKCS#1).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
+    /// The whole run, from the first connect to "connected", in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub deadline: u64,
+
+    /// The ledger file [default: $XDG_DATA_HOME/accessory/ledger.sqlite3].
+    #[arg(long, value_name = "PATH", env = "ACCESSORY_LEDGER")]
+    pub ledger: Option<PathBuf>,
+
+    /// Print the outcome (or the failure and its diagnosis) as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    s.parse().map_err(|e: provision::Error| e.to_string())
+}
+
+fn parse_pin(s: &str) -> Result<trust::Pin, String> {
+    s.parse().map_err(|e: trust::Error| e.to_string())
+}
+
+fn parse_expected(s: &str) -> Result<ExpectedKey, String> {
+    s.parse().map_err(|e: provision::Error| e.to_string())
+}
+
+pub async fn run(args: Args) -> anyhow::Result<Status> {
+    let request = build_request(&args)?;
+    let json = args.json;
+    match provision::run(request).await {
+        Ok(outcome) => {
+            if json {
+                output::json(&outcome)?;
+            } else {
+                print_outcome(&outcome);
+            }
+            Ok(Status::Success)
+        }
+        Err(failure) => {
+            let status = status_of(failure.diagnosis.code);
+            if let provision::Error::KeyChanged { .. } = &failure.error {
+                eprint!("{}", key_changed_warning(&failure));
+            }
+            if json {
+                output::json(&failure)?;
+            } else {
+                eprintln!("{:#}", failure.diagnosis);
+                eprintln!(
+                    "  step: {}; round trips: {}; credentials sent: {}",
+                    failure.step,
+                    failure.round_trips,
+                    if failure.credentials_sent {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                );
+            }
+            let code = failure.diagnosis.code;
+            fail(status, code, failure)
+        }
+    }
+}
+
+/// The exit status of a diagnosis code (README.md "Exit status").
+pub fn status_of(code: &str) -> Status {
+    use provision::diagnosis::codes as p;
+    match code {
+        p::DEADLINE | "net.timeout" => Status::Timeout,
+        p::INVALID_REQUEST | p::CLIENT_IDENTITY => Status::BadInput,
+        p::BIND_DEVICE | p::LEDGER | p::LEDGER_TOO_NEW => Status::LocalState,
+        p::RESOLVE => Status::Unreachable,
+        p::DEVICE_ID_MISMATCH | "tls.bad_handshake_signature" => Status::Untrusted,
+        c if c.starts_with("cert.") || c.starts_with("tofu.") => Status::Untrusted,
+        c if c.starts_with("accessory.") => Status::AccessoryFailed,
+        c if c.starts_with("tls.") || c.starts_with("net.") => Status::Unreachable,
+        _ => Status::Internal,
+    }
+}
+
+fn build_request(args: &Args) -> anyhow::Result<Request> {
+    let Some(accessory) = args.accessory.clone() else {
+        return fail(
+            Status::Usage,
+            "usage.no_accessory",
+            anyhow::anyhow!("give the accessory's address with --accessory HOST[:PORT]"),
+        );
+    };
+    if args.pins.is_empty() && args.anchors.is_none() && !args.tofu {
+        return fail(
+            Status::Usage,
+            "policy.empty",
+            anyhow::anyhow!(
+                "no trust policy: give --pin, --anchors or --tofu (nothing here accepts every certificate)"
+            ),
+        );
+    }
+    let anchors = match &args.anchors {
+        Some(path) => match trust::Anchors::from_pem_file(path) {
+            Ok(a) => Some(a),
+            Err(e) => return fail(Status::BadInput, e.code(), e),
+        },
+        None => None,
+    };
+    let passphrase = if args.network_security == "open" {
+        Secret::new(String::new())
+    } else {
+        read_passphrase(args)?
+    };
+    let pop = match &args.pop_file {
+        Some(path) => Some(read_secret_file(path, "proof-of-possession code")?),
+        None => None,
+    };
+    let client_identity = match (&args.client_cert, &args.client_key) {
+        (Some(cert), Some(key)) => Some(read_client_identity(cert, key)?),
+        _ => None,
+    };
+    let ledger_path = match args.ledger.clone().or_else(Ledger::default_path) {
+        Some(p) => p,
+        None => {
+            return fail(
+                Status::LocalState,
+                "ledger.no_default",
+                anyhow::anyhow!("no home directory to keep the ledger in; give --ledger PATH"),
+            )
+        }
+    };
+    let ledger = match Ledger::open(&ledger_path) {
+        Ok(l) => Arc::new(l),
+        Err(e) => return fail(Status::LocalState, provision::diagnosis::of(&e).code, e),
+    };
+    let first_use = if args.expect_fingerprint.is_none()
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+    {
+        FirstUse::Ask(Arc::new(ask_first_use))
+    } else {
+        FirstUse::Refuse
+    };
+    Ok(Request {
+        accessory,
+        bind_device: None,
+        trust: TrustInputs {
+            pins: args.pins.clone(),
+            anchors,
+            tofu: args.tofu,
+            expect: args.expect_fingerprint.clone(),
+        },
+        device_id: args.device_id.clone(),
+        network: Network {
+            ssid: args.network_ssid.clone(),
+            passphrase,
+            security: args.network_security.clone(),
+            hidden: args.network_hidden,
+        },
+        pop,
+        client_identity,
+        deadline: Duration::from_secs(args.deadline),
+        ledger: Some(ledger),
+        first_use,
+    })
+}
+
+/// File, then environment, then a no-echo prompt on a terminal. Never argv.
+fn read_passphrase(args: &Args) -> anyhow::Result<Secret> {
+    if let Some(path) = &args.network_passphrase_file {
+        return read_secret_file(path, "network passphrase");
+    }
+    if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
+        let Ok(value) = value.into_string() else {
+            return fail(
+                Status::BadInput,
+                "input.not_utf8",
+                anyhow::anyhow!("${PASSPHRASE_ENV} is not UTF-8"),
+            );
+        };
+        return Ok(Secret::new(value));
+    }
+    if std::io::stdin().is_terminal() {
+        let prompt = format!("Passphrase for {}: ", args.network_ssid);
+        return match rpassword::prompt_password(prompt) {
+            Ok(p) => Ok(Secret::new(p)),
+            Err(e) => fail(
+                Status::BadInput,
+                "input.unreadable",
+                anyhow::anyhow!("cannot read the passphrase from the terminal: {e}"),
+            ),
+        };
+    }
     fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("`accessory provision` is not built yet"),
+        Status::BadInput,
+        "input.no_passphrase",
+        anyhow::anyhow!(
+            "no network passphrase: give --network-passphrase-file FILE or set ${PASSPHRASE_ENV} \
+             (it is never read from the command line)"
+        ),
+    )
+}
+
+/// Reads a small secret file into wiped memory, with a precise error naming the file.
+fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<Secret> {
+    const MAX: u64 = 4096;
+    let shown = path.display();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return fail(
+                Status::BadInput,
+                "input.not_found",
+                anyhow::anyhow!("{shown}: no such file (the {what})"),
+            )
+        }
+        Err(e) => {
+            return fail(
+                Status::BadInput,
+                "input.unreadable",
+                anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
+            )
+        }
+    };
+    if meta.is_dir() {
+        return fail(
+            Status::BadInput,
+            "input.is_a_directory",
+            anyhow::anyhow!("{shown}: is a directory, not the {what}"),
+        );
+    }
+    if meta.len() > MAX {
+        return fail(
+            Status::BadInput,
+            "input.too_large",
+            anyhow::anyhow!(
+                "{shown}: {} bytes is too large for the {what} (at most {MAX})",
+                meta.len()
+            ),
+        );
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => Zeroizing::new(b),
+        Err(e) => {
+            return fail(
+                Status::BadInput,
+                "input.unreadable",
+                anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
+            )
+        }
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return fail(
+            Status::BadInput,
+            "input.not_utf8",
+            anyhow::anyhow!("{shown}: the {what} is not UTF-8 text"),
+        );
+    };
+    // One line: the first, without its newline.
+    let line = text.lines().next().unwrap_or("");
+    if line.is_empty() {
+        return fail(
+            Status::BadInput,
+            "input.empty",
+            anyhow::anyhow!("{shown}: the {what} file is empty"),
+        );
+    }
+    Ok(Secret::new(line.to_owned()))
+}
+
+fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentity> {
+    let chain = match trust::load_certificates(cert) {
+        Ok(c) => c,
+        Err(e) => return fail(Status::BadInput, e.code(), e),
+    };
+    let key = match PrivateKeyDer::from_pem_file(key) {
+        Ok(k) => k,
+        Err(e) => {
+            return fail(
+                Status::BadInput,
+                "input.bad_key",
+                anyhow::anyhow!("{}: not a PEM private key: {e}", key.display()),
+            )
+        }
+    };
+    Ok(ClientIdentity { chain, key })
+}
+
+/// The first-use question, on the terminal (stderr for the text, stdin for the answer).
+fn ask_first_use(q: &FirstUseQuestion) -> bool {
+    let mut err = std::io::stderr().lock();
+    let who = q.device_id.as_deref().unwrap_or(&q.address);
+    let _ = write!(
+        err,
+        "The authenticity of accessory {who} ({}) can't be established: this is its first use.\n\
+         Certificate SHA-256 fingerprint: {}\nKey pin: {}\n\
+         Compare it with the accessory's label. Is it the same (yes/no)? ",
+        q.address, q.fingerprint, q.pin
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y")
+}
+
+fn print_outcome(o: &Outcome) {
+    let d = &o.device;
+    println!(
+        "accessory {} ({}, firmware {}) joined {}{}",
+        d.device_id,
+        if d.model.is_empty() {
+            "unknown model"
+        } else {
+            &d.model
+        },
+        if d.firmware.is_empty() {
+            "unknown"
+        } else {
+            &d.firmware
+        },
+        o.ssid,
+        o.ip.as_deref()
+            .map(|ip| format!(" as {ip}"))
+            .unwrap_or_default(),
+    );
+    println!(
+        "  key {} (fingerprint {}){}",
+        o.pin,
+        o.fingerprint,
+        if o.first_use {
+            ", recorded at first use"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  {} round trips ({} tcp, {} tls, {} http){} in {} ms",
+        o.round_trips.total(),
+        o.round_trips.tcp,
+        o.round_trips.tls,
+        o.round_trips.http,
+        if o.reconnects > 0 {
+            format!(", {} reconnect(s)", o.reconnects)
+        } else {
+            String::new()
+        },
+        o.elapsed_ms
+    );
+}
+
+/// The SSH-style warning for a key that changed since first use.
+fn key_changed_warning(f: &Failure) -> String {
+    let provision::Error::KeyChanged {
+        device_id,
+        recorded_pin,
+        recorded_fingerprint,
+        observed_pin,
+        observed_fingerprint,
+    } = &f.error
+    else {
+        return String::new();
+    };
+    format!(
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         @    WARNING: ACCESSORY IDENTIFICATION HAS CHANGED!       @\n\
+         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n\
+         Someone could be impersonating accessory {device_id} to capture your Wi-Fi passphrase.\n\
+         It is also possible that the accessory was reflashed or replaced.\n\
+         Recorded at first use: fingerprint {recorded_fingerprint}\n\
+         \x20                      pin {recorded_pin}\n\
+         Presented now:         fingerprint {observed_fingerprint}\n\
+         \x20                      pin {observed_pin}\n\
+         Nothing was sent to it. If you are sure the change is legitimate, remove the old record:\n\
+         \x20   accessory ledger forget {device_id}\n\
+         and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
     )
 }

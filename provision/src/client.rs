@@ -1,0 +1,205 @@
+//! One verified TLS session to the accessory, and HTTP/1.1 exchanges over it.
+//!
+//! The whole exchange (device, network, status) runs on one connection kept alive: every new
+//! connection costs a TCP and a TLS round trip, and every new TLS session is another chance for a
+//! man in the middle to be asked for a proof of possession. A session is opened again only when the
+//! accessory drops it (it rebooted to apply the network).
+//!
+//! The proof-of-possession exporter is taken from the session right after the handshake, before the
+//! stream is handed to hyper.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http1;
+use hyper::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use rustls::{HandshakeKind, ProtocolVersion};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_rustls::TlsConnector;
+use zeroize::Zeroizing;
+
+use crate::connect;
+use crate::error::Error;
+use crate::outcome::RoundTrips;
+use crate::pop;
+use crate::secret::Secret;
+
+/// Answers are small JSON documents; anything larger is not an accessory speaking our API.
+const MAX_BODY: usize = 64 * 1024;
+
+/// Where and how to open a session.
+pub(crate) struct Endpoint {
+    pub addr: SocketAddr,
+    /// What goes in the `Host` header.
+    pub authority: String,
+    pub server_name: ServerName<'static>,
+    pub bind_device: Option<String>,
+    pub config: Arc<rustls::ClientConfig>,
+}
+
+/// An answer: status and body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+/// One TLS session to the accessory, kept alive for the whole exchange.
+pub(crate) struct Session {
+    sender: http1::SendRequest<Full<Bytes>>,
+    exporter: Zeroizing<[u8; pop::EXPORTER_LEN]>,
+    authority: String,
+    connection: JoinHandle<()>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
+}
+
+impl Session {
+    /// Connects (retrying transient errors until `deadline`), performs the TLS handshake with the
+    /// endpoint's verifier, and starts HTTP/1.1 on the session.
+    pub(crate) async fn open(
+        endpoint: &Endpoint,
+        deadline: Instant,
+        round_trips: &mut RoundTrips,
+    ) -> Result<Session, Error> {
+        let tcp = connect::connect(
+            endpoint.addr,
+            endpoint.bind_device.as_deref(),
+            deadline,
+            round_trips,
+        )
+        .await?;
+        let connector = TlsConnector::from(endpoint.config.clone());
+        let handshake = connector.connect(endpoint.server_name.clone(), tcp);
+        let tls = match tokio::time::timeout_at(deadline, handshake).await {
+            Ok(Ok(tls)) => tls,
+            Ok(Err(source)) => {
+                // A refused handshake still took its round trip.
+                round_trips.tls += 1;
+                return Err(Error::Handshake {
+                    addr: endpoint.addr,
+                    source,
+                });
+            }
+            Err(_) => {
+                round_trips.tls += 1;
+                return Err(Error::Deadline {
+                    step: crate::outcome::Step::Handshake,
+                });
+            }
+        };
+        let conn = tls.get_ref().1;
+        round_trips.tls += handshake_round_trips(conn.protocol_version(), conn.handshake_kind());
+        tracing::debug!(
+            version = ?conn.protocol_version(),
+            kind = ?conn.handshake_kind(),
+            suite = ?conn.negotiated_cipher_suite().map(|s| s.suite()),
+            "TLS session established"
+        );
+        let exporter = conn
+            .export_keying_material(
+                Zeroizing::new([0u8; pop::EXPORTER_LEN]),
+                pop::EXPORTER_LABEL,
+                None,
+            )
+            .map_err(|e| Error::Handshake {
+                addr: endpoint.addr,
+                source: std::io::Error::other(e),
+            })?;
+        let (sender, connection) =
+            http1::handshake(TokioIo::new(tls))
+                .await
+                .map_err(|e| Error::ConnectionLost {
+                    step: crate::outcome::Step::Handshake,
+                    source: Box::new(e),
+                })?;
+        let connection = tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection to the accessory ended");
+            }
+        });
+        Ok(Session {
+            sender,
+            exporter,
+            authority: endpoint.authority.clone(),
+            connection,
+        })
+    }
+
+    /// One request and its answer. `pop` is the label code when the peer has been accepted and a
+    /// proof should be attached. A connection that died is `Error::ConnectionLost`.
+    pub(crate) async fn exchange(
+        &mut self,
+        step: crate::Step,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        pop: Option<&Secret>,
+        round_trips: &mut RoundTrips,
+    ) -> Result<Answer, Error> {
+        let lost = |e: hyper::Error| Error::ConnectionLost {
+            step,
+            source: Box::new(e),
+        };
+        self.sender.ready().await.map_err(lost)?;
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(HOST, &self.authority)
+            .header(ACCEPT, "application/json");
+        if body.is_some() {
+            request = request.header(CONTENT_TYPE, "application/json");
+        }
+        if let Some(code) = pop {
+            let proof = pop::authorization(code, &self.exporter);
+            let mut value = HeaderValue::from_str(&proof).expect("base64 is a valid header value");
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        let request = request
+            .body(Full::new(
+                body.map(Bytes::copy_from_slice).unwrap_or_default(),
+            ))
+            .map_err(|e| Error::Malformed {
+                step,
+                detail: format!("cannot build the request: {e}"),
+            })?;
+        round_trips.http += 1;
+        let response = self.sender.send_request(request).await.map_err(lost)?;
+        let status = response.status().as_u16();
+        let body = Limited::new(response.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map_err(|e| match e.downcast::<hyper::Error>() {
+                Ok(e) => lost(*e),
+                Err(e) => Error::Malformed {
+                    step,
+                    detail: format!("answer body: {e}"),
+                },
+            })?
+            .to_bytes();
+        tracing::debug!(%method, path, status, "accessory answered");
+        Ok(Answer { status, body })
+    }
+}
+
+/// Round trips a handshake took: one for a TLS 1.3 handshake or any resumption, two for a TLS 1.3
+/// handshake that needed a HelloRetryRequest or a full TLS 1.2 handshake.
+fn handshake_round_trips(version: Option<ProtocolVersion>, kind: Option<HandshakeKind>) -> u32 {
+    match (version, kind) {
+        (_, Some(HandshakeKind::Resumed)) => 1,
+        (_, Some(HandshakeKind::FullWithHelloRetryRequest)) => 2,
+        (Some(ProtocolVersion::TLSv1_2), _) => 2,
+        _ => 1,
+    }
+}

@@ -1,0 +1,596 @@
+//! The provisioning flow (DESIGN.md "Provisioning flow"), from an address to "connected":
+//!
+//! 1. connect (retrying transient errors within the deadline; bound to the joined interface);
+//! 2. TLS with the trust policy (`trust::AccessoryVerifier`); on first use, confirm the key
+//!    (`--expect-fingerprint` or a person) before anything is sent;
+//! 3. `GET /v1/device`: the id must be the one asked for;
+//! 4. `PUT /v1/network` with `"apply": true`: the only request that carries the passphrase;
+//! 5. `GET /v1/status?wait=N` until `connected`, `failed` or the deadline, opening the session again
+//!    if the accessory drops it to reboot (the key must be the same after the reboot);
+//! 6. record the accessory and the attempt in the ledger.
+//!
+//! Five round trips when nothing goes wrong (TCP, TLS 1.3, device, network, one long-poll answer):
+//! one session for everything, the apply folded into the network request, and a long poll instead
+//! of polling on an interval. The count is kept and reported, so a regression shows.
+//!
+//! The order is the security argument: no credential (passphrase or proof of possession) is written
+//! before the verifier accepted the peer and, for a first use, the key was confirmed. The one
+//! exception is `GET /v1/device` on a first use without `--device-id`, which carries nothing secret:
+//! the id it reports is what the ledger is looked up by.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hyper::Method;
+use rustls::pki_types::ServerName;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use crate::api::{self, DeviceInfo};
+use crate::client::{Answer, Endpoint, Session};
+use crate::diagnosis;
+use crate::error::Error;
+use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
+use crate::outcome::{Failure, Outcome, RoundTrips, Step};
+use crate::request::{ClientIdentity, FirstUse, FirstUseQuestion, Request};
+
+/// The longest single long poll; the accessory caps it too (60 s in the simulator).
+const MAX_WAIT_SECS: u64 = 30;
+/// How many times a dropped session is opened again after apply (each reboot is one).
+const MAX_RECONNECTS: u32 = 5;
+
+/// The key the accessory presented: (pin, fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    pin: trust::Pin,
+    fingerprint: String,
+}
+
+/// Provisions one accessory. See the module documentation for the steps.
+pub async fn run(request: Request) -> Result<Outcome, Failure> {
+    let t0 = Instant::now();
+    let deadline = t0 + request.deadline;
+    let mut run = Run {
+        request: &request,
+        step: Step::Prepare,
+        round_trips: RoundTrips::default(),
+        device_id: request.device_id.clone(),
+        key: None,
+        credentials_sent: false,
+        reconnects: 0,
+    };
+    let address = request.accessory.authority();
+
+    let attempt = match &request.ledger {
+        Some(ledger) => {
+            let (id, addr, ssid) = (
+                request.device_id.clone(),
+                address.clone(),
+                request.network.ssid.clone(),
+            );
+            match with_ledger(ledger, move |l| {
+                l.start_attempt(id.as_deref(), &addr, &ssid, OffsetDateTime::now_utc())
+            })
+            .await
+            {
+                Ok(id) => Some(id),
+                Err(e) => return Err(run.failure(e, t0, None)),
+            }
+        }
+        None => None,
+    };
+
+    let result = tokio::time::timeout_at(deadline, run.exchange(deadline)).await;
+    let result = match result {
+        Ok(r) => r,
+        Err(_) => Err(Error::Deadline { step: run.step }),
+    };
+
+    match result {
+        Ok(done) => {
+            let key = run.key.clone().expect("a finished exchange saw a key");
+            if let Some(ledger) = &request.ledger {
+                let now = OffsetDateTime::now_utc();
+                let record = AccessoryRecord {
+                    id: done.device.device_id.clone(),
+                    pin: key.pin.to_string(),
+                    fingerprint: key.fingerprint.clone(),
+                    model: Some(done.device.model.clone()).filter(|m| !m.is_empty()),
+                    firmware: Some(done.device.firmware.clone()).filter(|f| !f.is_empty()),
+                    first_seen: now,
+                    last_seen: now,
+                };
+                let (attempt_id, rt) = (attempt, run.round_trips.total());
+                let recorded = with_ledger(ledger, move |l| {
+                    l.saw_accessory(&record)?;
+                    if let Some(a) = attempt_id {
+                        l.finish_attempt(
+                            a,
+                            Some(&record.id),
+                            AttemptOutcome::Connected,
+                            None,
+                            Some(rt),
+                            OffsetDateTime::now_utc(),
+                        )?;
+                    }
+                    Ok(())
+                })
+                .await;
+                if let Err(e) = recorded {
+                    run.step = Step::Record;
+                    return Err(run.failure(e, t0, attempt));
+                }
+            }
+            Ok(Outcome {
+                address,
+                device: done.device,
+                ssid: request.network.ssid.clone(),
+                ip: done.ip,
+                pin: key.pin.to_string(),
+                fingerprint: key.fingerprint,
+                first_use: done.first_use,
+                reconnects: run.reconnects,
+                round_trips: run.round_trips,
+                elapsed_ms: t0.elapsed().as_millis() as u64,
+                attempt,
+            })
+        }
+        Err(error) => {
+            let failure = run.failure(error, t0, attempt);
+            if let (Some(ledger), Some(a)) = (&request.ledger, attempt) {
+                let (device, code, rt) = (
+                    failure.device_id.clone(),
+                    failure.diagnosis.code,
+                    failure.round_trips.total(),
+                );
+                let finished = with_ledger(ledger, move |l| {
+                    l.finish_attempt(
+                        a,
+                        device.as_deref(),
+                        AttemptOutcome::Failed,
+                        Some(code),
+                        Some(rt),
+                        OffsetDateTime::now_utc(),
+                    )
+                })
+                .await;
+                if let Err(e) = finished {
+                    // The failure the user needs to see is the provisioning one.
+                    tracing::warn!(error = %e, "could not record the failed attempt");
+                }
+            }
+            Err(failure)
+        }
+    }
+}
+
+/// What a successful exchange learned.
+struct Done {
+    device: DeviceInfo,
+    ip: Option<String>,
+    first_use: bool,
+}
+
+/// The state of one run, kept outside the exchange so a deadline can report how far it got.
+struct Run<'a> {
+    request: &'a Request,
+    step: Step,
+    round_trips: RoundTrips,
+    device_id: Option<String>,
+    key: Option<Key>,
+    credentials_sent: bool,
+    reconnects: u32,
+}
+
+impl Run<'_> {
+    fn failure(&self, error: Error, t0: Instant, attempt: Option<i64>) -> Failure {
+        let step = match &error {
+            Error::Connect { .. } | Error::BindDevice { .. } | Error::Resolve { .. } => {
+                if self.reconnects > 0 || self.step == Step::Status {
+                    self.step
+                } else {
+                    Step::Connect
+                }
+            }
+            Error::Handshake { .. } if self.step == Step::Connect => Step::Handshake,
+            _ => self.step,
+        };
+        Failure {
+            diagnosis: diagnosis::of(&error),
+            step,
+            address: self.request.accessory.authority(),
+            device_id: self.device_id.clone(),
+            observed: self
+                .key
+                .as_ref()
+                .map(|k| (k.pin.to_string(), k.fingerprint.clone())),
+            credentials_sent: self.credentials_sent,
+            round_trips: self.round_trips,
+            elapsed_ms: t0.elapsed().as_millis() as u64,
+            attempt,
+            error,
+        }
+    }
+
+    async fn exchange(&mut self, deadline: Instant) -> Result<Done, Error> {
+        let request = self.request;
+        let trust_in = &request.trust;
+        request.network.validate()?;
+        if !trust_in.tofu && trust_in.pins.is_empty() && trust_in.anchors.is_none() {
+            return Err(Error::InvalidRequest(
+                "no trust policy: give --pin, --anchors or --tofu (there is no way to accept any certificate)".into(),
+            ));
+        }
+        let addr = resolve(request).await?;
+
+        // Trust on first use is keyed by device id: look the id on the label up now, so that a
+        // changed key is refused right after the handshake.
+        let mut recorded = match (&request.ledger, &request.device_id) {
+            (Some(ledger), Some(id)) if trust_in.tofu => {
+                let id = id.clone();
+                with_ledger(ledger, move |l| l.accessory(&id)).await?
+            }
+            _ => None,
+        };
+        let verifier = trust::AccessoryVerifier::new(self.policy()?);
+        let mut config = trust::client_config(verifier.clone());
+        if let Some(identity) = &request.client_identity {
+            add_client_identity(&mut config, identity)?;
+        }
+        let endpoint = Endpoint {
+            addr,
+            authority: request.accessory.authority(),
+            server_name: server_name(&request.accessory.host),
+            bind_device: request.bind_device.clone(),
+            config: Arc::new(config),
+        };
+
+        self.step = Step::Connect;
+        let opened = Session::open(&endpoint, deadline, &mut self.round_trips).await;
+        let mut session = opened?;
+        let key = observed_key(&verifier)?;
+        self.key = Some(key.clone());
+
+        // Established by a pin or an anchor, or (first use) by a confirmation below.
+        let vouched = !trust_in.pins.is_empty() || trust_in.anchors.is_some();
+        if let Some(expect) = &trust_in.expect {
+            if !expect.matches(&key.pin, &key.fingerprint) {
+                self.step = Step::ConfirmFirstUse;
+                return Err(Error::FingerprintMismatch {
+                    expected: expect.to_string(),
+                    fingerprint: key.fingerprint.clone(),
+                    pin: key.pin.to_string(),
+                });
+            }
+        }
+        let mut first_use = false;
+        let mut trusted = true;
+        if trust_in.tofu {
+            match (&recorded, &request.device_id) {
+                (Some(rec), _) => check_same_key(rec, &key)?,
+                (None, Some(_)) => {
+                    first_use = true;
+                    if !vouched {
+                        self.confirm_first_use(&key).await?;
+                    }
+                }
+                // The ledger is keyed by the id the accessory reports; nothing secret is sent
+                // until that lookup is done.
+                (None, None) => trusted = vouched,
+            }
+        }
+
+        self.step = Step::Device;
+        let pop = |trusted: bool| if trusted { request.pop.as_ref() } else { None };
+        let answer = session
+            .exchange(
+                Step::Device,
+                Method::GET,
+                "/v1/device",
+                None,
+                pop(trusted),
+                &mut self.round_trips,
+            )
+            .await?;
+        let device: DeviceInfo = self.json(Step::Device, &answer, pop(trusted).is_some())?;
+        if let Some(expected) = &request.device_id {
+            if &device.device_id != expected {
+                return Err(Error::DeviceIdMismatch {
+                    expected: expected.clone(),
+                    reported: device.device_id,
+                });
+            }
+        }
+        self.device_id = Some(device.device_id.clone());
+        if trust_in.tofu && request.device_id.is_none() {
+            recorded = match &request.ledger {
+                Some(ledger) => {
+                    let id = device.device_id.clone();
+                    with_ledger(ledger, move |l| l.accessory(&id)).await?
+                }
+                None => None,
+            };
+            match &recorded {
+                Some(rec) => check_same_key(rec, &key)?,
+                None => {
+                    first_use = true;
+                    if !vouched {
+                        self.confirm_first_use(&key).await?;
+                    }
+                }
+            }
+            trusted = true;
+        }
+        debug_assert!(trusted);
+
+        self.step = Step::Network;
+        let body = api::network_body(&request.network, true);
+        self.credentials_sent = true;
+        let answer = session
+            .exchange(
+                Step::Network,
+                Method::PUT,
+                "/v1/network",
+                Some(&body),
+                request.pop.as_ref(),
+                &mut self.round_trips,
+            )
+            .await?;
+        drop(body);
+        self.check_status(Step::Network, &answer, request.pop.is_some())?;
+
+        self.step = Step::Status;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let wait = remaining.as_secs().clamp(1, MAX_WAIT_SECS);
+            let path = format!("/v1/status?wait={wait}");
+            let answer = match session
+                .exchange(
+                    Step::Status,
+                    Method::GET,
+                    &path,
+                    None,
+                    request.pop.as_ref(),
+                    &mut self.round_trips,
+                )
+                .await
+            {
+                Ok(a) => a,
+                Err(Error::ConnectionLost { source, .. }) => {
+                    // The accessory dropped the session after apply: it is rebooting. Open it
+                    // again (connect retries while it is down) and insist on the same key.
+                    if self.reconnects >= MAX_RECONNECTS {
+                        return Err(Error::ConnectionLost {
+                            step: Step::Status,
+                            source,
+                        });
+                    }
+                    self.reconnects += 1;
+                    tracing::info!(error = %source, "the accessory dropped the session; reconnecting");
+                    session = Session::open(&endpoint, deadline, &mut self.round_trips).await?;
+                    let again = observed_key(&verifier)?;
+                    if again != key {
+                        return Err(Error::KeyChanged {
+                            device_id: device.device_id.clone(),
+                            recorded_pin: key.pin.to_string(),
+                            recorded_fingerprint: key.fingerprint.clone(),
+                            observed_pin: again.pin.to_string(),
+                            observed_fingerprint: again.fingerprint,
+                        });
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let status: api::Status = self.json(Step::Status, &answer, request.pop.is_some())?;
+            tracing::debug!(state = %status.state, reason = ?status.reason, "status");
+            match status.state.as_str() {
+                "connected" => {
+                    return Ok(Done {
+                        device,
+                        ip: status.ip,
+                        first_use,
+                    })
+                }
+                "failed" => {
+                    return Err(Error::JoinFailed {
+                        ssid: request.network.ssid.clone(),
+                        reason: status.reason.unwrap_or_else(|| "unknown".into()),
+                    })
+                }
+                "connecting" | "configured" => {}
+                "idle" => {
+                    // The accessory forgot the network (a reboot that lost it): it will never
+                    // connect by waiting.
+                    return Err(Error::Malformed {
+                        step: Step::Status,
+                        detail: "the accessory is idle again: it lost the network it was given"
+                            .into(),
+                    });
+                }
+                other => {
+                    return Err(Error::Malformed {
+                        step: Step::Status,
+                        detail: format!("unknown state {other:?}"),
+                    })
+                }
+            }
+        }
+    }
+
+    /// The verifier's policy. Trust on first use is always given to the verifier as a first use
+    /// (`tofu(None)`), and the flow compares the observed key with the ledger's record itself,
+    /// right after the handshake and before any request: the verifier records what it observed
+    /// only for a peer it accepted, and the warning for a changed key must name the new key too.
+    fn policy(&self) -> Result<trust::TrustPolicy, Error> {
+        let request = self.request;
+        let mut builder = trust::TrustPolicy::builder();
+        for pin in &request.trust.pins {
+            builder = builder.pin(*pin);
+        }
+        if let Some(anchors) = &request.trust.anchors {
+            builder = builder.anchors(anchors.clone());
+        }
+        if let Some(id) = &request.device_id {
+            builder = builder.identity(trust::Identity::DeviceId(id.clone()));
+        }
+        if request.trust.tofu {
+            builder = builder.tofu(None);
+        }
+        builder
+            .build()
+            .map_err(|e| Error::InvalidRequest(format!("trust policy: {e}")))
+    }
+
+    async fn confirm_first_use(&mut self, key: &Key) -> Result<(), Error> {
+        self.step = Step::ConfirmFirstUse;
+        let request = self.request;
+        let who = self
+            .device_id
+            .clone()
+            .unwrap_or_else(|| request.accessory.authority());
+        let unconfirmed = || Error::FirstUseUnconfirmed {
+            who: who.clone(),
+            fingerprint: key.fingerprint.clone(),
+            pin: key.pin.to_string(),
+        };
+        match &request.first_use {
+            FirstUse::Refuse => Err(unconfirmed()),
+            FirstUse::Ask(ask) => {
+                let question = FirstUseQuestion {
+                    address: request.accessory.authority(),
+                    device_id: self.device_id.clone(),
+                    fingerprint: key.fingerprint.clone(),
+                    pin: key.pin.to_string(),
+                };
+                let ask = ask.clone();
+                let yes = tokio::task::spawn_blocking(move || ask(&question))
+                    .await
+                    .unwrap_or(false);
+                if yes {
+                    Ok(())
+                } else {
+                    Err(unconfirmed())
+                }
+            }
+        }
+    }
+
+    /// Checks the status and parses a JSON answer.
+    fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        step: Step,
+        answer: &Answer,
+        pop_sent: bool,
+    ) -> Result<T, Error> {
+        self.check_status(step, answer, pop_sent)?;
+        serde_json::from_slice(&answer.body).map_err(|e| Error::Malformed {
+            step,
+            detail: format!("not the documented JSON: {e}"),
+        })
+    }
+
+    fn check_status(&self, step: Step, answer: &Answer, pop_sent: bool) -> Result<(), Error> {
+        if (200..300).contains(&answer.status) {
+            return Ok(());
+        }
+        let body = api::ErrorBody::parse(&answer.body);
+        if answer.status == 401 || answer.status == 403 {
+            return Err(Error::PopRejected {
+                sent: pop_sent,
+                status: answer.status,
+                message: body.error,
+            });
+        }
+        Err(Error::AccessoryHttp {
+            step,
+            status: answer.status,
+            code: body.code,
+            message: body.error,
+        })
+    }
+}
+
+fn check_same_key(recorded: &AccessoryRecord, key: &Key) -> Result<(), Error> {
+    if recorded.pin == key.pin.to_string() {
+        Ok(())
+    } else {
+        Err(Error::KeyChanged {
+            device_id: recorded.id.clone(),
+            recorded_pin: recorded.pin.clone(),
+            recorded_fingerprint: recorded.fingerprint.clone(),
+            observed_pin: key.pin.to_string(),
+            observed_fingerprint: key.fingerprint.clone(),
+        })
+    }
+}
+
+fn observed_key(verifier: &trust::AccessoryVerifier) -> Result<Key, Error> {
+    let observed = verifier.observed().ok_or_else(|| Error::Malformed {
+        step: Step::Handshake,
+        detail: "the handshake finished without a verified certificate (resumed session?)".into(),
+    })?;
+    Ok(Key {
+        pin: observed.pin,
+        fingerprint: observed.fingerprint,
+    })
+}
+
+async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
+    if let Some(addr) = request.accessory.addr {
+        return Ok(addr);
+    }
+    let host = request.accessory.host.clone();
+    let mut addrs = tokio::net::lookup_host((host.clone(), request.accessory.port))
+        .await
+        .map_err(|source| Error::Resolve {
+            host: host.clone(),
+            source,
+        })?;
+    addrs.next().ok_or_else(|| Error::Resolve {
+        host,
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
+    })
+}
+
+/// The name rustls is given: an IP address sends no SNI (accessories are reached by address); the
+/// verifier checks the identity the policy names, not this.
+fn server_name(host: &str) -> ServerName<'static> {
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ServerName::IpAddress(ip.into()),
+        Err(_) => ServerName::try_from(host.to_owned())
+            .unwrap_or_else(|_| ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into())),
+    }
+}
+
+fn add_client_identity(
+    config: &mut rustls::ClientConfig,
+    identity: &ClientIdentity,
+) -> Result<(), Error> {
+    let key = rustls::sign::CertifiedKey::from_der(
+        identity.chain.clone(),
+        identity.key.clone_key(),
+        config.crypto_provider(),
+    )
+    .map_err(|e| Error::ClientIdentity(e.to_string()))?;
+    config.client_auth_cert_resolver = Arc::new(rustls::sign::SingleCertAndKey::from(key));
+    Ok(())
+}
+
+/// Runs a ledger call off the async threads (SQLite may wait on a busy lock).
+async fn with_ledger<T: Send + 'static>(
+    ledger: &Arc<Ledger>,
+    f: impl FnOnce(&Ledger) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let l = Arc::clone(ledger);
+    let path = l.path().to_path_buf();
+    tokio::task::spawn_blocking(move || f(&l))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Error::Ledger {
+                path,
+                action: "run a ledger task",
+                source: Box::new(e),
+            })
+        })
+}
