@@ -2,5 +2,22 @@
 
 // The certificate catalogue checked by openssl (a second implementation).
 mod certs_openssl;
+
+// `accessory probe` against simulated accessories (client profiles, alerts, certificate rules).
+mod probe_sim;
+// Every certificate profile under pin, anchors and both, through real handshakes on loopback.
+mod trust_matrix;
 // `accessory certs` (ca init, mint, catalogue) as the real binary, checked with openssl.
 mod certs_cli;
+// x509-limbo's SERVER cases through the anchors mode: every FAILURE case is refused.
+mod trust_limbo;
+// The simulator's faults against curl, openssl s_client and Python's ssl.
+mod sim_interop;
+// The provisioning flow against simulated accessories: trust modes, every certificate fault refused
+// before credentials are sent, accessory-side failures, reboot, PoP, first use and key changes.
+mod provision_flow;
+// `accessory provision` and `accessory ledger` as the real binary: exit statuses, the key-changed
+// warning, and the passphrase never printed at any verbosity.
+mod provision_cli;
+// The ledger survives kill -9 mid-write (integrity_check, no committed record lost).
+mod provision_ledger;

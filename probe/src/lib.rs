@@ -1,4 +1,46 @@
-//! (Table of contents to come.)
+//! Which phones will fail against an accessory, and why: `accessory probe`.
+//!
+//! A firmware team has a field report ("works on iOS 18, `errSSLPeerBadCert` on iOS 26") and an
+//! accessory on the bench. This crate connects to it once per client [`Profile`] (`ios26`, `ios18`,
+//! `android`, and the diagnostic `tls12-only` and `tls13-only`), each a rustls client built with the
+//! aws-lc-rs provider to offer what that phone offers: versions, key-exchange groups (iOS 26 sends
+//! the post-quantum X25519MLKEM768 share, which grows its ClientHello past 1.4 KB) and cipher suites.
+//! For every profile the [`Report`] says whether the handshake completed, the alert received or
+//! sent, what was negotiated, the ClientHello's size on the wire, and the error the real platform
+//! would show (Apple's `errSSL…` name and number, Android's exception, from `trust::diagnose`). The
+//! served chain is linted with Apple's and Android's certificate rules (`trust::lint`). The report
+//! ends with a [`Verdict`] per platform (iOS 26, iOS 18, Android) and the fix, in plain words.
+//!
+//! # Never sending credentials, never trusting what it sees
+//!
+//! The probe knows nothing about the accessory in advance, yet it never uses a verifier that
+//! accepts everything (there is none in this project). Instead:
+//!
+//! 1. **Capture.** A handshake with `trust::ChainCapture`, a verifier that records the chain and
+//!    then always refuses. The chosen profiles are tried first, then the others: an accessory that
+//!    cuts a large ClientHello still shows its chain to a small one. A capture attempt that fails
+//!    before the certificate arrives is that profile's result (a second attempt would fail the same
+//!    way before any verifier is asked).
+//! 2. **Pinned handshakes.** One per profile, with `trust::AccessoryVerifier` in pin mode, pinned to
+//!    the captured leaf's key: the accessory must still prove possession of that key with the
+//!    handshake signature (a genuine certificate served with another key fails as
+//!    `tls.bad_handshake_signature`). The identity checked is the one the leaf names itself; names
+//!    are judged by the certificate rules, not by the handshake.
+//! 3. **Nothing but the handshake.** No client certificate, no session resumption, no application
+//!    data: after the handshake the probe sends `close_notify` and waits for the accessory's answer
+//!    (in TLS 1.3 an accessory objects to the client's certificate only after the client finished).
+//!
+//! # Map
+//!
+//! - `profile`: the client profiles and their rustls configurations.
+//! - `clienthello`: measuring a ClientHello, offline ([`measure`]) and on the wire.
+//! - `handshake`: one hand-driven handshake that records what it saw.
+//! - `probe`: capture, pinned handshakes, lint, verdicts ([`run`]).
+//! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
+//! - `lint`: the served chain against Apple's and Android's rules, through `trust::lint`.
+//! - `report`: the report, as JSON and as text.
+//! - `alert`, `platform`, `target`: TLS alert names, the platforms, `HOST:PORT`.
+//! - `error`: the one error type.
 #![forbid(unsafe_code)]
 
 mod alert;

@@ -1,14 +1,153 @@
-//! `accessory probe`. (Placeholder: the owner of this subcommand replaces it.)
+//! `accessory probe`: which phones would fail against an accessory, and why.
+//!
+//! The work is in the `probe` library (capture the chain without trusting it, one pinned handshake
+//! per client profile, the chain against Apple's and Android's rules, a verdict per platform); this
+//! module parses flags, prints the report and picks the exit status: `Verdict` (1) when any chosen
+//! platform would fail, `Unreachable` (5) when no TCP connection could be made at all.
+
+use std::time::Duration;
 
 use crate::exit::{fail, Status};
+use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  accessory probe 192.168.4.1:443                      # every profile, a verdict for iOS 26, iOS 18, Android
+  accessory probe 127.0.0.1:8443 --profile ios26 --profile ios18
+  accessory probe 192.168.4.1:443 --json | jq '.verdicts[] | select(.passed | not)'
+  accessory probe --list-profiles
 
-pub async fn run(_args: Args) -> anyhow::Result<Status> {
-    fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("`accessory probe` is not built yet"),
-    )
+Profiles (what each ClientHello carries; sizes are measured and printed in every report):
+  ios26       iOS 26 / macOS 26: TLS 1.2-1.3, X25519MLKEM768 (post-quantum share sent) then X25519,
+              P-256, P-384; about 1.4 KB
+  ios18       iOS 18 / macOS 15: TLS 1.2-1.3, X25519, P-256, P-384; about 220 bytes
+  android     Android 10-15 platform TLS (Conscrypt): TLS 1.2-1.3, X25519, P-256, P-384
+  tls12-only  diagnostic: TLS 1.2 only
+  tls13-only  diagnostic: TLS 1.3 only
+
+The probe never sends credentials and never trusts what it sees: it captures the chain with a
+verifier that always refuses, then pins each handshake to the captured key (the accessory must still
+prove it holds that key), and sends no application data. docs/alerts.md maps TLS alerts to Apple's
+errSSL codes and Android's exceptions.
+
+Exit status: 0 every chosen platform passes, 1 one would fail, 2 usage, 5 unreachable.")]
+pub struct Args {
+    /// The accessory, `HOST:PORT` (`192.168.4.1:443`, `[fe80::1%wlan0]` is not supported).
+    #[arg(value_name = "HOST:PORT", required_unless_present = "list_profiles")]
+    pub target: Option<String>,
+    /// A client profile to run (repeatable) [default: all: ios26, ios18, android, tls12-only,
+    /// tls13-only]. Verdicts are given for the platforms whose profile ran.
+    #[arg(
+        long = "profile",
+        value_name = "NAME",
+        env = "ACCESSORY_PROBE_PROFILES",
+        value_delimiter = ','
+    )]
+    pub profiles: Vec<String>,
+    /// The longest one handshake may take, in seconds, connect included [default: 10].
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        env = "ACCESSORY_PROBE_TIMEOUT"
+    )]
+    pub timeout: u64,
+    /// Print the report as JSON (for scripts) [default: text].
+    #[arg(long)]
+    pub json: bool,
+    /// Print the profiles (what each emulates, its measured ClientHello) and exit.
+    #[arg(long)]
+    pub list_profiles: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<Status> {
+    if args.list_profiles {
+        return list_profiles(args.json);
+    }
+    let Some(input) = args.target.as_deref() else {
+        return fail(
+            Status::Usage,
+            "probe.no_target",
+            anyhow::anyhow!("give the accessory as HOST:PORT"),
+        );
+    };
+    let target = match probe::Target::parse(input) {
+        Ok(t) => t,
+        Err(e) => return fail(Status::Usage, "probe.bad_target", e),
+    };
+    let profiles = if args.profiles.is_empty() {
+        probe::profiles().iter().collect::<Vec<_>>()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.profiles {
+            match probe::Profile::by_name(name.trim()) {
+                Ok(p) => chosen.push(p),
+                Err(e) => return fail(Status::Usage, "probe.unknown_profile", e),
+            }
+        }
+        chosen
+    };
+    let options = probe::Options {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    };
+    let report = match probe::run_with(&target, &profiles, &options).await {
+        Ok(r) => r,
+        Err(e) => {
+            let (status, code) = match &e {
+                probe::Error::Connect { code, .. } => (Status::Unreachable, code.clone()),
+                probe::Error::Resolve { .. } => (Status::Unreachable, "net.resolve".to_owned()),
+                probe::Error::Pin { .. } => {
+                    (Status::Untrusted, "probe.unreadable_certificate".to_owned())
+                }
+                _ => (Status::Internal, "probe.internal".to_owned()),
+            };
+            return fail(
+                status,
+                &code,
+                anyhow::Error::new(e).context(format!("probing {target}")),
+            );
+        }
+    };
+    if args.json {
+        output::json(&report)?;
+    } else {
+        print!("{report}");
+    }
+    Ok(if report.passed() {
+        Status::Success
+    } else {
+        Status::Verdict
+    })
+}
+
+fn list_profiles(json: bool) -> anyhow::Result<Status> {
+    #[derive(serde::Serialize)]
+    struct Listed {
+        #[serde(flatten)]
+        profile: &'static probe::Profile,
+        /// Measured towards an IP address (no SNI), as a phone on the SoftAP sends it.
+        clienthello: probe::ClientHelloSize,
+    }
+    let accessory =
+        rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::new(192, 168, 4, 1).into());
+    let mut listed = Vec::new();
+    for p in probe::profiles() {
+        let size = probe::measure(p, accessory.clone())
+            .or_else(|e| fail(Status::Internal, "probe.profile", e))?;
+        listed.push(Listed {
+            profile: p,
+            clienthello: size,
+        });
+    }
+    if json {
+        output::json(&listed)?;
+    } else {
+        for l in &listed {
+            println!(
+                "{:<11} ClientHello {:>5} bytes on the wire (to 192.168.4.1, no SNI)\n            {}",
+                l.profile.name, l.clienthello.record_bytes, l.profile.emulates
+            );
+        }
+    }
+    Ok(Status::Success)
 }

@@ -1,0 +1,280 @@
+//! `accessory probe` against simulated accessories: each field failure is told apart from the others,
+//! on real TLS over loopback, and the probe never sends the accessory anything but handshakes.
+
+use accessory_sim::{Fault, Scenario, Simulator};
+use probe::{Platform, Profile, ProfileResult, Report, Target};
+
+const DEVICE: &str = "SIM-PROBE-0001";
+
+/// Runs a probe with `profiles` against a simulated accessory with `faults`, and checks that the
+/// accessory received no request at all (no application data, so no credential).
+async fn probe_with(faults: &[&str], profiles: &[&str]) -> Report {
+    let mut scenario = Scenario::good(DEVICE);
+    for f in faults {
+        let fault: Fault = f.parse().unwrap_or_else(|e| panic!("fault {f}: {e}"));
+        scenario = scenario.with_fault(fault);
+    }
+    let sim = Simulator::start(scenario, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts");
+    let target = Target::parse(&sim.addr().to_string()).unwrap();
+    let chosen: Vec<&'static Profile> = if profiles.is_empty() {
+        probe::profiles().iter().collect()
+    } else {
+        profiles
+            .iter()
+            .map(|p| Profile::by_name(p).unwrap())
+            .collect()
+    };
+    let report = probe::run(&target, &chosen).await.expect("probe runs");
+    let requests = sim.requests();
+    sim.shutdown().await;
+    assert!(
+        requests.is_empty(),
+        "the probe sent application data: {requests:?}"
+    );
+    println!("{report}");
+    report
+}
+
+async fn probe_all(faults: &[&str]) -> Report {
+    probe_with(faults, &[]).await
+}
+
+#[track_caller]
+fn profile<'r>(report: &'r Report, name: &str) -> &'r ProfileResult {
+    report
+        .profile(name)
+        .unwrap_or_else(|| panic!("no result for {name}"))
+}
+
+#[track_caller]
+fn assert_completed(report: &Report, names: &[&str]) {
+    for name in names {
+        let p = profile(report, name);
+        assert!(p.completed, "{name} should complete: {p:?}");
+        assert!(
+            p.error.is_none() && p.alert_received.is_none(),
+            "{name}: {p:?}"
+        );
+    }
+}
+
+#[track_caller]
+fn assert_verdict(report: &Report, platform: Platform, passes: bool) {
+    let v = report
+        .verdict(platform)
+        .unwrap_or_else(|| panic!("no verdict for {platform}"));
+    assert_eq!(v.passed, passes, "{platform}: {v:?}");
+}
+
+#[tokio::test]
+async fn every_profile_passes_against_a_good_accessory() {
+    let report = probe_all(&[]).await;
+    assert_completed(
+        &report,
+        &["ios26", "ios18", "android", "tls12-only", "tls13-only"],
+    );
+    for platform in Platform::ALL {
+        assert_verdict(&report, platform, true);
+    }
+    assert!(report.passed());
+    let ios26 = profile(&report, "ios26");
+    assert_eq!(
+        ios26.group.as_deref(),
+        Some("X25519MLKEM768"),
+        "a current server picks the hybrid"
+    );
+    assert!(ios26.clienthello.unwrap().record_bytes > 1024);
+    assert!(profile(&report, "ios18").clienthello.unwrap().record_bytes < 1024);
+    let chain = report.chain.as_ref().expect("the chain was captured");
+    assert_eq!(chain.captured_with, "ios26");
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.severity != trust::lint::Severity::Error));
+}
+
+#[tokio::test]
+async fn clienthello_limit_fails_ios26_with_the_alert_and_names_the_clienthello_size_while_ios18_passes(
+) {
+    let report = probe_all(&["clienthello-limit=1024"]).await;
+    let ios26 = profile(&report, "ios26");
+    assert!(!ios26.completed);
+    let alert = ios26
+        .alert_received
+        .expect("the accessory answered with an alert");
+    assert_eq!((alert.name, alert.number), ("bad_certificate", 42));
+    let apple = ios26
+        .error
+        .as_ref()
+        .and_then(|e| e.apple.clone())
+        .expect("Apple's name");
+    assert_eq!(
+        (apple.name.as_str(), apple.number),
+        ("errSSLPeerBadCert", -9825)
+    );
+    let size = ios26.clienthello.unwrap().record_bytes;
+    let cause = ios26.cause.as_ref().expect("a cause");
+    assert_eq!(cause.code, "tls.clienthello_too_large");
+    assert!(
+        cause.what.contains(&format!("{size}-byte ClientHello")),
+        "{}",
+        cause.what
+    );
+    assert!(cause.what.contains("X25519MLKEM768"), "{}", cause.what);
+
+    assert_completed(&report, &["ios18", "android", "tls12-only", "tls13-only"]);
+    assert_verdict(&report, Platform::Ios26, false);
+    assert_verdict(&report, Platform::Ios18, true);
+    assert_verdict(&report, Platform::Android, true);
+    let verdict = report.verdict(Platform::Ios26).unwrap();
+    assert_eq!(verdict.reasons[0].code, "tls.clienthello_too_large");
+    assert!(
+        verdict.reasons[0].fix.contains("ClientHello"),
+        "{:?}",
+        verdict.reasons[0]
+    );
+    // The chain was still learnt, from a profile whose ClientHello the accessory could read.
+    assert_ne!(report.chain.as_ref().unwrap().captured_with, "ios26");
+}
+
+#[tokio::test]
+async fn clienthello_limit_answered_with_a_reset_is_still_blamed_on_the_clienthello_size() {
+    let report = probe_all(&["clienthello-limit=1024,reset"]).await;
+    let ios26 = profile(&report, "ios26");
+    assert!(
+        !ios26.completed && ios26.alert_received.is_none(),
+        "{ios26:?}"
+    );
+    assert_eq!(
+        ios26.cause.as_ref().unwrap().code,
+        "tls.clienthello_too_large"
+    );
+    assert_verdict(&report, Platform::Ios26, false);
+    assert_verdict(&report, Platform::Ios18, true);
+}
+
+#[tokio::test]
+async fn tls12_only_accessory_fails_only_the_tls13_only_profile() {
+    let report = probe_all(&["tls12-only"]).await;
+    let t13 = profile(&report, "tls13-only");
+    assert!(!t13.completed);
+    assert_eq!(t13.alert_received.map(|a| a.name), Some("protocol_version"));
+    assert_eq!(t13.cause.as_ref().unwrap().code, "tls.no_common_version");
+    assert_completed(&report, &["ios26", "ios18", "android", "tls12-only"]);
+    for name in ["ios26", "ios18", "android"] {
+        assert_eq!(
+            profile(&report, name).version,
+            Some(probe::Version::Tls12),
+            "{name}"
+        );
+    }
+    // Phones fall back to TLS 1.2: no platform fails.
+    assert!(report.passed(), "{:?}", report.verdicts);
+}
+
+/// A certificate fault that every handshake survives (the probe pins the key) and Apple's rules do not.
+async fn apple_refuses_by_rule(fault: &str, rule: &str) {
+    let report = probe_all(&[fault]).await;
+    assert_completed(
+        &report,
+        &["ios26", "ios18", "android", "tls12-only", "tls13-only"],
+    );
+    for platform in [Platform::Ios26, Platform::Ios18] {
+        let v = report.verdict(platform).unwrap();
+        assert!(!v.passed, "{fault}: {platform} should fail");
+        assert!(
+            v.reasons.iter().any(|r| r.code == format!("lint.{rule}")),
+            "{fault}: {platform} should fail by {rule}: {:?}",
+            v.reasons
+        );
+    }
+    assert!(!report.passed());
+}
+
+#[tokio::test]
+async fn long_validity_passes_every_handshake_but_fails_apple_by_the_825_day_rule() {
+    apple_refuses_by_rule("long-validity", "apple.validity_825").await;
+}
+
+#[tokio::test]
+async fn cn_only_passes_every_handshake_but_fails_apple_by_the_san_rule() {
+    apple_refuses_by_rule("cn-only", "apple.san_dns_name").await;
+}
+
+#[tokio::test]
+async fn client_auth_eku_passes_every_handshake_but_fails_apple_by_the_server_auth_rule() {
+    apple_refuses_by_rule("client-auth-eku", "apple.server_auth_eku").await;
+}
+
+/// A rustls accessory that requires a client certificate sends `certificate_required` (116) when
+/// none comes, in TLS 1.3 after the client has finished and in TLS 1.2 as well. Apple names that
+/// alert errSSLCertificateRequired (-9863), not errSSLPeerBadCert: the latter is `bad_certificate`
+/// (42), tested below.
+#[tokio::test]
+async fn require_client_cert_is_reported_as_certificate_required_on_every_profile() {
+    let report = probe_all(&["require-client-cert"]).await;
+    for p in &report.profiles {
+        assert!(!p.completed, "{}", p.profile);
+        assert_eq!(
+            p.alert_received.map(|a| a.number),
+            Some(116),
+            "{}",
+            p.profile
+        );
+        let e = p.error.as_ref().unwrap();
+        assert_eq!(e.code, "tls.peer_alert.certificate_required");
+        let apple = e.apple.as_ref().unwrap();
+        assert_eq!(
+            (apple.name.as_str(), apple.number),
+            ("errSSLCertificateRequired", -9863)
+        );
+    }
+    // TLS 1.3's objection arrives after the client finished: the probe waited for it.
+    assert_eq!(
+        profile(&report, "tls13-only").version,
+        Some(probe::Version::Tls13)
+    );
+    for platform in Platform::ALL {
+        assert_verdict(&report, platform, false);
+    }
+}
+
+#[tokio::test]
+async fn an_accessory_answering_bad_certificate_is_what_apple_calls_errsslpeerbadcert() {
+    let report = probe_all(&["alert=bad_certificate"]).await;
+    assert!(report.chain.is_none(), "no profile got to the certificate");
+    for p in &report.profiles {
+        let e = p.error.as_ref().unwrap();
+        assert_eq!(e.code, "tls.peer_alert.bad_certificate", "{}", p.profile);
+        assert_eq!(e.apple.as_ref().unwrap().number, -9825);
+        assert!(e.android.as_deref().unwrap().contains("BAD_CERTIFICATE"));
+    }
+    assert!(!report.passed());
+}
+
+#[tokio::test]
+async fn a_genuine_certificate_served_with_another_key_fails_every_pinned_handshake() {
+    let report = probe_all(&["wrong-key"]).await;
+    assert!(report.chain.is_some());
+    for p in &report.profiles {
+        assert!(!p.completed, "{}", p.profile);
+        assert_eq!(
+            p.error.as_ref().unwrap().code,
+            "tls.bad_handshake_signature",
+            "{}",
+            p.profile
+        );
+    }
+    assert!(!report.passed());
+}
+
+#[tokio::test]
+async fn chosen_profiles_run_alone_and_only_their_platforms_get_a_verdict() {
+    let report = probe_with(&["clienthello-limit=1024"], &["ios18"]).await;
+    assert_eq!(report.profiles.len(), 1);
+    assert_eq!(report.verdicts.len(), 1);
+    assert_verdict(&report, Platform::Ios18, true);
+    assert!(report.passed());
+}
