@@ -54,7 +54,8 @@ pub use record::RequestRecord;
 pub use scenario::{Network, Scenario, Timings};
 pub use server::{RunningSim, Simulator, HEADER_READ_TIMEOUT};
 pub use softap::{
-    is_root, registry_dir as softap_registry_dir, sweep_stale as sweep_stale_softaps, wpa2_psk, LinkFault,
-    ParseLinkFaultError, RegistryEntry as SoftApRegistryEntry, Security as SoftApSecurity, SoftAp,
-    SoftApConfig, Error as SoftApError, ACCESSORY_ADDRESS, ACCESSORY_PORT, NAMESPACE_PREFIX as SOFTAP_NAMESPACE_PREFIX,
+    is_root, registry_dir as softap_registry_dir, sweep_stale as sweep_stale_softaps, wpa2_psk,
+    Error as SoftApError, LinkFault, ParseLinkFaultError, RegistryEntry as SoftApRegistryEntry,
+    Security as SoftApSecurity, SoftAp, SoftApConfig, ACCESSORY_ADDRESS, ACCESSORY_PORT,
+    NAMESPACE_PREFIX as SOFTAP_NAMESPACE_PREFIX,
 };

@@ -33,6 +33,9 @@ mod pop;
 mod request;
 // Credentials in memory.
 mod secret;
+// The Wi-Fi join layer: backends (sim, networkmanager, wpa_supplicant, none), the DHCP client,
+// choosing the SoftAP, leaving and restoring. A namespace of its own: `provision::wifi::SimBackend`.
+pub mod wifi;
 
 pub use api::DeviceInfo;
 pub use error::Error;

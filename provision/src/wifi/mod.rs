@@ -1,0 +1,414 @@
+//! The Wi-Fi join layer: find the accessory's SoftAP, join it, get an address, and afterwards leave it
+//! and put the station back the way it was.
+//!
+//! Every backend implements [`WifiBackend`] (scan, join, address, leave, restore):
+//!
+//! - [`SimBackend`]: the namespace SoftAPs of `accessory sim softap` (a veth pair, dnsmasq, a
+//!   registry); a wrong passphrase is refused as a real AP's handshake would refuse it, and the
+//!   address comes from a real DHCP exchange.
+//! - [`WpaSupplicantBackend`]: wpa_supplicant's control socket (`SCAN`, `SCAN_RESULTS`,
+//!   `ADD_NETWORK`, `SET_NETWORK`, `SELECT_NETWORK`, `STATUS`).
+//! - [`NetworkManagerBackend`]: NetworkManager over D-Bus (zbus).
+//! - [`NoneBackend`]: already joined; give the interface (or only the accessory address).
+//!
+//! The trait is synchronous (the work is a few process spawns, datagrams and D-Bus calls): async
+//! callers run it on `spawn_blocking`. [`join`] and [`leave`] are the whole sequence, with the
+//! clean-up on every failure path.
+//!
+//! Whichever backend joined, the connections to the accessory are bound to [`Lease::interface`]
+//! (`SO_BINDTODEVICE`), so a default route through another network can never carry them.
+
+mod dhcp;
+mod networkmanager;
+mod none;
+mod sim;
+mod wpa_supplicant;
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+pub use networkmanager::NetworkManagerBackend;
+pub use none::NoneBackend;
+pub use sim::SimBackend;
+pub use wpa_supplicant::{
+    parse_scan_results, parse_status, WpaScanResult, WpaStatus, WpaSupplicantBackend,
+};
+
+/// How a network is secured, as far as joining it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Security {
+    Open,
+    Wpa2Psk,
+    Wpa3Sae,
+    /// Enterprise, WEP, or something this tool does not join.
+    Other,
+}
+
+impl fmt::Display for Security {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Security::Open => "open",
+            Security::Wpa2Psk => "wpa2-psk",
+            Security::Wpa3Sae => "wpa3-sae",
+            Security::Other => "other",
+        })
+    }
+}
+
+/// One network seen by a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanResult {
+    pub ssid: String,
+    /// BSSID, when the backend knows it.
+    pub bssid: Option<String>,
+    pub signal_dbm: i32,
+    pub security: Security,
+    pub frequency_mhz: Option<u32>,
+    /// The backend's own handle for it (registry id, D-Bus object path, BSSID).
+    #[serde(skip)]
+    pub handle: String,
+}
+
+/// What the station got from the network: its address, and the router (the accessory, on a SoftAP).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lease {
+    /// The joined interface; connections to the accessory are bound to it.
+    pub interface: String,
+    pub address: Ipv4Addr,
+    pub prefix_len: u8,
+    pub router: Option<Ipv4Addr>,
+    /// The DHCP server that granted it.
+    pub server: Option<Ipv4Addr>,
+    #[serde(skip)]
+    pub lease_time: Option<Duration>,
+}
+
+/// Which network to join.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// Exactly this SSID.
+    Ssid(String),
+    /// Any SSID starting with this (accessories append part of their id: `Acme-Plug-3F2A`).
+    Prefix(String),
+}
+
+/// What went wrong joining or leaving. Each variant has a stable [`code`](WifiError::code).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WifiError {
+    /// No network matched.
+    #[error("no Wi-Fi network matches {wanted} (the scan saw {seen})")]
+    NotFound { wanted: String, seen: String },
+    /// Several matched and nothing says which one.
+    #[error("{count} networks match {wanted}: {list}; give --device-id or an exact --ssid")]
+    Ambiguous {
+        wanted: String,
+        count: usize,
+        list: String,
+    },
+    /// The network needs a passphrase and none was given.
+    #[error("{ssid} is secured with {security}; give its passphrase (--softap-passphrase-file or ACCESSORY_SOFTAP_PASSPHRASE)")]
+    PassphraseRequired { ssid: String, security: Security },
+    /// The access point refused the passphrase (the 4-way handshake failed).
+    #[error("{ssid} refused the passphrase (WPA2 4-way handshake failed: wrong passphrase)")]
+    AuthFailed { ssid: String },
+    /// The network uses security this tool cannot join.
+    #[error("{ssid} uses {security} security, which this backend cannot join")]
+    Unsupported { ssid: String, security: Security },
+    /// No DHCP lease.
+    #[error("no address on {interface}: {message}")]
+    Dhcp { interface: String, message: String },
+    /// The interface is missing or unusable.
+    #[error("interface {interface}: {message}")]
+    Interface { interface: String, message: String },
+    /// The backend itself is unavailable or answered unexpectedly.
+    #[error("{backend}: {message}")]
+    Backend {
+        backend: &'static str,
+        message: String,
+    },
+    /// The backend needs a privilege this process lacks.
+    #[error("the {backend} Wi-Fi backend needs root: {message}")]
+    NotPermitted {
+        backend: &'static str,
+        message: String,
+    },
+}
+
+impl WifiError {
+    /// The stable code (`wifi.not_found`, `wifi.auth_failed`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            WifiError::NotFound { .. } => "wifi.not_found",
+            WifiError::Ambiguous { .. } => "wifi.ambiguous",
+            WifiError::PassphraseRequired { .. } => "wifi.passphrase_required",
+            WifiError::AuthFailed { .. } => "wifi.auth_failed",
+            WifiError::Unsupported { .. } => "wifi.unsupported_security",
+            WifiError::Dhcp { .. } => "wifi.dhcp_failed",
+            WifiError::Interface { .. } => "wifi.interface",
+            WifiError::Backend { .. } => "wifi.backend",
+            WifiError::NotPermitted { .. } => "wifi.not_permitted",
+        }
+    }
+}
+
+/// A way to join Wi-Fi networks.
+pub trait WifiBackend: Send {
+    /// The backend's name as given to `--wifi`.
+    fn name(&self) -> &'static str;
+    /// The networks in range now.
+    fn scan(&mut self) -> Result<Vec<ScanResult>, WifiError>;
+    /// Associates with `network`; a secured network needs `passphrase`. Remembers what it changes so
+    /// [`restore`](WifiBackend::restore) can undo it.
+    fn join(&mut self, network: &ScanResult, passphrase: Option<&str>) -> Result<(), WifiError>;
+    /// Waits (up to `timeout`) for the joined interface's address.
+    fn address(&mut self, timeout: Duration) -> Result<Lease, WifiError>;
+    /// Disassociates (releasing the lease). Safe to call when not joined.
+    fn leave(&mut self) -> Result<(), WifiError>;
+    /// Puts back the connection that was active before [`join`](WifiBackend::join).
+    fn restore(&mut self) -> Result<(), WifiError>;
+}
+
+/// Picks the network to join: exact SSID (the strongest if several BSSIDs share it), or a prefix
+/// with one match, or with several the strongest whose SSID names `device_id`. Several prefix
+/// matches and no way to choose is [`WifiError::Ambiguous`], listing them.
+pub fn choose(
+    results: &[ScanResult],
+    wanted: &Wanted,
+    device_id: Option<&str>,
+) -> Result<ScanResult, WifiError> {
+    let mut matches: Vec<&ScanResult> = results
+        .iter()
+        .filter(|r| match wanted {
+            Wanted::Ssid(s) => r.ssid == *s,
+            Wanted::Prefix(p) => r.ssid.starts_with(p.as_str()),
+        })
+        .collect();
+    matches.sort_by(|a, b| b.signal_dbm.cmp(&a.signal_dbm).then(a.ssid.cmp(&b.ssid)));
+    let describe = || match wanted {
+        Wanted::Ssid(s) => format!("SSID `{s}`"),
+        Wanted::Prefix(p) => format!("prefix `{p}`"),
+    };
+    let Some(first) = matches.first() else {
+        let mut seen: Vec<&str> = results.iter().map(|r| r.ssid.as_str()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        return Err(WifiError::NotFound {
+            wanted: describe(),
+            seen: if seen.is_empty() {
+                "nothing".into()
+            } else {
+                seen.join(", ")
+            },
+        });
+    };
+    let distinct = {
+        let mut s: Vec<&str> = matches.iter().map(|r| r.ssid.as_str()).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.len()
+    };
+    if matches!(wanted, Wanted::Ssid(_)) || distinct == 1 {
+        return Ok((*first).clone());
+    }
+    if let Some(id) = device_id {
+        let id_l = id.to_ascii_lowercase();
+        let named = matches.iter().find(|r| {
+            let ssid = r.ssid.to_ascii_lowercase();
+            let tail = match wanted {
+                Wanted::Prefix(p) => ssid[p.len().min(ssid.len())..].to_owned(),
+                Wanted::Ssid(_) => ssid.clone(),
+            };
+            ssid.contains(&id_l) || (!tail.is_empty() && id_l.ends_with(&tail))
+        });
+        // The device id is checked again after TLS (`GET /v1/device`), so the strongest is a safe
+        // guess when no SSID names it.
+        return Ok((*named.unwrap_or(first)).clone());
+    }
+    Err(WifiError::Ambiguous {
+        wanted: describe(),
+        count: matches.len(),
+        list: matches
+            .iter()
+            .map(|r| format!("{} ({} dBm)", r.ssid, r.signal_dbm))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// What [`join`] did, and how long it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Joined {
+    pub backend: &'static str,
+    pub network: ScanResult,
+    pub lease: Lease,
+    /// From the start of the scan to "joined with an address".
+    #[serde(serialize_with = "millis")]
+    pub took: Duration,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// Scan, choose, join, wait for an address. On any failure after joining began, leaves and restores
+/// before returning the error.
+pub fn join(
+    backend: &mut dyn WifiBackend,
+    wanted: &Wanted,
+    device_id: Option<&str>,
+    passphrase: Option<&str>,
+    timeout: Duration,
+) -> Result<Joined, WifiError> {
+    let start = Instant::now();
+    let results = backend.scan()?;
+    let network = choose(&results, wanted, device_id)?;
+    tracing::info!(backend = backend.name(), ssid = %network.ssid, signal = network.signal_dbm, "joining");
+    let joined = backend
+        .join(&network, passphrase)
+        .and_then(|()| backend.address(timeout.saturating_sub(start.elapsed())));
+    match joined {
+        Ok(lease) => {
+            tracing::info!(interface = %lease.interface, address = %lease.address, router = ?lease.router, "joined with an address");
+            Ok(Joined {
+                backend: backend.name(),
+                network,
+                lease,
+                took: start.elapsed(),
+            })
+        }
+        Err(e) => {
+            if let Err(cleanup) = leave(backend) {
+                tracing::warn!(error = %cleanup, "leaving after a failed join");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Leaves the network and restores the previous connection; both are attempted, the first error wins.
+pub fn leave(backend: &mut dyn WifiBackend) -> Result<(), WifiError> {
+    let left = backend.leave();
+    let restored = backend.restore();
+    left.and(restored)
+}
+
+/// The backends `--wifi` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sim,
+    NetworkManager,
+    WpaSupplicant,
+    None,
+}
+
+impl BackendKind {
+    pub const NAMES: &'static [&'static str] = &["sim", "networkmanager", "wpa_supplicant", "none"];
+}
+
+impl FromStr for BackendKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "sim" => Ok(BackendKind::Sim),
+            "networkmanager" | "nm" => Ok(BackendKind::NetworkManager),
+            "wpa_supplicant" | "wpa-supplicant" | "wpa" => Ok(BackendKind::WpaSupplicant),
+            "none" => Ok(BackendKind::None),
+            other => Err(format!(
+                "unknown Wi-Fi backend `{other}`: expected one of {}",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BackendKind::Sim => "sim",
+            BackendKind::NetworkManager => "networkmanager",
+            BackendKind::WpaSupplicant => "wpa_supplicant",
+            BackendKind::None => "none",
+        })
+    }
+}
+
+/// Builds a backend; `interface` picks the Wi-Fi device for the real backends (and is the joined
+/// interface for `none`).
+pub fn backend(
+    kind: BackendKind,
+    interface: Option<&str>,
+) -> Result<Box<dyn WifiBackend>, WifiError> {
+    Ok(match kind {
+        BackendKind::Sim => Box::new(SimBackend::new()),
+        BackendKind::NetworkManager => Box::new(NetworkManagerBackend::new(interface)),
+        BackendKind::WpaSupplicant => Box::new(WpaSupplicantBackend::new(interface)?),
+        BackendKind::None => Box::new(NoneBackend::new(interface.map(str::to_owned))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(ssid: &str, dbm: i32) -> ScanResult {
+        ScanResult {
+            ssid: ssid.into(),
+            bssid: None,
+            signal_dbm: dbm,
+            security: Security::Open,
+            frequency_mhz: None,
+            handle: ssid.into(),
+        }
+    }
+
+    #[test]
+    fn a_prefix_with_one_match_picks_it() {
+        let r = [net("Home", -30), net("Acme-3F2A", -60)];
+        let c = choose(&r, &Wanted::Prefix("Acme-".into()), None).unwrap();
+        assert_eq!(c.ssid, "Acme-3F2A");
+    }
+
+    #[test]
+    fn several_prefix_matches_without_a_device_id_is_an_error_that_lists_them() {
+        let r = [
+            net("Acme-3F2A", -60),
+            net("Acme-9B01", -40),
+            net("Home", -30),
+        ];
+        let e = choose(&r, &Wanted::Prefix("Acme-".into()), None).unwrap_err();
+        assert_eq!(e.code(), "wifi.ambiguous");
+        let text = e.to_string();
+        assert!(
+            text.contains("Acme-3F2A") && text.contains("Acme-9B01"),
+            "{text}"
+        );
+        assert!(!text.contains("Home"), "{text}");
+    }
+
+    #[test]
+    fn several_prefix_matches_with_a_device_id_pick_the_one_that_names_it() {
+        let r = [net("Acme-3F2A", -60), net("Acme-9B01", -40)];
+        let c = choose(&r, &Wanted::Prefix("Acme-".into()), Some("ACME-00003F2A")).unwrap();
+        assert_eq!(c.ssid, "Acme-3F2A");
+    }
+
+    #[test]
+    fn an_exact_ssid_seen_twice_picks_the_strongest() {
+        let r = [net("Acme", -70), net("Acme", -35)];
+        let c = choose(&r, &Wanted::Ssid("Acme".into()), None).unwrap();
+        assert_eq!(c.signal_dbm, -35);
+    }
+
+    #[test]
+    fn no_match_says_what_the_scan_saw() {
+        let e = choose(&[net("Home", -30)], &Wanted::Ssid("Acme".into()), None).unwrap_err();
+        assert_eq!(e.code(), "wifi.not_found");
+        assert!(e.to_string().contains("Home"));
+    }
+}
