@@ -5,6 +5,8 @@
 //! root an admin installed. The date-gated rules (EKU, 825 days) apply to certificates with a
 //! NotBefore on or after 2019-07-01. The 398-day limit of article 102028 (HT211025) applies only to
 //! roots preinstalled in the OS, so for an accessory's own root it is a note, never a failure.
+//! Apple does not say whether "825 days" counts both ends; this lint compares notAfter - notBefore, so
+//! `openssl req -days 825` passes and one second more fails.
 
 use time::macros::datetime;
 
@@ -80,7 +82,7 @@ pub(crate) fn check(cx: &Check<'_>, out: &mut Vec<Finding>) {
             )),
             Some(_) => {}
         }
-        if f.validity_seconds() > 825 * DAY {
+        if f.span_seconds() > 825 * DAY {
             out.push(cx.finding(
                 "apple.validity_825",
                 format!(
@@ -92,7 +94,7 @@ pub(crate) fn check(cx: &Check<'_>, out: &mut Vec<Finding>) {
             ));
         }
     }
-    if f.not_before >= datetime!(2020-09-01 0:00 UTC) && f.validity_seconds() > 398 * DAY {
+    if f.not_before >= datetime!(2020-09-01 0:00 UTC) && f.span_seconds() > 398 * DAY {
         out.push(cx.finding(
             "apple.validity_398",
             format!(

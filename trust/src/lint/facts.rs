@@ -193,13 +193,19 @@ impl Facts {
         self.basic_constraints_ca == Some(true)
     }
 
-    /// Validity as RFC 5280 counts it: both ends are included, so one second more than the difference.
-    pub(crate) fn validity_seconds(&self) -> i64 {
-        (self.not_after - self.not_before).whole_seconds() + 1
+    /// Validity as RFC 5280 and the Baseline Requirements count it: both ends are included, so one
+    /// second more than the difference (`openssl -days 398` makes 398 days and 1 s).
+    pub(crate) fn validity_seconds_inclusive(&self) -> i64 {
+        self.span_seconds() + 1
+    }
+
+    /// notAfter minus notBefore: what `openssl -days N` sets to exactly N days.
+    pub(crate) fn span_seconds(&self) -> i64 {
+        (self.not_after - self.not_before).whole_seconds()
     }
 
     pub(crate) fn validity_days_text(&self) -> String {
-        let secs = self.validity_seconds();
+        let secs = self.span_seconds();
         let days = secs / 86_400;
         if secs % 86_400 == 0 {
             format!("{days} days")

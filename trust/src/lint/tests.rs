@@ -94,14 +94,24 @@ fn a_three_year_leaf_breaks_apples_825_day_rule_and_398_is_only_a_note() {
 #[test]
 fn exactly_825_days_passes_and_one_day_more_fails() {
     let mut p = good_params();
-    // 825 days inclusive of both ends: notAfter = notBefore + 825 days - 1 s.
+    // notAfter - notBefore = 825 days exactly (what `openssl req -days 825` makes), then 1 s more.
     p.not_before = date_time_ymd(2026, 1, 1);
-    p.not_after = datetime!(2028-04-04 23:59:59 UTC);
+    p.not_after = datetime!(2028-04-05 0:00 UTC);
     let r = lint_one(p.clone(), LintProfile::Apple);
     assert!(!r.has("apple.validity_825"), "{:#?}", r.findings);
-    p.not_after = datetime!(2028-04-05 23:59:59 UTC);
+    p.not_after = datetime!(2028-04-05 0:00:01 UTC);
     let r = lint_one(p, LintProfile::Apple);
     assert!(r.has("apple.validity_825"));
+}
+
+#[test]
+fn the_web_pki_counts_398_days_inclusive_of_both_ends() {
+    let mut p = good_params();
+    p.not_before = date_time_ymd(2026, 1, 1);
+    p.not_after = datetime!(2027-02-03 0:00 UTC); // 398 days after: 398 days and 1 s inclusive
+    assert!(lint_one(p.clone(), LintProfile::Webpki).has("webpki.validity_398"));
+    p.not_after = datetime!(2027-02-02 23:59:59 UTC);
+    assert!(!lint_one(p, LintProfile::Webpki).has("webpki.validity_398"));
 }
 
 #[test]

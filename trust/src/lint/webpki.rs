@@ -38,7 +38,7 @@ pub(crate) fn check(cx: &Check<'_>, out: &mut Vec<Finding>) {
     if !cx.server() {
         return;
     }
-    if f.validity_seconds() > 398 * DAY {
+    if f.validity_seconds_inclusive() > 398 * DAY {
         out.push(cx.finding(
             "webpki.validity_398",
             format!(

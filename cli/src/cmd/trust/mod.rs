@@ -4,6 +4,10 @@
 //! - `add`, `list`, `show`, `remove` (store.rs): the admin's anchor store.
 //! - `lint` (lint.rs), `export` (export.rs), `fetch` (fetch.rs).
 
+mod export;
+mod fetch;
+mod lint;
+mod store;
 mod verify;
 
 #[derive(Debug, clap::Subcommand)]
@@ -14,6 +18,21 @@ pub enum Command {
     Pin(verify::PinArgs),
     /// Offline verdict: would this chain be accepted under the given pins/anchors and identity?
     Verify(verify::VerifyArgs),
+    /// Add a root (or a self-signed accessory certificate) to the anchor store.
+    Add(store::AddArgs),
+    /// List the anchors in the store.
+    List(store::ListArgs),
+    /// Show one anchor of the store (by label, id or fingerprint prefix).
+    Show(store::ShowArgs),
+    /// Remove one anchor from the store.
+    Remove(store::RemoveArgs),
+    /// Check a certificate against Apple's, Android's and the Web PKI's rules; exit 1 on any error.
+    Lint(lint::LintArgs),
+    /// Export anchors and pins for iOS (mobileconfig), Android (network security config) and curl.
+    Export(export::ExportArgs),
+    /// Capture the chain a live accessory presents, show its fingerprints and pin, and lint it;
+    /// trusts nothing.
+    Fetch(fetch::FetchArgs),
 }
 
 pub async fn run(c: Command) -> anyhow::Result<crate::exit::Status> {
@@ -21,5 +40,12 @@ pub async fn run(c: Command) -> anyhow::Result<crate::exit::Status> {
         Command::Inspect(a) => verify::inspect(a),
         Command::Pin(a) => verify::pin(a),
         Command::Verify(a) => verify::verify(a),
+        Command::Add(a) => store::add(a),
+        Command::List(a) => store::list(a),
+        Command::Show(a) => store::show(a),
+        Command::Remove(a) => store::remove(a),
+        Command::Lint(a) => lint::lint(a),
+        Command::Export(a) => export::export(a),
+        Command::Fetch(a) => fetch::fetch(a).await,
     }
 }

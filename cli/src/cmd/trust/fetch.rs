@@ -1,0 +1,245 @@
+//! `accessory trust fetch`: learn the chain an accessory presents, without trusting it.
+//!
+//! The handshake runs with `trust::ChainCapture`, which records the chain and then refuses it, so the
+//! session never completes and nothing is sent over it. What is printed (fingerprints, the leaf's pin,
+//! the Apple lint) is for the admin to compare with what the manufacturer published, out of band,
+//! before adding anything to the store.
+
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context as _};
+use rustls::pki_types::ServerName;
+use serde::Serialize;
+use trust::lint::{self, LintOptions, LintProfile, LintReport};
+use trust::{ChainCapture, Diagnosis, Inspection};
+
+use crate::exit::{fail, Status};
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Nothing is trusted by fetch: the chain is recorded and the handshake refused.
+Compare the printed fingerprints with the ones the manufacturer published, then add the root
+(`accessory trust add`) or record the pin.
+
+Examples:
+  accessory trust fetch 192.168.4.1:443
+  accessory trust fetch 127.0.0.1:8443 --save accessory-chain.pem
+  accessory trust fetch 192.168.4.1:443 --sni sim-0001.accessory.local --json"
+)]
+pub struct FetchArgs {
+    /// The accessory, as HOST:PORT.
+    pub target: String,
+    /// Write the captured chain (PEM, leaf first) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Overwrite the --save file if it exists [default: false]
+    #[arg(long)]
+    pub force: bool,
+    /// The server name to send (SNI) [default: HOST when it is a name; none for an IP address]
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// Seconds to wait for the connection and the handshake [default: 10]
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Fetched {
+    target: String,
+    address: String,
+    trusted: bool,
+    chain: Vec<Link>,
+    pin: String,
+    lint: LintReport,
+}
+
+#[derive(Serialize)]
+struct Link {
+    index: usize,
+    subject: String,
+    sha256: String,
+    pin: String,
+}
+
+pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
+    let (host, addr) = resolve(&a.target)?;
+    let sni = a.sni.clone().unwrap_or_else(|| host.clone());
+    let server_name = match ServerName::try_from(sni.clone()) {
+        Ok(n) => n,
+        Err(e) => {
+            return fail(
+                Status::BadInput,
+                "input.bad_server_name",
+                anyhow!("{sni:?} is not a valid server name: {e}"),
+            )
+        }
+    };
+    let timeout = Duration::from_secs(a.timeout.max(1));
+    let capture = ChainCapture::new();
+    let cap = capture.clone();
+    let outcome = tokio::task::spawn_blocking(move || handshake(addr, server_name, timeout, &cap))
+        .await
+        .context("the handshake task failed")?;
+
+    let Some(chain) = capture.captured() else {
+        let diagnosis = match outcome {
+            Err(e) => Diagnosis::from_io(&e),
+            Ok(()) => Diagnosis::for_code("tls.other", "the handshake ended without a certificate"),
+        };
+        let status = if diagnosis.code.starts_with("net.timeout") {
+            Status::Timeout
+        } else {
+            Status::Unreachable
+        };
+        let code = diagnosis.code;
+        return fail(
+            status,
+            code,
+            anyhow!(
+                "{}: no certificate captured: {} ({})",
+                a.target,
+                diagnosis.summary,
+                diagnosis.detail
+            ),
+        );
+    };
+
+    let mut links = Vec::new();
+    for (index, cert) in chain.iter().enumerate() {
+        let link = match Inspection::of(cert) {
+            Ok(i) => Link {
+                index,
+                subject: i.subject,
+                sha256: i.fingerprint_sha256,
+                pin: i.pin.to_string(),
+            },
+            Err(e) => {
+                return fail(
+                    Status::BadInput,
+                    e.code(),
+                    anyhow::Error::new(e)
+                        .context(format!("certificate #{index} {} presented", a.target)),
+                )
+            }
+        };
+        links.push(link);
+    }
+    let report = match lint::lint(&chain, &LintOptions::new(LintProfile::Apple)) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                Status::BadInput,
+                "input.bad_certificate",
+                anyhow::Error::new(e).context(format!("the chain {} presented", a.target)),
+            )
+        }
+    };
+
+    if let Some(path) = &a.save {
+        if path.exists() && !a.force {
+            return fail(
+                Status::LocalState,
+                "fetch.exists",
+                anyhow!(
+                    "{}: already exists (pass --force to overwrite)",
+                    path.display()
+                ),
+            );
+        }
+        let pem: String = chain.iter().map(trust::export::certificate_pem).collect();
+        std::fs::write(path, pem)
+            .with_context(|| format!("writing {}", path.display()))
+            .or_else(|e| fail(Status::LocalState, "fetch.write", e))?;
+    }
+
+    let result = Fetched {
+        target: a.target.clone(),
+        address: addr.to_string(),
+        trusted: false,
+        pin: links[0].pin.clone(),
+        chain: links,
+        lint: report,
+    };
+    if a.json {
+        output::json(&result)?;
+    } else {
+        println!(
+            "{} ({}) presented {} certificate(s):",
+            result.target,
+            result.address,
+            result.chain.len()
+        );
+        for l in &result.chain {
+            println!("  #{} {}", l.index, l.subject);
+            println!("     SHA-256 {}", l.sha256);
+            println!("     pin     {}", l.pin);
+        }
+        println!("leaf pin: {}", result.pin);
+        if let Some(path) = &a.save {
+            println!("saved the chain to {}", path.display());
+        }
+        println!();
+        super::lint::print_report("of the presented chain", &result.lint);
+        println!();
+        println!(
+            "NOTHING WAS TRUSTED: the chain was recorded and the handshake refused; nothing was sent to {}.",
+            result.target
+        );
+        println!("Compare the fingerprints with the manufacturer's before `accessory trust add` or pinning.");
+    }
+    Ok(Status::Success)
+}
+
+fn resolve(target: &str) -> anyhow::Result<(String, SocketAddr)> {
+    let (host, port) = match target.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && p.parse::<u16>().is_ok() => {
+            (h.trim_start_matches('[').trim_end_matches(']'), p)
+        }
+        _ => {
+            return fail(
+                Status::BadInput,
+                "input.bad_target",
+                anyhow!("{target:?}: expected HOST:PORT (e.g. 192.168.4.1:443)"),
+            )
+        }
+    };
+    let addr = (host, port.parse::<u16>().unwrap_or(443))
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut it| it.next());
+    match addr {
+        Some(a) => Ok((host.to_owned(), a)),
+        None => fail(
+            Status::Unreachable,
+            "net.resolve",
+            anyhow!("{host}: cannot resolve the address"),
+        ),
+    }
+}
+
+/// A blocking handshake with the capturing verifier. It always ends in an error once a certificate
+/// arrived (the capture refuses); the caller looks at what was captured.
+fn handshake(
+    addr: SocketAddr,
+    name: ServerName<'static>,
+    timeout: Duration,
+    capture: &Arc<ChainCapture>,
+) -> io::Result<()> {
+    let mut tcp = TcpStream::connect_timeout(&addr, timeout)?;
+    tcp.set_read_timeout(Some(timeout))?;
+    tcp.set_write_timeout(Some(timeout))?;
+    let config = Arc::new(capture.client_config());
+    let mut conn = rustls::ClientConnection::new(config, name).map_err(io::Error::other)?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! `accessory trust add|list|show|remove`: the admin's anchor store (`trust::store`).
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use serde::Serialize;
+use trust::store::{AddOptions, Added, Store, StoreError, StoredAnchor};
+
+use crate::exit::{fail, Status};
+use crate::output;
+
+/// Where the store lives. Shared by every store subcommand and by `trust export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArg {
+    /// The trust store directory [default: the user's config dir, e.g. ~/.config/accessory/trust]
+    #[arg(long, value_name = "DIR", env = "ACCESSORY_TRUST_STORE")]
+    pub store: Option<PathBuf>,
+}
+
+impl StoreArg {
+    /// Opens the store (creating its directory if needed).
+    pub fn open(&self) -> anyhow::Result<Store> {
+        let dir = match &self.store {
+            Some(d) => d.clone(),
+            None => match directories::ProjectDirs::from("", "", "accessory") {
+                Some(p) => p.config_dir().join("trust"),
+                None => {
+                    return fail(
+                        Status::LocalState,
+                        "store.no_home",
+                        anyhow!("cannot find a config directory (no HOME): give --store DIR"),
+                    )
+                }
+            },
+        };
+        Store::open(&dir).or_else(|e| store_fail(e))
+    }
+}
+
+/// Maps a store error to its exit status: the user's input (3) or the store itself (8).
+pub fn store_fail<T>(e: StoreError) -> anyhow::Result<T> {
+    let status = if e.is_input() {
+        Status::BadInput
+    } else {
+        Status::LocalState
+    };
+    let code = e.code();
+    fail(status, code, e)
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  accessory trust add maker-root.pem --label maker --note \"from the factory, 2026-03\"
+  accessory trust add device.pem                    # a self-signed accessory certificate
+  accessory trust add leaf.pem --allow-leaf         # a leaf issued by someone else (rarely right)
+  accessory trust add maker-root.pem --store ./anchors")]
+pub struct AddArgs {
+    /// The certificate to trust (PEM or DER; `-` reads standard input). A PEM file with several
+    /// certificates adds each.
+    pub file: PathBuf,
+    /// A unique name for the anchor [default: the subject CN]
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Free text kept with the anchor: where it came from, who approved it.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Accept a certificate that is neither a CA nor self-signed (a leaf issued by someone else).
+    /// Refused without this flag, because the issuer's root is almost always what was meant
+    /// [default: false]
+    #[arg(long)]
+    pub allow_leaf: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  accessory trust list
+  accessory trust list --json | jq -r '.[].pin'")]
+pub struct ListArgs {
+    /// Print the anchors as JSON (an array).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  accessory trust show maker
+  accessory trust show 3f2a9c01b7 --pem > maker-root.pem")]
+pub struct ShowArgs {
+    /// The anchor: its label, id, or at least 8 hex digits of its SHA-256 fingerprint.
+    pub anchor: String,
+    /// Print only the certificate, as PEM.
+    #[arg(long, conflicts_with = "json")]
+    pub pem: bool,
+    /// Print the anchor as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  accessory trust remove maker")]
+pub struct RemoveArgs {
+    /// The anchor: its label, id, or at least 8 hex digits of its SHA-256 fingerprint.
+    pub anchor: String,
+    /// Print the removed anchor as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+pub fn add(a: AddArgs) -> anyhow::Result<Status> {
+    let certs = match trust::load_certificates(&a.file) {
+        Ok(c) => c,
+        Err(e) => return fail(Status::BadInput, e.code(), e),
+    };
+    if certs.len() > 1 && a.label.is_some() {
+        return fail(
+            Status::BadInput,
+            "store.label_for_many",
+            anyhow!(
+                "{}: holds {} certificates and --label names one; add them one by one",
+                a.file.display(),
+                certs.len()
+            ),
+        );
+    }
+    let store = a.store.open()?;
+    let options = AddOptions {
+        label: a.label.clone(),
+        note: a.note.clone(),
+        allow_leaf: a.allow_leaf,
+    };
+    let mut results = Vec::new();
+    for cert in &certs {
+        match store.add(cert, &options) {
+            Ok(r) => results.push(r),
+            Err(e) => {
+                let shown = a.file.display().to_string();
+                let status = if e.is_input() {
+                    Status::BadInput
+                } else {
+                    Status::LocalState
+                };
+                let code = e.code();
+                return fail(status, code, anyhow::Error::new(e).context(shown));
+            }
+        }
+    }
+    if a.json {
+        output::json(&results)?;
+    } else {
+        for r in &results {
+            match r {
+                Added::Added(x) => println!(
+                    "added {} (id {}) to {}\n  subject {}\n  SHA-256 {}\n  pin     {}\n  valid   {} to {}{}",
+                    x.label,
+                    x.id,
+                    store.dir().display(),
+                    x.subject,
+                    x.fingerprint,
+                    x.pin,
+                    x.not_before,
+                    x.not_after,
+                    if x.leaf { "\n  (a leaf, added with --allow-leaf)" } else { "" }
+                ),
+                Added::AlreadyPresent(x) => println!(
+                    "already in the store as {} (id {}, added {}): nothing changed",
+                    x.label, x.id, x.added
+                ),
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+pub fn list(a: ListArgs) -> anyhow::Result<Status> {
+    let store = a.store.open()?;
+    let anchors = store.list().or_else(store_fail)?;
+    if a.json {
+        output::json(&anchors.iter().map(Summary::from).collect::<Vec<_>>())?;
+        return Ok(Status::Success);
+    }
+    if anchors.is_empty() {
+        println!("no anchors in {}", store.dir().display());
+        return Ok(Status::Success);
+    }
+    println!(
+        "{:<16}  {:<24}  {:<10}  {:<20}  subject",
+        "id", "label", "kind", "not after"
+    );
+    for x in &anchors {
+        println!(
+            "{:<16}  {:<24}  {:<10}  {:<20}  {}",
+            x.id,
+            x.label,
+            kind(x),
+            x.not_after,
+            x.subject
+        );
+    }
+    Ok(Status::Success)
+}
+
+pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
+    let store = a.store.open()?;
+    let x = store.get(&a.anchor).or_else(store_fail)?;
+    if a.pem {
+        print!("{}", x.pem);
+    } else if a.json {
+        output::json(&x)?;
+    } else {
+        println!("label        {}", x.label);
+        println!("id           {}", x.id);
+        println!("kind         {}", kind(&x));
+        println!("subject      {}", x.subject);
+        println!("issuer       {}", x.issuer);
+        println!("valid        {} to {}", x.not_before, x.not_after);
+        println!("SHA-256      {}", x.fingerprint);
+        println!("pin          {}", x.pin);
+        println!("added        {}", x.added);
+        if let Some(n) = &x.note {
+            println!("note         {n}");
+        }
+    }
+    Ok(Status::Success)
+}
+
+pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
+    let store = a.store.open()?;
+    let x = store.remove(&a.anchor).or_else(store_fail)?;
+    if a.json {
+        output::json(&Summary::from(&x))?;
+    } else {
+        println!(
+            "removed {} (id {}, SHA-256 {})",
+            x.label, x.id, x.fingerprint
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn kind(x: &StoredAnchor) -> &'static str {
+    match (x.ca, x.self_signed, x.leaf) {
+        (_, _, true) => "leaf",
+        (true, true, _) => "root",
+        (true, false, _) => "ca",
+        (false, true, _) => "self-signed",
+        _ => "other",
+    }
+}
+
+/// What `list --json` prints: everything but the PEM (`show --json` has it).
+#[derive(Serialize)]
+struct Summary<'a> {
+    id: &'a str,
+    label: &'a str,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    fingerprint: &'a str,
+    pin: &'a str,
+    subject: &'a str,
+    issuer: &'a str,
+    not_before: &'a str,
+    not_after: &'a str,
+    added: &'a str,
+}
+
+impl<'a> From<&'a StoredAnchor> for Summary<'a> {
+    fn from(x: &'a StoredAnchor) -> Self {
+        Self {
+            id: &x.id,
+            label: &x.label,
+            kind: kind(x),
+            note: x.note.as_deref(),
+            fingerprint: &x.fingerprint,
+            pin: &x.pin,
+            subject: &x.subject,
+            issuer: &x.issuer,
+            not_before: &x.not_before,
+            not_after: &x.not_after,
+            added: &x.added,
+        }
+    }
+}
