@@ -5,3 +5,12 @@ pub mod tls;
 
 /// A simulated accessory driven by curl, openssl and Python in the interop tests.
 pub mod sim;
+
+/// Simulated accessories and requests for the provisioning tests, and the `accessory` binary.
+pub mod provision;
+
+/// Namespace SoftAPs (root): start one with a simulated accessory, join it, check nothing is left.
+pub mod softap;
+
+/// `accessory trust` as a process, catalogue material as files, Python's parsers (admin tests).
+pub mod admin;

@@ -15,7 +15,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::diagnosis::codes;
 use crate::error::Refusal;
-use crate::verifier::bad_signature;
+use crate::verifier::{verify_tls12, verify_tls13};
 
 /// Records the presented chain, then refuses it.
 #[derive(Debug)]
@@ -78,8 +78,7 @@ impl ServerCertVerifier for ChainCapture {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-            .map_err(bad_signature)
+        verify_tls12(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -88,8 +87,7 @@ impl ServerCertVerifier for ChainCapture {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-            .map_err(bad_signature)
+        verify_tls13(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

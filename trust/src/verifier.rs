@@ -9,7 +9,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, ServerName, SubjectPublicKeyInfoDer, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::diagnosis::codes;
@@ -88,8 +89,7 @@ impl ServerCertVerifier for AccessoryVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, self.policy.algorithms())
-            .map_err(bad_signature)
+        verify_tls12(message, cert, dss, self.policy.algorithms())
     }
 
     fn verify_tls13_signature(
@@ -98,13 +98,86 @@ impl ServerCertVerifier for AccessoryVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, self.policy.algorithms())
-            .map_err(bad_signature)
+        verify_tls13(message, cert, dss, self.policy.algorithms())
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.policy.algorithms().supported_schemes()
     }
+}
+
+/// Verifies a TLS 1.2 handshake signature with the provider's algorithms.
+///
+/// rustls's `verify_tls12_signature` reads the key through webpki's certificate parser, which
+/// refuses (rightly, for path validation) a certificate with an unknown critical extension. Pin
+/// and first-use modes may accept such a certificate, and its key must still sign the handshake:
+/// for those, the key is taken from the SubjectPublicKeyInfo and checked with the same provider
+/// algorithms through webpki's raw-public-key entity, trying each candidate as rustls does.
+pub(crate) fn verify_tls12(
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+    algorithms: &WebPkiSupportedAlgorithms,
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    if webpki::EndEntityCert::try_from(cert).is_ok() {
+        return rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
+            .map_err(bad_signature);
+    }
+    let spki = spki_of(cert)?;
+    let key = webpki::RawPublicKeyEntity::try_from(&spki).map_err(|e| bad_signature_webpki(&e))?;
+    let candidates = algorithms
+        .mapping
+        .iter()
+        .find(|(scheme, _)| *scheme == dss.scheme)
+        .map(|(_, algs)| *algs)
+        .unwrap_or_default();
+    let mut last = None;
+    for alg in candidates {
+        match key.verify_signature(*alg, message, dss.signature()) {
+            Ok(()) => return Ok(HandshakeSignatureValid::assertion()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) => bad_signature_webpki(&e),
+        None => bad_signature(rustls::Error::General(
+            "no algorithm for this scheme".into(),
+        )),
+    })
+}
+
+/// Verifies a TLS 1.3 handshake signature with the provider's algorithms (from the SPKI when
+/// webpki cannot parse the certificate; see [`verify_tls12`]).
+pub(crate) fn verify_tls13(
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+    algorithms: &WebPkiSupportedAlgorithms,
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    if webpki::EndEntityCert::try_from(cert).is_ok() {
+        return rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
+            .map_err(bad_signature);
+    }
+    let spki = spki_of(cert)?;
+    rustls::crypto::verify_tls13_signature_with_raw_key(message, &spki, dss, algorithms)
+        .map_err(bad_signature)
+}
+
+fn spki_of(cert: &CertificateDer<'_>) -> Result<SubjectPublicKeyInfoDer<'static>, rustls::Error> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).map_err(|e| {
+        Refusal::new(
+            codes::BAD_ENCODING,
+            format!("cannot parse the certificate: {e}"),
+        )
+        .into_rustls()
+    })?;
+    Ok(SubjectPublicKeyInfoDer::from(
+        parsed.public_key().raw.to_vec(),
+    ))
+}
+
+fn bad_signature_webpki(e: &webpki::Error) -> rustls::Error {
+    bad_signature(rustls::Error::General(format!("webpki: {e}")))
 }
 
 /// A handshake signature that fails to verify is the peer failing to prove it holds the key.

@@ -1,32 +1,277 @@
-//! `accessory trust inspect|pin|verify`. (Placeholder: the owner replaces it.)
+//! `accessory trust inspect|pin|verify`: offline looks at certificates, and offline verdicts.
+//!
+//! `verify` runs the same check a live connection runs (`trust::AccessoryVerifier`), minus the
+//! handshake signature, which needs a live peer. Exit statuses: 0 accepted / shown, 1 refused,
+//! 3 an input file that cannot be used.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Serialize;
+use trust::{AccessoryVerifier, Anchors, CertificateDer, Diagnosis, Identity, Inspection, Pin};
 
 use crate::exit::{fail, Status};
+use crate::output;
 
 #[derive(Debug, clap::Args)]
-pub struct InspectArgs {}
-#[derive(Debug, clap::Args)]
-pub struct PinArgs {}
-#[derive(Debug, clap::Args)]
-pub struct VerifyArgs {}
+#[command(after_help = "Examples:
+  accessory trust inspect device.pem
+  openssl s_client -connect 192.168.4.1:443 </dev/null | accessory trust inspect -
+  accessory trust inspect --json chain.pem | jq '.[0].pin'")]
+pub struct InspectArgs {
+    /// Certificate file: PEM (one or more certificates) or DER; `-` reads standard input.
+    pub file: PathBuf,
+    /// Print JSON (an array, one object per certificate) instead of text [default: false].
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn inspect(_a: InspectArgs) -> anyhow::Result<Status> {
-    fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("not built yet"),
-    )
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  accessory trust pin device.pem
+  accessory trust pin --json device.pem
+  curl --pinnedpubkey \"$(accessory trust pin device.pem | awk '/^curl/ {print $2}')\" https://192.168.4.1/")]
+pub struct PinArgs {
+    /// Certificate file (PEM or DER; the first certificate is pinned); `-` reads standard input.
+    pub file: PathBuf,
+    /// Print JSON (`{pin, curl, hex, base64}`) instead of text [default: false].
+    #[arg(long)]
+    pub json: bool,
 }
-pub fn pin(_a: PinArgs) -> anyhow::Result<Status> {
-    fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("not built yet"),
-    )
+
+#[derive(Debug, clap::Args)]
+#[command(
+    group(clap::ArgGroup::new("trust").required(true).multiple(true).args(["pin", "anchors"])),
+    group(clap::ArgGroup::new("identity").multiple(false).args(["device_id", "dns", "ip"])),
+    after_help = "Examples:
+  accessory trust verify --anchors manufacturer-root.pem --device-id SIM-0001 chain.pem
+  accessory trust verify --pin sha256/AbC...= --ip 192.168.4.1 leaf.pem
+  accessory trust verify --pin sha256//AbC...= --anchors roots.pem --dns sim-0001.accessory.local leaf.pem intermediate.pem
+Exit status: 0 accepted, 1 refused (the diagnosis says why), 3 unreadable input."
+)]
+pub struct VerifyArgs {
+    /// Accept a leaf whose key has this SPKI pin (`sha256/BASE64`, `sha256//BASE64` or hex); may
+    /// be repeated. Pins alone do not enforce dates or the chain (they are reported).
+    #[arg(long, value_name = "PIN")]
+    pub pin: Vec<String>,
+    /// PEM file of trust anchors (roots, or a self-signed accessory certificate); the chain must
+    /// validate to one of them, and only to them.
+    #[arg(long, value_name = "FILE")]
+    pub anchors: Option<PathBuf>,
+    /// The certificate must name this device id (subject serialNumber or CN, or a DNS SAN whose
+    /// first label is the id).
+    #[arg(long, value_name = "ID")]
+    pub device_id: Option<String>,
+    /// The certificate must name this DNS name (DNS SAN).
+    #[arg(long, value_name = "NAME")]
+    pub dns: Option<String>,
+    /// The certificate must name this IP address (iPAddress SAN).
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<IpAddr>,
+    /// Print JSON (`{verdict, mode, observed | diagnosis}`) instead of text [default: false].
+    #[arg(long)]
+    pub json: bool,
+    /// The leaf certificate (PEM or DER). A PEM file holding the whole chain, leaf first, is fine.
+    pub leaf: PathBuf,
+    /// Intermediate certificates, in any order (PEM or DER files).
+    pub chain: Vec<PathBuf>,
 }
-pub fn verify(_a: VerifyArgs) -> anyhow::Result<Status> {
-    fail(
-        Status::Internal,
-        "not_implemented",
-        anyhow::anyhow!("not built yet"),
-    )
+
+/// Loads certificates, turning a `trust` input error into exit status 3 with its stable code.
+fn load(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    trust::load_certificates(path).or_else(|e| input_error(e))
+}
+
+fn input_error<T>(e: trust::Error) -> anyhow::Result<T> {
+    let status = if e.is_input() {
+        Status::BadInput
+    } else {
+        Status::Internal
+    };
+    fail(status, e.code(), e)
+}
+
+pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
+    let certs = load(&a.file)?;
+    let inspections = certs
+        .iter()
+        .map(Inspection::of)
+        .collect::<Result<Vec<_>, _>>()
+        .or_else(input_error)?;
+    if a.json {
+        output::json(&inspections)?;
+        return Ok(Status::Success);
+    }
+    for (i, c) in inspections.iter().enumerate() {
+        if inspections.len() > 1 {
+            println!("certificate {} of {}:", i + 1, inspections.len());
+        }
+        print_inspection(c);
+    }
+    Ok(Status::Success)
+}
+
+fn print_inspection(c: &Inspection) {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "(none)".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    println!("  subject:        {}", c.subject);
+    println!("  issuer:         {}", c.issuer);
+    println!("  serial:         {}", c.serial);
+    println!(
+        "  validity:       {} .. {} ({} days)",
+        c.not_before, c.not_after, c.validity_days
+    );
+    println!("  DNS names:      {}", list(&c.dns_names));
+    let ips: Vec<String> = c.ip_addresses.iter().map(ToString::to_string).collect();
+    println!("  IP addresses:   {}", list(&ips));
+    println!(
+        "  CA:             {}{}",
+        c.is_ca,
+        if c.self_issued { " (self-issued)" } else { "" }
+    );
+    match &c.extended_key_usage {
+        Some(eku) => println!("  key usage:      {}", list(eku)),
+        None => println!("  key usage:      (no extendedKeyUsage)"),
+    }
+    println!("  key:            {} {} bits", c.key_algorithm, c.key_bits);
+    println!("  signature:      {}", c.signature_algorithm);
+    if !c.critical_extensions.is_empty() {
+        println!("  critical:       {}", list(&c.critical_extensions));
+    }
+    println!("  pin:            {}", c.pin);
+    println!("  pin (curl):     {}", c.pin_curl);
+    println!("  fingerprint:    {}", c.fingerprint_sha256);
+}
+
+#[derive(Serialize)]
+struct PinOutput {
+    pin: String,
+    curl: String,
+    hex: String,
+    base64: String,
+}
+
+pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
+    let certs = load(&a.file)?;
+    let leaf = certs.first().context("no certificate")?;
+    let pin = Pin::of_certificate(leaf).or_else(input_error)?;
+    let out = PinOutput {
+        pin: pin.to_string(),
+        curl: pin.to_curl(),
+        hex: pin.to_hex(),
+        base64: pin.to_base64(),
+    };
+    if a.json {
+        output::json(&out)?;
+    } else {
+        println!("okhttp  {}", out.pin);
+        println!("curl    {}", out.curl);
+        println!("hex     {}", out.hex);
+        println!("base64  {}", out.base64);
+    }
+    Ok(Status::Success)
+}
+
+#[derive(Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+enum VerifyOutput {
+    Accept {
+        mode: String,
+        identity: Option<Identity>,
+        observed: trust::Observed,
+    },
+    Refuse {
+        mode: String,
+        identity: Option<Identity>,
+        diagnosis: Diagnosis,
+    },
+}
+
+pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
+    let mut builder = trust::TrustPolicy::builder();
+    for p in &a.pin {
+        builder = builder.pin(
+            p.parse::<Pin>()
+                .or_else(|e| fail(Status::Usage, e.code(), e))?,
+        );
+    }
+    if let Some(path) = &a.anchors {
+        let anchors = Anchors::from_certificates(load(path)?).or_else(input_error)?;
+        builder = builder.anchors(anchors);
+    }
+    let identity = match (&a.device_id, &a.dns, a.ip) {
+        (Some(id), _, _) => Some(Identity::DeviceId(id.clone())),
+        (_, Some(dns), _) => Some(Identity::Dns(dns.clone())),
+        (_, _, Some(ip)) => Some(Identity::Ip(ip)),
+        _ => None,
+    };
+    if let Some(id) = &identity {
+        builder = builder.identity(id.clone());
+    }
+    let policy = builder
+        .build()
+        .or_else(|e| fail(Status::Usage, e.code(), e))?;
+    let mode = policy.mode();
+
+    let mut chain = load(&a.leaf)?;
+    for path in &a.chain {
+        chain.extend(load(path)?);
+    }
+    let verifier = AccessoryVerifier::new(policy);
+    let (out, status) = match verifier.verify_offline(&chain, trust::UnixTime::now()) {
+        Ok(observed) => (
+            VerifyOutput::Accept {
+                mode,
+                identity,
+                observed,
+            },
+            Status::Success,
+        ),
+        Err(refusal) => (
+            VerifyOutput::Refuse {
+                mode,
+                identity,
+                diagnosis: Diagnosis::from_refusal(&refusal),
+            },
+            Status::Verdict,
+        ),
+    };
+    if a.json {
+        output::json(&out)?;
+        return Ok(status);
+    }
+    match out {
+        VerifyOutput::Accept {
+            mode,
+            identity,
+            observed,
+        } => {
+            println!("accepted ({mode} mode)");
+            match identity {
+                Some(id) => println!("  identity:     {id}"),
+                None => println!("  identity:     not checked (give --device-id, --dns or --ip)"),
+            }
+            println!("  pin:          {}", observed.pin);
+            println!("  fingerprint:  {}", observed.fingerprint);
+            for note in &observed.notes {
+                println!(
+                    "  not enforced in this mode: {} ({})",
+                    note.detail, note.code
+                );
+            }
+        }
+        VerifyOutput::Refuse {
+            mode, diagnosis, ..
+        } => {
+            println!("refused ({mode} mode)");
+            println!("{diagnosis:#}");
+        }
+    }
+    Ok(status)
 }
