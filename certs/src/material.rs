@@ -141,6 +141,14 @@ impl Material {
             ));
         }
         files::write_all(dir, &outputs, true)?;
+        // A directory reused for another profile must not keep a previous profile's extras, which
+        // `openssl verify -untrusted` would pick up.
+        for stale in [file::INTERMEDIATES, file::WITHHELD] {
+            let path = dir.join(stale);
+            if !outputs.iter().any(|o| o.path == path) && path.exists() {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
         Ok(outputs.into_iter().map(|o| o.path).collect())
     }
 }
