@@ -5,6 +5,8 @@ mod certs_openssl;
 
 // `accessory probe` against simulated accessories (client profiles, alerts, certificate rules).
 mod probe_sim;
+// `accessory probe` as the real binary: exit statuses, text and JSON.
+mod probe_cli;
 // Every certificate profile under pin, anchors and both, through real handshakes on loopback.
 mod trust_matrix;
 // `accessory certs` (ca init, mint, catalogue) as the real binary, checked with openssl.
@@ -21,3 +23,12 @@ mod provision_flow;
 mod provision_cli;
 // The ledger survives kill -9 mid-write (integrity_check, no committed record lost).
 mod provision_ledger;
+// `trust lint` on the catalogue: every Apple rule caught on the profile that breaks it.
+mod admin_lint;
+// `accessory trust inspect|pin|verify` as the real binary: bad input, verdicts, exit statuses.
+mod trust_cli;
+// Namespace SoftAPs (root): DHCP join, provisioning bound to the interface, flap, no-route, latency,
+// wrong passphrase, two SoftAPs on one subnet, and nothing left behind.
+mod softap_namespace;
+// The accessory API: bad requests, proof of possession, application faults, fleet.
+mod sim_api;
