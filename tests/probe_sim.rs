@@ -87,6 +87,15 @@ async fn every_profile_passes_against_a_good_accessory() {
     );
     assert!(ios26.clienthello.unwrap().record_bytes > 1024);
     assert!(profile(&report, "ios18").clienthello.unwrap().record_bytes < 1024);
+    // What went on the wire is what `measure` computes offline (no SNI towards an IP address).
+    for p in &report.profiles {
+        let offline = probe::measure(
+            Profile::by_name(p.profile).unwrap(),
+            Target::parse(&report.target).unwrap().server_name(),
+        )
+        .unwrap();
+        assert_eq!(p.clienthello, Some(offline), "{}", p.profile);
+    }
     let chain = report.chain.as_ref().expect("the chain was captured");
     assert_eq!(chain.captured_with, "ios26");
     assert!(report

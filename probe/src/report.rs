@@ -209,6 +209,9 @@ impl fmt::Display for Report {
             writeln!(f, "  {:<8} FAILS ({})", v.platform.label(), v.profile)?;
             for r in &v.reasons {
                 writeln!(f, "           why: {}", r.what)?;
+                if let Some(shown) = &r.shown {
+                    writeln!(f, "           shows: {shown}")?;
+                }
                 writeln!(f, "           fix: {}", r.fix)?;
             }
         }

@@ -32,6 +32,9 @@ pub struct Reason {
     pub what: String,
     /// What the firmware team should change.
     pub fix: String,
+    /// What the platform shows when this happens, as a field report quotes it (Apple's `errSSL…`
+    /// name and number, Android's exception). Set in verdicts, where the platform is known.
+    pub shown: Option<String>,
 }
 
 /// The prediction for one platform.
@@ -66,6 +69,7 @@ pub(crate) fn cause(failed: &ProfileResult, all: &[ProfileResult]) -> Option<Rea
         code: error.code.clone(),
         what: error.summary.clone(),
         fix: error.fix.clone(),
+        shown: None,
     })
 }
 
@@ -85,7 +89,8 @@ fn clienthello_too_large(
                 .unwrap_or(false)
         })
         .filter(|(_, size)| *size < refused)
-        .max_by_key(|(_, size)| *size)?;
+        // The largest ClientHello that still got through, the first of equals (ios18 before android).
+        .min_by_key(|(_, size)| std::cmp::Reverse(*size))?;
     let how = match (&failed.alert_received, &failed.error) {
         (Some(alert), _) => format!("answered it with the alert {alert}"),
         (None, Some(e)) => e.summary.to_lowercase(),
@@ -110,6 +115,7 @@ fn clienthello_too_large(
               X25519MLKEM768 (it may choose X25519 or ask for another share), but it must read the \
               whole ClientHello."
             .to_owned(),
+        shown: None,
     })
 }
 
@@ -143,6 +149,7 @@ fn version_not_spoken(profile: &Profile, all: &[ProfileResult]) -> Option<Reason
              for clients that drop TLS 1.2, enable TLS 1.3 in the accessory's stack (it now speaks \
              only {speaks})"
         ),
+        shown: None,
     })
 }
 
@@ -171,8 +178,37 @@ fn finding_reason(f: &Finding, platform: Platform) -> Option<Reason> {
             f.message,
             f.source.name
         ),
-        fix: format!("reissue the certificate so that {}", rule.summary),
+        fix: format!("reissue the certificate; the rule: {}", rule.summary),
+        shown: Some(refusal_shown(platform, f.rule).to_owned()),
     })
+}
+
+/// What a platform shows when its trust evaluation refuses a certificate by `rule`.
+///
+/// Apple's TLS layer reports any trust-evaluation failure as errSSLXCertChainInvalid, which
+/// URLSession surfaces as NSURLErrorServerCertificateUntrusted; Android's hostname verifier throws
+/// its own exception, every other refusal comes from the TrustManager during the handshake.
+fn refusal_shown(platform: Platform, rule: &str) -> &'static str {
+    match platform.rule_book() {
+        RuleBook::Apple => {
+            "Apple: errSSLXCertChainInvalid (-9807), in URLSession NSURLErrorServerCertificateUntrusted (-1202)"
+        }
+        RuleBook::Android if rule.contains("san") => {
+            "Android: javax.net.ssl.SSLPeerUnverifiedException: Hostname … not verified"
+        }
+        RuleBook::Android => {
+            "Android: javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException"
+        }
+    }
+}
+
+/// What `platform` shows for a failed handshake, from the diagnosis of its error.
+fn handshake_shown(platform: Platform, result: &ProfileResult) -> Option<String> {
+    let error = result.error.as_ref()?;
+    match platform.rule_book() {
+        RuleBook::Apple => error.apple.as_ref().map(|a| format!("Apple: {a}")),
+        RuleBook::Android => error.android.as_ref().map(|a| format!("Android: {a}")),
+    }
 }
 
 /// A verdict for every platform whose profile was run.
@@ -181,7 +217,15 @@ pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Ver
         .iter()
         .filter_map(|&platform| {
             let result = results.iter().find(|r| r.platform == Some(platform))?;
-            let mut reasons: Vec<Reason> = result.cause.iter().cloned().collect();
+            let mut reasons: Vec<Reason> = result
+                .cause
+                .iter()
+                .cloned()
+                .map(|mut r| {
+                    r.shown = handshake_shown(platform, result);
+                    r
+                })
+                .collect();
             // Certificate rules matter only once a phone gets as far as the certificate; a chain
             // the probe never saw has no findings.
             let mut seen = Vec::new();
@@ -201,4 +245,143 @@ pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Ver
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{AppleError, PlatformError};
+    use crate::{Alert, ClientHelloSize};
+
+    fn result(profile: &'static str, bytes: usize, completed: bool) -> ProfileResult {
+        let p = Profile::by_name(profile).unwrap();
+        ProfileResult {
+            profile,
+            emulates: p.emulates,
+            platform: p.platform,
+            clienthello: Some(ClientHelloSize {
+                record_bytes: bytes,
+                handshake_bytes: bytes - 5,
+            }),
+            completed,
+            version: completed.then_some(Version::Tls13),
+            group: None,
+            suite: None,
+            alert_received: None,
+            alert_sent: None,
+            error: None,
+            cause: None,
+        }
+    }
+
+    fn bad_certificate(mut r: ProfileResult) -> ProfileResult {
+        r.alert_received = Some(Alert::from_number(42));
+        r.error = Some(PlatformError {
+            code: "tls.peer_alert.bad_certificate".into(),
+            summary: "the accessory sent the alert bad_certificate".into(),
+            fix: "look at the accessory's log".into(),
+            apple: Some(AppleError {
+                name: "errSSLPeerBadCert".into(),
+                number: -9825,
+            }),
+            android: Some("SSLV3_ALERT_BAD_CERTIFICATE".into()),
+        });
+        r
+    }
+
+    fn finding(rule: &'static str, severity: Severity) -> Finding {
+        let r = lint::rule_by_id(rule);
+        Finding {
+            rule: r.id,
+            severity,
+            platform: r.platform,
+            certificate: 0,
+            subject: "CN=SIM-0001".into(),
+            field: r.field,
+            message: "broken".into(),
+            source: r.source,
+        }
+    }
+
+    #[test]
+    fn a_large_clienthello_refused_while_a_smaller_one_passed_is_blamed_on_its_size() {
+        let all = [
+            bad_certificate(result("ios26", 1444, false)),
+            result("ios18", 222, true),
+            result("android", 222, true),
+            result("tls13-only", 206, true),
+        ];
+        let why = cause(&all[0], &all).unwrap();
+        assert_eq!(why.code, "tls.clienthello_too_large");
+        assert!(
+            why.what.contains("1444-byte ClientHello of ios26"),
+            "{}",
+            why.what
+        );
+        assert!(why.what.contains("222-byte one of ios18"), "{}", why.what);
+        assert!(why.what.contains("bad_certificate (42)"), "{}", why.what);
+    }
+
+    #[test]
+    fn when_no_smaller_clienthello_passed_the_alert_itself_is_the_cause() {
+        let all = [
+            bad_certificate(result("ios26", 1444, false)),
+            bad_certificate(result("ios18", 222, false)),
+        ];
+        let why = cause(&all[0], &all).unwrap();
+        assert_eq!(why.code, "tls.peer_alert.bad_certificate");
+    }
+
+    #[test]
+    fn a_profile_whose_versions_the_accessory_does_not_speak_is_explained_as_such() {
+        let mut tls12 = result("tls12-only", 128, true);
+        tls12.version = Some(Version::Tls12);
+        let mut ios18 = result("ios18", 222, true);
+        ios18.version = Some(Version::Tls12);
+        let all = [ios18, tls12, result("tls13-only", 206, false)];
+        let why = cause(&all[2], &all).unwrap();
+        assert_eq!(why.code, "tls.no_common_version");
+        assert!(why.what.contains("does not speak TLS 1.3"), "{}", why.what);
+    }
+
+    #[test]
+    fn apple_rules_fail_ios_only_x509_rules_fail_everyone_and_warnings_fail_no_one() {
+        let all: Vec<_> = ["ios26", "ios18", "android"]
+            .iter()
+            .map(|p| result(p, 222, true))
+            .collect();
+        let apple = decide(&all, &[finding("apple.validity_825", Severity::Error)]);
+        let failed: Vec<_> = apple
+            .iter()
+            .filter(|v| !v.passed)
+            .map(|v| v.platform)
+            .collect();
+        assert_eq!(failed, [Platform::Ios26, Platform::Ios18]);
+        assert!(apple[0].reasons[0]
+            .shown
+            .as_deref()
+            .unwrap()
+            .contains("-9807"));
+
+        let expired = decide(&all, &[finding("x509.expired", Severity::Error)]);
+        assert!(expired.iter().all(|v| !v.passed));
+
+        let warning = decide(&all, &[finding("apple.validity_825", Severity::Warning)]);
+        assert!(warning.iter().all(|v| v.passed));
+    }
+
+    #[test]
+    fn a_failed_handshake_verdict_shows_what_each_platform_calls_it() {
+        let mut failed = bad_certificate(result("ios26", 1444, false));
+        let all = [failed.clone(), result("ios18", 222, true)];
+        failed.cause = cause(&failed, &all);
+        let verdicts = decide(&[failed, all[1].clone()], &[]);
+        let ios26 = &verdicts[0];
+        assert!(!ios26.passed);
+        assert_eq!(
+            ios26.reasons[0].shown.as_deref(),
+            Some("Apple: errSSLPeerBadCert (-9825)")
+        );
+        assert!(verdicts[1].passed);
+    }
 }

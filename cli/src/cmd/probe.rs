@@ -12,7 +12,7 @@ use crate::output;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  accessory probe 192.168.4.1:443                      # every profile, a verdict for iOS 26, iOS 18, Android
+  accessory probe 192.168.4.1:443          # every profile; verdicts for iOS 26, iOS 18, Android
   accessory probe 127.0.0.1:8443 --profile ios26 --profile ios18
   accessory probe 192.168.4.1:443 --json | jq '.verdicts[] | select(.passed | not)'
   accessory probe --list-profiles
@@ -44,7 +44,7 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub profiles: Vec<String>,
-    /// The longest one handshake may take, in seconds, connect included [default: 10].
+    /// The longest one handshake may take, in seconds, connect included.
     #[arg(
         long,
         value_name = "SECONDS",
