@@ -80,7 +80,12 @@ impl FromStr for Pin {
         };
         if let Some(rest) = text.strip_prefix("sha256/") {
             // `sha256//X` is curl's spelling of the same thing.
-            let b64 = rest.strip_prefix('/').unwrap_or(rest);
+            // A digest's base64 (44 characters) may itself begin with '/': only a 45th character
+            // makes the slash curl's.
+            let b64 = match rest.strip_prefix('/') {
+                Some(curl) if rest.len() > 44 => curl,
+                _ => rest,
+            };
             let bytes = STANDARD
                 .decode(b64)
                 .map_err(|_| bad("the part after sha256/ is not base64"))?;
