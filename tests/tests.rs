@@ -32,3 +32,5 @@ mod trust_cli;
 mod softap_namespace;
 // The accessory API: bad requests, proof of possession, application faults, fleet.
 mod sim_api;
+// `trust export` checked by plistlib, xml.etree and curl --pinnedpubkey against a simulated accessory.
+mod admin_export;

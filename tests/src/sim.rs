@@ -235,3 +235,139 @@ pub fn python(served: &Served, name: &str, alpn_padding: usize) -> Ran {
         .expect("running python3");
     Ran::of(output)
 }
+
+/// How a request proves possession of the label code.
+#[derive(Debug, Clone, Copy)]
+pub enum Pop<'a> {
+    /// No `Authorization` header.
+    None,
+    /// A correct proof for this code, bound to this connection's exporter.
+    Code(&'a str),
+    /// This exact header value.
+    Header(&'a str),
+}
+
+/// A rustls client configuration trusting `served`'s anchors (aws-lc-rs defaults; with this
+/// workspace's features the first key share is X25519).
+pub fn rustls_client(served: &Served) -> std::sync::Arc<rustls::ClientConfig> {
+    rustls_client_with(served, rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Like [`rustls_client`], but sending the post-quantum X25519MLKEM768 key share first, as iOS 26
+/// does (a ClientHello of about 1.5 KB).
+pub fn rustls_client_post_quantum(served: &Served) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls::crypto::aws_lc_rs::kx_group;
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.kx_groups = vec![
+        kx_group::X25519MLKEM768,
+        kx_group::X25519,
+        kx_group::SECP256R1,
+    ];
+    rustls_client_with(served, provider)
+}
+
+fn rustls_client_with(
+    served: &Served,
+    provider: rustls::crypto::CryptoProvider,
+) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(served.sim().anchors_pem().as_bytes())
+    {
+        roots.add(c.expect("PEM anchors")).expect("a usable anchor");
+    }
+    std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(provider))
+            .with_safe_default_protocol_versions()
+            .expect("default versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// One handshake with `config`; the rustls error when it fails.
+pub fn rustls_handshake(
+    served: &Served,
+    config: std::sync::Arc<rustls::ClientConfig>,
+) -> Result<(), std::io::Error> {
+    let addr = served.addr();
+    let name = rustls_pki_types::ServerName::try_from(served.host()).expect("a DNS name");
+    served.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await?;
+        tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map(|_| ())
+    })
+}
+
+/// One API request over a fresh verified TLS connection (`Connection: close`); returns the
+/// status and the body.
+#[track_caller]
+pub fn api(
+    served: &Served,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    pop: Pop<'_>,
+) -> (u16, String) {
+    let raw = {
+        let body = body.unwrap_or("");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            served.host(),
+            body.len()
+        );
+        (head, body.to_owned())
+    };
+    let config = rustls_client(served);
+    let addr = served.addr();
+    let name = rustls_pki_types::ServerName::try_from(served.host()).expect("a DNS name");
+    let pop = match pop {
+        Pop::None => None,
+        Pop::Code(c) => Some((true, c.to_owned())),
+        Pop::Header(h) => Some((false, h.to_owned())),
+    };
+    let text = served.block_on(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let mut tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .expect("a verified handshake");
+        let (head, body) = raw;
+        let mut request = head;
+        if let Some((is_code, value)) = pop {
+            let header = if is_code {
+                let exporter = tls
+                    .get_ref()
+                    .1
+                    .export_keying_material(
+                        [0u8; accessory_sim::EXPORTER_LEN],
+                        accessory_sim::EXPORTER_LABEL,
+                        None,
+                    )
+                    .expect("keying material");
+                accessory_sim::pop_authorization(&value, &exporter)
+            } else {
+                value
+            };
+            request.push_str(&format!("Authorization: {header}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(&body);
+        tls.write_all(request.as_bytes()).await.expect("write");
+        let mut out = Vec::new();
+        let _ = tls.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    });
+    let status = text
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
+}
