@@ -91,6 +91,20 @@ fn android_export_scopes_anchors_and_pins_to_the_domain() {
 }
 
 #[test]
+fn android_xml_comments_never_hold_a_double_hyphen() {
+    let e = export(
+        Format::AndroidNsc,
+        &ExportInput::new(vec![root("a--b-")], vec![]),
+    )
+    .unwrap();
+    let xml = String::from_utf8(e.files[0].contents.clone()).unwrap();
+    for comment in xml.split("<!--").skip(1) {
+        let body = comment.split("-->").next().unwrap();
+        assert!(!body.contains("--") && !body.ends_with('-'), "{body:?}");
+    }
+}
+
+#[test]
 fn a_bad_pin_expiration_is_refused() {
     let mut input = ExportInput::new(vec![root("R")], vec![]);
     input.pin_expiration = Some("next year".into());
