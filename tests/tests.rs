@@ -7,6 +7,8 @@ mod certs_openssl;
 mod probe_sim;
 // `accessory probe` as the real binary: exit statuses, text and JSON.
 mod probe_cli;
+// docs/alerts.md held to the diagnosis catalogue and the measured ClientHello sizes.
+mod probe_docs;
 // Every certificate profile under pin, anchors and both, through real handshakes on loopback.
 mod trust_matrix;
 // `accessory certs` (ca init, mint, catalogue) as the real binary, checked with openssl.
@@ -34,3 +36,5 @@ mod softap_namespace;
 mod sim_api;
 // `trust export` checked by plistlib, xml.etree and curl --pinnedpubkey against a simulated accessory.
 mod admin_export;
+// The trust store: racing `trust add` processes and kill -9 mid-write leave every completed add.
+mod admin_store;

@@ -1,0 +1,131 @@
+//! docs/alerts.md is hand-written for people; these tests hold it to the code: every alert row to
+//! `trust`'s diagnosis catalogue (Apple's name and number, Android's reason), every profile row to the
+//! ClientHello the profile really sends.
+
+use std::net::Ipv4Addr;
+
+use probe::{Alert, Profile};
+use rustls_pki_types::ServerName;
+use trust::Diagnosis;
+
+fn doc() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/alerts.md");
+    std::fs::read_to_string(path).expect("docs/alerts.md exists")
+}
+
+/// The cells of every table row in `doc` (header and separator rows included).
+fn rows(doc: &str) -> Vec<Vec<String>> {
+    doc.lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().trim_matches('`').to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// `errSSLPeerBadCert (-9825)` -> (`errSSLPeerBadCert`, -9825).
+fn apple_cell(cell: &str) -> (String, i32) {
+    let (name, number) = cell
+        .split_once(" (")
+        .unwrap_or_else(|| panic!("not `name (number)`: {cell}"));
+    (
+        name.to_owned(),
+        number.trim_end_matches(')').parse().unwrap(),
+    )
+}
+
+#[test]
+fn every_alert_row_agrees_with_the_diagnosis_catalogue_and_every_alert_apple_names_has_a_row() {
+    let doc = doc();
+    let mut documented = Vec::new();
+    for row in rows(&doc) {
+        let Ok(number) = row[0].parse::<u8>() else {
+            continue;
+        };
+        let name = &row[1];
+        assert_eq!(
+            Alert::from_number(number).name,
+            name,
+            "alert {number}'s name"
+        );
+        let code = format!("tls.peer_alert.{name}");
+        let d =
+            Diagnosis::lookup(&code).unwrap_or_else(|| panic!("{code} is not in the catalogue"));
+        let apple = d
+            .apple
+            .unwrap_or_else(|| panic!("{code} has no Apple name in the catalogue"));
+        assert_eq!(
+            apple_cell(&row[2]),
+            (apple.name.to_owned(), apple.number),
+            "{code}"
+        );
+        let android = d.android.unwrap_or_default();
+        assert!(
+            android.ends_with(&row[3]),
+            "{code}: docs say {}, code says {android}",
+            row[3]
+        );
+        documented.push(code);
+    }
+    for d in trust::diagnosis::CATALOGUE {
+        if d.code.starts_with("tls.peer_alert.")
+            && d.code != "tls.peer_alert.unknown"
+            && d.apple.is_some()
+        {
+            assert!(
+                documented.iter().any(|c| c == d.code),
+                "{} is missing from docs/alerts.md",
+                d.code
+            );
+        }
+    }
+}
+
+#[test]
+fn the_rows_without_an_alert_agree_with_the_network_diagnoses() {
+    let doc = doc();
+    let rows = rows(&doc);
+    for (starts, code) in [
+        ("reset the connection", "net.reset"),
+        ("closed the connection", "net.closed"),
+        ("never answered", "net.timeout"),
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r[0].starts_with(starts))
+            .unwrap_or_else(|| panic!("no row for {code}"));
+        let d = Diagnosis::lookup(code).unwrap();
+        let apple = d.apple.unwrap();
+        assert_eq!(
+            apple_cell(&row[1]),
+            (apple.name.to_owned(), apple.number),
+            "{code}"
+        );
+        assert_eq!(row[2], d.android.unwrap(), "{code}");
+    }
+}
+
+#[test]
+fn the_clienthello_sizes_in_the_docs_are_the_ones_measured() {
+    let doc = doc();
+    let accessory = ServerName::IpAddress(Ipv4Addr::new(192, 168, 4, 1).into());
+    let mut checked = 0;
+    for row in rows(&doc) {
+        let Ok(profile) = Profile::by_name(&row[0]) else {
+            continue;
+        };
+        let measured = probe::measure(profile, accessory.clone()).unwrap();
+        let documented = row.last().unwrap();
+        assert_eq!(
+            *documented,
+            format!("{} bytes", measured.record_bytes),
+            "{}",
+            profile.name
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, probe::profiles().len(), "every profile has a row");
+}
