@@ -202,12 +202,9 @@ fn profiles(args: ProfilesArgs) -> anyhow::Result<Status> {
 }
 
 fn print_table<'a>(rows: impl Iterator<Item = (&'a str, &'a certs::Expectations)>) {
-    println!(
-        "{:<28} {:<20} {:<36} {}",
-        "PROFILE", "PIN", "ANCHORS", "BOTH"
-    );
+    println!("{:<28} {:<28} {:<36} BOTH", "PROFILE", "PIN", "ANCHORS");
     for (name, e) in rows {
-        println!("{:<28} {:<20} {:<36} {}", name, e.pin, e.anchors, e.both);
+        println!("{:<28} {:<28} {:<36} {}", name, e.pin, e.anchors, e.both);
     }
 }
 
