@@ -48,16 +48,21 @@ pub(crate) async fn connect(
 ) -> Result<TcpStream, Error> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempts = 0u32;
+    // When the deadline cuts an attempt short, the error of the attempt before it says more than
+    // "timed out" (an unanswered ARP takes ~3 s to become EHOSTUNREACH: the last one is often cut).
+    let mut last_error: Option<io::Error> = None;
     loop {
         attempts += 1;
         round_trips.tcp += 1;
         let result = match tokio::time::timeout_at(deadline, connect_once(addr, bind_device)).await
         {
             Ok(r) => r,
-            Err(_) => Err(ConnectError::Io(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the deadline passed while connecting",
-            ))),
+            Err(_) => Err(ConnectError::Io(last_error.take().unwrap_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the deadline passed while connecting",
+                )
+            }))),
         };
         match result {
             Ok(stream) => {
@@ -80,6 +85,9 @@ pub(crate) async fn connect(
                     });
                 }
                 tracing::debug!(%addr, attempts, error = %source, ?backoff, "transient; retrying");
+                if source.kind() != io::ErrorKind::TimedOut {
+                    last_error = Some(source);
+                }
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }

@@ -26,7 +26,7 @@ mod registry;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -149,6 +149,7 @@ pub struct SoftAp {
     server: Option<(tokio::sync::oneshot::Sender<()>, JoinHandle<()>)>,
     faults_stop: Arc<AtomicBool>,
     fault_thread: Option<JoinHandle<()>>,
+    flaps_done: Arc<AtomicU32>,
     dir: Option<tempfile::TempDir>,
     torn_down: bool,
 }
@@ -217,6 +218,7 @@ impl SoftAp {
             server: None,
             faults_stop: Arc::new(AtomicBool::new(false)),
             fault_thread: None,
+            flaps_done: Arc::new(AtomicU32::new(0)),
             dir: None,
             torn_down: false,
         };
@@ -355,6 +357,7 @@ impl SoftAp {
     /// Watches for the first DHCP lease, then takes the accessory end down for `down` after `after`.
     fn start_flap(&mut self, down: Duration, after: Duration) {
         let stop = self.faults_stop.clone();
+        let done = self.flaps_done.clone();
         let ns = self.entry.namespace.clone();
         let acc = self.entry.accessory_interface.clone();
         let lease_file = self
@@ -388,6 +391,7 @@ impl SoftAp {
             let _ = netns::ip_in(&ns, &["link", "set", &acc, "down"]);
             sleep_unless_stopped(&stop, down);
             let _ = netns::ip_in(&ns, &["link", "set", &acc, "up"]);
+            done.fetch_add(1, Ordering::SeqCst);
             tracing::info!(namespace = %ns, "flap: accessory link up");
         }));
     }
@@ -418,6 +422,11 @@ impl SoftAp {
     /// The dnsmasq process id (tests check that it is gone afterwards).
     pub fn dhcp_server_pid(&self) -> Option<u32> {
         self.dhcp.as_ref().map(|d| d.pid())
+    }
+
+    /// How many flaps have completed (link down, then up again).
+    pub fn flaps_completed(&self) -> u32 {
+        self.flaps_done.load(Ordering::SeqCst)
     }
 
     /// Whether a station has been leased an address.

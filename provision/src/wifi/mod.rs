@@ -31,7 +31,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use networkmanager::NetworkManagerBackend;
+pub use networkmanager::{
+    access_point_from_properties, add_and_activate_message, connection_settings,
+    NetworkManagerBackend,
+};
 pub use none::NoneBackend;
 pub use sim::SimBackend;
 pub use wpa_supplicant::{
