@@ -11,6 +11,20 @@ use serde::Serialize;
 use crate::exit::{fail, Status};
 use crate::output;
 
+/// `println!` that ends the command quietly when stdout is closed (`accessory certs profiles | head`)
+/// instead of panicking; by then everything the command had to write to disk is written.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Write every certificate profile (good and faulty) and a manifest.json of expected verdicts.
@@ -161,13 +175,13 @@ fn catalogue(args: CatalogueArgs) -> anyhow::Result<Status> {
         output::json(&manifest)?;
         return Ok(Status::Success);
     }
-    println!(
+    say!(
         "wrote {} profiles and {} into {}",
         manifest.profiles.len() + manifest.serving_faults.len(),
         certs::catalogue::MANIFEST,
         args.out.display()
     );
-    println!();
+    say!();
     print_table(
         manifest
             .profiles
@@ -193,18 +207,18 @@ fn profiles(args: ProfilesArgs) -> anyhow::Result<Status> {
             .chain(std::iter::once(&certs::WRONG_KEY))
             .map(|p| (p.name, &p.expect)),
     );
-    println!();
+    say!();
     for p in certs::profiles() {
-        println!("{:<28} {}", p.name, p.summary);
+        say!("{:<28} {}", p.name, p.summary);
     }
-    println!("{:<28} {}", certs::WRONG_KEY.name, certs::WRONG_KEY.summary);
+    say!("{:<28} {}", certs::WRONG_KEY.name, certs::WRONG_KEY.summary);
     Ok(Status::Success)
 }
 
 fn print_table<'a>(rows: impl Iterator<Item = (&'a str, &'a certs::Expectations)>) {
-    println!("{:<28} {:<28} {:<36} BOTH", "PROFILE", "PIN", "ANCHORS");
+    say!("{:<28} {:<28} {:<36} BOTH", "PROFILE", "PIN", "ANCHORS");
     for (name, e) in rows {
-        println!("{:<28} {:<28} {:<36} {}", name, e.pin, e.anchors, e.both);
+        say!("{:<28} {:<28} {:<36} {}", name, e.pin, e.anchors, e.both);
     }
 }
 
@@ -241,15 +255,17 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
     if args.json {
         output::json(&generated)?;
     } else {
-        println!("{}: {}", generated.profile, generated.summary);
-        println!("  identity  {}", generated.identity);
-        println!("  pin       {}", generated.pin);
-        println!(
+        say!("{}: {}", generated.profile, generated.summary);
+        say!("  identity  {}", generated.identity);
+        say!("  pin       {}", generated.pin);
+        say!(
             "  expect    pin: {}, anchors: {}, both: {}",
-            generated.expect.pin, generated.expect.anchors, generated.expect.both
+            generated.expect.pin,
+            generated.expect.anchors,
+            generated.expect.both
         );
         for f in &generated.files {
-            println!("  wrote     {}", f.display());
+            say!("  wrote     {}", f.display());
         }
     }
     Ok(Status::Success)
@@ -261,21 +277,21 @@ fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
     if args.json {
         output::json(&summary)?;
     } else {
-        println!(
+        say!(
             "manufacturer CA for {:?} in {}",
             summary.organization,
             summary.dir.display()
         );
-        println!("  root (distribute)     {}", summary.root.display());
+        say!("  root (distribute)     {}", summary.root.display());
         if let Some(key) = &summary.root_key {
-            println!("  root key (offline!)   {}", key.display());
+            say!("  root key (offline!)   {}", key.display());
         }
-        println!("  intermediate          {}", summary.intermediate.display());
-        println!(
+        say!("  intermediate          {}", summary.intermediate.display());
+        say!(
             "  intermediate key      {}",
             summary.intermediate_key.display()
         );
-        println!("  root fingerprint      {}", summary.root_fingerprint);
+        say!("  root fingerprint      {}", summary.root_fingerprint);
     }
     Ok(Status::Success)
 }
@@ -301,14 +317,15 @@ fn mint(args: MintArgs) -> anyhow::Result<Status> {
     if args.json {
         output::json(&summary)?;
     } else {
-        println!(
+        say!(
             "minted {} (valid until {})",
-            summary.device_id, summary.not_after
+            summary.device_id,
+            summary.not_after
         );
-        println!("  chain        {}", summary.chain.display());
-        println!("  key          {}", summary.key.display());
-        println!("  pin          {}", summary.pin);
-        println!("  fingerprint  {}", summary.fingerprint);
+        say!("  chain        {}", summary.chain.display());
+        say!("  key          {}", summary.key.display());
+        say!("  pin          {}", summary.pin);
+        say!("  fingerprint  {}", summary.fingerprint);
     }
     Ok(Status::Success)
 }
