@@ -6,6 +6,19 @@
 //! rustls server serves; [`catalogue`] writes every profile and a `manifest.json` for other tools.
 //! [`ManufacturerCa`] and [`mint`] are the same machinery for a real manufacturing line.
 //!
+//! ```
+//! # fn main() -> Result<(), certs::Error> {
+//! let material = certs::generate("expired", &certs::Options::new("SIM-0001"))?;
+//! assert_eq!(material.profile.expect.pin, certs::Expected::Accept);
+//! assert_eq!(material.profile.expect.anchors.code(), Some("cert.expired"));
+//! assert!(material.chain_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+//! // What a rustls server's `ResolvesServerCert` hands out:
+//! let served = certs::serving::certified_key(&material)?;
+//! assert_eq!(served.cert.len(), 2); // leaf, intermediate
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Dependencies: rcgen makes everything it can. RustCrypto `rsa`, `sha1`, `x509-cert` and `der`
 //! make what rcgen and aws-lc-rs refuse to (RSA-1024 keys, SHA-1 signatures). This crate also
 //! depends on `rustls`, a deliberate change to DESIGN.md's `certs -> (rcgen)`: serving an RSA-1024
