@@ -319,6 +319,7 @@ impl Store {
             reason: e.to_string(),
         })?;
         text.push(b'\n');
+        self.remove_stale_temporaries();
         let result = (|| {
             let mut f = OpenOptions::new()
                 .write(true)
@@ -328,6 +329,7 @@ impl Store {
             f.write_all(&text)?;
             f.sync_all()?;
             drop(f);
+            stall_for_crash_tests();
             fs::rename(&tmp, &path)?;
             File::open(&self.dir)?.sync_all()
         })();
@@ -335,6 +337,22 @@ impl Store {
             let _ = fs::remove_file(&tmp);
             io_err(&path, "cannot write the manifest", e)
         })
+    }
+
+    /// Removes temporary manifests a killed writer left. Only the lock holder writes temporaries, and
+    /// the caller holds the lock, so any that exist are dead.
+    fn remove_stale_temporaries(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let prefix = format!(".{MANIFEST}.");
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                let _ = fs::remove_file(e.path());
+            }
+        }
     }
 
     /// An exclusive advisory lock (flock) on `lock`, released when the guard drops (or the process dies).
@@ -353,6 +371,17 @@ impl Store {
         f.lock()
             .map_err(|e| io_err(&path, "cannot lock the store", e))?;
         Ok(f)
+    }
+}
+
+/// The crash tests' hook: with `ACCESSORY_STORE_CRASH_TEST_STALL_MS` set, a writer pauses after the
+/// new manifest is written and synced and before the rename, so a test can `kill -9` it at the worst
+/// moment deterministically. Unset (always, outside those tests) it does nothing.
+fn stall_for_crash_tests() {
+    if let Some(ms) = std::env::var_os("ACCESSORY_STORE_CRASH_TEST_STALL_MS")
+        .and_then(|v| v.to_str().and_then(|s| s.parse::<u64>().ok()))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 
