@@ -38,3 +38,5 @@ mod sim_api;
 mod admin_export;
 // The trust store: racing `trust add` processes and kill -9 mid-write leave every completed add.
 mod admin_store;
+// `trust fetch` against simulated accessories: chain, pin and lint shown, nothing trusted or sent.
+mod admin_fetch;
