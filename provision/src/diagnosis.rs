@@ -184,11 +184,37 @@ pub fn of(error: &Error) -> Diagnosis {
             };
             ours(code, detail)
         }
-        Error::ConnectionLost { .. } => ours(codes::CONNECTION_LOST, detail),
+        Error::ConnectionLost { source, .. } => match tls_cause(source.as_ref()) {
+            // A TLS 1.3 server refuses a client certificate (or its absence) after the client
+            // finished the handshake: the alert arrives with the first answer.
+            Some(tls) => {
+                let mut d = trust::diagnose(tls);
+                d.detail = detail;
+                d
+            }
+            None => ours(codes::CONNECTION_LOST, detail),
+        },
         Error::Deadline { .. } => ours(codes::DEADLINE, detail),
         Error::Ledger { .. } => ours(codes::LEDGER, detail),
         Error::LedgerTooNew { .. } => ours(codes::LEDGER_TOO_NEW, detail),
     }
+}
+
+/// The rustls error somewhere in a chain of sources (hyper wraps the io::Error that wraps it).
+fn tls_cause<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = Some(error);
+    while let Some(e) = cur {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(tls);
+            }
+        }
+        cur = e.source();
+    }
+    None
 }
 
 #[cfg(test)]

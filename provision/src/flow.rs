@@ -445,6 +445,10 @@ impl Run<'_> {
     async fn confirm_first_use(&mut self, key: &Key) -> Result<(), Error> {
         self.step = Step::ConfirmFirstUse;
         let request = self.request;
+        if request.trust.expect.is_some() {
+            // Checked against the key right after the handshake: it matched.
+            return Ok(());
+        }
         let who = self
             .device_id
             .clone()

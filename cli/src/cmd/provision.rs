@@ -32,6 +32,12 @@ pub const PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
   # first use, confirmed against the fingerprint on the label; passphrase from the environment
   ACCESSORY_NETWORK_PASSPHRASE=... accessory provision --accessory 192.168.4.1 --tofu \\
       --expect-fingerprint 3f:a1:... --device-id SIM-0001 --network-ssid Home --json
+  # join the accessory's SoftAP first (here a namespace SoftAP from `accessory sim softap`, as root),
+  # bind every connection to it, leave it afterwards
+  accessory provision --wifi sim --ssid-prefix Accessory- --device-id SIM-0001 --pin sha256/... \\
+      --network-ssid Home --network-passphrase-file home.pass
+  # through NetworkManager, a WPA2 SoftAP whose passphrase is on the label
+  accessory provision --wifi networkmanager --ssid Acme-3F2A --softap-passphrase-file label.pass ...
 
 The passphrase is read from --network-passphrase-file, else $ACCESSORY_NETWORK_PASSPHRASE, else a
 prompt without echo when standard input is a terminal. It is never taken from the command line,
@@ -43,6 +49,10 @@ pub struct Args {
     /// The accessory's address, HOST[:PORT]; the port defaults to 443.
     #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_target)]
     pub accessory: Option<Target>,
+
+    /// Joining the accessory's SoftAP first (--wifi, --ssid, --ssid-prefix, --interface).
+    #[command(flatten)]
+    pub wifi: super::wifi_join::WifiArgs,
 
     /// Trust a key by its pin: `sha256/BASE64`, `sha256//BASE64` (curl) or 64 hex digits.
     /// Repeatable; any pin matches.
@@ -124,9 +134,36 @@ fn parse_expected(s: &str) -> Result<ExpectedKey, String> {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<Status> {
-    let request = build_request(&args)?;
+    super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
+    let mut request = build_request(&args)?;
+    // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
+    let session = super::wifi_join::join(&args.wifi, args.device_id.as_deref()).await?;
+    let result = match &session {
+        None => provision::run(request).await,
+        Some(s) => {
+            request.accessory = s.accessory(args.accessory.as_ref());
+            request.bind_device = Some(s.interface().to_owned());
+            tokio::select! {
+                r = provision::run(request) => r,
+                _ = super::wifi_join::interrupted() => {
+                    eprintln!("accessory: interrupted; leaving the SoftAP");
+                    if let Some(s) = session {
+                        s.leave().await;
+                    }
+                    return fail(
+                        Status::Interrupted,
+                        "interrupted",
+                        anyhow::anyhow!("interrupted; the SoftAP was left and the previous connection restored"),
+                    );
+                }
+            }
+        }
+    };
+    if let Some(s) = session {
+        s.leave().await;
+    }
     let json = args.json;
-    match provision::run(request).await {
+    match result {
         Ok(outcome) => {
             if json {
                 output::json(&outcome)?;
@@ -178,12 +215,20 @@ pub fn status_of(code: &str) -> Status {
 }
 
 fn build_request(args: &Args) -> anyhow::Result<Request> {
-    let Some(accessory) = args.accessory.clone() else {
-        return fail(
-            Status::Usage,
-            "usage.no_accessory",
-            anyhow::anyhow!("give the accessory's address with --accessory HOST[:PORT]"),
-        );
+    let accessory = match args.accessory.clone() {
+        Some(a) => a,
+        // Joining the SoftAP (--wifi) supplies it: the lease's router, set after the join.
+        None if args.wifi.wifi.is_some() => Target::from_addr(std::net::SocketAddr::from((
+            [192, 168, 4, 1],
+            provision::DEFAULT_PORT,
+        ))),
+        None => {
+            return fail(
+                Status::Usage,
+                "usage.no_accessory",
+                anyhow::anyhow!("give the accessory's address with --accessory HOST[:PORT]"),
+            )
+        }
     };
     if args.pins.is_empty() && args.anchors.is_none() && !args.tofu {
         return fail(
