@@ -21,8 +21,10 @@ test:
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
 
+# Simulator benchmarks: handshakes/s against openssl s_server, memory of a 1000-accessory fleet.
 bench:
-	./scripts/bench.sh
+	./scripts/bench-sim.sh
+	./scripts/bench-provision.sh
 
 fuzz:
 	./scripts/fuzz.sh

@@ -386,3 +386,23 @@ fn dripping_accessory_completes_the_handshake_slowly() {
     assert_eq!(c.code, 0, "{}", c.text);
     c.assert_says("SIM-0001");
 }
+
+#[test]
+fn alert_after_the_handshake_is_sealed_under_the_session_keys_in_tls13_and_tls12() {
+    if !clients() {
+        return;
+    }
+    for faults in [
+        &["alert=bad_certificate@handshake"][..],
+        &["alert=bad_certificate@handshake", "tls12-only"],
+    ] {
+        let served = Served::with_faults("SIM-0001", faults);
+        // curl verifies the accessory, completes the handshake, then reads the alert (not a
+        // bad_record_mac: the record decrypts).
+        let c = curl_anchors(&served, "/v1/device", &[]);
+        assert_eq!(c.code, 56, "{faults:?}: {}", c.text);
+        c.assert_says("alert bad certificate");
+        python(&served, &served.host(), 0).assert_says("SSLV3_ALERT_BAD_CERTIFICATE");
+        assert_no_request(&served);
+    }
+}

@@ -122,3 +122,63 @@ mod tests {
         assert!(e.contains("bad_certificate"), "{e}");
     }
 }
+
+/// The same fatal alert sent after the handshake, encrypted under the server's traffic keys as
+/// a real stack would: TLS 1.3 (`TLSInnerPlaintext`, RFC 8446 section 5.2) or TLS 1.2 (RFC 5246
+/// section 6.2.3.3, explicit nonce for AES-GCM; RFC 7905 for ChaCha20-Poly1305).
+///
+/// `seq` and `secrets` are the transmit half of `ServerConnection::dangerous_extract_secrets`.
+pub(crate) fn sealed_record(
+    version: rustls::ProtocolVersion,
+    seq: u64,
+    secrets: &rustls::ConnectionTrafficSecrets,
+    alert: Alert,
+) -> Option<Vec<u8>> {
+    use aws_lc_rs::aead::{
+        Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305,
+    };
+    use rustls::ConnectionTrafficSecrets as S;
+    let (algorithm, key, iv, gcm) = match secrets {
+        S::Aes128Gcm { key, iv } => (&AES_128_GCM, key, iv, true),
+        S::Aes256Gcm { key, iv } => (&AES_256_GCM, key, iv, true),
+        S::Chacha20Poly1305 { key, iv } => (&CHACHA20_POLY1305, key, iv, false),
+        _ => return None,
+    };
+    let key = LessSafeKey::new(UnboundKey::new(algorithm, key.as_ref()).ok()?);
+    let mut nonce: [u8; 12] = iv.as_ref().try_into().ok()?;
+    for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+        *n ^= s;
+    }
+    let body = [0x02, alert.0];
+    if version == rustls::ProtocolVersion::TLSv1_3 {
+        // Inner plaintext: the alert, then its real content type (21); outer type 23.
+        let mut inout = vec![0x02, alert.0, 0x15];
+        let len = (inout.len() + 16) as u16;
+        let header = [0x17, 0x03, 0x03, (len >> 8) as u8, len as u8];
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(header),
+            &mut inout,
+        )
+        .ok()?;
+        let mut record = header.to_vec();
+        record.extend_from_slice(&inout);
+        return Some(record);
+    }
+    // TLS 1.2: additional data is seq || type || version || plaintext length.
+    let mut aad = seq.to_be_bytes().to_vec();
+    aad.extend_from_slice(&[0x15, 0x03, 0x03, 0x00, 0x02]);
+    let mut inout = body.to_vec();
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad.as_slice()),
+        &mut inout,
+    )
+    .ok()?;
+    let explicit: &[u8] = if gcm { &nonce[4..] } else { &[] };
+    let len = (explicit.len() + inout.len()) as u16;
+    let mut record = vec![0x15, 0x03, 0x03, (len >> 8) as u8, len as u8];
+    record.extend_from_slice(explicit);
+    record.extend_from_slice(&inout);
+    Some(record)
+}

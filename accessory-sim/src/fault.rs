@@ -37,7 +37,7 @@ const OTHER_FAULTS: &[&str] = &[
     "wrong-key",
     "tls12-only",
     "clienthello-limit=N[,reset|,ALERT]",
-    "alert=NAME[@accept|@hello]",
+    "alert=NAME[@accept|@hello|@handshake]",
     "require-client-cert",
     "stall",
     "drip[=5ms]",
@@ -119,6 +119,8 @@ pub enum AlertPoint {
     Accept,
     /// After reading the ClientHello, instead of the ServerHello (the default).
     Hello,
+    /// After the handshake completed, encrypted, before any request is read.
+    Handshake,
 }
 
 impl Fault {
@@ -246,7 +248,8 @@ impl FromStr for Fault {
                 let point = match point {
                     None | Some("hello") => AlertPoint::Hello,
                     Some("accept") => AlertPoint::Accept,
-                    Some(_) => return Err(bad("the point is `accept` or `hello`")),
+                    Some("handshake") => AlertPoint::Handshake,
+                    Some(_) => return Err(bad("the point is `accept`, `hello` or `handshake`")),
                 };
                 Ok(Fault::Alert { alert, point })
             }
@@ -289,6 +292,7 @@ impl fmt::Display for Fault {
             Fault::Alert { alert, point } => match point {
                 AlertPoint::Hello => write!(f, "alert={alert}"),
                 AlertPoint::Accept => write!(f, "alert={alert}@accept"),
+                AlertPoint::Handshake => write!(f, "alert={alert}@handshake"),
             },
             Fault::Drip { per_byte } => write!(f, "drip={}", format_duration(*per_byte)),
             Fault::RebootAfterApply { down } => {
@@ -328,6 +332,7 @@ mod tests {
             "clienthello-limit=600,handshake_failure",
             "alert=bad_certificate",
             "alert=internal_error@accept",
+            "alert=bad_certificate@handshake",
             "require-client-cert",
             "stall",
             "drip=20ms",

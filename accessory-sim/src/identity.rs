@@ -22,6 +22,8 @@ pub(crate) struct Identity {
     /// The SPKI pin an administrator recorded (for `key-rotated`, the old key's).
     pub pin: trust::Pin,
     pub certified_key: Arc<CertifiedKey>,
+    /// The served key as PEM; `None` for `wrong-key`, whose key exists only inside rustls.
+    pub key_pem: Option<String>,
 }
 
 impl Identity {
@@ -59,6 +61,7 @@ impl Identity {
             anchors: material.anchors.clone(),
             pin,
             certified_key,
+            key_pem: (!wrong_key).then(|| material.key_pem()),
         })
     }
 

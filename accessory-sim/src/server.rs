@@ -13,7 +13,7 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -50,6 +50,7 @@ struct Wire {
     stall: bool,
     alert_at_accept: Option<Alert>,
     alert_at_hello: Option<Alert>,
+    alert_after_handshake: Option<Alert>,
     limit: Option<(usize, LimitAnswer)>,
     drip: Duration,
 }
@@ -113,6 +114,10 @@ impl Simulator {
                 Fault::Alert { alert, point } => match point {
                     AlertPoint::Accept => wire.alert_at_accept = Some(*alert),
                     AlertPoint::Hello => wire.alert_at_hello = Some(*alert),
+                    AlertPoint::Handshake => {
+                        wire.alert_after_handshake = Some(*alert);
+                        options.secret_extraction = true;
+                    }
                 },
                 Fault::RequireClientCert => {
                     let roots = match &scenario.client_ca {
@@ -224,6 +229,12 @@ impl RunningSim {
     /// The chain it serves, leaf first, as PEM.
     pub fn chain_pem(&self) -> String {
         self.inner.identity.chain_pem()
+    }
+
+    /// The served private key as PEM (test material, for serving the same identity from another
+    /// server in a benchmark); `None` for `wrong-key`.
+    pub fn key_pem(&self) -> Option<&str> {
+        self.inner.identity.key_pem.as_deref()
     }
 
     /// For `require-client-cert` without a configured CA: the client CA and a certificate a
@@ -365,6 +376,20 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
             return;
         }
     };
+    if let Some(alert) = wire.alert_after_handshake {
+        let (io, conn) = tls.into_inner();
+        let version = conn.protocol_version();
+        return match (version, conn.dangerous_extract_secrets()) {
+            (Some(version), Ok(secrets)) => {
+                let (seq, keys) = &secrets.tx;
+                match crate::alert::sealed_record(version, *seq, keys, alert) {
+                    Some(record) => send_and_close(io, &record).await,
+                    None => tracing::warn!(%peer, "cannot seal an alert for this cipher suite"),
+                }
+            }
+            _ => tracing::warn!(%peer, "the traffic secrets are not extractable"),
+        };
+    }
     let exporter = tls
         .get_ref()
         .1
@@ -394,8 +419,14 @@ async fn hold(mut tcp: TcpStream) {
 }
 
 /// Sends a plaintext fatal alert and closes, the way a small stack refuses a handshake.
-async fn refuse_with_alert(mut tcp: TcpStream, alert: Alert) {
-    let _ = tcp.write_all(&alert.plaintext_record()).await;
+async fn refuse_with_alert(tcp: TcpStream, alert: Alert) {
+    send_and_close(tcp, &alert.plaintext_record()).await
+}
+
+/// Sends `bytes`, closes the sending side, and drains what the client still sends.
+async fn send_and_close<S: AsyncRead + AsyncWrite + Unpin>(mut tcp: S, bytes: &[u8]) {
+    let _ = tcp.write_all(bytes).await;
+    let _ = tcp.flush().await;
     let _ = tcp.shutdown().await;
     // Drain what the client still sends: closing with unread data would turn into a reset that
     // can overtake the alert on the client's side.

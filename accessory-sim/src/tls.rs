@@ -26,6 +26,8 @@ pub(crate) struct TlsOptions {
     pub tls12_only: bool,
     /// Require a client certificate chaining to one of these roots.
     pub client_roots: Option<Vec<CertificateDer<'static>>>,
+    /// Keep the traffic secrets extractable (to seal an alert after the handshake).
+    pub secret_extraction: bool,
 }
 
 /// Builds the server configuration (aws-lc-rs provider: X25519MLKEM768 is on offer, as on a
@@ -60,5 +62,6 @@ pub(crate) fn server_config(
     };
     let mut config = builder.with_cert_resolver(Arc::new(OneIdentity(key)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.enable_secret_extraction = options.secret_extraction;
     Ok(Arc::new(config))
 }

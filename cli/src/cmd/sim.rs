@@ -30,7 +30,7 @@ Faults (repeat --fault; `accessory sim --list-faults` prints them):
   certificate: expired, not-yet-valid, wrong-name, cn-only, ip-not-in-san, untrusted-root,
     self-signed-unknown, ca-as-leaf, client-auth-eku, long-validity, rsa-1024, sha1,
     incomplete-chain, unknown-critical-extension, key-rotated, wrong-key
-  TLS: tls12-only, clienthello-limit=N[,reset|,ALERT], alert=NAME[@accept|@hello],
+  TLS: tls12-only, clienthello-limit=N[,reset|,ALERT], alert=NAME[@accept|@hello|@handshake],
     require-client-cert, stall, drip[=5ms]
   application: wrong-passphrase, network-not-found, reboot-after-apply[=5], http-500,
     malformed-json, slow-status[=3]"
@@ -53,6 +53,8 @@ pub enum SimCommand {
 
 The manifest is JSON: {anchors, profile, accessories: [{id, addr, pin, anchors}]}.")]
     Fleet(FleetArgs),
+    /// One accessory behind a SoftAP in a network namespace, with DHCP (root): what `provision --wifi sim` joins.
+    Softap(super::softap::SoftapArgs),
 }
 
 /// What one simulated accessory is: shared by `accessory sim` and its subcommands.
@@ -87,7 +89,7 @@ pub struct ServeArgs {
         env = "ACCESSORY_SIM_LISTEN"
     )]
     pub listen: SocketAddr,
-    /// Directory for the anchors, chain, pin and test passphrase files
+    /// Directory for the anchors, chain, key, pin and test passphrase files
     /// [default: $TMPDIR/accessory-sim/<device-id>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -130,6 +132,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         None => serve(args.serve).await,
         Some(SimCommand::Fleet(fleet_args)) => fleet(fleet_args).await,
+        Some(SimCommand::Softap(softap_args)) => super::softap::run(softap_args).await,
     }
 }
 
@@ -240,6 +243,11 @@ fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
     write(&anchors, &sim.anchors_pem(), false)?;
     write(&chain, &sim.chain_pem(), false)?;
     write(&dir.join("pin.txt"), &format!("{}\n", sim.pin()), false)?;
+    if let Some(key) = sim.key_pem() {
+        // The simulated accessory's own key (0600): lets a benchmark serve the same identity
+        // from `openssl s_server`.
+        write(&dir.join("key.pem"), key, true)?;
+    }
     let mut networks = Vec::new();
     for n in &sim.scenario().networks {
         // These are the simulated networks' own test passphrases, written so that a tester can
@@ -288,8 +296,23 @@ fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
             provision.push_str(&format!(" --network-passphrase-file {}", f.display()));
         }
     }
-    if sim.scenario().pop_code.is_some() {
-        provision.push_str(" --pop-code-file <file with the label code>");
+    if let Some(n) = network {
+        if n.security != "wpa2-psk" && n.passphrase_file.is_some() {
+            provision.push_str(&format!(" --network-security {}", n.security));
+        }
+    }
+    if let Some(code) = &sim.scenario().pop_code {
+        // The label code of a simulated accessory, in a file as `--pop-file` reads it.
+        let path = dir.join("pop.txt");
+        write(&path, code, true)?;
+        provision.push_str(&format!(" --pop-file {}", path.display()));
+    }
+    if let Some(c) = &client_certificate {
+        provision.push_str(&format!(
+            " --client-cert {} --client-key {}",
+            c.cert.display(),
+            c.key.display()
+        ));
     }
     Ok(Startup {
         device_id: sim.device_id().to_owned(),
