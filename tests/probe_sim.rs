@@ -287,3 +287,46 @@ async fn chosen_profiles_run_alone_and_only_their_platforms_get_a_verdict() {
     assert_verdict(&report, Platform::Ios18, true);
     assert!(report.passed());
 }
+
+/// The probe's own pinned verifier cannot finish a handshake signed by an RSA-1024 key (aws-lc-rs
+/// refuses it), so no profile completes; the platforms are then judged by their rules: Apple refuses
+/// keys under 2048 bits, Android still accepts 1024.
+#[tokio::test]
+async fn rsa_1024_fails_ios_by_the_key_size_rule_and_android_is_judged_by_its_rules_alone() {
+    let report = probe_all(&["rsa-1024"]).await;
+    for p in &report.profiles {
+        assert_eq!(
+            p.error.as_ref().unwrap().code,
+            "cert.weak_key",
+            "{}",
+            p.profile
+        );
+    }
+    for platform in [Platform::Ios26, Platform::Ios18] {
+        let v = report.verdict(platform).unwrap();
+        assert!(!v.passed);
+        assert!(
+            v.reasons
+                .iter()
+                .any(|r| r.code == "lint.apple.rsa_key_size"),
+            "{v:?}"
+        );
+    }
+    let android = report.verdict(Platform::Android).unwrap();
+    assert!(android.passed, "{android:?}");
+    assert!(
+        android.notes[0].contains("certificate rules alone"),
+        "{android:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_certificate_completes_every_pinned_handshake_and_fails_every_platform() {
+    let report = probe_all(&["expired"]).await;
+    assert_completed(&report, &["ios26", "ios18", "android"]);
+    for platform in Platform::ALL {
+        let v = report.verdict(platform).unwrap();
+        assert!(!v.passed, "{platform}");
+        assert_eq!(v.reasons[0].code, "lint.x509.expired");
+    }
+}

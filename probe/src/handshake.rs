@@ -197,7 +197,7 @@ impl Handshake {
 fn alert_sent_for(err: &rustls::Error) -> Option<AlertDescription> {
     match err {
         rustls::Error::InvalidCertificate(e) => Some(e.clone().into()),
-        rustls::Error::InvalidMessage(e) => Some(e.clone().into()),
+        rustls::Error::InvalidMessage(e) => Some((*e).into()),
         _ => None,
     }
 }

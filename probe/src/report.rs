@@ -204,6 +204,9 @@ impl fmt::Display for Report {
         for v in &self.verdicts {
             if v.passed {
                 writeln!(f, "  {:<8} passes ({})", v.platform.label(), v.profile)?;
+                for n in &v.notes {
+                    writeln!(f, "           note: {n}")?;
+                }
                 continue;
             }
             writeln!(f, "  {:<8} FAILS ({})", v.platform.label(), v.profile)?;
@@ -213,6 +216,9 @@ impl fmt::Display for Report {
                     writeln!(f, "           shows: {shown}")?;
                 }
                 writeln!(f, "           fix: {}", r.fix)?;
+            }
+            for n in &v.notes {
+                writeln!(f, "           note: {n}")?;
             }
         }
         Ok(())

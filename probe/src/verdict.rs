@@ -17,7 +17,9 @@
 //! every handshake completed, because the probe pins the key and the phone does not.
 
 use serde::Serialize;
+use trust::diagnosis::codes;
 use trust::lint::{self, Finding, Severity};
+use trust::Diagnosis;
 
 use crate::report::ProfileResult;
 use crate::{Platform, Profile, RuleBook, Version};
@@ -47,6 +49,8 @@ pub struct Verdict {
     pub passed: bool,
     /// Why not (empty when it passes).
     pub reasons: Vec<Reason>,
+    /// What the verdict could not see for itself (empty when every part was measured).
+    pub notes: Vec<String>,
 }
 
 /// Explains why `failed` did not complete, looking at the other profiles' results.
@@ -179,27 +183,54 @@ fn finding_reason(f: &Finding, platform: Platform) -> Option<Reason> {
             f.source.name
         ),
         fix: format!("reissue the certificate; the rule: {}", rule.summary),
-        shown: Some(refusal_shown(platform, f.rule).to_owned()),
+        shown: Some(refusal_shown(platform, f.rule)),
     })
 }
 
 /// What a platform shows when its trust evaluation refuses a certificate by `rule`.
 ///
-/// Apple's TLS layer reports any trust-evaluation failure as errSSLXCertChainInvalid, which
-/// URLSession surfaces as NSURLErrorServerCertificateUntrusted; Android's hostname verifier throws
-/// its own exception, every other refusal comes from the TrustManager during the handshake.
-fn refusal_shown(platform: Platform, rule: &str) -> &'static str {
+/// Where a rule has a `trust` diagnosis (an expired certificate, a weak key, a missing serverAuth,
+/// a name not in the SAN), the names come from `trust::diagnosis::CATALOGUE`, the one mapping in
+/// code. Otherwise Apple's TLS layer reports a trust-evaluation failure as errSSLXCertChainInvalid,
+/// which URLSession surfaces as NSURLErrorServerCertificateUntrusted, and Android's TrustManager
+/// throws a CertificateException during the handshake.
+fn refusal_shown(platform: Platform, rule: &str) -> String {
+    let code = match rule {
+        "x509.expired" => Some(codes::EXPIRED),
+        "x509.not_yet_valid" => Some(codes::NOT_YET_VALID),
+        "x509.unknown_critical_extension" => Some(codes::UNSUPPORTED_CRITICAL_EXTENSION),
+        "apple.rsa_key_size" | "android.rsa_key_size" => Some(codes::WEAK_KEY),
+        "apple.sha2_signature" | "android.weak_signature" => Some(codes::WEAK_SIGNATURE),
+        "apple.server_auth_eku" | "android.server_auth_eku" => Some(codes::INVALID_PURPOSE),
+        "apple.san_dns_name" | "android.san_required" => Some(codes::WRONG_NAME),
+        _ => None,
+    };
+    let known = code.and_then(Diagnosis::lookup);
     match platform.rule_book() {
-        RuleBook::Apple => {
-            "Apple: errSSLXCertChainInvalid (-9807), in URLSession NSURLErrorServerCertificateUntrusted (-1202)"
-        }
-        RuleBook::Android if rule.contains("san") => {
-            "Android: javax.net.ssl.SSLPeerUnverifiedException: Hostname … not verified"
-        }
-        RuleBook::Android => {
-            "Android: javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException"
-        }
+        RuleBook::Apple => match known.and_then(|d| d.apple) {
+            Some(a) => format!("Apple: {} ({})", a.name, a.number),
+            None => "Apple: errSSLXCertChainInvalid (-9807), in URLSession \
+                     NSURLErrorServerCertificateUntrusted (-1202)"
+                .to_owned(),
+        },
+        RuleBook::Android => match known.and_then(|d| d.android) {
+            Some(a) => format!("Android: {a}"),
+            None => "Android: javax.net.ssl.SSLHandshakeException: \
+                     java.security.cert.CertificateException"
+                .to_owned(),
+        },
     }
+}
+
+/// A failure that says more about the probe than about the accessory: its own pinned verifier
+/// refused the certificate (`cert.*`), typically a key too weak to verify a handshake signature
+/// with (RSA-1024: aws-lc-rs refuses it, Android still accepts it). Whether a phone accepts that
+/// certificate is then the certificate rules' question alone.
+fn refused_by_probe(r: &ProfileResult) -> bool {
+    !r.completed
+        && r.error
+            .as_ref()
+            .is_some_and(|e| e.code.starts_with("cert."))
 }
 
 /// What `platform` shows for a failed handshake, from the diagnosis of its error.
@@ -217,15 +248,26 @@ pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Ver
         .iter()
         .filter_map(|&platform| {
             let result = results.iter().find(|r| r.platform == Some(platform))?;
-            let mut reasons: Vec<Reason> = result
-                .cause
-                .iter()
-                .cloned()
-                .map(|mut r| {
-                    r.shown = handshake_shown(platform, result);
-                    r
-                })
-                .collect();
+            let mut notes = Vec::new();
+            let mut reasons: Vec<Reason> = Vec::new();
+            if refused_by_probe(result) {
+                let summary = result
+                    .error
+                    .as_ref()
+                    .map(|e| e.summary.as_str())
+                    .unwrap_or("");
+                notes.push(format!(
+                    "the probe could not complete the {} handshake itself ({summary}); this \
+                     verdict rests on {}'s certificate rules alone",
+                    result.profile,
+                    platform.label()
+                ));
+            } else if let Some(cause) = &result.cause {
+                reasons.push(Reason {
+                    shown: handshake_shown(platform, result),
+                    ..cause.clone()
+                });
+            }
             // Certificate rules matter only once a phone gets as far as the certificate; a chain
             // the probe never saw has no findings.
             let mut seen = Vec::new();
@@ -242,6 +284,7 @@ pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Ver
                 profile: result.profile,
                 passed: reasons.is_empty(),
                 reasons,
+                notes,
             })
         })
         .collect()
@@ -368,6 +411,24 @@ mod tests {
 
         let warning = decide(&all, &[finding("apple.validity_825", Severity::Warning)]);
         assert!(warning.iter().all(|v| v.passed));
+    }
+
+    #[test]
+    fn a_certificate_the_probe_itself_cannot_verify_is_judged_by_the_rules_alone() {
+        let mut android = result("android", 222, false);
+        android.error = Some(PlatformError {
+            code: "cert.weak_key".into(),
+            summary: "an RSA key of 1024 bits".into(),
+            fix: String::new(),
+            apple: None,
+            android: None,
+        });
+        let all = [android];
+        let only_a_warning = decide(&all, &[finding("android.rsa_key_size", Severity::Warning)]);
+        assert!(only_a_warning[0].passed, "{:?}", only_a_warning[0]);
+        assert!(only_a_warning[0].notes[0].contains("could not complete"));
+        let refused = decide(&all, &[finding("android.rsa_key_size", Severity::Error)]);
+        assert!(!refused[0].passed);
     }
 
     #[test]
