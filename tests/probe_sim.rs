@@ -330,3 +330,35 @@ async fn an_expired_certificate_completes_every_pinned_handshake_and_fails_every
         assert_eq!(v.reasons[0].code, "lint.x509.expired");
     }
 }
+
+#[tokio::test]
+async fn a_stalled_accessory_times_out_on_every_profile_and_fails_every_platform() {
+    let sim = Simulator::start(
+        Scenario::good(DEVICE).with_fault("stall".parse().unwrap()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let target = Target::parse(&sim.addr().to_string()).unwrap();
+    let options = probe::Options {
+        timeout: std::time::Duration::from_secs(1),
+    };
+    let chosen: Vec<&'static Profile> = probe::profiles().iter().collect();
+    let report = probe::run_with(&target, &chosen, &options).await.unwrap();
+    sim.shutdown().await;
+    assert!(report.chain.is_none());
+    for p in &report.profiles {
+        let e = p.error.as_ref().unwrap();
+        assert_eq!(e.code, "net.timeout", "{}", p.profile);
+        assert_eq!(e.apple.as_ref().unwrap().name, "NSURLErrorTimedOut");
+        // The ClientHello went out; nothing came back.
+        assert!(
+            p.clienthello.is_some() && p.version.is_none(),
+            "{}",
+            p.profile
+        );
+    }
+    assert!(Platform::ALL
+        .iter()
+        .all(|&p| !report.verdict(p).unwrap().passed));
+}
