@@ -518,3 +518,67 @@ fn key_changed_warning(f: &Failure) -> String {
          and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogued_diagnosis_code_has_a_documented_exit_status() {
+        let ours = provision::diagnosis::CATALOGUE.iter().map(|d| d.code);
+        let theirs = trust::diagnosis::CATALOGUE
+            .iter()
+            .map(|d| d.code)
+            .filter(|c| {
+                *c != "capture.refused" && !c.starts_with("input.") && *c != "policy.empty"
+            });
+        for code in ours.chain(theirs) {
+            assert_ne!(
+                status_of(code),
+                Status::Internal,
+                "{code} has no exit status"
+            );
+        }
+    }
+
+    #[test]
+    fn trust_failures_are_untrusted_and_accessory_reports_are_accessory_failed() {
+        assert_eq!(status_of("cert.expired"), Status::Untrusted);
+        assert_eq!(status_of("tofu.key_changed"), Status::Untrusted);
+        assert_eq!(status_of("tls.bad_handshake_signature"), Status::Untrusted);
+        assert_eq!(
+            status_of("tls.peer_alert.bad_certificate"),
+            Status::Unreachable
+        );
+        assert_eq!(status_of("net.refused"), Status::Unreachable);
+        assert_eq!(status_of("accessory.auth_failed"), Status::AccessoryFailed);
+        assert_eq!(status_of("provision.deadline"), Status::Timeout);
+        assert_eq!(status_of("ledger.unusable"), Status::LocalState);
+    }
+
+    #[test]
+    fn the_readme_exit_status_table_lists_every_status_in_exit_rs() {
+        let readme = include_str!("../../../README.md");
+        let exit = include_str!("../exit.rs");
+        let table = readme
+            .split("## Exit status")
+            .nth(1)
+            .expect("README.md has an Exit status section");
+        let mut seen = 0;
+        for line in exit.lines().map(str::trim) {
+            // `Success = 0,` in the Status enum.
+            let Some((name, number)) = line.trim_end_matches(',').split_once(" = ") else {
+                continue;
+            };
+            if !name.chars().all(|c| c.is_ascii_alphabetic()) || number.parse::<u8>().is_err() {
+                continue;
+            }
+            seen += 1;
+            assert!(
+                table.contains(&format!("| {number} |")),
+                "README.md's exit status table lacks {name} = {number}"
+            );
+        }
+        assert!(seen >= 10, "read {seen} statuses from exit.rs");
+    }
+}
