@@ -40,6 +40,9 @@ pub enum Status {
     LocalState = 8,
     /// A bug: please report it.
     Internal = 70,
+    /// Interrupted by Ctrl-C or SIGTERM, after cleaning up (a joined SoftAP was left and the
+    /// previous connection restored). 128 + SIGINT, as shells report it.
+    Interrupted = 130,
 }
 
 impl From<Status> for ExitCode {

@@ -118,7 +118,7 @@ pub async fn join(
         let mut backend = Box::new(SimBackend::new());
         let r = wifi::join(
             backend.as_mut(),
-            &Wanted::Ssid(ssid),
+            Some(&Wanted::Ssid(ssid)),
             None,
             pass.as_deref(),
             Duration::from_secs(20),

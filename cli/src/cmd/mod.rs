@@ -6,4 +6,8 @@ pub mod meta;
 pub mod probe;
 pub mod provision;
 pub mod sim;
+// `accessory sim softap`: a simulated accessory behind a namespace SoftAP (root).
+pub mod softap;
 pub mod trust;
+// `accessory provision --wifi ...`: joining and leaving the accessory's SoftAP.
+pub mod wifi_join;

@@ -248,10 +248,11 @@ pub fn choose(
 #[derive(Debug, Clone, Serialize)]
 pub struct Joined {
     pub backend: &'static str,
-    pub network: ScanResult,
+    /// The network joined; `None` when the station was already on it (the `none` backend).
+    pub network: Option<ScanResult>,
     pub lease: Lease,
     /// From the start of the scan to "joined with an address".
-    #[serde(serialize_with = "millis")]
+    #[serde(rename = "took_ms", serialize_with = "millis")]
     pub took: Duration,
 }
 
@@ -259,22 +260,30 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }
 
-/// Scan, choose, join, wait for an address. On any failure after joining began, leaves and restores
-/// before returning the error.
+/// Scan, choose, join, wait for an address; with `wanted` = `None` (already joined), only the
+/// address. On any failure after joining began, leaves and restores before returning the error.
 pub fn join(
     backend: &mut dyn WifiBackend,
-    wanted: &Wanted,
+    wanted: Option<&Wanted>,
     device_id: Option<&str>,
     passphrase: Option<&str>,
     timeout: Duration,
 ) -> Result<Joined, WifiError> {
     let start = Instant::now();
-    let results = backend.scan()?;
-    let network = choose(&results, wanted, device_id)?;
-    tracing::info!(backend = backend.name(), ssid = %network.ssid, signal = network.signal_dbm, "joining");
-    let joined = backend
-        .join(&network, passphrase)
-        .and_then(|()| backend.address(timeout.saturating_sub(start.elapsed())));
+    let network = match wanted {
+        Some(wanted) => {
+            let results = backend.scan()?;
+            let network = choose(&results, wanted, device_id)?;
+            tracing::info!(backend = backend.name(), ssid = %network.ssid, signal = network.signal_dbm, "joining");
+            Some(network)
+        }
+        None => None,
+    };
+    let joined = match &network {
+        Some(n) => backend.join(n, passphrase),
+        None => Ok(()),
+    }
+    .and_then(|()| backend.address(timeout.saturating_sub(start.elapsed())));
     match joined {
         Ok(lease) => {
             tracing::info!(interface = %lease.interface, address = %lease.address, router = ?lease.router, "joined with an address");

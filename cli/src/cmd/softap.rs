@@ -1,0 +1,302 @@
+//! `accessory sim softap`: a simulated accessory behind a SoftAP in a network namespace (root).
+//!
+//! Builds the namespace (veth pair, dnsmasq, the accessory's HTTPS server at 192.168.4.1:443),
+//! advertises the SSID in the registry the `sim` Wi-Fi backend scans, writes the files a tester
+//! needs (anchors, pin, the simulated home network's test passphrase), prints how to provision it,
+//! and serves until Ctrl-C or SIGTERM, then removes everything. SoftAPs left by a killed process
+//! are swept first.
+
+use std::path::{Path, PathBuf};
+
+use accessory_sim::{LinkFault, RunningSim, Simulator, SoftAp, SoftApConfig};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::sim::{build_scenario, ScenarioArgs};
+use crate::exit::{fail, Failure, Status};
+
+/// The environment variable the SoftAP's own passphrase may come from.
+pub const PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples (as root):
+  accessory sim softap                                    # open SoftAP `Accessory-0001`, accessory SIM-0001
+  accessory sim softap --ssid Acme-3F2A --passphrase-file label.pass --device-id ACME-00003F2A
+  accessory sim softap --link-fault flap=8s@2s            # link down 8 s, 2 s after a station joins
+  accessory sim softap --link-fault no-route              # the station's connects fail with EHOSTUNREACH
+  accessory sim softap --link-fault latency=50ms --json   # 100 ms round trips, through a relay
+
+Then, in another shell (also root):
+  accessory provision --wifi sim --ssid Accessory-0001 --device-id SIM-0001 --pin sha256/... \\
+      --network-ssid Home --network-passphrase-file /tmp/accessory-softap/SIM-0001/Home.passphrase
+
+Link faults: flap[=DOWN@AFTER] (default 8s@2s), no-route, latency=DELAY (each way).
+The registry is /run/accessory-softap/ (or $ACCESSORY_SOFTAP_DIR); `ip netns list` shows asap-*.")]
+pub struct SoftapArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The SSID to advertise [default: Accessory-<last 4 characters of the device id>].
+    #[arg(long, value_name = "SSID")]
+    pub ssid: Option<String>,
+    /// A file holding the SoftAP's WPA2 passphrase (8-63 characters), as printed on a label; without
+    /// it (and without $ACCESSORY_SOFTAP_PASSPHRASE) the SoftAP is open.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// The signal strength stations see, in dBm [default: -45].
+    #[arg(long, value_name = "DBM", default_value_t = -45, allow_hyphen_values = true)]
+    pub signal: i32,
+    /// A link fault (repeatable): flap[=DOWN@AFTER], no-route, latency=DELAY.
+    #[arg(long = "link-fault", value_name = "FAULT")]
+    pub link_faults: Vec<LinkFault>,
+    /// Directory for the anchors, pin and test passphrase files
+    /// [default: $TMPDIR/accessory-softap/<device-id>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the startup information as one line of JSON on stdout, then serve.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Startup {
+    ssid: String,
+    security: &'static str,
+    namespace: String,
+    station_interface: String,
+    accessory: String,
+    device_id: String,
+    pin: String,
+    anchors: PathBuf,
+    network_ssid: Option<String>,
+    network_passphrase_file: Option<PathBuf>,
+    link_faults: Vec<String>,
+    faults: Vec<String>,
+    registry_entry: PathBuf,
+    provision: String,
+}
+
+fn softap_failure(e: accessory_sim::SoftApError) -> anyhow::Error {
+    let status = match &e {
+        accessory_sim::SoftApError::Config(_) => Status::BadInput,
+        _ => Status::LocalState,
+    };
+    let code = match &e {
+        accessory_sim::SoftApError::NotRoot => "softap.not_root",
+        accessory_sim::SoftApError::Config(_) => "softap.config",
+        accessory_sim::SoftApError::Spawn { .. } => "softap.missing_tool",
+        _ => "softap.setup",
+    };
+    Failure::new(status, code, e).into()
+}
+
+fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Zeroizing<String>>> {
+    if let Some(path) = &args.passphrase_file {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => Zeroizing::new(t),
+            Err(e) => {
+                return fail(
+                    Status::BadInput,
+                    "input.unreadable",
+                    anyhow::anyhow!("{}: cannot read the SoftAP passphrase: {e}", path.display()),
+                )
+            }
+        };
+        let line = text.lines().next().unwrap_or("");
+        if line.is_empty() {
+            return fail(
+                Status::BadInput,
+                "input.empty",
+                anyhow::anyhow!("{}: the SoftAP passphrase file is empty", path.display()),
+            );
+        }
+        return Ok(Some(Zeroizing::new(line.to_owned())));
+    }
+    Ok(std::env::var(PASSPHRASE_ENV).ok().map(Zeroizing::new))
+}
+
+fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    if secret {
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(contents.as_bytes()))
+        .or_else(|e| {
+            fail(
+                Status::LocalState,
+                "sim.write",
+                anyhow::anyhow!("writing {}: {e}", path.display()),
+            )
+        })
+}
+
+pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
+    if !accessory_sim::is_root() {
+        return fail(
+            Status::LocalState,
+            "softap.not_root",
+            anyhow::anyhow!(
+                "`accessory sim softap` builds a network namespace and needs root; without root, run `accessory sim` on loopback"
+            ),
+        );
+    }
+    let scenario = build_scenario(&args.scenario)?;
+    let passphrase = read_passphrase(&args)?;
+    let id = scenario.id.clone();
+    let tail: String = id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let ssid = args
+        .ssid
+        .clone()
+        .unwrap_or_else(|| format!("Accessory-{tail}"));
+    let mut config = match &passphrase {
+        Some(p) => SoftApConfig::wpa2(&ssid, p.as_str()),
+        None => SoftApConfig::open(&ssid),
+    };
+    config.signal_dbm = args.signal;
+    config.faults = args.link_faults.clone();
+    let swept = tokio::task::spawn_blocking(accessory_sim::sweep_stale_softaps).await?;
+    if swept > 0 {
+        eprintln!("accessory: removed {swept} SoftAP(s) left by a process that was killed");
+    }
+    let started = tokio::task::spawn_blocking(move || {
+        SoftAp::start(config, move |listen| async move {
+            Simulator::start(scenario, listen)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    })
+    .await?;
+    let (softap, sim) = started.map_err(softap_failure)?;
+
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("accessory-softap").join(&id));
+    let startup = match write_files(&softap, &sim, &dir, &args) {
+        Ok(s) => s,
+        Err(e) => {
+            tokio::task::spawn_blocking(move || softap.stop()).await?;
+            return Err(e);
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&startup)?);
+    } else {
+        print_startup(&startup);
+    }
+    super::wifi_join::interrupted().await;
+    eprintln!("accessory: stopping the SoftAP {}", startup.ssid);
+    drop(sim);
+    tokio::task::spawn_blocking(move || softap.stop()).await?;
+    Ok(Status::Success)
+}
+
+fn write_files(
+    softap: &SoftAp,
+    sim: &RunningSim,
+    dir: &Path,
+    args: &SoftapArgs,
+) -> anyhow::Result<Startup> {
+    std::fs::create_dir_all(dir).or_else(|e| {
+        fail(
+            Status::LocalState,
+            "sim.write",
+            anyhow::anyhow!("creating {}: {e}", dir.display()),
+        )
+    })?;
+    let anchors = dir.join("anchors.pem");
+    write(&anchors, &sim.anchors_pem(), false)?;
+    write(&dir.join("pin.txt"), &format!("{}\n", sim.pin()), false)?;
+    // The simulated home network's own test passphrase (not anyone's credential), for
+    // `--network-passphrase-file`.
+    let network = sim
+        .scenario()
+        .networks
+        .iter()
+        .find(|n| n.passphrase.is_some());
+    let mut network_passphrase_file = None;
+    if let Some(n) = network {
+        let name: String = n
+            .ssid
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = dir.join(format!("{name}.passphrase"));
+        write(&path, n.passphrase.as_deref().unwrap_or_default(), true)?;
+        network_passphrase_file = Some(path);
+    }
+    let entry = softap.entry();
+    let mut provision = format!(
+        "accessory provision --wifi sim --ssid {} --device-id {} --pin {}",
+        entry.ssid,
+        sim.device_id(),
+        sim.pin()
+    );
+    if entry.security != "open" {
+        provision.push_str(" --softap-passphrase-file <label passphrase file>");
+    }
+    if let (Some(n), Some(f)) = (network, &network_passphrase_file) {
+        provision.push_str(&format!(
+            " --network-ssid {} --network-passphrase-file {}",
+            n.ssid,
+            f.display()
+        ));
+    }
+    Ok(Startup {
+        ssid: entry.ssid.clone(),
+        security: if entry.security == "open" {
+            "open"
+        } else {
+            "wpa2-psk"
+        },
+        namespace: entry.namespace.clone(),
+        station_interface: entry.station_interface.clone(),
+        accessory: softap.accessory_addr().to_string(),
+        device_id: sim.device_id().to_owned(),
+        pin: sim.pin().to_string(),
+        anchors,
+        network_ssid: network.map(|n| n.ssid.clone()),
+        network_passphrase_file,
+        link_faults: args.link_faults.iter().map(|f| f.to_string()).collect(),
+        faults: sim
+            .scenario()
+            .faults
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
+        registry_entry: entry.path_in(&accessory_sim::softap_registry_dir()),
+        provision,
+    })
+}
+
+fn print_startup(s: &Startup) {
+    println!(
+        "SoftAP {} ({}) in namespace {}: accessory {} at {}",
+        s.ssid, s.security, s.namespace, s.device_id, s.accessory
+    );
+    println!("  pin:      {}", s.pin);
+    println!("  anchors:  {}", s.anchors.display());
+    if !s.link_faults.is_empty() {
+        println!("  link faults: {}", s.link_faults.join(", "));
+    }
+    println!("Provision it (as root):");
+    println!("  {}", s.provision);
+    println!("Serving until Ctrl-C.");
+}
