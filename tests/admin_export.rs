@@ -106,7 +106,14 @@ fn the_mobileconfig_export_is_a_profile_plistlib_reads_with_one_root_payload_per
     }
     let out_dir = dir.path().join("profile");
     let out = run(&[
-        "trust", "export", "--format", "mobileconfig", "--store", arg(&store), "--out", arg(&out_dir),
+        "trust",
+        "export",
+        "--format",
+        "mobileconfig",
+        "--store",
+        arg(&store),
+        "--out",
+        arg(&out_dir),
     ]);
     assert_status(&out, 0);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -129,12 +136,22 @@ fn the_mobileconfig_export_is_a_profile_plistlib_reads_with_one_root_payload_per
         assert_eq!(p["version"], 1);
         assert_eq!(p["missing"], serde_json::json!([]));
         assert_eq!(p["content_is_bytes"], true);
-        assert_eq!(p["matches_der"], true, "PayloadContent decodes to the anchor's DER");
+        assert_eq!(
+            p["matches_der"], true,
+            "PayloadContent decodes to the anchor's DER"
+        );
     }
     assert_ne!(payloads[0]["uuid"], payloads[1]["uuid"]);
 
     // Re-exporting gives the same bytes (stable UUIDs): a phone sees the same profile, not a second one.
-    let again = run(&["trust", "export", "--format", "mobileconfig", "--store", arg(&store)]);
+    let again = run(&[
+        "trust",
+        "export",
+        "--format",
+        "mobileconfig",
+        "--store",
+        arg(&store),
+    ]);
     assert_status(&again, 0);
     assert_eq!(again.stdout, std::fs::read(&profile).unwrap());
 }
@@ -149,8 +166,20 @@ fn the_android_export_is_a_network_security_config_with_the_names_aosp_accepts()
     let (_, anchors, m) = write_profile(dir.path(), "good-chain", DEVICE);
     let res = dir.path().join("res");
     let out = run(&[
-        "trust", "export", "--format", "android-nsc", "--anchors", arg(&anchors), "--pin", &m.pin,
-        "--pin-expiration", "2027-06-01", "--domain", "192.168.4.1", "--out", arg(&res),
+        "trust",
+        "export",
+        "--format",
+        "android-nsc",
+        "--anchors",
+        arg(&anchors),
+        "--pin",
+        &m.pin,
+        "--pin-expiration",
+        "2027-06-01",
+        "--domain",
+        "192.168.4.1",
+        "--out",
+        arg(&res),
     ]);
     // --anchors and --pin together: both go in.
     assert_status(&out, 0);
@@ -164,14 +193,26 @@ fn the_android_export_is_a_network_security_config_with_the_names_aosp_accepts()
     assert_eq!(v["domains"], serde_json::json!(["192.168.4.1"]));
     assert_eq!(v["raws"].as_array().unwrap().len(), 1);
     assert_eq!(v["pins"][0], m.pin.trim_start_matches("sha256/"));
-    let raw = std::fs::read_dir(res.join("raw")).unwrap().next().unwrap().unwrap().path();
+    let raw = std::fs::read_dir(res.join("raw"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     assert_eq!(
         trust::load_certificates(&raw).unwrap(),
         trust::load_certificates(&anchors).unwrap()
     );
 
     // Without --out there is nowhere to put several files: a usage error, not a half export.
-    let out = run(&["trust", "export", "--format", "android-nsc", "--anchors", arg(&anchors)]);
+    let out = run(&[
+        "trust",
+        "export",
+        "--format",
+        "android-nsc",
+        "--anchors",
+        arg(&anchors),
+    ]);
     assert_status(&out, 2);
 }
 
@@ -184,7 +225,12 @@ fn curl_with_the_exported_pins_reaches_the_accessory_and_with_another_keys_pin_f
     // A self-signed accessory: its anchor is its own certificate, so the anchor's key is the pin.
     let served = Served::start(Scenario::good(DEVICE).with_profile("good-self-signed"));
     let pins = run(&[
-        "trust", "export", "--format", "curl-pins", "--anchors", arg(&served.anchors),
+        "trust",
+        "export",
+        "--format",
+        "curl-pins",
+        "--anchors",
+        arg(&served.anchors),
     ]);
     assert_status(&pins, 0);
     let pins = String::from_utf8(pins.stdout).unwrap().trim().to_owned();
@@ -192,28 +238,60 @@ fn curl_with_the_exported_pins_reaches_the_accessory_and_with_another_keys_pin_f
 
     let bundle = served.dir().join("bundle.pem");
     let out = run(&[
-        "trust", "export", "--format", "pem-bundle", "--anchors", arg(&served.anchors),
-        "--out", arg(&served.dir().join("b")),
+        "trust",
+        "export",
+        "--format",
+        "pem-bundle",
+        "--anchors",
+        arg(&served.anchors),
+        "--out",
+        arg(&served.dir().join("b")),
     ]);
     assert_status(&out, 0);
     std::fs::copy(served.dir().join("b/accessory-anchors.pem"), &bundle).unwrap();
 
     let resolve = served.curl_resolve();
     let url = served.url("/v1/device");
-    let ok = curl(&["--cacert", arg(&bundle), "--resolve", &resolve, "--pinnedpubkey", &pins, &url]);
+    let ok = curl(&[
+        "--cacert",
+        arg(&bundle),
+        "--resolve",
+        &resolve,
+        "--pinnedpubkey",
+        &pins,
+        &url,
+    ]);
     assert_eq!(ok.code, 0, "{}", ok.text);
     assert!(ok.text.contains(DEVICE), "{}", ok.text);
 
     let other = certs::generate("good-self-signed", &certs::Options::new("ADM-0099")).unwrap();
     let other_pin = format!("sha256//{}", other.pin.trim_start_matches("sha256/"));
     let refused = curl(&[
-        "--cacert", arg(&bundle), "--resolve", &resolve, "--pinnedpubkey", &other_pin, &url,
+        "--cacert",
+        arg(&bundle),
+        "--resolve",
+        &resolve,
+        "--pinnedpubkey",
+        &other_pin,
+        &url,
     ]);
-    assert_eq!(refused.code, 90, "CURLE_SSL_PINNEDPUBKEYNOTMATCH expected: {}", refused.text);
+    assert_eq!(
+        refused.code, 90,
+        "CURLE_SSL_PINNEDPUBKEYNOTMATCH expected: {}",
+        refused.text
+    );
 
     // Two pins, one right: curl accepts any of them (the rotation case).
     let both = format!("{other_pin};{pins}");
-    let ok = curl(&["--cacert", arg(&bundle), "--resolve", &resolve, "--pinnedpubkey", &both, &url]);
+    let ok = curl(&[
+        "--cacert",
+        arg(&bundle),
+        "--resolve",
+        &resolve,
+        "--pinnedpubkey",
+        &both,
+        &url,
+    ]);
     assert_eq!(ok.code, 0, "{}", ok.text);
 }
 
@@ -221,8 +299,18 @@ fn curl_with_the_exported_pins_reaches_the_accessory_and_with_another_keys_pin_f
 fn curl_pins_of_a_ca_only_store_are_refused_with_a_pointer_to_the_pem_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let (_, maker_root, _) = write_profile(dir.path(), "good-chain", DEVICE);
-    let out = run(&["trust", "export", "--format", "curl-pins", "--anchors", arg(&maker_root)]);
+    let out = run(&[
+        "trust",
+        "export",
+        "--format",
+        "curl-pins",
+        "--anchors",
+        arg(&maker_root),
+    ]);
     assert_status(&out, 3);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("pem-bundle") && stderr.contains("[export.unsuitable]"), "{stderr}");
+    assert!(
+        stderr.contains("pem-bundle") && stderr.contains("[export.unsuitable]"),
+        "{stderr}"
+    );
 }

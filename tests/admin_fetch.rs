@@ -23,7 +23,10 @@ fn fetch_shows_the_chain_and_pin_trusts_nothing_and_sends_nothing() {
         trust::Pin::of_certificate(&chain[0]).unwrap(),
         served.sim().pin()
     );
-    assert!(served.sim().requests().is_empty(), "fetch sent the accessory a request");
+    assert!(
+        served.sim().requests().is_empty(),
+        "fetch sent the accessory a request"
+    );
 
     let text = run(&["trust", "fetch", &target]);
     assert_status(&text, 0);

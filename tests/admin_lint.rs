@@ -107,8 +107,11 @@ fn lint_of_a_missing_or_garbage_file_exits_3_with_one_line() {
 
 #[test]
 fn every_lint_rule_is_explained_in_the_admin_docs() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/trust-admin.md"))
-        .expect("docs/trust-admin.md");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/trust-admin.md"
+    ))
+    .expect("docs/trust-admin.md");
     for rule in trust::lint::RULES {
         assert!(
             doc.contains(&format!("`{}`", rule.id)),

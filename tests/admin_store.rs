@@ -25,11 +25,19 @@ fn certificates(dir: &Path, prefix: &str, n: usize) -> Vec<(String, PathBuf)> {
 
 fn spawn_add(store: &Path, label: &str, file: &Path, stall_ms: Option<u64>) -> Child {
     let mut c = Command::new(accessory_bin());
-    c.args(["trust", "add", arg(file), "--label", label, "--store", arg(store)])
-        .env_remove("ACCESSORY_TRUST_STORE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    c.args([
+        "trust",
+        "add",
+        arg(file),
+        "--label",
+        label,
+        "--store",
+        arg(store),
+    ])
+    .env_remove("ACCESSORY_TRUST_STORE")
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
     if let Some(ms) = stall_ms {
         c.env("ACCESSORY_STORE_CRASH_TEST_STALL_MS", ms.to_string());
     }
@@ -74,7 +82,10 @@ fn racing_adds_with_some_killed_leave_a_valid_store_holding_every_successful_add
             if child.wait().unwrap().success() {
                 succeeded.insert(label);
             } else {
-                assert!(killed.contains(&label), "{label}: an add that was not killed failed");
+                assert!(
+                    killed.contains(&label),
+                    "{label}: an add that was not killed failed"
+                );
             }
         }
         let listed = listed_labels(&store);
@@ -93,7 +104,15 @@ fn a_writer_killed_between_writing_and_renaming_the_manifest_loses_only_its_own_
     let store = dir.path().join("store");
     let certs = certificates(dir.path(), "K", 3);
     assert_status(
-        &run(&["trust", "add", arg(&certs[0].1), "--label", &certs[0].0, "--store", arg(&store)]),
+        &run(&[
+            "trust",
+            "add",
+            arg(&certs[0].1),
+            "--label",
+            &certs[0].0,
+            "--store",
+            arg(&store),
+        ]),
         0,
     );
     let before = std::fs::read(store.join("anchors.json")).unwrap();
@@ -109,7 +128,10 @@ fn a_writer_killed_between_writing_and_renaming_the_manifest_loses_only_its_own_
         if let Some(p) = found {
             break p;
         }
-        assert!(victim.try_wait().unwrap().is_none(), "the writer ended before stalling");
+        assert!(
+            victim.try_wait().unwrap().is_none(),
+            "the writer ended before stalling"
+        );
         std::thread::sleep(Duration::from_millis(10));
     };
     victim.kill().unwrap();
@@ -119,14 +141,25 @@ fn a_writer_killed_between_writing_and_renaming_the_manifest_loses_only_its_own_
     assert_eq!(std::fs::read(store.join("anchors.json")).unwrap(), before);
     assert_eq!(listed_labels(&store), BTreeSet::from([certs[0].0.clone()]));
     assert_status(
-        &run(&["trust", "add", arg(&certs[2].1), "--label", &certs[2].0, "--store", arg(&store)]),
+        &run(&[
+            "trust",
+            "add",
+            arg(&certs[2].1),
+            "--label",
+            &certs[2].0,
+            "--store",
+            arg(&store),
+        ]),
         0,
     );
     assert_eq!(
         listed_labels(&store),
         BTreeSet::from([certs[0].0.clone(), certs[2].0.clone()])
     );
-    assert!(!temporary.exists(), "the next writer removed the dead temporary");
+    assert!(
+        !temporary.exists(),
+        "the next writer removed the dead temporary"
+    );
 }
 
 #[test]
@@ -136,7 +169,10 @@ fn adding_twice_is_idempotent_and_a_plain_leaf_is_refused_with_the_reason() {
     let m = certs::generate("good-self-signed", &certs::Options::new("ADM-0003")).unwrap();
     let file = dir.path().join("self-signed.pem");
     std::fs::write(&file, m.anchors_pem()).unwrap();
-    assert_status(&run(&["trust", "add", arg(&file), "--store", arg(&store)]), 0);
+    assert_status(
+        &run(&["trust", "add", arg(&file), "--store", arg(&store)]),
+        0,
+    );
     let again = run(&["trust", "add", arg(&file), "--store", arg(&store), "--json"]);
     assert_status(&again, 0);
     assert_eq!(json(&again)[0]["outcome"], "already_present");
@@ -149,13 +185,32 @@ fn adding_twice_is_idempotent_and_a_plain_leaf_is_refused_with_the_reason() {
     let refused = run(&["trust", "add", arg(&leaf), "--store", arg(&store)]);
     assert_status(&refused, 3);
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("[store.leaf_refused]") && stderr.contains("--allow-leaf"), "{stderr}");
-    assert_status(&run(&["trust", "add", arg(&leaf), "--store", arg(&store), "--allow-leaf"]), 0);
+    assert!(
+        stderr.contains("[store.leaf_refused]") && stderr.contains("--allow-leaf"),
+        "{stderr}"
+    );
+    assert_status(
+        &run(&[
+            "trust",
+            "add",
+            arg(&leaf),
+            "--store",
+            arg(&store),
+            "--allow-leaf",
+        ]),
+        0,
+    );
 
     // show and remove find it by label; a second remove says it is gone.
-    let label = listed_labels(&store).into_iter().find(|l| l.starts_with("ADM-0003")).unwrap();
+    let label = listed_labels(&store)
+        .into_iter()
+        .find(|l| l.starts_with("ADM-0003"))
+        .unwrap();
     assert_status(&run(&["trust", "show", &label, "--store", arg(&store)]), 0);
-    assert_status(&run(&["trust", "remove", &label, "--store", arg(&store)]), 0);
+    assert_status(
+        &run(&["trust", "remove", &label, "--store", arg(&store)]),
+        0,
+    );
     let gone = run(&["trust", "remove", &label, "--store", arg(&store)]);
     assert_status(&gone, 3);
     assert!(String::from_utf8_lossy(&gone.stderr).contains("[store.not_found]"));

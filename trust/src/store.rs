@@ -205,7 +205,8 @@ impl Store {
         options: &AddOptions,
     ) -> Result<Added, StoreError> {
         let described = describe(cert)?;
-        if !(described.ca || described.self_signed) && !options.allow_leaf {
+        let anchor_like = described.ca || described.self_signed;
+        if !anchor_like && !options.allow_leaf {
             return Err(StoreError::LeafRefused {
                 subject: described.subject,
                 issuer: described.issuer,
@@ -470,10 +471,7 @@ pub(crate) fn describe(cert: &CertificateDer<'_>) -> Result<Described, StoreErro
         .map(str::to_owned);
     Ok(Described {
         fingerprint: hex::encode(Sha256::digest(cert.as_ref())),
-        pin: format!(
-            "sha256/{}",
-            STANDARD.encode(Sha256::digest(x.public_key().raw))
-        ),
+        pin: crate::Pin::of_spki(x.public_key().raw).to_string(),
         subject: x.subject().to_string(),
         issuer: x.issuer().to_string(),
         common_name,

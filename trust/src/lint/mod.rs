@@ -70,13 +70,14 @@ pub enum LintProfile {
 
 impl LintProfile {
     fn includes(self, p: Platform) -> bool {
-        match (self, p) {
-            (_, Platform::X509) | (LintProfile::All, _) => true,
-            (LintProfile::Apple, Platform::Apple)
-            | (LintProfile::Android, Platform::Android)
-            | (LintProfile::Webpki, Platform::Webpki) => true,
-            _ => false,
-        }
+        matches!(
+            (self, p),
+            (_, Platform::X509)
+                | (LintProfile::All, _)
+                | (LintProfile::Apple, Platform::Apple)
+                | (LintProfile::Android, Platform::Android)
+                | (LintProfile::Webpki, Platform::Webpki)
+        )
     }
 }
 

@@ -33,7 +33,7 @@ impl StoreArg {
                 }
             },
         };
-        Store::open(&dir).or_else(|e| store_fail(e))
+        Store::open(&dir).or_else(store_fail)
     }
 }
 
