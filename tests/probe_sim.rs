@@ -362,3 +362,21 @@ async fn a_stalled_accessory_times_out_on_every_profile_and_fails_every_platform
         .iter()
         .all(|&p| !report.verdict(p).unwrap().passed));
 }
+
+#[tokio::test]
+async fn an_alert_sent_as_soon_as_the_connection_is_accepted_is_still_reported_as_the_alert() {
+    let report = probe_all(&["alert=handshake_failure@accept"]).await;
+    for p in &report.profiles {
+        assert_eq!(
+            p.alert_received.map(|a| a.name),
+            Some("handshake_failure"),
+            "{}: {:?}",
+            p.profile,
+            p.error
+        );
+        assert_eq!(
+            p.error.as_ref().unwrap().apple.as_ref().unwrap().number,
+            -9824
+        );
+    }
+}

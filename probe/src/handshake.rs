@@ -90,7 +90,11 @@ impl Handshake {
         let mut buf = vec![0u8; 32 * 1024];
 
         while conn.is_handshaking() {
-            self.flush(&mut conn, &mut tcp).await?;
+            if let Err(failure) = self.flush(&mut conn, &mut tcp).await {
+                return Err(self
+                    .last_words(&mut conn, &mut tcp, &mut buf, failure)
+                    .await);
+            }
             if !conn.is_handshaking() {
                 break;
             }
@@ -114,6 +118,25 @@ impl Handshake {
             if self.feed(&mut conn, &mut tcp, &buf[..n]).await? {
                 return Ok(());
             }
+        }
+    }
+
+    /// A write failed (the accessory reset or closed): it may still have said why before it went,
+    /// as a stack that alerts as soon as it accepts does. Reads what is left, briefly; the alert,
+    /// if there is one, is the better explanation.
+    async fn last_words(
+        &mut self,
+        conn: &mut ClientConnection,
+        tcp: &mut TcpStream,
+        buf: &mut [u8],
+        failure: Failure,
+    ) -> Failure {
+        match tokio::time::timeout(SETTLE, tcp.read(buf)).await {
+            Ok(Ok(n)) if n > 0 => match self.feed(conn, tcp, &buf[..n]).await {
+                Err(alert @ Failure::Tls(_)) => alert,
+                _ => failure,
+            },
+            _ => failure,
         }
     }
 

@@ -43,8 +43,13 @@ pub async fn run_with(
     chosen: &[&'static Profile],
     options: &Options,
 ) -> Result<Report, Error> {
-    let mut chosen: Vec<&'static Profile> = chosen.to_vec();
-    chosen.dedup_by_key(|p| p.name);
+    let mut unique: Vec<&'static Profile> = Vec::with_capacity(chosen.len());
+    for p in chosen {
+        if !unique.iter().any(|u| u.name == p.name) {
+            unique.push(p);
+        }
+    }
+    let chosen = unique;
     if chosen.is_empty() {
         return Err(Error::NoProfiles);
     }
