@@ -9,6 +9,8 @@ mod probe_sim;
 mod probe_cli;
 // docs/alerts.md held to the diagnosis catalogue and the measured ClientHello sizes.
 mod probe_docs;
+// `probe` against openssl s_server: a non-PQ stack completes ios26 with X25519; client-cert alerts.
+mod probe_openssl;
 // Every certificate profile under pin, anchors and both, through real handshakes on loopback.
 mod trust_matrix;
 // `accessory certs` (ca init, mint, catalogue) as the real binary, checked with openssl.
@@ -40,3 +42,5 @@ mod admin_export;
 mod admin_store;
 // `trust fetch` against simulated accessories: chain, pin and lint shown, nothing trusted or sent.
 mod admin_fetch;
+// `accessory sim` and `sim fleet` as the real binary: startup info, files, exit statuses.
+mod sim_cli;

@@ -1,0 +1,248 @@
+//! `accessory sim` as the real binary: startup information for people and for scripts, the files
+//! it writes, bad scenarios and faults as exit status 3, a fleet manifest, and a clean stop on
+//! SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use accessory_tests::provision::accessory_bin;
+use accessory_tests::sim::{curl, have};
+use serde_json::Value;
+
+/// Starts `accessory sim <args>` and returns it with its first line of stdout.
+fn start(args: &[&str]) -> (Child, String, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(accessory_bin())
+        .arg("sim")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running accessory sim");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    (child, line, out)
+}
+
+/// Sends SIGTERM and returns the exit code.
+fn stop(mut child: Child) -> Option<i32> {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn sim_json_prints_one_line_with_everything_a_script_needs_then_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let (child, line, _rest) = start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        &out,
+        "--json",
+        "--device-id",
+        "PLUG-0042",
+    ]);
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    assert_eq!(v["device_id"], "PLUG-0042");
+    assert_eq!(v["profile"], "good-chain");
+    assert!(v["pin"].as_str().unwrap().starts_with("sha256/"));
+    let anchors = v["anchors"].as_str().unwrap().to_owned();
+    assert!(std::path::Path::new(&anchors).is_file());
+    let provision = v["provision"].as_str().unwrap();
+    assert!(
+        provision.starts_with("accessory provision --accessory 127.0.0.1:"),
+        "{provision}"
+    );
+    assert!(
+        provision.contains("--network-passphrase-file"),
+        "{provision}"
+    );
+    assert!(
+        !provision.contains("correct horse battery"),
+        "a passphrase on the command line: {provision}"
+    );
+    let passphrase_file = v["networks"][0]["passphrase_file"].as_str().unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(passphrase_file).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o077, 0, "the passphrase file is readable by others");
+    if have("curl") {
+        let addr: std::net::SocketAddr = v["addr"].as_str().unwrap().parse().unwrap();
+        let resolve = format!("PLUG-0042.accessory.local:{}:127.0.0.1", addr.port());
+        let url = format!(
+            "https://PLUG-0042.accessory.local:{}/v1/device",
+            addr.port()
+        );
+        let r = curl(&["--cacert", &anchors, "--resolve", &resolve, &url]);
+        assert_eq!(r.code, 0, "{}", r.text);
+        r.assert_says("\"device_id\":\"PLUG-0042\"");
+    }
+    assert_eq!(stop(child), Some(0));
+}
+
+#[test]
+fn sim_tells_a_person_exactly_how_to_provision_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let (child, first, mut rest) = start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        &out,
+        "--pop-code",
+        "4711",
+    ]);
+    let mut text = first;
+    for _ in 0..20 {
+        let mut line = String::new();
+        if rest.read_line(&mut line).unwrap() == 0 || line.starts_with("Serving") {
+            break;
+        }
+        text.push_str(&line);
+    }
+    assert!(text.contains("pin:      sha256/"), "{text}");
+    assert!(
+        text.contains("accessory provision --accessory 127.0.0.1:"),
+        "{text}"
+    );
+    assert!(text.contains("--pop-file"), "{text}");
+    assert!(text.contains("--network-passphrase-file"), "{text}");
+    assert!(!text.contains("correct horse battery"), "{text}");
+    assert_eq!(stop(child), Some(0));
+}
+
+#[test]
+fn unknown_fault_and_bad_scenario_exit_3_naming_the_problem() {
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--fault", "expird"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown fault `expird`") && err.contains("[sim.unknown_fault]"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("qa.toml");
+    std::fs::write(&file, "id = \"SIM-1\"\nprofle = \"expired\"\n").unwrap();
+    let out = Command::new(accessory_bin())
+        .arg("sim")
+        .arg("--scenario")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("qa.toml") && err.contains("profle") && err.contains("[sim.bad_scenario]"),
+        "{err}"
+    );
+
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--fault", "clienthello-limit=big"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--profile", "nonesuch"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_busy_port_is_local_state_exit_8() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[sim.bind]"));
+}
+
+#[test]
+fn scenario_file_with_faults_and_networks_is_served_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plug.toml");
+    std::fs::write(
+        &file,
+        r#"
+id = "PLUG-7"
+model = "Plug Mini"
+faults = ["slow-status=0.1"]
+
+[timings]
+connect_delay_ms = 100
+
+[[networks]]
+ssid = "Lab"
+passphrase = "lab passphrase"
+security = "wpa3-sae"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().display().to_string();
+    let scenario = file.display().to_string();
+    let (child, line, _rest) = start(&[
+        "--scenario",
+        &scenario,
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        &out,
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["device_id"], "PLUG-7");
+    assert_eq!(v["faults"][0], "slow-status=100ms");
+    assert_eq!(v["networks"][0]["ssid"], "Lab");
+    assert!(v["provision"]
+        .as_str()
+        .unwrap()
+        .contains("--network-security wpa3-sae"));
+    assert_eq!(stop(child), Some(0));
+}
+
+#[test]
+fn fleet_writes_a_manifest_of_distinct_accessories() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let manifest = dir.path().join("fleet.json").display().to_string();
+    let (child, line, _rest) = start(&[
+        "fleet",
+        "--count",
+        "4",
+        "--out",
+        &out,
+        "--manifest",
+        &manifest,
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&line).unwrap();
+    let from_file: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(v, from_file);
+    let list = v["accessories"].as_array().unwrap();
+    assert_eq!(list.len(), 4);
+    assert_eq!(list[3]["id"], "SIM-0004");
+    let addrs: std::collections::BTreeSet<_> =
+        list.iter().map(|a| a["addr"].as_str().unwrap()).collect();
+    assert_eq!(addrs.len(), 4);
+    assert!(std::path::Path::new(v["anchors"].as_str().unwrap()).is_file());
+    assert_eq!(stop(child), Some(0));
+}
