@@ -44,3 +44,6 @@ mod admin_store;
 mod admin_fetch;
 // `accessory sim` and `sim fleet` as the real binary: startup info, files, exit statuses.
 mod sim_cli;
+// `accessory sim softap` + `accessory provision --wifi sim` as processes (root): end to end, a refused
+// SoftAP passphrase, SIGTERM clean-up, and the sweep after SIGKILL.
+mod softap_cli;

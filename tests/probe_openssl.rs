@@ -1,0 +1,124 @@
+//! `probe` against a TLS stack nobody here wrote: `openssl s_server` (OpenSSL 3.0 on the CI image,
+//! which has no ML-KEM). It shows, with a real third-party stack, two claims the probe and
+//! docs/alerts.md make: a server without post-quantum support still completes the iOS 26 handshake
+//! with X25519 (it ignores the hybrid share it does not know), and a server requiring a client
+//! certificate answers `certificate_required` in TLS 1.3 and `handshake_failure` in TLS 1.2.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use probe::{Profile, Report, Target, Version};
+
+/// `openssl s_server` serving a good certificate on a free loopback port; killed on drop.
+struct SServer {
+    child: Child,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl SServer {
+    fn start(extra: &[&str]) -> Option<SServer> {
+        if Command::new("openssl").arg("version").output().is_err() {
+            println!("openssl is not installed: skipping (scripts/install-deps.sh installs it)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let material =
+            certs::generate("good-chain", &certs::Options::new("SIM-OPENSSL-0001")).unwrap();
+        let chain = dir.path().join("chain.pem");
+        let key = dir.path().join("key.pem");
+        std::fs::File::create(&chain)
+            .unwrap()
+            .write_all(material.chain_pem().as_bytes())
+            .unwrap();
+        std::fs::File::create(&key)
+            .unwrap()
+            .write_all(material.key_pem().as_bytes())
+            .unwrap();
+        // A port that was free a moment ago; s_server binds it itself.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let child = Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(addr.to_string())
+            .arg("-cert")
+            .arg(&chain)
+            .arg("-key")
+            .arg(&key)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server starts");
+        let server = SServer {
+            child,
+            addr,
+            _dir: dir,
+        };
+        // Wait until it listens (startup, not a timed assertion: the test fails only if it never does).
+        for _ in 0..100 {
+            if TcpStream::connect(addr).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("openssl s_server never listened on {addr}");
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn probe(server: &SServer) -> Report {
+    let target = Target::parse(&server.addr.to_string()).unwrap();
+    let profiles: Vec<&'static Profile> = probe::profiles().iter().collect();
+    let report = probe::run(&target, &profiles).await.expect("probe runs");
+    println!("{report}");
+    report
+}
+
+#[tokio::test]
+async fn a_server_without_post_quantum_support_completes_ios26_with_x25519() {
+    let Some(server) = SServer::start(&[]) else {
+        return;
+    };
+    let report = probe(&server).await;
+    let ios26 = report.profile("ios26").unwrap();
+    assert!(ios26.completed, "{ios26:?}");
+    assert_eq!(ios26.group.as_deref(), Some("X25519"));
+    assert_eq!(ios26.version, Some(Version::Tls13));
+    assert!(report.profiles.iter().all(|p| p.completed));
+    assert!(report.passed(), "{:?}", report.verdicts);
+}
+
+#[tokio::test]
+async fn openssl_requiring_a_client_certificate_says_certificate_required_in_tls13_and_handshake_failure_in_tls12(
+) {
+    let Some(server) = SServer::start(&["-Verify", "1"]) else {
+        return;
+    };
+    let report = probe(&server).await;
+    for name in ["ios26", "ios18", "android", "tls13-only"] {
+        let p = report.profile(name).unwrap();
+        assert!(!p.completed, "{name}");
+        let e = p.error.as_ref().unwrap();
+        assert_eq!(e.code, "tls.peer_alert.certificate_required", "{name}");
+        assert_eq!(e.apple.as_ref().unwrap().name, "errSSLCertificateRequired");
+    }
+    let tls12 = report.profile("tls12-only").unwrap();
+    let e = tls12.error.as_ref().unwrap();
+    assert_eq!(e.code, "tls.peer_alert.handshake_failure");
+    assert_eq!(e.apple.as_ref().unwrap().number, -9824);
+    assert!(!report.passed());
+}
