@@ -158,18 +158,29 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (and creates, owner-only, if missing) the store in `dir`.
+    /// The store in `dir`. Reading a store that does not exist yet gives no anchors; the first
+    /// change creates the directory (owner-only).
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let dir = dir.into();
-        if !dir.is_dir() {
-            let mut b = fs::DirBuilder::new();
-            b.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-            b.create(&dir)
-                .map_err(|e| io_err(&dir, "cannot create the directory", e))?;
+        if dir.exists() && !dir.is_dir() {
+            return Err(StoreError::Io {
+                path: dir,
+                reason: "exists and is not a directory".to_owned(),
+            });
         }
         Ok(Self { dir })
+    }
+
+    fn create_dir(&self) -> Result<(), StoreError> {
+        if self.dir.is_dir() {
+            return Ok(());
+        }
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(&self.dir)
+            .map_err(|e| io_err(&self.dir, "cannot create the directory", e))
     }
 
     /// The store's directory.
@@ -358,6 +369,7 @@ impl Store {
 
     /// An exclusive advisory lock (flock) on `lock`, released when the guard drops (or the process dies).
     fn lock(&self) -> Result<File, StoreError> {
+        self.create_dir()?;
         let path = self.dir.join(LOCK);
         let f = OpenOptions::new()
             .read(true)
@@ -613,6 +625,15 @@ mod tests {
         let e = store.add(&root("A"), &AddOptions::default()).unwrap_err();
         assert_eq!(e.code(), "store.corrupt");
         assert_eq!(fs::read(store.manifest_path()).unwrap(), b"{ not json");
+    }
+
+    #[test]
+    fn reading_a_store_that_does_not_exist_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("absent")).unwrap();
+        assert!(store.list().unwrap().is_empty());
+        assert!(!dir.path().join("absent").exists());
+        assert!(matches!(store.remove("x"), Err(StoreError::NotFound(_))));
     }
 
     #[test]
