@@ -1,0 +1,181 @@
+//! `accessory sim softap` and `accessory provision --wifi sim` as real processes (root): the whole
+//! SoftAP path end to end, a refused SoftAP passphrase, SIGTERM clean-up, and the sweep of what a
+//! SIGKILLed SoftAP left. Skipped (with a printed reason) when not root.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use accessory_tests::provision::accessory_bin;
+use accessory_tests::softap::{self as ap, assert_nothing_left, Footprint};
+
+/// A running `accessory sim softap` and its startup JSON.
+struct SoftapProcess {
+    child: Child,
+    info: serde_json::Value,
+    _dir: tempfile::TempDir,
+}
+
+impl SoftapProcess {
+    fn start(ssid: &str, device_id: &str, extra: &[&str], softap_pass: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(accessory_bin());
+        cmd.args([
+            "sim",
+            "softap",
+            "--ssid",
+            ssid,
+            "--device-id",
+            device_id,
+            "--json",
+            "--out",
+        ])
+        .arg(dir.path())
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+        if let Some(p) = softap_pass {
+            let f = dir.path().join("label.pass");
+            std::fs::write(&f, p).unwrap();
+            cmd.arg("--passphrase-file").arg(f);
+        }
+        let mut child = cmd.spawn().expect("accessory sim softap starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let info: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("startup JSON ({e}): {line:?}"));
+        SoftapProcess {
+            child,
+            info,
+            _dir: dir,
+        }
+    }
+
+    fn str(&self, key: &str) -> String {
+        self.info[key].as_str().unwrap_or_default().to_owned()
+    }
+
+    fn footprint(&self) -> Footprint {
+        let id = self.str("namespace").trim_start_matches("asap-").to_owned();
+        Footprint {
+            namespace: self.str("namespace"),
+            accessory_interface: format!("as{id}a"),
+            station_interface: self.str("station_interface"),
+            dnsmasq_pid: None,
+            registry_entry: self.str("registry_entry").into(),
+        }
+    }
+
+    fn signal(&mut self, sig: &str) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+fn provision(sap: &SoftapProcess, extra: &[&str]) -> std::process::Output {
+    let ledger = tempfile::tempdir().unwrap();
+    Command::new(accessory_bin())
+        .args(["provision", "--wifi", "sim", "--ssid", &sap.str("ssid")])
+        .args([
+            "--device-id",
+            &sap.str("device_id"),
+            "--pin",
+            &sap.str("pin"),
+        ])
+        .args(["--network-ssid", "Home", "--network-passphrase-file"])
+        .arg(sap.str("network_passphrase_file"))
+        .arg("--ledger")
+        .arg(ledger.path().join("ledger.sqlite3"))
+        .args(["--deadline", "30", "--json"])
+        .args(extra)
+        .output()
+        .expect("accessory provision runs")
+}
+
+#[test]
+fn provision_joins_a_softap_process_by_ssid_and_everything_is_removed_on_sigterm() {
+    if !ap::root_or_skip(
+        "provision_joins_a_softap_process_by_ssid_and_everything_is_removed_on_sigterm",
+    ) {
+        return;
+    }
+    let ssid = ap::unique_ssid("CliJoin");
+    let mut sap = SoftapProcess::start(&ssid, "SIM-CLI-0001", &[], None);
+    let f = sap.footprint();
+    let out = provision(&sap, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "provision failed: {stderr}");
+    let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["device"]["device_id"], "SIM-CLI-0001");
+    assert!(
+        stderr.contains(&format!("joined {ssid} on {}", f.station_interface)),
+        "{stderr}"
+    );
+    assert!(
+        !ap::interface_here(&f.station_interface),
+        "provision left the SoftAP"
+    );
+
+    let status = sap.signal("-TERM");
+    assert!(
+        status.success(),
+        "sim softap exits cleanly on SIGTERM: {status}"
+    );
+    assert_nothing_left(&f);
+}
+
+#[test]
+fn a_wrong_softap_passphrase_fails_provision_at_join_with_wifi_auth_failed() {
+    if !ap::root_or_skip("a_wrong_softap_passphrase_fails_provision_at_join_with_wifi_auth_failed")
+    {
+        return;
+    }
+    let ssid = ap::unique_ssid("CliWpa2");
+    let mut sap = SoftapProcess::start(&ssid, "SIM-CLI-0002", &[], Some("label passphrase 7"));
+    let f = sap.footprint();
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong.pass");
+    std::fs::write(&wrong, "not the label").unwrap();
+    let out = provision(&sap, &["--softap-passphrase-file", wrong.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("[wifi.auth_failed]"), "{stderr}");
+    assert!(
+        !stderr.contains("not the label"),
+        "the passphrase is never printed"
+    );
+
+    let right = dir.path().join("right.pass");
+    std::fs::write(&right, "label passphrase 7\n").unwrap();
+    let out = provision(&sap, &["--softap-passphrase-file", right.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    sap.signal("-INT");
+    assert_nothing_left(&f);
+}
+
+#[test]
+fn a_softap_left_by_a_killed_process_is_swept() {
+    if !ap::root_or_skip("a_softap_left_by_a_killed_process_is_swept") {
+        return;
+    }
+    let ssid = ap::unique_ssid("CliKill");
+    let mut sap = SoftapProcess::start(&ssid, "SIM-CLI-0003", &[], None);
+    let f = sap.footprint();
+    sap.signal("-KILL");
+    let left = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&left.stdout).contains(&f.namespace),
+        "SIGKILL gives no chance to clean up"
+    );
+    assert!(accessory_sim::sweep_stale_softaps() >= 1);
+    assert_nothing_left(&f);
+}
