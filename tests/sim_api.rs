@@ -451,3 +451,36 @@ fn fleet_members_have_distinct_ids_keys_and_ports_and_one_anchor_verifies_all() 
     }
     runtime.block_on(fleet.shutdown());
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let mut scenario = Scenario::good("SIM-0001");
+    scenario.timings.header_read_timeout_ms = 300;
+    let served = Served::start(scenario);
+    let config = accessory_tests::sim::rustls_client(&served);
+    let addr = served.addr();
+    let name = rustls_pki_types::ServerName::try_from(served.host()).unwrap();
+    let answer = served.block_on(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        tls.write_all(b"GET /v1/device HTTP/1.1\r\nHost: slow")
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        // The guard is far above the accessory's bound; the assertion is only that it hangs up.
+        tokio::time::timeout(Duration::from_secs(60), tls.read_to_end(&mut out))
+            .await
+            .map(|_| out)
+    });
+    let out = answer.expect("the accessory kept a half-sent request open");
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+    assert!(served.sim().requests().is_empty());
+}

@@ -96,12 +96,17 @@ pub struct Timings {
     /// From apply to `connected` or `failed`, in milliseconds.
     #[serde(default = "default_connect_delay_ms")]
     pub connect_delay_ms: u64,
+    /// How long a client may take to send a request's headers before the connection is closed
+    /// (hyper's `header_read_timeout`), in milliseconds.
+    #[serde(default = "default_header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
 }
 
 impl Default for Timings {
     fn default() -> Self {
         Timings {
             connect_delay_ms: default_connect_delay_ms(),
+            header_read_timeout_ms: default_header_read_timeout_ms(),
         }
     }
 }
@@ -126,6 +131,9 @@ fn default_channel() -> u32 {
 }
 fn default_connect_delay_ms() -> u64 {
     500
+}
+fn default_header_read_timeout_ms() -> u64 {
+    crate::server::HEADER_READ_TIMEOUT.as_millis() as u64
 }
 
 /// The networks every scenario sees unless it says otherwise. The passphrases are test values.

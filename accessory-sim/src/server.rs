@@ -35,7 +35,8 @@ use crate::tls::{self, TlsOptions};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a client has to send a request's headers (hyper's `header_read_timeout`).
+/// How long a client has to send a request's headers by default (hyper's `header_read_timeout`;
+/// a scenario's `timings.header_read_timeout_ms`).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a rebooting accessory lets the answer that asked for the reboot go out.
 const REBOOT_GRACE: Duration = Duration::from_millis(150);
@@ -400,7 +401,9 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
     let service = service_fn(move |req| api::handle(Arc::clone(&api), Arc::clone(&session), req));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(Duration::from_millis(
+            inner.scenario.timings.header_read_timeout_ms,
+        ))
         .keep_alive(true)
         .max_buf_size(64 * 1024);
     if let Err(e) = http.serve_connection(TokioIo::new(tls), service).await {
