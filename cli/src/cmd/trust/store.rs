@@ -156,6 +156,27 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
             }
         }
     }
+    // What phones will think of the new anchors: a weak root (RSA-1024, SHA-1 issuing CA) fails on
+    // every device it is exported to, so say it now rather than after distribution.
+    for (r, cert) in results.iter().zip(&certs) {
+        if let Added::Added(x) = r {
+            if let Ok(report) = trust::lint::lint(
+                std::slice::from_ref(cert),
+                &trust::lint::LintOptions::new(trust::lint::LintProfile::All),
+            ) {
+                for f in report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity > trust::lint::Severity::Note)
+                {
+                    eprintln!(
+                        "accessory: warning: {}: {} {}: {} (source: {})",
+                        x.label, f.severity, f.rule, f.message, f.source.url
+                    );
+                }
+            }
+        }
+    }
     if a.json {
         output::json(&results)?;
     } else {
