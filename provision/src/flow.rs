@@ -240,7 +240,7 @@ impl Run<'_> {
         let endpoint = Endpoint {
             addr,
             authority: request.accessory.authority(),
-            server_name: server_name(&request.accessory.host),
+            server_name: server_name(&request.accessory.host)?,
             bind_device: request.bind_device.clone(),
             config: Arc::new(config),
         };
@@ -558,12 +558,15 @@ async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
 }
 
 /// The name rustls is given: an IP address sends no SNI (accessories are reached by address); the
-/// verifier checks the identity the policy names, not this.
-fn server_name(host: &str) -> ServerName<'static> {
+/// verifier checks the identity the policy names (or, without one, this name).
+fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
     match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => ServerName::IpAddress(ip.into()),
-        Err(_) => ServerName::try_from(host.to_owned())
-            .unwrap_or_else(|_| ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into())),
+        Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
+        Err(_) => ServerName::try_from(host.to_owned()).map_err(|_| {
+            Error::InvalidRequest(format!(
+                "accessory address {host:?} is not a valid host name"
+            ))
+        }),
     }
 }
 
