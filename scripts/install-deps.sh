@@ -2,7 +2,8 @@
 # Installs what the tests, the demo and the benchmarks need on a Debian machine, as root.
 # The Rust toolchain itself is expected to be present (rustup).
 set -euo pipefail
-pkgs=(openssl curl iproute2 dnsmasq-base python3 ca-certificates procps psmisc)
+# wpasupplicant: the wpa_supplicant backend's test drives a real one (wired driver) over its control socket.
+pkgs=(openssl curl iproute2 dnsmasq-base python3 ca-certificates procps psmisc wpasupplicant)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

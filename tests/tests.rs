@@ -49,3 +49,5 @@ mod sim_cli;
 // `accessory sim softap` + `accessory provision --wifi sim` as processes (root): end to end, a refused
 // SoftAP passphrase, SIGTERM clean-up, and the sweep after SIGKILL.
 mod softap_cli;
+// The wpa_supplicant backend against a real wpa_supplicant (wired driver) on a SoftAP's station end.
+mod softap_backends;
