@@ -255,7 +255,6 @@ pub fn lint(chain: &[CertificateDer<'_>], options: &LintOptions) -> Result<LintR
             facts: f,
             role,
             now: options.now,
-            profile: options.profile,
         };
         let mut out = Vec::new();
         common::check(&cx, &mut out);
@@ -290,8 +289,6 @@ pub(crate) struct Check<'a> {
     pub facts: &'a Facts,
     pub role: Role,
     pub now: OffsetDateTime,
-    #[allow(dead_code)] // kept for rules that depend on which profiles run together
-    pub profile: LintProfile,
 }
 
 impl Check<'_> {
