@@ -3,6 +3,8 @@
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 
+use rustls_pki_types::CertificateDer;
+
 use super::*;
 
 fn root(cn: &str) -> ExportAnchor {
@@ -134,4 +136,21 @@ fn curl_pins_take_server_keys_and_leave_ca_roots_out_with_a_warning() {
 fn nothing_to_export_is_an_error() {
     let e = export(Format::Json, &ExportInput::new(vec![], vec![])).unwrap_err();
     assert_eq!(e.code(), "export.empty");
+}
+
+#[test]
+fn the_json_export_parses_and_carries_each_anchor_with_its_pem() {
+    let dev = device("SIM-0001");
+    let input = ExportInput::new(vec![dev.clone()], vec!["sha256/x".into()]);
+    let e = export(Format::Json, &input).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&e.files[0].contents).unwrap();
+    assert_eq!(v["anchors"][0]["fingerprint"], dev.fingerprint.as_str());
+    assert_eq!(v["anchors"][0]["pin"], dev.pin.as_str());
+    let pem = v["anchors"][0]["pem"].as_str().unwrap();
+    use rustls_pki_types::pem::PemObject as _;
+    assert_eq!(
+        CertificateDer::from_pem_slice(pem.as_bytes()).unwrap(),
+        dev.certificate
+    );
+    assert_eq!(v["pins"][0], "sha256/x");
 }
