@@ -206,6 +206,7 @@ impl WifiBackend for SimBackend {
         // No IPv6 chatter (router solicitations, DAD) on a link that only speaks IPv4.
         let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{sta}/disable_ipv6"), "1");
         ip(&["link", "set", "dev", &sta, "up"])?;
+        wait_until_up(&sta, Duration::from_secs(3));
         Ok(())
     }
 
@@ -254,6 +255,20 @@ impl WifiBackend for SimBackend {
         // Joining a simulated SoftAP changes nothing but its own station end (no default route, no
         // other interface), and `leave` handed that back.
         Ok(())
+    }
+}
+
+/// Waits for the kernel to report the link up (`operstate`): until then the interface's queue is not
+/// running and a DHCPDISCOVER would be dropped (the kernel's link watch can take up to a second).
+/// DHCP clients wait for the link for the same reason.
+fn wait_until_up(interface: &str, limit: Duration) {
+    let path = format!("/sys/class/net/{interface}/operstate");
+    let until = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < until {
+        if std::fs::read_to_string(&path).is_ok_and(|s| s.trim() == "up") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
