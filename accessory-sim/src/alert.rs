@@ -105,24 +105,6 @@ impl FromStr for Alert {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bad_certificate_is_alert_42_on_the_wire() {
-        let a: Alert = "bad_certificate".parse().unwrap();
-        assert_eq!(a.plaintext_record(), [0x15, 3, 3, 0, 2, 2, 0x2a]);
-        assert_eq!(a.to_string(), "bad_certificate");
-    }
-
-    #[test]
-    fn unknown_alert_names_are_refused_with_the_catalogue() {
-        let e = "bad_cert".parse::<Alert>().unwrap_err();
-        assert!(e.contains("bad_certificate"), "{e}");
-    }
-}
-
 /// The same fatal alert sent after the handshake, encrypted under the server's traffic keys as
 /// a real stack would: TLS 1.3 (`TLSInnerPlaintext`, RFC 8446 section 5.2) or TLS 1.2 (RFC 5246
 /// section 6.2.3.3, explicit nonce for AES-GCM; RFC 7905 for ChaCha20-Poly1305).
@@ -181,4 +163,22 @@ pub(crate) fn sealed_record(
     record.extend_from_slice(explicit);
     record.extend_from_slice(&inout);
     Some(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_certificate_is_alert_42_on_the_wire() {
+        let a: Alert = "bad_certificate".parse().unwrap();
+        assert_eq!(a.plaintext_record(), [0x15, 3, 3, 0, 2, 2, 0x2a]);
+        assert_eq!(a.to_string(), "bad_certificate");
+    }
+
+    #[test]
+    fn unknown_alert_names_are_refused_with_the_catalogue() {
+        let e = "bad_cert".parse::<Alert>().unwrap_err();
+        assert!(e.contains("bad_certificate"), "{e}");
+    }
 }

@@ -218,7 +218,7 @@ impl RunningSim {
     /// The SPKI pin an administrator recorded for this accessory (for `key-rotated`, the old
     /// key's pin).
     pub fn pin(&self) -> trust::Pin {
-        self.inner.identity.pin.clone()
+        self.inner.identity.pin
     }
 
     /// The trust anchors an administrator distributes for it (the manufacturer root, or the
