@@ -63,5 +63,8 @@ pub(crate) fn server_config(
     let mut config = builder.with_cert_resolver(Arc::new(OneIdentity(key)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.enable_secret_extraction = options.secret_extraction;
+    // An accessory talks to one phone at a time: a small resumption cache keeps a fleet of a
+    // thousand small in memory (rustls preallocates 256 entries per configuration).
+    config.session_storage = rustls::server::ServerSessionMemoryCache::new(32);
     Ok(Arc::new(config))
 }
