@@ -20,8 +20,8 @@ use crate::exit::{fail, Failure, Status};
     after_help = "Examples:
   accessory sim                                        # a good accessory on 127.0.0.1:8443
   accessory sim --fault expired                        # serve an expired certificate
-  accessory sim --fault clienthello-limit=1024         # an embedded stack that chokes on a PQ ClientHello
-  accessory sim --fault alert=bad_certificate          # what iOS reports as errSSLPeerBadCert (-9825)
+  accessory sim --fault clienthello-limit=1024         # chokes on a post-quantum ClientHello
+  accessory sim --fault alert=bad_certificate          # iOS: errSSLPeerBadCert (-9825)
   accessory sim --fault wrong-passphrase --fault slow-status=2
   accessory sim --scenario qa/plug.toml --listen 0.0.0.0:8443 --json
   accessory sim fleet --count 50 --base-port 9000 --manifest fleet.json
@@ -66,7 +66,7 @@ pub struct ScenarioArgs {
     /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
     pub faults: Vec<String>,
-    /// The device id [default: SIM-0001, or the scenario's].
+    /// The device id (a fleet numbers its own: see --id-prefix) [default: SIM-0001, or the scenario's].
     #[arg(long, value_name = "ID")]
     pub device_id: Option<String>,
     /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
@@ -81,7 +81,7 @@ pub struct ScenarioArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Address to listen on [default: 127.0.0.1:8443].
+    /// Address to listen on.
     #[arg(
         long,
         value_name = "ADDR",
@@ -108,13 +108,13 @@ pub struct FleetArgs {
     /// How many accessories.
     #[arg(long, value_name = "N")]
     pub count: usize,
-    /// Port of the first accessory; the others follow (0: any free ports) [default: 0].
+    /// Port of the first accessory; the others follow (0: any free ports).
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub base_port: u16,
-    /// Address every accessory listens on [default: 127.0.0.1].
+    /// Address every accessory listens on.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub ip: IpAddr,
-    /// Device ids are PREFIX-0001, PREFIX-0002... [default: SIM].
+    /// Device ids are PREFIX-0001, PREFIX-0002...
     #[arg(long, value_name = "PREFIX", default_value = "SIM")]
     pub id_prefix: String,
     /// Where to write the manifest [default: <out>/manifest.json].
