@@ -247,9 +247,11 @@ impl Ledger {
             .map_err(ledger_err(&self.path, "list accessories"))
     }
 
-    /// Records that `record.id` was seen with this key now: inserts it, or updates its last sighting,
-    /// model and firmware. The pin of a known accessory is never replaced here: a changed key is
-    /// refused by the flow, and accepting it is a deliberate `forget` first.
+    /// Records that `record.id` was seen with this key now: inserts it, or updates its key, last
+    /// sighting, model and firmware (its first sighting stays). The flow calls this only for a key
+    /// its policy accepted: under trust on first use that is the recorded key itself (a different
+    /// one is refused before anything is sent, and accepting it is a deliberate `forget`); under a
+    /// pin or anchors, the administrator's trust vouches for a new key, so the record follows it.
     pub fn saw_accessory(&self, record: &AccessoryRecord) -> Result<(), Error> {
         let mut conn = self.conn();
         let tx = conn
@@ -259,6 +261,8 @@ impl Ledger {
             "INSERT INTO accessories (id, pin, fingerprint, model, firmware, first_seen, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET
+                 pin = excluded.pin,
+                 fingerprint = excluded.fingerprint,
                  model = excluded.model,
                  firmware = excluded.firmware,
                  last_seen = excluded.last_seen",
@@ -455,7 +459,7 @@ mod tests {
     }
 
     #[test]
-    fn a_seen_accessory_keeps_its_first_pin_and_first_sighting() {
+    fn a_seen_accessory_keeps_its_first_sighting_and_follows_the_accepted_key() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
         let first = record("SIM-1", "sha256/first");
@@ -466,7 +470,7 @@ mod tests {
         later.firmware = Some("1.1".into());
         ledger.saw_accessory(&later).unwrap();
         let got = ledger.accessory("SIM-1").unwrap().unwrap();
-        assert_eq!(got.pin, "sha256/first");
+        assert_eq!(got.pin, "sha256/second");
         assert_eq!(got.first_seen, first.first_seen);
         assert_eq!(got.last_seen, later.last_seen);
         assert_eq!(got.firmware.as_deref(), Some("1.1"));

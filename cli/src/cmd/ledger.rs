@@ -192,6 +192,11 @@ fn forget(id: &str, common: &Common) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
+/// RFC 3339 to the second, in UTC: what a person reads in a table (JSON keeps full precision).
 fn when(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    t.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
