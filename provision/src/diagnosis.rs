@@ -161,8 +161,11 @@ pub fn of(error: &Error) -> Diagnosis {
         Error::Resolve { .. } => ours(codes::RESOLVE, detail),
         Error::BindDevice { .. } => ours(codes::BIND_DEVICE, detail),
         Error::Connect { source, .. } | Error::Handshake { source, .. } => {
+            // trust's detail names what was refused (dates, names, pins) or the socket error.
             let mut d = Diagnosis::from_io(source);
-            d.detail = detail;
+            if d.detail.is_empty() {
+                d.detail = detail;
+            }
             d
         }
         Error::ClientIdentity(_) => ours(codes::CLIENT_IDENTITY, detail),

@@ -30,7 +30,7 @@ pub enum Error {
     },
     /// The TLS handshake failed: refused by the trust policy, or by the accessory, or broken off.
     /// The inner error is rustls's (inside `io::Error`) when TLS itself failed.
-    #[error("TLS handshake with {addr} failed: {source}")]
+    #[error("TLS handshake with {addr} failed: {}", handshake_text(source))]
     Handshake { addr: SocketAddr, source: io::Error },
     /// The client certificate or key given for mutual TLS cannot be used.
     #[error("client certificate: {0}")]
@@ -109,4 +109,15 @@ pub enum Error {
         found: i32,
         supported: i32,
     },
+}
+
+/// A handshake failure in words: the trust refusal's summary and specifics when the verifier
+/// refused (rustls's own Display of a custom refusal is its Debug text), else the error itself.
+fn handshake_text(source: &io::Error) -> String {
+    let d = trust::Diagnosis::from_io(source);
+    if d.detail.is_empty() || d.detail == source.to_string() {
+        source.to_string()
+    } else {
+        format!("{} ({})", d.summary, d.detail)
+    }
 }

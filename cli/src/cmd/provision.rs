@@ -193,7 +193,8 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
                 );
             }
             let code = failure.diagnosis.code;
-            fail(status, code, failure)
+            // The error's own text, once: its sources are already in it.
+            fail(status, code, anyhow::anyhow!("{}", failure.error))
         }
     }
 }
