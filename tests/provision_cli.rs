@@ -193,6 +193,23 @@ fn exit_statuses_follow_the_documented_table() {
     let no_policy = with(&["--network-passphrase-file", &pass]);
     assert_eq!(no_policy.code, 2, "{}", no_policy.all());
 
+    let stalled = Served::start(with_faults("SIM-0001", &["stall"]));
+    let mut args = base_args(&stalled);
+    args[10] = "1".into(); // --deadline
+    args.extend([
+        "--pin".into(),
+        pin.clone(),
+        "--network-passphrase-file".into(),
+        pass.clone(),
+    ]);
+    let timeout = accessory(&strs(&args), &[]);
+    assert_eq!(timeout.code, 7, "{}", timeout.all());
+    assert!(
+        timeout.stderr.contains("provision.deadline"),
+        "{}",
+        timeout.stderr
+    );
+
     let other_key = "sha256/".to_owned() + &"A".repeat(43) + "=";
     let refused = with(&[
         "--pin",

@@ -387,3 +387,14 @@ async fn an_unreachable_accessory_is_retried_then_reported_as_refused() {
         failure.round_trips
     );
 }
+
+#[tokio::test]
+async fn an_accessory_that_stalls_the_handshake_ends_at_the_deadline_with_nothing_sent() {
+    let sim = start(with_faults("SIM-0001", &["stall"])).await;
+    let mut req = request(&sim, Mode::Pin, None);
+    req.deadline = std::time::Duration::from_secs(1);
+    let failure = provision::run(req).await.expect_err("stalled");
+    assert_eq!(failure.diagnosis.code, "provision.deadline", "{failure}");
+    assert!(!failure.credentials_sent);
+    assert_no_credential_sent(&sim);
+}

@@ -177,6 +177,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_connection_bound_to_the_loopback_interface_reaches_a_loopback_server() {
+        if !is_root() {
+            eprintln!("skipped: SO_BINDTODEVICE needs CAP_NET_RAW (run as root, as CI does)");
+            return;
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accept = tokio::spawn(async move { listener.accept().await.map(|_| ()) });
+        let mut rt = RoundTrips::default();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        connect(addr, Some("lo"), deadline, &mut rt).await.unwrap();
+        accept.await.unwrap().unwrap();
+        assert_eq!(rt.tcp, 1);
+    }
+
+    fn is_root() -> bool {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("Uid:"))
+                    .map(|l| l.split_whitespace().nth(2) == Some("0"))
+            })
+            .unwrap_or(false)
+    }
+
+    #[tokio::test]
     async fn binding_to_a_missing_interface_is_a_clear_error() {
         let mut rt = RoundTrips::default();
         let deadline = Instant::now() + Duration::from_secs(1);
