@@ -4,8 +4,9 @@
 # trips each run took.
 #
 # Two times are reported:
-# - "flow": the flow's own `elapsed_ms` (from the first connect to the accessory's answer
-#   "connected", recorded in the ledger) -- what a user waits for on a real SoftAP, minus the radio;
+# - "flow": the flow's own `elapsed_ms` (`provision::run`: the ledger's attempt record, connect,
+#   TLS, the three exchanges up to the answer "connected", the ledger commits) -- what a user waits
+#   for on a real SoftAP, minus the radio;
 # - "process": the wall time of the whole `accessory provision` process (start, argument parsing,
 #   ledger open, the flow, the ledger write, exit), measured here.
 #
@@ -80,7 +81,7 @@ def q(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))]
 print(f"provision one simulated accessory on loopback, {runs} runs, no simulated delays")
-print(f"  flow     median {statistics.median(flow):7.2f} ms   p90 {q(flow, .9):7.2f} ms   (connect to 'connected')")
+print(f"  flow     median {statistics.median(flow):7.2f} ms   p90 {q(flow, .9):7.2f} ms   (provision::run: ledger, connect .. 'connected', ledger)")
 print(f"  process  median {statistics.median(process):7.2f} ms   p90 {q(process, .9):7.2f} ms   (whole `accessory provision`)")
 t = trips[0]
 print(f"  round trips per run: {t['total']} (tcp {t['tcp']}, tls {t['tls']}, http {t['http']}); "
