@@ -360,6 +360,42 @@ fn require_client_cert_refuses_clients_without_one_and_serves_clients_with_one()
     let c = curl_anchors(&served, "/v1/device", &["--cert", &cert, "--key", &key]);
     assert_eq!(c.code, 0, "{}", c.text);
     c.assert_says("SIM-0001");
+    // A certificate from a CA the accessory does not know: rustls answers certificate_unknown.
+    let stranger_cert = served.dir().join("stranger.pem");
+    let stranger_key = served.dir().join("stranger-key.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-subj", "/CN=stranger", "-days", "1", "-keyout"])
+        .arg(&stranger_key)
+        .arg("-out")
+        .arg(&stranger_cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (sc, sk) = (
+        stranger_cert.display().to_string(),
+        stranger_key.display().to_string(),
+    );
+    let c = curl_anchors(&served, "/v1/device", &["--cert", &sc, "--key", &sk]);
+    assert_ne!(c.code, 0, "{}", c.text);
+    c.assert_says("alert certificate unknown");
+    assert!(served
+        .sim()
+        .requests()
+        .iter()
+        .all(|r| !r.carried_credential));
     // TLS 1.2 without a certificate: the alert rustls chooses is reported by name.
     let r = s_client_anchors(&served, &["-tls1_2"]);
     assert!(r.text.contains("alert"), "{}", r.text);
