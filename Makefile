@@ -25,6 +25,7 @@ test:
 bench:
 	./scripts/bench-sim.sh
 	./scripts/bench-provision.sh
+	./scripts/bench-softap.sh
 
 fuzz:
 	./scripts/fuzz.sh
