@@ -11,7 +11,7 @@
 //! running NetworkManager (none runs on CI).
 //!
 //! Sequence: `GetDeviceByIpIface` (or the first Wi-Fi device), `RequestScan`, `GetAllAccessPoints`
-//! + `Properties.GetAll(AccessPoint)`; remember the device's `ActiveConnection`;
+//! and `Properties.GetAll(AccessPoint)`; remember the device's `ActiveConnection`;
 //! `AddAndActivateConnection2(settings, device, ap, {persist: volatile})`; poll the active
 //! connection's `State` until ACTIVATED (a failure whose `StateReason` is no-secrets or login-failed is
 //! a refused passphrase); `Ip4Config.AddressData` and `Gateway`; `DeactivateConnection`; and
