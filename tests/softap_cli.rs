@@ -179,3 +179,135 @@ fn a_softap_left_by_a_killed_process_is_swept() {
     assert!(accessory_sim::sweep_stale_softaps() >= 1);
     assert_nothing_left(&f);
 }
+
+/// `accessory provision --wifi sim` as a child with its stderr readable line by line.
+fn spawn_provision(sap: &SoftapProcess, ledger: &std::path::Path) -> Child {
+    Command::new(accessory_bin())
+        .args(["provision", "--wifi", "sim", "--ssid", &sap.str("ssid")])
+        .args([
+            "--device-id",
+            &sap.str("device_id"),
+            "--pin",
+            &sap.str("pin"),
+        ])
+        .args(["--network-ssid", "Home", "--network-passphrase-file"])
+        .arg(sap.str("network_passphrase_file"))
+        .arg("--ledger")
+        .arg(ledger)
+        .args(["--deadline", "60"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("accessory provision starts")
+}
+
+#[test]
+fn sigint_during_provisioning_leaves_the_softap_and_exits_130() {
+    if !ap::root_or_skip("sigint_during_provisioning_leaves_the_softap_and_exits_130") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // An accessory that takes a minute to join the home network: the run is mid-flow when interrupted.
+    let scenario = dir.path().join("slow.toml");
+    std::fs::write(
+        &scenario,
+        "id = \"SIM-CLI-0004\"\n[timings]\nconnect_delay_ms = 60000\n",
+    )
+    .unwrap();
+    let ssid = ap::unique_ssid("CliInt");
+    let mut sap = SoftapProcess::start(
+        &ssid,
+        "SIM-CLI-0004",
+        &["--scenario", scenario.to_str().unwrap()],
+        None,
+    );
+    let f = sap.footprint();
+    let mut child = spawn_provision(&sap, &dir.path().join("ledger.sqlite3"));
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("accessory: joined") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "provision ended before joining"
+        );
+    }
+    assert!(
+        ap::interface_here(&f.station_interface),
+        "joined: the station end is here"
+    );
+    // Let the flow reach the long poll, then interrupt it.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("[interrupted]"), "{rest}");
+    assert!(
+        !ap::interface_here(&f.station_interface),
+        "the SoftAP was left"
+    );
+    sap.signal("-TERM");
+    assert_nothing_left(&f);
+}
+
+#[test]
+fn several_softaps_matching_a_prefix_without_a_device_id_is_an_error_that_lists_them() {
+    if !ap::root_or_skip(
+        "several_softaps_matching_a_prefix_without_a_device_id_is_an_error_that_lists_them",
+    ) {
+        return;
+    }
+    let prefix = format!("{}-", ap::unique_ssid("Amb"));
+    let mut a = SoftapProcess::start(&format!("{prefix}AAAA"), "SIM-CLI-AAAA", &[], None);
+    let mut b = SoftapProcess::start(
+        &format!("{prefix}BBBB"),
+        "SIM-CLI-BBBB",
+        &["--signal", "-70"],
+        None,
+    );
+    let ledger = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(accessory_bin())
+            .args([
+                "provision",
+                "--wifi",
+                "sim",
+                "--ssid-prefix",
+                &prefix,
+                "--pin",
+                &a.str("pin"),
+            ])
+            .args(["--network-ssid", "Home", "--network-passphrase-file"])
+            .arg(a.str("network_passphrase_file"))
+            .arg("--ledger")
+            .arg(ledger.path().join("l.sqlite3"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[wifi.ambiguous]"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{prefix}AAAA")) && stderr.contains(&format!("{prefix}BBBB")),
+        "{stderr}"
+    );
+    // The device id picks the SoftAP that names it.
+    let out = run(&["--device-id", "SIM-CLI-AAAA"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (fa, fb) = (a.footprint(), b.footprint());
+    a.signal("-TERM");
+    b.signal("-TERM");
+    assert_nothing_left(&fa);
+    assert_nothing_left(&fb);
+}
