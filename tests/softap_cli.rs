@@ -311,3 +311,36 @@ fn several_softaps_matching_a_prefix_without_a_device_id_is_an_error_that_lists_
     assert_nothing_left(&fa);
     assert_nothing_left(&fb);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_none_backend_binds_to_the_given_interface_of_an_already_joined_network() {
+    // Loopback stands in for a network joined by hand: `--interface lo` is read and bound to.
+    let sim =
+        accessory_tests::provision::start(accessory_tests::provision::good("SIM-NONE-0001")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let pass = dir.path().join("home.pass");
+    std::fs::write(&pass, accessory_tests::provision::PASSPHRASE).unwrap();
+    let out = tokio::process::Command::new(accessory_bin())
+        .args(["provision", "--wifi", "none", "--interface", "lo"])
+        .args(["--accessory", &sim.addr().to_string()])
+        .args([
+            "--device-id",
+            "SIM-NONE-0001",
+            "--pin",
+            &sim.pin().to_string(),
+        ])
+        .args(["--network-ssid", "Home", "--network-passphrase-file"])
+        .arg(&pass)
+        .arg("--ledger")
+        .arg(dir.path().join("l.sqlite3"))
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("joined (already joined) on lo as 127.0.0.1/8"),
+        "{stderr}"
+    );
+    assert!(sim.received_credential());
+}
