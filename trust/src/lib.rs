@@ -21,6 +21,7 @@ mod inspect;
 mod load;
 mod pin;
 mod policy;
+mod rfc5280;
 mod verifier;
 
 // For admins (the "admin" room): lint against platform rules, the anchor store, exports.

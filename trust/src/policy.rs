@@ -251,6 +251,7 @@ impl TrustPolicy {
                 )
                 .map_err(|e| refusal_from_webpki(&e))?;
             }
+            crate::rfc5280::check_leaf(&cert)?;
         }
 
         let from_connection = server_name.and_then(Identity::from_server_name);
@@ -307,15 +308,34 @@ fn rsa_bits(modulus: &[u8]) -> usize {
 /// Refuses RSA keys under 2048 bits: a signature by such a key proves little, and every current
 /// client refuses it, so a connection would fail on the handshake signature anyway, with a less
 /// helpful message.
+///
+/// Also refuses what no client can verify a handshake with: DSA keys, elliptic curves other than
+/// P-256, P-384 and P-521, and RSA moduli whose length is not a whole number of bytes (a sign of a
+/// broken key generator).
 fn check_key_strength(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
-    if let Ok(PublicKey::RSA(rsa)) = cert.public_key().parsed() {
-        let bits = rsa_bits(rsa.modulus);
-        if bits < MIN_RSA_BITS {
-            return Err(Refusal::new(
-                codes::WEAK_KEY,
-                format!("an RSA key of {bits} bits; at least {MIN_RSA_BITS} are needed"),
+    let weak = |detail: String| Err(Refusal::new(codes::WEAK_KEY, detail));
+    match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) => {
+            let bits = rsa_bits(rsa.modulus);
+            if bits < MIN_RSA_BITS {
+                return weak(format!(
+                    "an RSA key of {bits} bits; at least {MIN_RSA_BITS} are needed"
+                ));
+            }
+            if bits % 8 != 0 {
+                return weak(format!("an RSA key of {bits} bits, not a multiple of 8"));
+            }
+        }
+        Ok(PublicKey::EC(ec)) if ![256, 384, 521].contains(&ec.key_size()) => {
+            return weak(format!(
+                "an elliptic-curve key of {} bits; P-256, P-384 or P-521 are needed",
+                ec.key_size()
             ));
         }
+        Ok(PublicKey::DSA(_)) => {
+            return weak("a DSA key, which TLS clients no longer accept".to_owned())
+        }
+        _ => {}
     }
     Ok(())
 }
