@@ -24,7 +24,10 @@ fn assert_bad_input(file: &Path, code: &str) {
     assert_eq!(out.status.code(), Some(3), "{code}: {stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.contains(text(file)), "names the file: {stderr}");
-    assert!(stderr.contains(&format!("[{code}]")), "carries {code}: {stderr}");
+    assert!(
+        stderr.contains(&format!("[{code}]")),
+        "carries {code}: {stderr}"
+    );
     assert!(out.stdout.is_empty(), "prints nothing on stdout");
 }
 
@@ -40,15 +43,27 @@ fn each_kind_of_bad_input_is_one_line_naming_the_file_with_its_code_and_status_3
     };
 
     assert_bad_input(&write("empty.pem", b""), "input.empty");
-    assert_bad_input(&write("garbage.pem", b"this is not a certificate\n"), "input.not_a_certificate");
-    assert_bad_input(&write("truncated.der", &der[..der.len() - 40]), "input.truncated_der");
-    assert_bad_input(&write("key.pem", material.key_pem().as_bytes()), "input.private_key_only");
+    assert_bad_input(
+        &write("garbage.pem", b"this is not a certificate\n"),
+        "input.not_a_certificate",
+    );
+    assert_bad_input(
+        &write("truncated.der", &der[..der.len() - 40]),
+        "input.truncated_der",
+    );
+    assert_bad_input(
+        &write("key.pem", material.key_pem().as_bytes()),
+        "input.private_key_only",
+    );
     assert_bad_input(dir.path(), "input.is_a_directory");
     assert_bad_input(&dir.path().join("missing.pem"), "input.not_found");
 
     // 50 MB, sparse: the size alone refuses it, nothing is read.
     let huge = dir.path().join("huge.pem");
-    std::fs::File::create(&huge).unwrap().set_len(50 * 1024 * 1024).unwrap();
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(50 * 1024 * 1024)
+        .unwrap();
     assert_bad_input(&huge, "input.too_large");
 }
 
@@ -63,7 +78,10 @@ fn inspect_and_pin_agree_with_the_pin_the_certificate_was_made_with() {
     assert_eq!(out.status.code(), Some(0));
     let pin: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(pin["pin"], material.pin.as_str());
-    assert_eq!(pin["curl"], material.pin.replacen("sha256/", "sha256//", 1).as_str());
+    assert_eq!(
+        pin["curl"],
+        material.pin.replacen("sha256/", "sha256//", 1).as_str()
+    );
 
     let out = accessory(&["trust", "inspect", "--json", text(&chain)]);
     assert_eq!(out.status.code(), Some(0));
@@ -78,7 +96,10 @@ fn verify(args: &[&str]) -> (i32, serde_json::Value) {
     all.extend_from_slice(args);
     let out = accessory(&all);
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("JSON on stdout ({e}): {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "JSON on stdout ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     (out.status.code().unwrap_or(-1), json)
 }
@@ -103,7 +124,13 @@ fn an_expired_certificate_is_refused_by_anchors_and_only_reported_by_a_pin() {
     assert_eq!(json["diagnosis"]["code"], "cert.expired");
     assert_eq!(json["diagnosis"]["apple"]["name"], "errSSLCertExpired");
 
-    let (status, json) = verify(&["--pin", &material.pin, "--device-id", "SIM-0001", text(&chain)]);
+    let (status, json) = verify(&[
+        "--pin",
+        &material.pin,
+        "--device-id",
+        "SIM-0001",
+        text(&chain),
+    ]);
     assert_eq!(status, 0, "{json}");
     assert_eq!(json["verdict"], "accept");
     assert_eq!(json["observed"]["notes"][0]["code"], "cert.expired");
@@ -126,7 +153,10 @@ fn a_certificate_for_another_device_is_refused_offline_with_the_names_it_carries
     assert_eq!(status, 1, "{json}");
     assert_eq!(json["diagnosis"]["code"], "cert.wrong_name");
     let detail = json["diagnosis"]["detail"].as_str().unwrap();
-    assert!(detail.contains("SIM-0001") && detail.contains("SIM-0002"), "{detail}");
+    assert!(
+        detail.contains("SIM-0001") && detail.contains("SIM-0002"),
+        "{detail}"
+    );
 }
 
 #[test]
