@@ -147,7 +147,7 @@ fn parse_der(path: &Path, bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, 
 /// A certificate must parse completely: a short read is `TruncatedDer`, anything else garbage.
 fn check_der(path: &Path, der: &[u8]) -> Result<(), Error> {
     match x509_parser::parse_x509_certificate(der) {
-        Ok((rest, _)) if rest.is_empty() => Ok(()),
+        Ok(([], _)) => Ok(()),
         Ok((rest, _)) => Err(Error::NotACertificate {
             path: path.to_path_buf(),
             found: format!("a certificate followed by {} stray bytes", rest.len()),

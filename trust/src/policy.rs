@@ -322,7 +322,7 @@ fn check_key_strength(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
                     "an RSA key of {bits} bits; at least {MIN_RSA_BITS} are needed"
                 ));
             }
-            if bits % 8 != 0 {
+            if !bits.is_multiple_of(8) {
                 return weak(format!("an RSA key of {bits} bits, not a multiple of 8"));
             }
         }
@@ -421,6 +421,100 @@ mod tests {
                 .build()
                 .unwrap_err(),
             Error::EmptyPolicy
+        );
+    }
+
+    fn self_signed(ca: bool, names: &[&str]) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = rcgen::CertificateParams::new(
+            names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "ACC-42");
+        if ca {
+            p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        }
+        p.self_signed(&key).unwrap().der().clone()
+    }
+
+    fn anchors_of(cert: &CertificateDer<'static>) -> Anchors {
+        Anchors::from_certificates(vec![cert.clone()]).unwrap()
+    }
+
+    #[test]
+    fn a_ca_true_leaf_identical_to_an_anchor_is_trusted_directly() {
+        let leaf = self_signed(true, &["acc-42.accessory.local"]);
+        let policy = TrustPolicy::builder()
+            .anchors(anchors_of(&leaf))
+            .identity(Identity::DeviceId("ACC-42".into()))
+            .build()
+            .unwrap();
+        policy.check(&leaf, &[], UnixTime::now(), None).unwrap();
+
+        let stranger = self_signed(true, &["acc-42.accessory.local"]);
+        let err = policy
+            .check(&stranger, &[], UnixTime::now(), None)
+            .unwrap_err();
+        assert_eq!(err.code(), codes::CA_USED_AS_END_ENTITY);
+    }
+
+    #[test]
+    fn a_directly_trusted_anchor_still_has_its_dates_checked() {
+        let leaf = self_signed(false, &["acc-42.accessory.local"]);
+        let policy = TrustPolicy::builder()
+            .anchors(anchors_of(&leaf))
+            .build()
+            .unwrap();
+        let before_rcgen_validity = UnixTime::since_unix_epoch(std::time::Duration::ZERO);
+        let err = policy
+            .check(&leaf, &[], before_rcgen_validity, None)
+            .unwrap_err();
+        assert_eq!(err.code(), codes::NOT_YET_VALID);
+    }
+
+    #[test]
+    fn a_device_id_matches_the_first_label_of_a_dns_san_and_not_a_later_one() {
+        let leaf = self_signed(false, &["dev-7.accessory.local", "x.dev-8.local"]);
+        let pin = Pin::of_certificate(&leaf).unwrap();
+        let check = |id: &str| {
+            TrustPolicy::builder()
+                .pin(pin)
+                .identity(Identity::DeviceId(id.into()))
+                .build()
+                .unwrap()
+                .check(&leaf, &[], UnixTime::now(), None)
+        };
+        check("DEV-7").unwrap();
+        check("acc-42").unwrap();
+        assert_eq!(check("dev-8").unwrap_err().code(), codes::WRONG_NAME);
+    }
+
+    #[test]
+    fn pin_mode_reports_dates_without_enforcing_them_and_a_changed_key_is_named_by_mode() {
+        let leaf = self_signed(false, &["acc-42.accessory.local"]);
+        let pin = Pin::of_certificate(&leaf).unwrap();
+        let before_rcgen_validity = UnixTime::since_unix_epoch(std::time::Duration::ZERO);
+        let by_pin = TrustPolicy::builder().pin(pin).build().unwrap();
+        let seen = by_pin
+            .check(&leaf, &[], before_rcgen_validity, None)
+            .unwrap();
+        assert_eq!(seen.notes[0].code, codes::NOT_YET_VALID);
+
+        let other = self_signed(false, &["acc-42.accessory.local"]);
+        let err = by_pin
+            .check(&other, &[], UnixTime::now(), None)
+            .unwrap_err();
+        assert_eq!(err.code(), codes::PIN_MISMATCH);
+        let tofu = TrustPolicy::builder().tofu(Some(pin)).build().unwrap();
+        let err = tofu.check(&other, &[], UnixTime::now(), None).unwrap_err();
+        assert_eq!(err.code(), codes::KEY_CHANGED);
+        let first = TrustPolicy::builder().tofu(None).build().unwrap();
+        assert!(
+            first
+                .check(&other, &[], UnixTime::now(), None)
+                .unwrap()
+                .first_use
         );
     }
 
