@@ -708,6 +708,14 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_ca_alert_is_errsslpeerunknownca_minus_9831_not_minus_9850() {
+        // SecureTransport.h: errSSLPeerUnknownCA = -9831; -9850 is errSSLWeakPeerEphemeralDHKey.
+        let d = diagnose(&rustls::Error::AlertReceived(AlertDescription::UnknownCA));
+        assert_eq!(d.code, "tls.peer_alert.unknown_ca");
+        assert_eq!(d.apple, apple("errSSLPeerUnknownCA", -9831));
+    }
+
+    #[test]
     fn webpki_errors_rustls_hides_in_other_keep_their_names() {
         for (w, code) in [
             (

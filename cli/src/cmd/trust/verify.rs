@@ -136,8 +136,8 @@ fn print_inspection(c: &Inspection) {
         if c.self_issued { " (self-issued)" } else { "" }
     );
     match &c.extended_key_usage {
-        Some(eku) => println!("  key usage:      {}", list(eku)),
-        None => println!("  key usage:      (no extendedKeyUsage)"),
+        Some(eku) => println!("  extended usage: {}", list(eku)),
+        None => println!("  extended usage: (no extendedKeyUsage)"),
     }
     println!("  key:            {} {} bits", c.key_algorithm, c.key_bits);
     println!("  signature:      {}", c.signature_algorithm);
