@@ -23,6 +23,7 @@ test:
 
 # Simulator benchmarks: handshakes/s against openssl s_server, memory of a 1000-accessory fleet.
 bench:
+	$(CARGO) bench -p accessory-trust --bench verifier
 	./scripts/bench-sim.sh
 	./scripts/bench-provision.sh
 	./scripts/bench-softap.sh
