@@ -380,7 +380,6 @@ impl Store {
             .map_err(|e| io_err(&path, "cannot open the lock file", e))?;
         // std's File::lock (stable since Rust 1.89) is flock(2) on Linux: released by the kernel when
         // the process dies, so a killed admin never leaves the store locked.
-        #[allow(clippy::incompatible_msrv)]
         f.lock()
             .map_err(|e| io_err(&path, "cannot lock the store", e))?;
         Ok(f)

@@ -1,7 +1,7 @@
 //! The `networkmanager` backend: NetworkManager's D-Bus API, spoken with zbus.
 //!
 //! Why zbus directly and not `nmrs`: `nmrs` (a higher-level NetworkManager crate on zbus) needs Rust
-//! 1.90 (the workspace promises 1.88), and it chooses for us what this backend must control: the
+//! 1.90 (the workspace promises 1.89), and it chooses for us what this backend must control: the
 //! exact connection settings (a *volatile* connection, deleted by NetworkManager when it is
 //! deactivated, so nothing of the accessory's SoftAP is left in the user's saved networks; `ipv4.
 //! never-default` so the SoftAP, which has no internet, never takes the default route), the device
