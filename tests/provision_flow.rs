@@ -398,3 +398,27 @@ async fn an_accessory_that_stalls_the_handshake_ends_at_the_deadline_with_nothin
     assert!(!failure.credentials_sent);
     assert_no_credential_sent(&sim);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accessory_that_alerts_bad_certificate_after_the_handshake_is_diagnosed_as_peer_bad_cert() {
+    // In TLS 1.3 the client finishes its handshake before the accessory's alert arrives: the
+    // alert is what the first read finds, and it must not be reported as a lost connection.
+    // Regression: on a multi-threaded runtime (as the CLI runs) hyper's connection task read the
+    // alert before the first request went out, and the request only saw "channel closed".
+    let sim = start(with_faults(
+        "SIM-0001",
+        &["alert=bad_certificate@handshake"],
+    ))
+    .await;
+    let failure = provision::run(request(&sim, Mode::Pin, None))
+        .await
+        .expect_err("the accessory refused us");
+    assert_eq!(
+        failure.diagnosis.code, "tls.peer_alert.bad_certificate",
+        "{failure}"
+    );
+    assert_eq!(failure.step, Step::Device, "{failure}");
+    assert!(!failure.credentials_sent, "{failure}");
+    assert_no_credential_sent(&sim);
+    sim.shutdown().await;
+}

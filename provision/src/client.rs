@@ -10,6 +10,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -32,6 +33,9 @@ use crate::secret::Secret;
 
 /// Answers are small JSON documents; anything larger is not an accessory speaking our API.
 const MAX_BODY: usize = 64 * 1024;
+/// How long a failed request waits for the connection task to report why the connection ended.
+/// The task ends as the connection does, so this only bounds a request error that did not end it.
+const CONNECTION_END_GRACE: Duration = Duration::from_millis(500);
 
 /// Where and how to open a session.
 pub(crate) struct Endpoint {
@@ -55,12 +59,17 @@ pub(crate) struct Session {
     sender: http1::SendRequest<Full<Bytes>>,
     exporter: Zeroizing<[u8; pop::EXPORTER_LEN]>,
     authority: String,
-    connection: JoinHandle<()>,
+    /// The HTTP/1.1 connection task. Its result is why the connection ended (a TLS alert, a reset):
+    /// a request that finds the connection closed only learns "channel closed". `None` once
+    /// its result was taken.
+    connection: Option<JoinHandle<Result<(), hyper::Error>>>,
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.connection.abort();
+        if let Some(connection) = &self.connection {
+            connection.abort();
+        }
     }
 }
 
@@ -124,20 +133,23 @@ impl Session {
                     source: Box::new(e),
                 })?;
         let connection = tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let ended = connection.await;
+            if let Err(e) = &ended {
                 tracing::debug!(error = %e, "connection to the accessory ended");
             }
+            ended
         });
         Ok(Session {
             sender,
             exporter,
             authority: endpoint.authority.clone(),
-            connection,
+            connection: Some(connection),
         })
     }
 
     /// One request and its answer. `pop` is the label code when the peer has been accepted and a
-    /// proof should be attached. A connection that died is `Error::ConnectionLost`.
+    /// proof should be attached. A connection that died is `Error::ConnectionLost`, whose source is
+    /// why the connection ended when the connection task knows it (see [`Session::lost`]).
     pub(crate) async fn exchange(
         &mut self,
         step: crate::Step,
@@ -147,10 +159,51 @@ impl Session {
         pop: Option<&Secret>,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Error> {
-        let lost = |e: hyper::Error| Error::ConnectionLost {
-            step,
-            source: Box::new(e),
+        match self
+            .request(step, method, path, body, pop, round_trips)
+            .await
+        {
+            Err(Failed::Connection(e)) => Err(self.lost(step, e).await),
+            Err(Failed::Other(e)) => Err(e),
+            Ok(answer) => Ok(answer),
+        }
+    }
+
+    /// The error for a request that failed on the connection. The request's own error is often
+    /// only "channel closed" or "connection closed": the connection task read the real cause
+    /// first (a TLS 1.3 server's alert after the client finished its handshake arrives on the
+    /// first read, before any request went out). Prefer the connection's error when it has one.
+    async fn lost(&mut self, step: crate::Step, request: hyper::Error) -> Error {
+        let mut ended = None;
+        if let Some(mut connection) = self.connection.take() {
+            match tokio::time::timeout(CONNECTION_END_GRACE, &mut connection).await {
+                Ok(joined) => ended = Some(joined),
+                // Still running (aborted when the session is dropped).
+                Err(_) => self.connection = Some(connection),
+            }
+        }
+        let source: Box<dyn std::error::Error + Send + Sync> = match ended {
+            Some(Ok(Err(connection))) => {
+                tracing::debug!(request = %request, "the request failed as the connection ended");
+                Box::new(connection)
+            }
+            // Ended cleanly, panicked, still running, or already asked: the request's error is
+            // all there is.
+            _ => Box::new(request),
         };
+        Error::ConnectionLost { step, source }
+    }
+
+    async fn request(
+        &mut self,
+        step: crate::Step,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        pop: Option<&Secret>,
+        round_trips: &mut RoundTrips,
+    ) -> Result<Answer, Failed> {
+        let lost = Failed::Connection;
         self.sender.ready().await.map_err(lost)?;
         let mut request = Request::builder()
             .method(method.clone())
@@ -170,9 +223,11 @@ impl Session {
             .body(Full::new(
                 body.map(Bytes::copy_from_slice).unwrap_or_default(),
             ))
-            .map_err(|e| Error::Malformed {
-                step,
-                detail: format!("cannot build the request: {e}"),
+            .map_err(|e| {
+                Failed::Other(Error::Malformed {
+                    step,
+                    detail: format!("cannot build the request: {e}"),
+                })
             })?;
         round_trips.http += 1;
         let response = self.sender.send_request(request).await.map_err(lost)?;
@@ -182,15 +237,22 @@ impl Session {
             .await
             .map_err(|e| match e.downcast::<hyper::Error>() {
                 Ok(e) => lost(*e),
-                Err(e) => Error::Malformed {
+                Err(e) => Failed::Other(Error::Malformed {
                     step,
                     detail: format!("answer body: {e}"),
-                },
+                }),
             })?
             .to_bytes();
         tracing::debug!(%method, path, status, "accessory answered");
         Ok(Answer { status, body })
     }
+}
+
+/// How a request failed: on the connection (the cause is looked for in the connection task's
+/// result), or otherwise.
+enum Failed {
+    Connection(hyper::Error),
+    Other(Error),
 }
 
 /// Round trips a handshake took: one for a TLS 1.3 handshake or any resumption, two for a TLS 1.3

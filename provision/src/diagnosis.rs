@@ -204,7 +204,9 @@ pub fn of(error: &Error) -> Diagnosis {
 }
 
 /// The rustls error somewhere in a chain of sources (hyper wraps the io::Error that wraps it).
-fn tls_cause<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+pub(crate) fn tls_cause<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
     let mut cur = Some(error);
     while let Some(e) = cur {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {

@@ -356,7 +356,10 @@ impl Run<'_> {
                 .await
             {
                 Ok(a) => a,
-                Err(Error::ConnectionLost { source, .. }) => {
+                // A TLS alert is the accessory refusing the session, not rebooting: reported.
+                Err(Error::ConnectionLost { source, .. })
+                    if diagnosis::tls_cause(source.as_ref()).is_none() =>
+                {
                     // The accessory dropped the session after apply: it is rebooting. Open it
                     // again (connect retries while it is down) and insist on the same key.
                     if self.reconnects >= MAX_RECONNECTS {
