@@ -583,11 +583,19 @@ fn from_other(err: &std::sync::Arc<dyn std::error::Error + Send + Sync>) -> Diag
     Diagnosis::for_code(codes::CERT_OTHER, err.to_string())
 }
 
+/// The RFC name of an alert number (`bad_certificate` for 42), from the IANA registry; `None` for
+/// an unassigned number. The one table of alert names: the codes below and `probe` use it.
+pub fn alert_name(number: u8) -> Option<&'static str> {
+    ALERT_NAMES
+        .iter()
+        .find(|(num, _)| *num == number)
+        .map(|(_, name)| *name)
+}
+
 /// The code of a peer alert: `tls.peer_alert.<name>`.
 pub fn alert_code(a: AlertDescription) -> String {
-    let n = u8::from(a);
-    match ALERT_NAMES.iter().find(|(num, _)| *num == n) {
-        Some((_, name)) => format!("tls.peer_alert.{name}"),
+    match alert_name(u8::from(a)) {
+        Some(name) => format!("tls.peer_alert.{name}"),
         None => codes::PEER_ALERT_UNKNOWN.to_owned(),
     }
 }
