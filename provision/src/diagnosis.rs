@@ -5,7 +5,8 @@
 //! (`accessory.pop_rejected`, `accessory.http_error`...), first-use confirmation (`tofu.*`), and
 //! local problems (`provision.*`, `ledger.*`).
 
-use trust::{ApplePlatformName, Diagnosis};
+use trust::diagnosis::{apple, entry};
+use trust::Diagnosis;
 
 use crate::error::Error;
 
@@ -33,29 +34,6 @@ pub mod codes {
     pub const RESOLVE: &str = "provision.resolve";
     pub const LEDGER: &str = "ledger.unusable";
     pub const LEDGER_TOO_NEW: &str = "ledger.too_new";
-}
-
-const fn apple(name: &'static str, number: i32) -> Option<ApplePlatformName> {
-    Some(ApplePlatformName { name, number })
-}
-
-const fn entry(
-    code: &'static str,
-    summary: &'static str,
-    cause: &'static str,
-    fix: &'static str,
-    apple: Option<ApplePlatformName>,
-    android: Option<&'static str>,
-) -> Diagnosis {
-    Diagnosis {
-        code,
-        summary,
-        cause,
-        fix,
-        apple,
-        android,
-        detail: String::new(),
-    }
 }
 
 /// The codes this crate adds, with what they mean. (`tofu.key_changed` is `trust`'s.)

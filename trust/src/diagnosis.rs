@@ -86,11 +86,14 @@ pub struct Diagnosis {
     pub detail: String,
 }
 
-const fn apple(name: &'static str, number: i32) -> Option<ApplePlatformName> {
+/// Apple's name and number for a failure, for a catalogue entry.
+pub const fn apple(name: &'static str, number: i32) -> Option<ApplePlatformName> {
     Some(ApplePlatformName { name, number })
 }
 
-const fn entry(
+/// A catalogue entry: a diagnosis with no occurrence detail. Other crates' catalogues (the
+/// provisioning flow's `accessory.*` codes) are built with it too.
+pub const fn entry(
     code: &'static str,
     summary: &'static str,
     cause: &'static str,
