@@ -2,27 +2,12 @@
 //! openssl checking what it minted.
 
 use std::path::{Path, PathBuf};
+
+use accessory_tests::provision::accessory_bin;
 use std::process::{Command, Output};
 
-/// The built `accessory` binary: `$CARGO_TARGET_DIR/debug/accessory`, or next to this test binary's
-/// directory (`target/debug/deps/tests-*` -> `target/debug/accessory`). `make test` builds it first.
-fn accessory() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let mut candidates = Vec::new();
-    if let Some(debug) = exe.parent().and_then(Path::parent) {
-        candidates.push(debug.join("accessory"));
-    }
-    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
-        candidates.push(PathBuf::from(dir).join("debug").join("accessory"));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .expect("the accessory binary is built (cargo build --bin accessory, or make test)")
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(accessory())
+    Command::new(accessory_bin())
         .args(args)
         .env_remove("ACCESSORY_CA_DIR")
         .output()

@@ -51,3 +51,5 @@ mod sim_cli;
 mod softap_cli;
 // The wpa_supplicant backend against a real wpa_supplicant (wired driver) on a SoftAP's station end.
 mod softap_backends;
+// The binary in a shell pipeline: a reader that stops early is not an error.
+mod cli_output;

@@ -97,7 +97,27 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// `accessory ... | head` closes stdout early. Rust ignores SIGPIPE, so `println!` then panics with
+/// "failed printing to stdout: Broken pipe"; a reader that stopped reading is not a failure, so end
+/// quietly with success, as ripgrep does. (Restoring SIGPIPE's default would need unsafe code.)
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 pub fn run(cli: Cli) -> ExitCode {
+    quiet_on_broken_pipe();
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,5 +1,6 @@
 //! Completions and man pages, generated from the same definitions as `--help`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -28,8 +29,14 @@ pub struct ManArgs {
 
 pub fn completions(args: CompletionsArgs) -> anyhow::Result<Status> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "accessory", &mut std::io::stdout());
-    Ok(Status::Success)
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "accessory", &mut script);
+    match std::io::stdout().write_all(&script) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing completions to stdout")
+        }
+        _ => Ok(Status::Success),
+    }
 }
 
 pub fn man(args: ManArgs) -> anyhow::Result<Status> {
