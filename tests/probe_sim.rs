@@ -217,13 +217,44 @@ async fn client_auth_eku_passes_every_handshake_but_fails_apple_by_the_server_au
     apple_refuses_by_rule("client-auth-eku", "apple.server_auth_eku").await;
 }
 
-/// A rustls accessory that requires a client certificate sends `certificate_required` (116) when
-/// none comes, in TLS 1.3 after the client has finished and in TLS 1.2 as well. Apple names that
-/// alert errSSLCertificateRequired (-9863), not errSSLPeerBadCert: the latter is `bad_certificate`
-/// (42), tested below.
+/// An accessory that requires a client certificate and gets none answers `bad_certificate` (42), as
+/// small embedded stacks do: in TLS 1.3 after the client has finished, in TLS 1.2 as well. Apple
+/// reports it as errSSLPeerBadCert (-9825). (rustls's own `certificate_required` (116), Apple's
+/// errSSLCertificateRequired (-9863), is `require-client-cert=stock`, tested below.)
 #[tokio::test]
-async fn require_client_cert_is_reported_as_certificate_required_on_every_profile() {
+async fn require_client_cert_is_reported_as_errsslpeerbadcert_on_every_profile() {
     let report = probe_all(&["require-client-cert"]).await;
+    for p in &report.profiles {
+        assert!(!p.completed, "{}", p.profile);
+        assert_eq!(
+            p.alert_received.map(|a| a.number),
+            Some(42),
+            "{}",
+            p.profile
+        );
+        let e = p.error.as_ref().unwrap();
+        assert_eq!(e.code, "tls.peer_alert.bad_certificate", "{}", p.profile);
+        let apple = e.apple.as_ref().unwrap();
+        assert_eq!(
+            (apple.name.as_str(), apple.number),
+            ("errSSLPeerBadCert", -9825)
+        );
+    }
+    // TLS 1.3's objection arrives after the client finished: the probe waited for it.
+    assert_eq!(
+        profile(&report, "tls13-only").version,
+        Some(probe::Version::Tls13)
+    );
+    for platform in Platform::ALL {
+        assert_verdict(&report, platform, false);
+    }
+}
+
+/// rustls's own refusal (`require-client-cert=stock`) is `certificate_required` (116), in TLS 1.3
+/// and in TLS 1.2: Apple names it errSSLCertificateRequired (-9863), not errSSLPeerBadCert.
+#[tokio::test]
+async fn require_client_cert_stock_is_reported_as_certificate_required_on_every_profile() {
+    let report = probe_all(&["require-client-cert=stock"]).await;
     for p in &report.profiles {
         assert!(!p.completed, "{}", p.profile);
         assert_eq!(
@@ -240,11 +271,6 @@ async fn require_client_cert_is_reported_as_certificate_required_on_every_profil
             ("errSSLCertificateRequired", -9863)
         );
     }
-    // TLS 1.3's objection arrives after the client finished: the probe waited for it.
-    assert_eq!(
-        profile(&report, "tls13-only").version,
-        Some(probe::Version::Tls13)
-    );
     for platform in Platform::ALL {
         assert_verdict(&report, platform, false);
     }

@@ -354,11 +354,17 @@ async fn an_accessory_that_demands_a_client_certificate_is_provisioned_with_one_
     let failure = provision::run(request(&sim, Mode::Pin, None))
         .await
         .expect_err("no client cert");
-    assert!(
-        failure.diagnosis.code.starts_with("tls.") || failure.diagnosis.code.starts_with("net."),
+    assert_eq!(
+        failure.diagnosis.code, "tls.peer_alert.bad_certificate",
         "{failure}"
     );
+    assert!(!failure.credentials_sent);
     assert_no_credential_sent(&sim);
+    assert!(
+        sim.requests().is_empty(),
+        "served without a client certificate: {:?}",
+        sim.requests()
+    );
 
     let mut req = request(&sim, Mode::Pin, None);
     req.client_identity = Some(ClientIdentity { chain, key });

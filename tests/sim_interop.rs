@@ -337,8 +337,37 @@ fn tls12_only_accessory_refuses_tls13_only_clients_and_serves_tls12() {
     assert_eq!(c.code, 0, "{}", c.text);
 }
 
+/// A self-signed client certificate from a CA the accessory does not know, as (cert, key) paths.
+fn stranger_client_cert(served: &Served) -> (String, String) {
+    let cert = served.dir().join("stranger.pem");
+    let key = served.dir().join("stranger-key.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-subj", "/CN=stranger", "-days", "1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert.display().to_string(), key.display().to_string())
+}
+
 #[test]
-fn require_client_cert_refuses_clients_without_one_and_serves_clients_with_one() {
+fn require_client_cert_answers_a_missing_or_unknown_client_certificate_with_bad_certificate_and_serves_a_valid_one(
+) {
     if !clients() {
         return;
     }
@@ -352,53 +381,48 @@ fn require_client_cert_refuses_clients_without_one_and_serves_clients_with_one()
     let key = served.dir().join("client-key.pem");
     std::fs::write(&cert, &creds.cert_pem).unwrap();
     std::fs::write(&key, &creds.key_pem).unwrap();
-    // TLS 1.3: the server's refusal comes after the client's Finished, so curl sees it on read.
-    let c = curl_anchors(&served, "/v1/device", &[]);
-    assert_ne!(c.code, 0, "{}", c.text);
-    c.assert_says("alert certificate required");
     let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let (sc, sk) = stranger_client_cert(&served);
+    // In TLS 1.3 a missing certificate is refused after the client's Finished: `-ign_eof` keeps
+    // s_client reading until the accessory's alert arrives.
+    for version in ["-tls1_3", "-tls1_2"] {
+        s_client_anchors(&served, &[version, "-ign_eof"])
+            .assert_says("alert bad certificate")
+            .assert_says("SSL alert number 42");
+        s_client_anchors(&served, &[version, "-ign_eof", "-cert", &sc, "-key", &sk])
+            .assert_says("alert bad certificate")
+            .assert_says("SSL alert number 42");
+    }
+    let c = curl_anchors(&served, "/v1/device", &[]);
+    assert_eq!(c.code, 56, "{}", c.text);
+    c.assert_says("alert bad certificate");
+    let c = curl_anchors(&served, "/v1/device", &["--cert", &sc, "--key", &sk]);
+    assert_ne!(c.code, 0, "{}", c.text);
+    c.assert_says("alert bad certificate");
+    assert!(
+        served.sim().requests().is_empty(),
+        "served without a valid client certificate: {:?}",
+        served.sim().requests()
+    );
     let c = curl_anchors(&served, "/v1/device", &["--cert", &cert, "--key", &key]);
     assert_eq!(c.code, 0, "{}", c.text);
     c.assert_says("SIM-0001");
-    // A certificate from a CA the accessory does not know: rustls answers certificate_unknown.
-    let stranger_cert = served.dir().join("stranger.pem");
-    let stranger_key = served.dir().join("stranger-key.pem");
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
-        .args(["-subj", "/CN=stranger", "-days", "1", "-keyout"])
-        .arg(&stranger_key)
-        .arg("-out")
-        .arg(&stranger_cert)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let (sc, sk) = (
-        stranger_cert.display().to_string(),
-        stranger_key.display().to_string(),
-    );
-    let c = curl_anchors(&served, "/v1/device", &["--cert", &sc, "--key", &sk]);
-    assert_ne!(c.code, 0, "{}", c.text);
-    c.assert_says("alert certificate unknown");
-    assert!(served
-        .sim()
-        .requests()
-        .iter()
-        .all(|r| !r.carried_credential));
-    // TLS 1.2 without a certificate: the alert rustls chooses is reported by name.
-    let r = s_client_anchors(&served, &["-tls1_2"]);
-    assert!(r.text.contains("alert"), "{}", r.text);
+    assert_eq!(served.sim().requests().len(), 1);
+}
+
+#[test]
+fn require_client_cert_stock_keeps_the_alerts_rustls_sends() {
+    if !clients() {
+        return;
+    }
+    let served = Served::with_faults("SIM-0001", &["require-client-cert=stock"]);
+    let (sc, sk) = stranger_client_cert(&served);
+    for version in ["-tls1_3", "-tls1_2"] {
+        s_client_anchors(&served, &[version, "-ign_eof"]).assert_says("SSL alert number 116");
+        s_client_anchors(&served, &[version, "-ign_eof", "-cert", &sc, "-key", &sk])
+            .assert_says("SSL alert number 46");
+    }
+    assert!(served.sim().requests().is_empty());
 }
 
 #[test]

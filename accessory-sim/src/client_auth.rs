@@ -1,13 +1,18 @@
 //! Mutual TLS for the `require-client-cert` fault: the client CA the accessory trusts, and, when
-//! the scenario names none, a client CA and certificate minted here so a tester can present one.
+//! the scenario names none, a client CA and certificate minted here so a tester can present one;
+//! and the verifier that refuses the way a small embedded stack does (`bad_certificate`).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
 };
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, UnixTime};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -69,4 +74,75 @@ pub(crate) fn load_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, Er
         return Err(bad("no CERTIFICATE in the file".to_owned()));
     }
     Ok(roots)
+}
+
+/// The client verifier of an embedded stack (mbedTLS, ESP-IDF): the chain is verified by rustls's
+/// WebPKI verifier, but any refusal goes out as `bad_certificate` (42), and a client that sends no
+/// certificate is let through the handshake so that the server refuses it with `bad_certificate`
+/// right after (see `server::connection`), instead of rustls's `certificate_required` (116).
+///
+/// It refuses nothing the inner verifier accepts and accepts nothing it refuses: the only change
+/// is the alert. The handshake signature is checked by the inner verifier.
+#[derive(Debug)]
+pub(crate) struct BadCertificateVerifier(pub(crate) Arc<dyn ClientCertVerifier>);
+
+impl BadCertificateVerifier {
+    /// `InvalidCertificate(BadEncoding)` is the error rustls answers with `bad_certificate`.
+    fn refuse(error: rustls::Error) -> rustls::Error {
+        tracing::info!("client certificate refused with bad_certificate: {error}");
+        rustls::Error::InvalidCertificate(CertificateError::BadEncoding)
+    }
+}
+
+impl ClientCertVerifier for BadCertificateVerifier {
+    fn offer_client_auth(&self) -> bool {
+        self.0.offer_client_auth()
+    }
+
+    /// Not mandatory for rustls, which would send `certificate_required`: the server refuses a
+    /// connection without a peer certificate itself, before reading any request.
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.0.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        self.0
+            .verify_client_cert(end_entity, intermediates, now)
+            .map_err(Self::refuse)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        self.0.requires_raw_public_keys()
+    }
 }

@@ -38,7 +38,7 @@ const OTHER_FAULTS: &[&str] = &[
     "tls12-only",
     "clienthello-limit=N[,reset|,ALERT]",
     "alert=NAME[@accept|@hello|@handshake]",
-    "require-client-cert",
+    "require-client-cert[=stock]",
     "stall",
     "drip[=5ms]",
     "wrong-passphrase",
@@ -75,7 +75,10 @@ pub enum Fault {
         point: AlertPoint,
     },
     /// Require a client certificate issued by the scenario's client CA (mutual TLS).
-    RequireClientCert,
+    RequireClientCert {
+        /// The alert a missing or refused client certificate gets.
+        refusal: ClientCertRefusal,
+    },
     /// Accept the TCP connection and never answer.
     Stall,
     /// Send the server's bytes one at a time, this long apart.
@@ -112,6 +115,20 @@ pub enum LimitAnswer {
     Reset,
 }
 
+/// How a `require-client-cert` accessory refuses a client without a valid certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientCertRefusal {
+    /// `bad_certificate` (42) for a missing, unknown or invalid certificate, as small embedded
+    /// stacks (mbedTLS, ESP-IDF) send it; Apple reports it as `errSSLPeerBadCert` (-9825). The
+    /// default. A missing certificate is refused right after the handshake, encrypted.
+    #[default]
+    BadCertificate,
+    /// rustls's own alerts (`require-client-cert=stock`): `certificate_required` (116) for a
+    /// missing certificate, and the alert of the verification error (`unknown_ca`,
+    /// `certificate_unknown`...) for a refused one.
+    Stock,
+}
+
 /// Where an `alert=` fault fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertPoint {
@@ -141,7 +158,7 @@ impl Fault {
             Fault::Tls12Only => "tls12-only",
             Fault::ClientHelloLimit { .. } => "clienthello-limit",
             Fault::Alert { .. } => "alert",
-            Fault::RequireClientCert => "require-client-cert",
+            Fault::RequireClientCert { .. } => "require-client-cert",
             Fault::Stall => "stall",
             Fault::Drip { .. } => "drip",
             Fault::WrongPassphrase => "wrong-passphrase",
@@ -211,7 +228,17 @@ impl FromStr for Fault {
         match name {
             "wrong-key" => no_value(Fault::WrongKey),
             "tls12-only" => no_value(Fault::Tls12Only),
-            "require-client-cert" => no_value(Fault::RequireClientCert),
+            "require-client-cert" => Ok(Fault::RequireClientCert {
+                refusal: match value {
+                    None => ClientCertRefusal::BadCertificate,
+                    Some("stock") => ClientCertRefusal::Stock,
+                    Some(_) => {
+                        return Err(bad(
+                            "the only value is `stock` (rustls's own alerts instead of bad_certificate)",
+                        ))
+                    }
+                },
+            }),
             "stall" => no_value(Fault::Stall),
             "wrong-passphrase" => no_value(Fault::WrongPassphrase),
             "network-not-found" => no_value(Fault::NetworkNotFound),
@@ -294,6 +321,9 @@ impl fmt::Display for Fault {
                 AlertPoint::Accept => write!(f, "alert={alert}@accept"),
                 AlertPoint::Handshake => write!(f, "alert={alert}@handshake"),
             },
+            Fault::RequireClientCert {
+                refusal: ClientCertRefusal::Stock,
+            } => f.write_str("require-client-cert=stock"),
             Fault::Drip { per_byte } => write!(f, "drip={}", format_duration(*per_byte)),
             Fault::RebootAfterApply { down } => {
                 write!(f, "reboot-after-apply={}", format_duration(*down))
@@ -334,6 +364,7 @@ mod tests {
             "alert=internal_error@accept",
             "alert=bad_certificate@handshake",
             "require-client-cert",
+            "require-client-cert=stock",
             "stall",
             "drip=20ms",
             "wrong-passphrase",
@@ -360,6 +391,13 @@ mod tests {
         assert!("clienthello-limit".parse::<Fault>().is_err());
         assert!("clienthello-limit=big".parse::<Fault>().is_err());
         assert!("stall=3".parse::<Fault>().is_err());
+        assert!("require-client-cert=strict".parse::<Fault>().is_err());
+        assert_eq!(
+            "require-client-cert".parse::<Fault>().unwrap(),
+            Fault::RequireClientCert {
+                refusal: ClientCertRefusal::BadCertificate
+            }
+        );
         assert!("alert=nope".parse::<Fault>().is_err());
         assert!("slow-status=-1".parse::<Fault>().is_err());
     }

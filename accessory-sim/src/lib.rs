@@ -47,7 +47,7 @@ pub use api::{MAX_BODY, MAX_WAIT};
 pub use client_auth::ClientCredentials;
 pub use device::{Reason, State, Status};
 pub use error::Error;
-pub use fault::{AlertPoint, Fault, LimitAnswer, CERTIFICATE_FAULTS};
+pub use fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer, CERTIFICATE_FAULTS};
 pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
 pub use pop::{authorization as pop_authorization, EXPORTER_LABEL, EXPORTER_LEN};
 pub use record::RequestRecord;

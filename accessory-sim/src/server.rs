@@ -26,7 +26,7 @@ use crate::clienthello::{read_first_record, Replay};
 use crate::device::{self, Device, Forced};
 use crate::drip::Drip;
 use crate::error::Error;
-use crate::fault::{AlertPoint, Fault, LimitAnswer};
+use crate::fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
 use crate::identity::Identity;
 use crate::pop;
 use crate::record::RequestRecord;
@@ -52,6 +52,9 @@ struct Wire {
     alert_at_accept: Option<Alert>,
     alert_at_hello: Option<Alert>,
     alert_after_handshake: Option<Alert>,
+    /// `require-client-cert`: a handshake that ends without a client certificate is refused with
+    /// an encrypted `bad_certificate` before any request is read.
+    refuse_without_client_cert: bool,
     limit: Option<(usize, LimitAnswer)>,
     drip: Duration,
 }
@@ -120,7 +123,7 @@ impl Simulator {
                         options.secret_extraction = true;
                     }
                 },
-                Fault::RequireClientCert => {
+                Fault::RequireClientCert { refusal } => {
                     let roots = match &scenario.client_ca {
                         Some(path) => client_auth::load_roots(path)?,
                         None => {
@@ -131,6 +134,11 @@ impl Simulator {
                         }
                     };
                     options.client_roots = Some(roots);
+                    options.client_refusal = *refusal;
+                    if *refusal == ClientCertRefusal::BadCertificate {
+                        wire.refuse_without_client_cert = true;
+                        options.secret_extraction = true;
+                    }
                 }
                 Fault::Stall => wire.stall = true,
                 Fault::Drip { per_byte } => wire.drip = *per_byte,
@@ -377,7 +385,21 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
             return;
         }
     };
-    if let Some(alert) = wire.alert_after_handshake {
+    let alert = match wire.alert_after_handshake {
+        Some(alert) => Some(alert),
+        None if wire.refuse_without_client_cert
+            && tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .is_none_or(|chain| chain.is_empty()) =>
+        {
+            tracing::info!(%peer, "no client certificate: refused with bad_certificate");
+            Some(Alert::BAD_CERTIFICATE)
+        }
+        None => None,
+    };
+    if let Some(alert) = alert {
         let (io, conn) = tls.into_inner();
         let version = conn.protocol_version();
         return match (version, conn.dangerous_extract_secrets()) {
@@ -485,6 +507,105 @@ mod tests {
         let status = text[9..12].parse().unwrap();
         let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
         (status, body)
+    }
+
+    /// One `GET /v1/device` with a rustls client of the given version, presenting `client` (PEM
+    /// chain and key) if any; the body, or the TLS error the client saw.
+    async fn get_device_with_client_cert(
+        sim: &RunningSim,
+        version: &'static rustls::SupportedProtocolVersion,
+        client: Option<&ClientCredentials>,
+    ) -> Result<String, rustls::Error> {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_slice_iter(sim.anchors_pem().as_bytes()) {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_protocol_versions(&[version])
+        .unwrap()
+        .with_root_certificates(roots);
+        let config = match client {
+            None => builder.with_no_client_auth(),
+            Some(c) => {
+                let chain = CertificateDer::pem_slice_iter(c.cert_pem.as_bytes())
+                    .collect::<Result<Vec<_>, _>>()
+                    .unwrap();
+                let key =
+                    rustls_pki_types::PrivateKeyDer::from_pem_slice(c.key_pem.as_bytes()).unwrap();
+                builder.with_client_auth_cert(chain, key).unwrap()
+            }
+        };
+        let as_tls = |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref()) {
+            Some(tls) => rustls::Error::clone(tls),
+            None => panic!("not a TLS error: {e}"),
+        };
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let tcp = TcpStream::connect(sim.addr()).await.unwrap();
+        let name = ServerName::try_from(format!("{}.accessory.local", sim.device_id())).unwrap();
+        let mut tls = connector.connect(name, tcp).await.map_err(as_tls)?;
+        let req = "GET /v1/device HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+        tls.write_all(req.as_bytes()).await.map_err(as_tls)?;
+        let mut out = Vec::new();
+        tls.read_to_end(&mut out).await.map_err(as_tls)?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[tokio::test]
+    async fn require_client_cert_answers_a_missing_or_unknown_certificate_with_bad_certificate() {
+        let sim = Simulator::start(
+            Scenario::good("SIM-MTLS").with_fault("require-client-cert".parse().unwrap()),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let valid = sim.client_credentials().unwrap().clone();
+        let stranger = client_auth::mint().unwrap();
+        let bad_certificate =
+            rustls::Error::AlertReceived(rustls::AlertDescription::BadCertificate);
+        for (served_before, version) in [&rustls::version::TLS13, &rustls::version::TLS12]
+            .into_iter()
+            .enumerate()
+        {
+            let missing = get_device_with_client_cert(&sim, version, None).await;
+            assert_eq!(missing.unwrap_err(), bad_certificate, "{version:?}");
+            let unknown = get_device_with_client_cert(&sim, version, Some(&stranger)).await;
+            assert_eq!(unknown.unwrap_err(), bad_certificate, "{version:?}");
+            assert_eq!(
+                sim.requests().len(),
+                served_before,
+                "served without a valid certificate"
+            );
+            let served = get_device_with_client_cert(&sim, version, Some(&valid)).await;
+            assert!(served.unwrap().contains("SIM-MTLS"), "{version:?}");
+        }
+        assert_eq!(sim.requests().len(), 2);
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn require_client_cert_stock_keeps_the_alerts_rustls_chooses() {
+        let sim = Simulator::start(
+            Scenario::good("SIM-MTLS").with_fault("require-client-cert=stock".parse().unwrap()),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let missing = get_device_with_client_cert(&sim, &rustls::version::TLS13, None).await;
+        assert_eq!(
+            missing.unwrap_err(),
+            rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired)
+        );
+        let stranger = client_auth::mint().unwrap();
+        let unknown =
+            get_device_with_client_cert(&sim, &rustls::version::TLS13, Some(&stranger)).await;
+        assert_ne!(
+            unknown.unwrap_err(),
+            rustls::Error::AlertReceived(rustls::AlertDescription::BadCertificate)
+        );
+        assert!(sim.requests().is_empty());
+        sim.shutdown().await;
     }
 
     #[tokio::test]

@@ -7,7 +7,9 @@ use rustls::sign::CertifiedKey;
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::CertificateDer;
 
+use crate::client_auth::BadCertificateVerifier;
 use crate::error::Error;
+use crate::fault::ClientCertRefusal;
 
 /// Serves one certified key whatever the client asks for, as an accessory with one identity does.
 #[derive(Debug)]
@@ -26,6 +28,8 @@ pub(crate) struct TlsOptions {
     pub tls12_only: bool,
     /// Require a client certificate chaining to one of these roots.
     pub client_roots: Option<Vec<CertificateDer<'static>>>,
+    /// How a client without a valid certificate is refused.
+    pub client_refusal: ClientCertRefusal,
     /// Keep the traffic secrets extractable (to seal an alert after the handshake).
     pub secret_extraction: bool,
 }
@@ -57,7 +61,12 @@ pub(crate) fn server_config(
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(store), provider)
                 .build()
                 .map_err(|e| Error::Tls(format!("client verifier: {e}")))?;
-            builder.with_client_cert_verifier(verifier)
+            match options.client_refusal {
+                ClientCertRefusal::Stock => builder.with_client_cert_verifier(verifier),
+                ClientCertRefusal::BadCertificate => {
+                    builder.with_client_cert_verifier(Arc::new(BadCertificateVerifier(verifier)))
+                }
+            }
         }
     };
     let mut config = builder.with_cert_resolver(Arc::new(OneIdentity(key)));

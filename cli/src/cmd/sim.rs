@@ -31,7 +31,7 @@ Faults (repeat --fault; `accessory sim --list-faults` prints them):
     self-signed-unknown, ca-as-leaf, client-auth-eku, long-validity, rsa-1024, sha1,
     incomplete-chain, unknown-critical-extension, key-rotated, wrong-key
   TLS: tls12-only, clienthello-limit=N[,reset|,ALERT], alert=NAME[@accept|@hello|@handshake],
-    require-client-cert, stall, drip[=5ms]
+    require-client-cert[=stock], stall, drip[=5ms]
   application: wrong-passphrase, network-not-found, reboot-after-apply[=5], http-500,
     malformed-json, slow-status[=3]"
 )]
