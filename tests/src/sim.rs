@@ -356,9 +356,19 @@ pub fn api(
         }
         request.push_str("\r\n");
         request.push_str(&body);
-        tls.write_all(request.as_bytes()).await.expect("write");
-        let mut out = Vec::new();
-        let _ = tls.read_to_end(&mut out).await;
+        // Read while writing: an accessory may answer (413 on a declared oversize body) and close
+        // before the body is all sent, and the client must still see that answer, not a broken pipe.
+        let (mut reader, mut writer) = tokio::io::split(tls);
+        let send = async move {
+            let _ = writer.write_all(request.as_bytes()).await;
+            writer
+        };
+        let receive = async move {
+            let mut out = Vec::new();
+            let _ = reader.read_to_end(&mut out).await;
+            out
+        };
+        let (_writer, out) = tokio::join!(send, receive);
         String::from_utf8_lossy(&out).into_owned()
     });
     let status = text
