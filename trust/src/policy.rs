@@ -10,6 +10,7 @@
 //! first-use record), a chain that does not reach an anchor (which includes dates, EKU, CA flags
 //! and critical extensions), and finally the wrong name.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -35,8 +36,9 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// - **pins** only: the leaf's key must be one of the pins. Dates, EKU and the chain are reported
 ///   in [`Observed::notes`], not enforced: a pin names a key, as an SSH host key does.
 /// - **anchors** only: a path from the leaf to one of the anchors (and nothing else) must validate
-///   under webpki, at the given time, for serverAuth. A leaf byte-identical to an anchor is trusted
-///   directly, even with CA:TRUE, with its dates and EKU still checked.
+///   under webpki, at the given time, for serverAuth, and the anchor it ends at must be fit to
+///   issue (in date, CA:TRUE, keyCertSign: see `rfc5280::check_anchor`). A leaf byte-identical to
+///   an anchor is trusted directly, even with CA:TRUE, with its dates and EKU still checked.
 /// - **both**: both of the above.
 /// - **tofu** with a recorded pin: like pins, but a mismatch is `tofu.key_changed`.
 /// - **tofu** without a record (first use): everything checkable without a root (a certificate that
@@ -240,16 +242,43 @@ impl TrustPolicy {
                 check_server_auth(&cert)?;
             } else {
                 let ee = webpki_cert.as_ref().map_err(Clone::clone)?;
-                ee.verify_for_usage(
+                // webpki takes an anchor as a name and a key; the anchor a path ends at must also
+                // be fit to issue (rfc5280::check_anchor). A path refused here lets webpki try the
+                // others (another anchor, a cross-signed intermediate); if none is left, this
+                // refusal is the diagnosis, being about a path that was otherwise complete.
+                let anchor_refusal = RefCell::new(None);
+                let anchor_fit = |path: &webpki::VerifiedPath<'_>| {
+                    let refusal = anchors
+                        .trust_anchors()
+                        .iter()
+                        .position(|a| std::ptr::addr_eq(a, path.anchor()))
+                        .and_then(|i| anchors.certificates().get(i))
+                        .and_then(|der| {
+                            let (_, anchor) = x509_parser::parse_x509_certificate(der).ok()?;
+                            crate::rfc5280::check_anchor(&anchor, now, check_key_strength).err()
+                        });
+                    match refusal {
+                        None => Ok(()),
+                        Some(r) => {
+                            *anchor_refusal.borrow_mut() = Some(r);
+                            Err(webpki::Error::UnknownIssuer)
+                        }
+                    }
+                };
+                let verified = ee.verify_for_usage(
                     self.algorithms.all,
                     anchors.trust_anchors(),
                     intermediates,
                     now,
                     webpki::KeyUsage::server_auth(),
                     None,
-                    None,
-                )
-                .map_err(|e| refusal_from_webpki(&e))?;
+                    Some(&anchor_fit),
+                );
+                if let Err(e) = verified {
+                    return Err(anchor_refusal
+                        .into_inner()
+                        .unwrap_or_else(|| refusal_from_webpki(&e)));
+                }
             }
             crate::rfc5280::check_leaf(&cert)?;
         }
@@ -471,6 +500,79 @@ mod tests {
             .check(&leaf, &[], before_rcgen_validity, None)
             .unwrap_err();
         assert_eq!(err.code(), codes::NOT_YET_VALID);
+    }
+
+    /// A leaf for `acc-43` signed by `issuer`'s key, under `issuer`'s name.
+    fn leaf_issued_by(
+        issuer: rcgen::CertificateParams,
+        key: rcgen::KeyPair,
+    ) -> CertificateDer<'static> {
+        let issuer = rcgen::Issuer::new(issuer, key);
+        let mut p =
+            rcgen::CertificateParams::new(vec!["acc-43.accessory.local".to_owned()]).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "ACC-43");
+        p.signed_by(&rcgen::KeyPair::generate().unwrap(), &issuer)
+            .unwrap()
+            .der()
+            .clone()
+    }
+
+    fn accessory_params(ca: bool) -> rcgen::CertificateParams {
+        let mut p =
+            rcgen::CertificateParams::new(vec!["acc-42.accessory.local".to_owned()]).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "ACC-42");
+        if ca {
+            p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        }
+        p
+    }
+
+    #[test]
+    fn an_accessory_certificate_trusted_directly_cannot_vouch_for_another_accessory() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = accessory_params(false);
+        let own = params.self_signed(&key).unwrap().der().clone();
+        let policy = TrustPolicy::builder()
+            .anchors(anchors_of(&own))
+            .build()
+            .unwrap();
+        policy.check(&own, &[], UnixTime::now(), None).unwrap();
+
+        let minted = leaf_issued_by(params, key);
+        let err = policy
+            .check(&minted, &[], UnixTime::now(), None)
+            .unwrap_err();
+        assert_eq!(err.code(), codes::END_ENTITY_USED_AS_CA, "{err}");
+        assert!(
+            err.detail().contains("the trust anchor \"CN=ACC-42\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_expired_anchor_refuses_the_chains_it_issued_naming_the_anchor() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = accessory_params(true);
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Maker Root");
+        params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        let root = params.self_signed(&key).unwrap().der().clone();
+        let leaf = leaf_issued_by(params, key);
+        let policy = TrustPolicy::builder()
+            .anchors(anchors_of(&root))
+            .build()
+            .unwrap();
+        let err = policy.check(&leaf, &[], UnixTime::now(), None).unwrap_err();
+        assert_eq!(err.code(), codes::EXPIRED, "{err}");
+        assert!(
+            err.detail().starts_with("the trust anchor \"CN=Maker Root\" that issued the accessory's chain expired at 2001-01-01"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -6,12 +6,157 @@
 //! phone may refuse too, so anchors mode refuses them (pin and first-use modes do not check the
 //! certificate's form, only its key and name). What is still accepted, and why, is in
 //! `docs/limbo.md`.
+//!
+//! The trust anchor a validated path ends at is held to the rules of a CA (see [`check_anchor`]),
+//! but only when it *issued* the chain: an accessory certificate trusted directly (byte-identical
+//! to an anchor) is not checked as a CA.
 
+use rustls_pki_types::UnixTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 
 use crate::diagnosis::codes;
 use crate::error::Refusal;
+use crate::inspect::rfc3339;
+
+/// What to do about an anchor that cannot issue: replace it in the store.
+const REPLACE_ANCHOR: &str = "replace the anchor in the store (`accessory trust add` the manufacturer's current CA certificate, then `accessory trust remove` this one)";
+
+/// Checks a trust anchor that issued a validated path (the first certificate of the chain is not
+/// the anchor itself).
+///
+/// webpki, like RFC 5280 §6.1.1, takes an anchor as a name and a key. An administrator's anchor is
+/// a certificate, though, and what it says about itself matters here:
+/// - its dates: an expired root is a root the manufacturer stopped vouching for (RFC 5280 §4.1.2.5);
+/// - basicConstraints CA:TRUE, and keyCertSign when it has a keyUsage (§4.2.1.9, §4.2.1.3): without
+///   them, trusting a self-signed accessory certificate directly would also let that accessory's key
+///   issue certificates for every other accessory;
+/// - a non-empty subject (§4.1.2.6), no critical extension no verifier knows (§4.2), key
+///   identifiers marked non-critical (§4.2.1.1, §4.2.1.2), and a key the leaf would be allowed to
+///   have (`key_strength`).
+///
+/// Form rules phones do not enforce on roots, and which real manufacturer roots break (a
+/// non-critical basicConstraints from OpenSSL 1.0's default configuration, authorityKeyIdentifier
+/// contents, a missing subjectKeyIdentifier), stay accepted; `docs/limbo.md` lists them.
+pub(crate) fn check_anchor(
+    anchor: &X509Certificate<'_>,
+    now: UnixTime,
+    key_strength: impl Fn(&X509Certificate<'_>) -> Result<(), Refusal>,
+) -> Result<(), Refusal> {
+    let subject = anchor.subject().to_string();
+    let name = if subject.is_empty() {
+        "with an empty subject".to_owned()
+    } else {
+        format!("\"{subject}\"")
+    };
+    let refuse = |code: &'static str, what: String| {
+        Err(Refusal::new(
+            code,
+            format!("the trust anchor {name} {what}: {REPLACE_ANCHOR}"),
+        ))
+    };
+
+    let now = now.as_secs() as i64;
+    let validity = anchor.validity();
+    let (from, until) = (
+        validity.not_before.timestamp(),
+        validity.not_after.timestamp(),
+    );
+    if now > until {
+        return refuse(
+            codes::EXPIRED,
+            format!(
+                "that issued the accessory's chain expired at {} (checked at {}); the certificates the accessory presented are in date",
+                rfc3339(until),
+                rfc3339(now)
+            ),
+        );
+    }
+    if now < from {
+        return Err(Refusal::new(
+            codes::NOT_YET_VALID,
+            format!(
+                "the trust anchor {name} that issued the accessory's chain is valid only from {} (checked at {}): check this machine's clock, or {REPLACE_ANCHOR}",
+                rfc3339(from),
+                rfc3339(now)
+            ),
+        ));
+    }
+
+    match anchor.basic_constraints() {
+        Ok(Some(bc)) if bc.value.ca => {}
+        Ok(Some(_)) => {
+            return refuse(
+                codes::END_ENTITY_USED_AS_CA,
+                "says CA:FALSE but issued the accessory's chain (RFC 5280 §4.2.1.9); an accessory certificate trusted directly may not vouch for others".to_owned(),
+            )
+        }
+        Ok(None) => {
+            return refuse(
+                codes::END_ENTITY_USED_AS_CA,
+                "has no basicConstraints, so it is not a CA, but it issued the accessory's chain (RFC 5280 §4.2.1.9)".to_owned(),
+            )
+        }
+        Err(e) => {
+            return refuse(
+                codes::BAD_ENCODING,
+                format!("has an unreadable basicConstraints ({e})"),
+            )
+        }
+    }
+    match anchor.key_usage() {
+        Ok(Some(ku)) if !ku.value.key_cert_sign() => {
+            return refuse(
+                codes::INVALID_PURPOSE,
+                "is CA:TRUE but its keyUsage does not allow signing certificates (keyCertSign), yet it issued the accessory's chain (RFC 5280 §4.2.1.3)".to_owned(),
+            )
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return refuse(
+                codes::BAD_ENCODING,
+                format!("has an unreadable keyUsage ({e})"),
+            )
+        }
+    }
+    if subject.is_empty() {
+        return refuse(
+            codes::BAD_ENCODING,
+            "is a CA without a name (RFC 5280 §4.1.2.6)".to_owned(),
+        );
+    }
+    for ext in anchor.extensions().iter().filter(|e| e.critical) {
+        match ext.parsed_extension() {
+            ParsedExtension::UnsupportedExtension { .. } => {
+                return refuse(
+                    codes::UNSUPPORTED_CRITICAL_EXTENSION,
+                    format!(
+                        "has a critical extension {} that no verifier understands (RFC 5280 §4.2)",
+                        ext.oid
+                    ),
+                );
+            }
+            // As on the leaf (check_leaf): conforming CAs mark these non-critical.
+            ParsedExtension::AuthorityKeyIdentifier(_) => {
+                return refuse(
+                    codes::BAD_ENCODING,
+                    "has its authorityKeyIdentifier marked critical (RFC 5280 §4.2.1.1)".to_owned(),
+                );
+            }
+            ParsedExtension::SubjectKeyIdentifier(_) => {
+                return refuse(
+                    codes::BAD_ENCODING,
+                    "has its subjectKeyIdentifier marked critical (RFC 5280 §4.2.1.2)".to_owned(),
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Err(weak) = key_strength(anchor) {
+        return refuse(weak.code(), format!("has {}", weak.detail()));
+    }
+    Ok(())
+}
 
 /// Checks the leaf against the rules this module documents.
 pub(crate) fn check_leaf(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
