@@ -576,6 +576,26 @@ mod tests {
     }
 
     #[test]
+    fn a_renewed_anchor_beside_its_expired_predecessor_still_validates_the_chain() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = accessory_params(true);
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Maker Root");
+        let renewed = params.self_signed(&key).unwrap().der().clone();
+        params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        let expired = params.self_signed(&key).unwrap().der().clone();
+        let leaf = leaf_issued_by(params, key);
+        // Same name and key: webpki tries the expired one first, the check refuses that path, and
+        // webpki goes on to the renewed one.
+        let anchors = Anchors::from_certificates(vec![expired, renewed]).unwrap();
+        let policy = TrustPolicy::builder().anchors(anchors).build().unwrap();
+        policy.check(&leaf, &[], UnixTime::now(), None).unwrap();
+    }
+
+    #[test]
     fn a_device_id_matches_the_first_label_of_a_dns_san_and_not_a_later_one() {
         let leaf = self_signed(false, &["dev-7.accessory.local", "x.dev-8.local"]);
         let pin = Pin::of_certificate(&leaf).unwrap();
