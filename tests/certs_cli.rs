@@ -1,7 +1,7 @@
 //! `accessory certs` as a manufacturing line and a script use it: the real binary, real files, and
 //! openssl checking what it minted.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use accessory_tests::provision::accessory_bin;
 use std::process::{Command, Output};

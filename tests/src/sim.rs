@@ -331,7 +331,7 @@ pub fn api(
     let text = served.block_on(async move {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        let mut tls = tokio_rustls::TlsConnector::from(config)
+        let tls = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
             .await
             .expect("a verified handshake");

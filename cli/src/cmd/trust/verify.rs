@@ -80,7 +80,7 @@ pub struct VerifyArgs {
 
 /// Loads certificates, turning a `trust` input error into exit status 3 with its stable code.
 fn load(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    trust::load_certificates(path).or_else(|e| input_error(e))
+    trust::load_certificates(path).or_else(input_error)
 }
 
 fn input_error<T>(e: trust::Error) -> anyhow::Result<T> {
