@@ -164,3 +164,38 @@ fn verify_without_a_pin_or_anchors_is_a_usage_error() {
     let out = accessory(&["trust", "verify", "--device-id", "SIM-0001", "leaf.pem"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_good_certificate_verified_at_a_date_past_its_expiry_is_refused_as_expired() {
+    let dir = tempfile::tempdir().unwrap();
+    let material = certs::generate("good-chain", &certs::Options::new("SIM-0001")).unwrap();
+    material.write_to(dir.path()).unwrap();
+    let chain = dir.path().join(certs::file::CHAIN);
+    let anchors = dir.path().join(certs::file::ANCHORS);
+    let base = ["--anchors", text(&anchors), "--device-id", "SIM-0001"];
+
+    let (status, json) = verify(&[&base[..], &[text(&chain)]].concat());
+    assert_eq!(status, 0, "accepted today: {json}");
+
+    // Good leaves are valid for about a year from now: in ten years they are not.
+    let (status, json) =
+        verify(&[&base[..], &["--at", "2036-01-01T00:00:00Z", text(&chain)]].concat());
+    assert_eq!(status, 1, "{json}");
+    assert_eq!(json["diagnosis"]["code"], "cert.expired");
+
+    let out = accessory(&[
+        "trust",
+        "verify",
+        "--at",
+        "next tuesday",
+        "--anchors",
+        text(&anchors),
+        text(&chain),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a malformed --at is a usage error"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+}

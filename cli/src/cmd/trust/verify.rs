@@ -47,6 +47,7 @@ pub struct PinArgs {
     after_help = "Examples:
   accessory trust verify --anchors manufacturer-root.pem --device-id SIM-0001 chain.pem
   accessory trust verify --pin sha256/AbC...= --ip 192.168.4.1 leaf.pem
+  accessory trust verify --anchors root.pem --device-id SIM-0001 --at 2028-01-01T00:00:00Z chain.pem
   accessory trust verify --pin sha256//AbC...= --anchors roots.pem --dns sim-0001.accessory.local leaf.pem intermediate.pem
 Exit status: 0 accepted, 1 refused (the diagnosis says why), 3 unreadable input."
 )]
@@ -69,6 +70,10 @@ pub struct VerifyArgs {
     /// The certificate must name this IP address (iPAddress SAN).
     #[arg(long, value_name = "IP")]
     pub ip: Option<IpAddr>,
+    /// Verify as of this time (RFC 3339, e.g. `2027-06-01T00:00:00Z`): will the accessory still be
+    /// accepted after a date, or was it on the day of a field report? [default: now]
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<trust::UnixTime>,
     /// Print JSON (`{verdict, mode, observed | diagnosis}`) instead of text [default: false].
     #[arg(long)]
     pub json: bool,
@@ -224,24 +229,25 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
         chain.extend(load(path)?);
     }
     let verifier = AccessoryVerifier::new(policy);
-    let (out, status) = match verifier.verify_offline(&chain, trust::UnixTime::now()) {
-        Ok(observed) => (
-            VerifyOutput::Accept {
-                mode,
-                identity,
-                observed,
-            },
-            Status::Success,
-        ),
-        Err(refusal) => (
-            VerifyOutput::Refuse {
-                mode,
-                identity,
-                diagnosis: Diagnosis::from_refusal(&refusal),
-            },
-            Status::Verdict,
-        ),
-    };
+    let (out, status) =
+        match verifier.verify_offline(&chain, a.at.unwrap_or_else(trust::UnixTime::now)) {
+            Ok(observed) => (
+                VerifyOutput::Accept {
+                    mode,
+                    identity,
+                    observed,
+                },
+                Status::Success,
+            ),
+            Err(refusal) => (
+                VerifyOutput::Refuse {
+                    mode,
+                    identity,
+                    diagnosis: Diagnosis::from_refusal(&refusal),
+                },
+                Status::Verdict,
+            ),
+        };
     if a.json {
         output::json(&out)?;
         return Ok(status);
@@ -274,4 +280,14 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
         }
     }
     Ok(status)
+}
+
+/// `--at`: an RFC 3339 time, as a `UnixTime` (times before 1970 are refused).
+fn parse_time(text: &str) -> Result<trust::UnixTime, String> {
+    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time such as 2027-06-01T00:00:00Z: {e}"))?;
+    let secs = u64::try_from(t.unix_timestamp()).map_err(|_| "a time before 1970".to_owned())?;
+    Ok(trust::UnixTime::since_unix_epoch(
+        std::time::Duration::from_secs(secs),
+    ))
 }
