@@ -13,24 +13,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::alert::Alert;
 use crate::error::Error;
 
-/// Certificate faults: served through the `certs` profile of the same name.
-pub const CERTIFICATE_FAULTS: &[&str] = &[
-    "expired",
-    "not-yet-valid",
-    "wrong-name",
-    "cn-only",
-    "ip-not-in-san",
-    "untrusted-root",
-    "self-signed-unknown",
-    "ca-as-leaf",
-    "client-auth-eku",
-    "long-validity",
-    "rsa-1024",
-    "sha1",
-    "incomplete-chain",
-    "unknown-critical-extension",
-    "key-rotated",
-];
+/// Certificate faults: served through the `certs` profile of the same name (every profile but the
+/// good ones; `certs` keeps the one list).
+pub fn certificate_faults() -> impl Iterator<Item = &'static str> {
+    certs::faulty_profiles().iter().map(|p| p.name)
+}
 
 /// The other faults, as `name[=value]` with their default.
 const OTHER_FAULTS: &[&str] = &[
@@ -143,10 +130,8 @@ pub enum AlertPoint {
 impl Fault {
     /// Every fault name, for help text and error messages.
     pub fn catalogue() -> Vec<&'static str> {
-        CERTIFICATE_FAULTS
-            .iter()
-            .chain(OTHER_FAULTS)
-            .copied()
+        certificate_faults()
+            .chain(OTHER_FAULTS.iter().copied())
             .collect()
     }
 
@@ -220,9 +205,8 @@ impl FromStr for Fault {
             None => Ok(fault),
             Some(_) => Err(bad("takes no value")),
         };
-        if CERTIFICATE_FAULTS.contains(&name)
-            || (name != "wrong-key" && certs::profile_named(name).is_ok())
-        {
+        // `wrong-key` is a serving fault, not a profile (`certs::WRONG_KEY` is not among them).
+        if certs::profile_named(name).is_ok() {
             return no_value(Fault::Certificate(name.to_owned()));
         }
         match name {

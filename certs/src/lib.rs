@@ -50,6 +50,6 @@ pub use generate::{generate, generate_with_ca, Options};
 pub use material::{file, Material};
 pub use pem::{certificate_pin, fingerprint, spki_pin};
 pub use profile::{
-    profile_named, profiles, Expectations, Expected, Profile, ProfileIdentity, TrustMode,
-    SOFTAP_IP, WRONG_KEY,
+    faulty_profiles, profile_named, profiles, Expectations, Expected, Profile, ProfileIdentity,
+    TrustMode, SOFTAP_IP, WRONG_KEY,
 };

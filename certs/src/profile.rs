@@ -279,9 +279,19 @@ pub const WRONG_KEY: Profile = profile(
     Expectations::all(Expected::Refuse("tls.bad_handshake_signature")),
 );
 
+/// How many of [`PROFILES`] (the first ones) are good: `good-chain`, `good-self-signed`,
+/// `self-signed-ca`.
+const GOOD: usize = 3;
+
 /// Every certificate profile, good ones first.
 pub fn profiles() -> &'static [Profile] {
     &PROFILES
+}
+
+/// The profiles that are certificate faults (every profile but the good ones): what a simulated
+/// accessory can be told to serve with `--fault NAME`.
+pub fn faulty_profiles() -> &'static [Profile] {
+    &PROFILES[GOOD..]
 }
 
 /// The certificate profile called `name`.
@@ -302,6 +312,14 @@ pub fn profile_named(name: &str) -> Result<&'static Profile, crate::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_good_profiles_come_first_and_every_other_profile_is_a_fault() {
+        let good: Vec<_> = profiles()[..GOOD].iter().map(|p| p.name).collect();
+        assert_eq!(good, ["good-chain", "good-self-signed", "self-signed-ca"]);
+        assert_eq!(faulty_profiles().len(), profiles().len() - GOOD);
+        assert!(faulty_profiles().iter().all(|p| !good.contains(&p.name)));
+    }
 
     #[test]
     fn profile_names_are_unique_and_include_every_certificate_fault_of_the_design() {

@@ -44,11 +44,7 @@ pub(crate) fn check(cx: &Check<'_>, out: &mut Vec<Finding>) {
     if !cx.server() {
         return;
     }
-    let names = f
-        .san
-        .as_ref()
-        .map(|s| s.dns.len() + s.ip.len())
-        .unwrap_or(0);
+    let names = f.server_name_count();
     if names == 0 {
         let cn = if f.common_names.is_empty() {
             String::new()

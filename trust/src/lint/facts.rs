@@ -80,6 +80,11 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
+    /// How many names a TLS client can match (DNS and IP SANs); 0 without a subjectAltName.
+    pub fn server_name_count(&self) -> usize {
+        self.san.as_ref().map_or(0, |s| s.dns.len() + s.ip.len())
+    }
+
     pub(crate) fn read(index: usize, der: &CertificateDer<'_>) -> Result<Self, LintError> {
         let bad = |reason: String| LintError::Unparsable { index, reason };
         let (rest, cert) =

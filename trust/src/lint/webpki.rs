@@ -47,11 +47,7 @@ pub(crate) fn check(cx: &Check<'_>, out: &mut Vec<Finding>) {
             ),
         ));
     }
-    let names = f
-        .san
-        .as_ref()
-        .map(|s| s.dns.len() + s.ip.len())
-        .unwrap_or(0);
+    let names = f.server_name_count();
     if names == 0 {
         out.push(cx.finding(
             "webpki.san_required",
