@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use accessory_sim::Scenario;
-use accessory_tests::admin::{arg, assert_status, have_python, python, run, write_profile};
-use accessory_tests::sim::{curl, have, Served};
+use accessory_tests::admin::{arg, assert_status, python, run, write_profile};
+use accessory_tests::sim::{curl, Served};
 
 const DEVICE: &str = "ADM-0002";
 
@@ -93,8 +93,7 @@ fn der_hex(pem_path: &Path) -> Vec<String> {
 
 #[test]
 fn the_mobileconfig_export_is_a_profile_plistlib_reads_with_one_root_payload_per_anchor() {
-    if !have_python() {
-        eprintln!("skipped: python3 is not installed");
+    if !accessory_tests::skip::require_tool("python3") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -158,8 +157,7 @@ fn the_mobileconfig_export_is_a_profile_plistlib_reads_with_one_root_payload_per
 
 #[test]
 fn the_android_export_is_a_network_security_config_with_the_names_aosp_accepts() {
-    if !have_python() {
-        eprintln!("skipped: python3 is not installed");
+    if !accessory_tests::skip::require_tool("python3") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -218,8 +216,7 @@ fn the_android_export_is_a_network_security_config_with_the_names_aosp_accepts()
 
 #[test]
 fn curl_with_the_exported_pins_reaches_the_accessory_and_with_another_keys_pin_fails_with_90() {
-    if !have("curl") {
-        eprintln!("skipped: curl is not installed");
+    if !accessory_tests::skip::require_tool("curl") {
         return;
     }
     // A self-signed accessory: its anchor is its own certificate, so the anchor's key is the pin.

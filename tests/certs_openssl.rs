@@ -33,11 +33,7 @@ fn catalogue() -> Catalogue {
 }
 
 fn openssl_available() -> bool {
-    let ok = Command::new("openssl").arg("version").output().is_ok();
-    if !ok {
-        eprintln!("skipping: openssl is not installed (scripts/install-deps.sh installs it)");
-    }
-    ok
+    accessory_tests::skip::require_tool("openssl")
 }
 
 /// Runs openssl; returns (success, stdout + stderr).

@@ -20,8 +20,7 @@ struct SServer {
 
 impl SServer {
     fn start(extra: &[&str]) -> Option<SServer> {
-        if Command::new("openssl").arg("version").output().is_err() {
-            println!("openssl is not installed: skipping (scripts/install-deps.sh installs it)");
+        if !accessory_tests::skip::require_tool("openssl") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();

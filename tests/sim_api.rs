@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use accessory_sim::{Fleet, FleetOptions, Scenario};
-use accessory_tests::sim::{api, curl_anchors, have, Pop, Served};
+use accessory_tests::sim::{api, curl_anchors, Pop, Served};
 use serde_json::Value;
 
 #[track_caller]
@@ -205,8 +205,7 @@ fn bad_requests_get_4xx_json_errors_and_nothing_panics() {
 
 #[test]
 fn oversize_body_is_refused_with_413_by_curl_too() {
-    if !have("curl") {
-        eprintln!("skipped: curl not installed");
+    if !accessory_tests::skip::require_tool("curl") {
         return;
     }
     let served = Served::with_faults("SIM-0001", &[]);
@@ -437,7 +436,7 @@ fn fleet_members_have_distinct_ids_keys_and_ports_and_one_anchor_verifies_all() 
     let text = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
     let v = json(&text);
     assert_eq!(v["accessories"][4]["id"], "SIM-0005");
-    if have("curl") {
+    if accessory_tests::skip::require_tool("curl") {
         let anchors = dir.path().join("anchors.pem").display().to_string();
         for a in &manifest.accessories {
             let host = format!("{}.accessory.local", a.id);

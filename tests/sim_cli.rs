@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use accessory_tests::provision::accessory_bin;
-use accessory_tests::sim::{curl, have};
+use accessory_tests::sim::curl;
 use serde_json::Value;
 
 /// Starts `accessory sim <args>` and returns it with its first line of stdout.
@@ -71,7 +71,7 @@ fn sim_json_prints_one_line_with_everything_a_script_needs_then_serves() {
         &std::fs::metadata(passphrase_file).unwrap().permissions(),
     );
     assert_eq!(mode & 0o077, 0, "the passphrase file is readable by others");
-    if have("curl") {
+    if accessory_tests::skip::require_tool("curl") {
         let addr: std::net::SocketAddr = v["addr"].as_str().unwrap().parse().unwrap();
         let resolve = format!("PLUG-0042.accessory.local:{}:127.0.0.1", addr.port());
         let url = format!(

@@ -9,24 +9,15 @@
 //! real X25519MLKEM768 share and is refused the same way.
 
 use accessory_tests::sim::{
-    curl, curl_anchors, have, python, rustls_client, rustls_client_post_quantum, rustls_handshake,
+    curl, curl_anchors, python, rustls_client, rustls_client_post_quantum, rustls_handshake,
     s_client, s_client_anchors, Served,
 };
 
 /// The three clients, or a note saying which is missing (CI installs them: scripts/install-deps.sh).
 fn clients() -> bool {
-    let missing: Vec<_> = ["curl", "openssl", "python3"]
+    ["curl", "openssl", "python3"]
         .into_iter()
-        .filter(|t| !have(t))
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "skipped: {} not installed (scripts/install-deps.sh installs them)",
-            missing.join(", ")
-        );
-        return false;
-    }
-    true
+        .all(accessory_tests::skip::require_tool)
 }
 
 #[track_caller]

@@ -38,7 +38,10 @@ async fn the_wpa_supplicant_backend_joins_leases_provisions_and_removes_its_netw
         return;
     }
     if !have_wpa_supplicant() {
-        eprintln!("skipping: wpa_supplicant is not installed (scripts/install-deps.sh installs wpasupplicant)");
+        accessory_tests::skip::skip(
+            accessory_tests::skip::Missing::Dependency,
+            "wpa_supplicant is not installed (`make deps` installs wpasupplicant)",
+        );
         return;
     }
     let ssid = ap::unique_ssid("Wired");

@@ -60,16 +60,6 @@ pub fn write_profile(
     (chain, anchors, m)
 }
 
-/// Whether python3 can run (the export tests check files with Python's own parsers).
-pub fn have_python() -> bool {
-    Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Runs `python3 -c script args...`, returning (exit code, stdout + stderr).
 pub fn python(script: &str, args: &[&str]) -> (i32, String) {
     let out = Command::new("python3")

@@ -14,3 +14,6 @@ pub mod softap;
 
 /// `accessory trust` as a process, catalogue material as files, Python's parsers (admin tests).
 pub mod admin;
+
+/// Skips that show in `make test`'s summary and fail under CI when CI should have provided the tool.
+pub mod skip;
