@@ -3,7 +3,8 @@
 # The Rust toolchain itself is expected to be present (rustup).
 set -euo pipefail
 # wpasupplicant: the wpa_supplicant backend's test drives a real one (wired driver) over its control socket.
-pkgs=(openssl curl iproute2 dnsmasq-base python3 ca-certificates procps psmisc wpasupplicant)
+# postgresql: the several-stations ledger tests run against a cluster of their own (scripts/test-postgres.sh).
+pkgs=(openssl curl iproute2 dnsmasq-base python3 ca-certificates procps psmisc wpasupplicant postgresql)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
