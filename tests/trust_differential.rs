@@ -852,8 +852,9 @@ const DISAGREEMENTS: &[Disagreement] = &[
         "host_only_in_the_cn_no_san",
         "cert.wrong_name",
         Right::Us,
-        "names are matched against SANs only (RFC 6125 6.4.4, CA/B Baseline Requirements, iOS and \
-         Android since 2017); openssl falls back to the CN when there is no SAN",
+        "names are matched against SANs only (RFC 6125 6.4.4; iOS 13+ trusts no name in the CN, \
+         Apple support 103769; Android: unverified); openssl falls back to the CN when there is no \
+         SAN",
     ),
     d(
         "intermediate_basic_constraints_not_critical",
@@ -861,7 +862,7 @@ const DISAGREEMENTS: &[Disagreement] = &[
         Right::Us,
         "RFC 5280 path validation (6.1.4(k)) reads CA:TRUE whether or not the extension is \
          critical; criticality is a rule for issuers (4.2.1.9), which -x509_strict enforces and \
-         webpki, like phones, does not",
+         webpki does not",
     ),
     // issue 10 item 3: expected to agree after the fix.
     d(
@@ -882,7 +883,7 @@ const DISAGREEMENTS: &[Disagreement] = &[
         "intermediate_rsa_1024",
         "cert.bad_signature",
         Right::Us,
-        "an RSA-1024 key signs nothing we believe (MIN_RSA_BITS = 2048; phones refuse it); openssl \
+        "an RSA-1024 key signs nothing we believe (MIN_RSA_BITS = 2048; iOS 13+ refuses RSA under 2048 bits, Apple support 103769); openssl \
          accepts it at its default security level 1 and refuses it at -auth_level 2; the code \
          should say cert.weak_key, as item 7 asks for the root",
     ),
@@ -890,7 +891,7 @@ const DISAGREEMENTS: &[Disagreement] = &[
         "intermediate_signed_sha1_with_rsa",
         "cert.weak_signature",
         Right::Us,
-        "SHA-1 signatures are refused (collisions are practical; phones refuse them); openssl \
+        "SHA-1 signatures are refused (collisions are practical; iOS 13+ refuses them, Apple support 103769); openssl \
          accepts them at security level 1 and refuses them at -auth_level 2",
     ),
     d(
@@ -899,7 +900,7 @@ const DISAGREEMENTS: &[Disagreement] = &[
         Right::Us,
         "RFC 5280 requires keyUsage of conforming CAs (4.2.1.3) but path validation checks \
          keyCertSign only when keyUsage is present (6.1.4(n)); -x509_strict requires it, webpki \
-         and phones do not",
+         does not",
     ),
     // issue 10 item 10: expected to agree after the fix (text before -----BEGIN accepted).
     d(
@@ -928,20 +929,20 @@ const DISAGREEMENTS: &[Disagreement] = &[
         "leaf_rsa_1024",
         "cert.weak_key",
         Right::Us,
-        "an RSA-1024 key is refused (MIN_RSA_BITS = 2048; phones refuse it); openssl accepts it \
+        "an RSA-1024 key is refused (MIN_RSA_BITS = 2048; iOS 13+ refuses RSA under 2048 bits, Apple support 103769); openssl accepts it \
          at its default security level 1 and refuses it at -auth_level 2",
     ),
     d(
         "leaf_signed_ecdsa_with_sha1",
         "cert.weak_signature",
         Right::Us,
-        "SHA-1 signatures are refused; openssl accepts them at security level 1",
+        "SHA-1 signatures are refused (iOS 13+ refuses them, Apple support 103769); openssl accepts them at security level 1",
     ),
     d(
         "leaf_signed_sha1_with_rsa",
         "cert.weak_signature",
         Right::Us,
-        "SHA-1 signatures are refused; openssl accepts them at security level 1",
+        "SHA-1 signatures are refused (iOS 13+ refuses them, Apple support 103769); openssl accepts them at security level 1",
     ),
     d(
         "leaf_with_ca_true_issued_by_root",
@@ -1019,8 +1020,9 @@ const DISAGREEMENTS: &[Disagreement] = &[
         "root_secp256k1",
         "cert.weak_signature",
         Right::Us,
-        "no TLS client we serve verifies secp256k1 signatures (not in rustls's provider, not on \
-         iOS or Android); openssl does",
+        "secp256k1 signatures are not among the aws-lc-rs provider's verification algorithms, so \
+         no live handshake could validate this chain (on iOS and Android: unverified); openssl \
+         verifies them",
     ),
     d(
         "root_without_key_usage",
@@ -1041,7 +1043,7 @@ const EXPECTED_TO_DISAGREE_AFTER_ISSUE_10: &[(&str, &str)] = &[
     ),
     (
         "leaf_secp256k1",
-        "issue 10 item 6: refused with a clear code (no phone completes a handshake with it); \
+        "issue 10 item 6: refused with a clear code (the live handshake cannot complete with it); \
          openssl accepts it",
     ),
     (
