@@ -1601,3 +1601,53 @@ fn openssl_verify_x509_strict_and_the_anchors_mode_disagree_only_where_documente
         assert_eq!(o.ours.is_ok(), accepted, "{name}: ours {}", o.ours_text());
     }
 }
+
+#[test]
+fn every_documented_disagreement_is_in_docs_differential_md_with_our_verdict() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/differential.md"),
+    )
+    .expect("docs/differential.md is in the repository");
+    for e in DISAGREEMENTS {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", e.situation)))
+            .unwrap_or_else(|| panic!("{}: no row in docs/differential.md", e.situation));
+        let ours = if e.ours == "accepted" {
+            " accepted |".to_owned()
+        } else {
+            format!(" `{}` |", e.ours)
+        };
+        assert!(
+            row.contains(&ours),
+            "{}: the doc's row says otherwise: {row}",
+            e.situation
+        );
+        let right = match e.right {
+            Right::Us => "| us |",
+            Right::OpenSsl => "| openssl |",
+        };
+        assert!(
+            row.contains(right),
+            "{}: the doc's row names another side: {row}",
+            e.situation
+        );
+    }
+    let rows = doc
+        .lines()
+        .skip_while(|l| !l.starts_with("| situation | openssl | ours |"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| `"))
+        .count();
+    assert_eq!(
+        rows,
+        DISAGREEMENTS.len(),
+        "one row per documented disagreement"
+    );
+    for (name, _) in EXPECTED_TO_DISAGREE_AFTER_ISSUE_10 {
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "{name}: not in docs/differential.md"
+        );
+    }
+}
