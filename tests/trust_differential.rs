@@ -47,13 +47,13 @@ impl Key {
 /// The validity window of a certificate, relative to now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum When {
-    /// From yesterday for a year (`-days 365`).
+    /// From now for a year (`-days 365`).
     Now,
     /// Ended 30 days ago (`openssl ca -startdate/-enddate`).
     Expired,
     /// Starts in 30 days.
     NotYet,
-    /// From yesterday for ten years (`-days 3650`).
+    /// From now for ten years (`-days 3650`).
     TenYears,
 }
 
@@ -809,7 +809,7 @@ impl Situation {
 enum Right {
     /// Our verdict is the one we want (a deliberate rule; the doc says why).
     Us,
-    /// OpenSSL's verdict is right; we are wrong and it is a bug (an issue item says so).
+    /// OpenSSL's verdict is right: ours is a bug (an issue 10 item, or one reported with this suite).
     OpenSsl,
 }
 
