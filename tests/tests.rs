@@ -19,6 +19,9 @@ mod trust_matrix;
 mod certs_cli;
 // x509-limbo's SERVER cases through the anchors mode: every FAILURE case is refused.
 mod trust_limbo;
+// `openssl verify -x509_strict -purpose sslserver` and the anchors mode on 103 OpenSSL-made
+// situations: every disagreement documented (docs/differential.md).
+mod trust_differential;
 // The simulator's faults against curl, openssl s_client and Python's ssl.
 mod sim_interop;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused

@@ -1,10 +1,11 @@
-//! x509-limbo (`/work/shared/x509-limbo/limbo.json`, C2SP's path-validation test suite): every
-//! SERVER case through the anchors mode of the verifier, offline, at the case's validation time.
+//! x509-limbo (C2SP's path-validation test suite, shipped as test data in
+//! `tests/data/x509-limbo/limbo.json` with its Apache-2.0 licence): every SERVER case through the
+//! anchors mode of the verifier, offline, at the case's validation time.
 //!
 //! Every case expected to FAIL must be refused. Cases expected to SUCCEED that we refuse are
 //! allowed (this verifier is stricter than the Web PKI in places) and listed in `docs/limbo.md`,
 //! as is every FAILURE case we accept and why; a FAILURE case accepted without an entry below fails
-//! the test.
+//! the test. A missing `limbo.json` fails the tests: it ships with the repository.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -12,14 +13,25 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use trust::{AccessoryVerifier, Anchors, CertificateDer, Identity, TrustPolicy, UnixTime};
 
+/// The copy in the repository (`LIMBO_JSON` overrides, to run another version of the suite).
 fn limbo_path() -> PathBuf {
-    // CI clones the repository with `shared/` beside it; LIMBO_JSON overrides.
-    let beside_checkout =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/x509-limbo/limbo.json");
-    std::env::var_os("LIMBO_JSON")
-        .map(PathBuf::from)
-        .or_else(|| beside_checkout.exists().then_some(beside_checkout))
-        .unwrap_or_else(|| PathBuf::from("/work/shared/x509-limbo/limbo.json"))
+    std::env::var_os("LIMBO_JSON").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("data/x509-limbo/limbo.json"),
+        PathBuf::from,
+    )
+}
+
+/// The parsed suite; panics (the test fails) when the file is missing or not JSON.
+fn limbo() -> Value {
+    let path = limbo_path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "x509-limbo is missing: cannot read {} ({e}); it ships with the repository in \
+             tests/data/x509-limbo/ (restore it with git checkout, or set LIMBO_JSON)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("limbo.json is JSON")
 }
 
 fn pem(text: &str) -> Vec<CertificateDer<'static>> {
@@ -145,12 +157,7 @@ const ACCEPTED_FAILURES: &[(&str, &str)] = &[
 
 #[test]
 fn every_limbo_server_case_expected_to_fail_is_refused() {
-    let path = limbo_path();
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipping: {} is not here (set LIMBO_JSON)", path.display());
-        return;
-    };
-    let limbo: Value = serde_json::from_str(&text).expect("limbo.json is JSON");
+    let limbo = limbo();
     let outcomes: Vec<Outcome> = limbo["testcases"]
         .as_array()
         .expect("testcases")
@@ -203,14 +210,14 @@ fn every_limbo_server_case_expected_to_fail_is_refused() {
     );
 }
 
-fn limbo_case(id: &str) -> Option<Value> {
-    let text = std::fs::read_to_string(limbo_path()).ok()?;
-    let limbo: Value = serde_json::from_str(&text).expect("limbo.json is JSON");
-    limbo["testcases"]
-        .as_array()?
+fn limbo_case(id: &str) -> Value {
+    limbo()["testcases"]
+        .as_array()
+        .expect("testcases")
         .iter()
         .find(|c| c["id"] == id)
         .cloned()
+        .unwrap_or_else(|| panic!("{id} is not in {}", limbo_path().display()))
 }
 
 #[test]
@@ -238,13 +245,7 @@ fn a_trust_anchor_unfit_to_issue_is_refused_with_a_code_naming_what_is_wrong() {
         ("rfc5280::ski::critical-ski", "cert.bad_encoding"),
     ];
     for (id, code) in cases {
-        let Some(case) = limbo_case(id) else {
-            eprintln!(
-                "skipping: {} is not here (set LIMBO_JSON)",
-                limbo_path().display()
-            );
-            return;
-        };
+        let case = limbo_case(id);
         let why = run_case(&case).verdict.expect_err(id);
         println!("{id}: {why}");
         assert!(
