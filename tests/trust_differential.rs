@@ -11,7 +11,7 @@
 //! Every disagreement must be in [`DISAGREEMENTS`] with its reason and which side we believe is
 //! right (mirrored in `docs/differential.md`): a new disagreement fails the test, and so does an
 //! entry that no longer disagrees, or whose recorded verdict of ours changed (the refusal code is
-//! part of the entry). Without `openssl` the test fails under `CI=true` and prints a SKIP otherwise.
+//! part of the entry). Without `openssl` the test is a visible skip (tests/src/skip.rs), a failure under `CI=true`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -1056,13 +1056,6 @@ const EXPECTED_TO_DISAGREE_AFTER_ISSUE_10: &[(&str, &str)] = &[
 // Making the situations with openssl
 // ---------------------------------------------------------------------------------------------
 
-fn openssl_available() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Runs openssl in `dir`; panics with its output when it fails (a broken generator must not
 /// look like a verdict).
 fn openssl_ok(dir: &Path, args: &[&str]) {
@@ -1494,16 +1487,7 @@ fn run_all() -> Vec<Outcome> {
 
 #[test]
 fn openssl_verify_x509_strict_and_the_anchors_mode_disagree_only_where_documented() {
-    if !openssl_available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "openssl is not installed and CI=true: the differential test cannot run \
-             (scripts/install-deps.sh installs it)"
-        );
-        eprintln!(
-            "SKIP openssl_verify_x509_strict_and_the_anchors_mode_disagree_only_where_documented: \
-             openssl is not installed (scripts/install-deps.sh installs it)"
-        );
+    if !accessory_tests::skip::require_tool("openssl") {
         return;
     }
     let outcomes = run_all();
