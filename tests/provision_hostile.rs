@@ -81,6 +81,18 @@ impl Bench {
     }
 }
 
+/// `accessory trust verify --json FLAGS CERT`, the offline verdict: (exit status, JSON).
+fn verify_offline(flags: &[&str], cert: &Path) -> (i32, serde_json::Value) {
+    let out = Command::new(accessory_bin())
+        .args(["trust", "verify", "--json"])
+        .args(flags)
+        .arg(cert)
+        .output()
+        .expect("the accessory binary runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json)
+}
+
 #[track_caller]
 fn assert_refused(ran: &Ran, code: &str) {
     assert_eq!(ran.code, 4, "exit status: {}", ran.text);
@@ -297,6 +309,15 @@ fn a_device_id_is_not_named_by_a_dns_name_outside_the_accessory_domain() {
         let ran = bench.provision(&server, &["--pin", &cert.pin(), "--device-id", "sim-0001"]);
         assert_refused(&ran, "cert.wrong_name");
         server.assert_no_application_bytes();
+        // The offline verdict is the live one.
+        let pin = cert.pin();
+        let (status, json) =
+            verify_offline(&["--pin", &pin, "--device-id", "sim-0001"], &cert.cert);
+        assert_eq!(
+            (status, &json["diagnosis"]["code"]),
+            (1, &serde_json::json!("cert.wrong_name")),
+            "{json}"
+        );
         // Without --device-id, the id it reports is not proven either.
         let ran = bench.provision(&server, &["--pin", &cert.pin()]);
         assert_refused(&ran, "accessory.device_id_unproven");
@@ -317,6 +338,13 @@ fn a_device_id_in_another_case_is_the_same_device_in_the_certificate_the_report_
     let server = HostileServer::start(&cert.cert, &cert.key, "sim-0001", bench.path());
     let ran = bench.provision(&server, &["--pin", &cert.pin(), "--device-id", "SIM-0001"]);
     assert_provisioned(&ran);
+    let pin = cert.pin();
+    let (status, json) = verify_offline(&["--pin", &pin, "--device-id", "SIM-0001"], &cert.cert);
+    assert_eq!(
+        (status, &json["verdict"]),
+        (0, &serde_json::json!("accept")),
+        "{json}"
+    );
     let record = bench
         .ledger()
         .accessory("SIM-0001")
