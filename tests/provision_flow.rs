@@ -425,3 +425,28 @@ async fn accessory_that_alerts_bad_certificate_after_the_handshake_is_diagnosed_
     assert_no_credential_sent(&sim);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_accessory_whose_certificate_names_another_device_is_refused_without_a_device_id_and_not_recorded(
+) {
+    // `wrong-name`: the simulator reports SIM-0001, its certificate (made by `certs`) names another
+    // device id. Without --device-id nothing checks the name at the handshake in these modes; the
+    // reported id must still be proven by the certificate before anything secret is sent.
+    for mode in [Mode::Pin, Mode::Tofu] {
+        let sim = start(with_faults("SIM-0001", &["wrong-name"])).await;
+        let (_dir, ledger) = ledger();
+        let mut req = request(&sim, mode, Some(ledger.clone()));
+        req.device_id = None;
+        req.pop = Some(Secret::new("label-code".into()));
+        let failure = provision::run(req).await.expect_err("an unproven id");
+        assert_eq!(
+            failure.diagnosis.code, "accessory.device_id_mismatch",
+            "{mode:?}: {failure}"
+        );
+        assert!(!failure.credentials_sent, "{mode:?}");
+        assert_eq!(failure.step, Step::Device, "{mode:?}");
+        assert_no_credential_sent(&sim);
+        assert_eq!(ledger.accessories().unwrap(), [], "{mode:?}");
+        sim.shutdown().await;
+    }
+}

@@ -30,6 +30,10 @@ mod provision_flow;
 // `accessory provision` and `accessory ledger` as the real binary: exit statuses, the key-changed
 // warning, and the passphrase never printed at any verbosity.
 mod provision_cli;
+// `accessory provision` against a hostile server (Python's ssl, OpenSSL-made certificates) that
+// logs every decrypted byte: an id the certificate does not prove, a device id outside the
+// accessory domain, a pin alone on loopback; nothing secret reaches it on any refusal.
+mod provision_hostile;
 // The ledger survives kill -9 mid-write (integrity_check, no committed record lost).
 mod provision_ledger;
 // `trust lint` on the catalogue: every Apple rule caught on the profile that breaks it.

@@ -2,8 +2,9 @@
 
 use crate::Error;
 
-/// The DNS suffix of device names: a leaf for `SIM-0001` names `SIM-0001.accessory.local`.
-pub const DNS_SUFFIX: &str = "accessory.local";
+/// The DNS suffix of device names: a leaf for `SIM-0001` names `SIM-0001.accessory.local`. The
+/// verifier's own constant, so what is minted is what a device id is checked against.
+pub const DNS_SUFFIX: &str = trust::ACCESSORY_DOMAIN;
 
 /// Checks that `id` can be the subject CN, the subject serialNumber (a PrintableString) and the first
 /// label of a DNS name: 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.

@@ -19,6 +19,7 @@ pub mod codes {
     pub const JOIN_TIMEOUT: &str = "accessory.timeout";
     pub const JOIN_FAILED: &str = "accessory.join_failed";
     pub const DEVICE_ID_MISMATCH: &str = "accessory.device_id_mismatch";
+    pub const DEVICE_ID_UNPROVEN: &str = "accessory.device_id_unproven";
     pub const POP_REJECTED: &str = "accessory.pop_rejected";
     pub const POP_REQUIRED: &str = "accessory.pop_required";
     pub const HTTP_ERROR: &str = "accessory.http_error";
@@ -59,9 +60,13 @@ pub static CATALOGUE: &[Diagnosis] = &[
         "the accessory reported a reason this tool does not know (the detail names it)",
         "see the accessory's documentation for the reason it gave",
         None, None),
-    entry(codes::DEVICE_ID_MISMATCH, "the accessory is not the device asked for",
-        "the accessory reports another device id than --device-id: a neighbour's SoftAP, a swapped label, or an impostor whose certificate named the right id",
-        "check the label; join the right accessory's SoftAP. Nothing secret was sent",
+    entry(codes::DEVICE_ID_MISMATCH, "the accessory is not the device it claims or was asked for",
+        "the accessory reports another device id than --device-id, or than its certificate names: a neighbour's SoftAP, a swapped label, or an impostor claiming another unit's id",
+        "check the label; join the right accessory's SoftAP. Nothing secret was sent, and nothing was recorded under the reported id",
+        None, None),
+    entry(codes::DEVICE_ID_UNPROVEN, "the accessory's certificate does not name its device id",
+        "the certificate names no device id (no subject CN or serialNumber, no DNS name <id>.accessory.local), so the id the accessory reports cannot be proven, and the ledger could not record it",
+        "issue the accessory a certificate that names its device id (`accessory certs mint --device-id ID` does). Nothing secret was sent",
         None, None),
     entry(codes::POP_REJECTED, "the accessory refused the proof of possession",
         "the label code given with --pop-file is wrong (mistyped, or another unit's label)",
@@ -150,7 +155,10 @@ pub fn of(error: &Error) -> Diagnosis {
         Error::FirstUseUnconfirmed { .. } => ours(codes::FIRST_USE_UNCONFIRMED, detail),
         Error::FingerprintMismatch { .. } => ours(codes::FINGERPRINT_MISMATCH, detail),
         Error::KeyChanged { .. } => Diagnosis::for_code(codes::KEY_CHANGED, detail),
-        Error::DeviceIdMismatch { .. } => ours(codes::DEVICE_ID_MISMATCH, detail),
+        Error::DeviceIdMismatch { .. } | Error::DeviceIdNotCertified { .. } => {
+            ours(codes::DEVICE_ID_MISMATCH, detail)
+        }
+        Error::DeviceIdUnproven { .. } => ours(codes::DEVICE_ID_UNPROVEN, detail),
         Error::PopRejected { sent: true, .. } => ours(codes::POP_REJECTED, detail),
         Error::PopRejected { sent: false, .. } => ours(codes::POP_REQUIRED, detail),
         Error::AccessoryHttp { .. } => ours(codes::HTTP_ERROR, detail),

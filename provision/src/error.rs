@@ -60,9 +60,18 @@ pub enum Error {
         observed_pin: String,
         observed_fingerprint: String,
     },
-    /// The accessory reports another device id than the one asked for.
+    /// The accessory reports another device id than the one asked for (`--device-id`). Nothing
+    /// secret was sent.
     #[error("the accessory is {reported}, not {expected}")]
     DeviceIdMismatch { expected: String, reported: String },
+    /// The accessory reports a device id its certificate does not name (it names others). Nothing
+    /// secret was sent.
+    #[error("the accessory reports device id {reported}, but its certificate names {certified}")]
+    DeviceIdNotCertified { reported: String, certified: String },
+    /// The accessory's certificate names no device id (no subject CN or serialNumber, no DNS name
+    /// `<id>.accessory.local`), so the id it reports cannot be proven. Nothing secret was sent.
+    #[error("the accessory reports device id {reported}, but its certificate names no device id")]
+    DeviceIdUnproven { reported: String },
     /// The accessory requires proof of possession and refused ours (or we had none).
     #[error("the accessory refused the proof of possession ({}): {message}", if *sent { "the label code is wrong" } else { "none was given" })]
     PopRejected {

@@ -3,7 +3,9 @@
 //! 1. connect (retrying transient errors within the deadline; bound to the joined interface);
 //! 2. TLS with the trust policy (`trust::AccessoryVerifier`); on first use, confirm the key
 //!    (`--expect-fingerprint` or a person) before anything is sent;
-//! 3. `GET /v1/device`: the id must be the one asked for;
+//! 3. `GET /v1/device` (nothing secret: no proof of possession): the id it reports must be one the
+//!    certificate names, and the one asked for if one was (`proven.rs`); trust on first use without
+//!    `--device-id` looks the record up by that proven id;
 //! 4. `PUT /v1/network` with `"apply": true`: the only request that carries the passphrase;
 //! 5. `GET /v1/status?wait=N` until `connected`, `failed` or the deadline, opening the session again
 //!    if the accessory drops it to reboot (the key must be the same after the reboot);
@@ -14,9 +16,10 @@
 //! of polling on an interval. The count is kept and reported, so a regression shows.
 //!
 //! The order is the security argument: no credential (passphrase or proof of possession) is written
-//! before the verifier accepted the peer and, for a first use, the key was confirmed. The one
-//! exception is `GET /v1/device` on a first use without `--device-id`, which carries nothing secret:
-//! the id it reports is what the ledger is looked up by.
+//! before the verifier accepted the peer, the id it reports was proven by its certificate
+//! ([`ProvenDevice`], which the sending step takes) and, for a first use, the key was confirmed.
+//! `GET /v1/device` comes before all that and carries nothing secret. The ledger records an
+//! accessory only under a proven id.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +35,7 @@ use crate::diagnosis;
 use crate::error::Error;
 use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
 use crate::outcome::{Failure, Outcome, RoundTrips, Step};
+use crate::proven::ProvenDevice;
 use crate::request::{ClientIdentity, FirstUse, FirstUseQuestion, Request};
 
 /// The longest single long poll; the accessory caps it too (60 s in the simulator).
@@ -39,11 +43,12 @@ const MAX_WAIT_SECS: u64 = 30;
 /// How many times a dropped session is opened again after apply (each reboot is one).
 const MAX_RECONNECTS: u32 = 5;
 
-/// The key the accessory presented: (pin, fingerprint).
+/// The key the accessory presented: (pin, fingerprint), and the certificate the verifier accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {
     pin: trust::Pin,
     fingerprint: String,
+    leaf: rustls::pki_types::CertificateDer<'static>,
 }
 
 /// Provisions one accessory. See the module documentation for the steps.
@@ -92,11 +97,11 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
             if let Some(ledger) = &request.ledger {
                 let now = OffsetDateTime::now_utc();
                 let record = AccessoryRecord {
-                    id: done.device.device_id.clone(),
+                    id: done.device.id().to_owned(),
                     pin: key.pin.to_string(),
                     fingerprint: key.fingerprint.clone(),
-                    model: Some(done.device.model.clone()).filter(|m| !m.is_empty()),
-                    firmware: Some(done.device.firmware.clone()).filter(|f| !f.is_empty()),
+                    model: Some(done.device.info().model.clone()).filter(|m| !m.is_empty()),
+                    firmware: Some(done.device.info().firmware.clone()).filter(|f| !f.is_empty()),
                     first_seen: now,
                     last_seen: now,
                 };
@@ -123,7 +128,7 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
             }
             Ok(Outcome {
                 address,
-                device: done.device,
+                device: done.device.into_info(),
                 ssid: request.network.ssid.clone(),
                 ip: done.ip,
                 pin: key.pin.to_string(),
@@ -166,7 +171,7 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
 
 /// What a successful exchange learned.
 struct Done {
-    device: DeviceInfo,
+    device: ProvenDevice,
     ip: Option<String>,
     first_use: bool,
 }
@@ -264,7 +269,6 @@ impl Run<'_> {
             }
         }
         let mut first_use = false;
-        let mut trusted = true;
         if trust_in.tofu {
             match (&recorded, &request.device_id) {
                 (Some(rec), _) => check_same_key(rec, &key)?,
@@ -274,38 +278,30 @@ impl Run<'_> {
                         self.confirm_first_use(&key).await?;
                     }
                 }
-                // The ledger is keyed by the id the accessory reports; nothing secret is sent
-                // until that lookup is done.
-                (None, None) => trusted = vouched,
+                // Looked up by the id the accessory reports, once its certificate proved it.
+                (None, None) => {}
             }
         }
 
+        // Nothing secret in this request: no proof of possession before the id is proven.
         self.step = Step::Device;
-        let pop = |trusted: bool| if trusted { request.pop.as_ref() } else { None };
         let answer = session
             .exchange(
                 Step::Device,
                 Method::GET,
                 "/v1/device",
                 None,
-                pop(trusted),
+                None,
                 &mut self.round_trips,
             )
             .await?;
-        let device: DeviceInfo = self.json(Step::Device, &answer, pop(trusted).is_some())?;
-        if let Some(expected) = &request.device_id {
-            if &device.device_id != expected {
-                return Err(Error::DeviceIdMismatch {
-                    expected: expected.clone(),
-                    reported: device.device_id,
-                });
-            }
-        }
-        self.device_id = Some(device.device_id.clone());
+        let device: DeviceInfo = self.json(Step::Device, &answer, false)?;
+        let device = ProvenDevice::check(&key.leaf, device, request.device_id.as_deref())?;
+        self.device_id = Some(device.id().to_owned());
         if trust_in.tofu && request.device_id.is_none() {
             recorded = match &request.ledger {
                 Some(ledger) => {
-                    let id = device.device_id.clone();
+                    let id = device.id().to_owned();
                     with_ledger(ledger, move |l| l.accessory(&id)).await?
                 }
                 None => None,
@@ -319,25 +315,9 @@ impl Run<'_> {
                     }
                 }
             }
-            trusted = true;
         }
-        debug_assert!(trusted);
 
-        self.step = Step::Network;
-        let body = api::network_body(&request.network, true);
-        self.credentials_sent = true;
-        let answer = session
-            .exchange(
-                Step::Network,
-                Method::PUT,
-                "/v1/network",
-                Some(&body),
-                request.pop.as_ref(),
-                &mut self.round_trips,
-            )
-            .await?;
-        drop(body);
-        self.check_status(Step::Network, &answer, request.pop.is_some())?;
+        self.send_network(&mut session, &device).await?;
 
         self.step = Step::Status;
         loop {
@@ -374,7 +354,7 @@ impl Run<'_> {
                     let again = observed_key(&verifier)?;
                     if again != key {
                         return Err(Error::KeyChanged {
-                            device_id: device.device_id.clone(),
+                            device_id: device.id().to_owned(),
                             recorded_pin: key.pin.to_string(),
                             recorded_fingerprint: key.fingerprint.clone(),
                             observed_pin: again.pin.to_string(),
@@ -421,6 +401,33 @@ impl Run<'_> {
         }
     }
 
+    /// `PUT /v1/network` with `"apply": true`: the only request that carries the passphrase, and
+    /// the first that carries the proof of possession. It takes a [`ProvenDevice`]: the key was
+    /// accepted (and a first use confirmed) before one is made.
+    async fn send_network(
+        &mut self,
+        session: &mut Session,
+        device: &ProvenDevice,
+    ) -> Result<(), Error> {
+        let request = self.request;
+        self.step = Step::Network;
+        tracing::debug!(device_id = device.id(), "sending the home network");
+        let body = api::network_body(&request.network, true);
+        self.credentials_sent = true;
+        let answer = session
+            .exchange(
+                Step::Network,
+                Method::PUT,
+                "/v1/network",
+                Some(&body),
+                request.pop.as_ref(),
+                &mut self.round_trips,
+            )
+            .await?;
+        drop(body);
+        self.check_status(Step::Network, &answer, request.pop.is_some())
+    }
+
     /// The verifier's policy. Trust on first use is always given to the verifier as a first use
     /// (`tofu(None)`), and the flow compares the observed key with the ledger's record itself,
     /// right after the handshake and before any request: the verifier records what it observed
@@ -434,8 +441,15 @@ impl Run<'_> {
         if let Some(anchors) = &request.trust.anchors {
             builder = builder.anchors(anchors.clone());
         }
-        if let Some(id) = &request.device_id {
-            builder = builder.identity(trust::Identity::DeviceId(id.clone()));
+        match (&request.device_id, &request.trust.name) {
+            (Some(_), Some(name)) => {
+                return Err(Error::InvalidRequest(format!(
+                    "give a device id or a name ({name}) for the certificate to name, not both"
+                )))
+            }
+            (Some(id), None) => builder = builder.identity(trust::Identity::DeviceId(id.clone())),
+            (None, Some(name)) => builder = builder.identity(name.clone()),
+            (None, None) => {}
         }
         if request.trust.tofu {
             builder = builder.tofu(None);
@@ -537,9 +551,18 @@ fn observed_key(verifier: &trust::AccessoryVerifier) -> Result<Key, Error> {
         step: Step::Handshake,
         detail: "the handshake finished without a verified certificate (resumed session?)".into(),
     })?;
+    let leaf = observed
+        .chain
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::Malformed {
+            step: Step::Handshake,
+            detail: "the verifier accepted no certificate".into(),
+        })?;
     Ok(Key {
         pin: observed.pin,
         fingerprint: observed.fingerprint,
+        leaf,
     })
 }
 

@@ -16,6 +16,10 @@
 //!   refused rather than guessed at.
 //!
 //! The passphrase is never stored: an attempt records the SSID, the outcome and the diagnosis code.
+//! Device ids are compared as `trust::same_device_id` does, ignoring ASCII case (SQLite's `NOCASE`
+//! folds exactly ASCII A-Z), so `SIM-0001` and `sim-0001` are one accessory and one record. The
+//! flow records an accessory only under an id its certificate proved (`proven.rs`).
+//!
 //! `forget` removes an accessory's first-use record (as `ssh-keygen -R` does) and keeps its attempts:
 //! they are history, not trust.
 
@@ -218,12 +222,12 @@ impl Ledger {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The accessory with this id, if it was ever recorded.
+    /// The accessory with this id (ignoring ASCII case), if it was ever recorded.
     pub fn accessory(&self, id: &str) -> Result<Option<AccessoryRecord>, Error> {
         self.conn()
             .query_row(
                 "SELECT id, pin, fingerprint, model, firmware, first_seen, last_seen
-                 FROM accessories WHERE id = ?1",
+                 FROM accessories WHERE id = ?1 COLLATE NOCASE",
                 [id],
                 accessory_row,
             )
@@ -257,15 +261,30 @@ impl Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(ledger_err(&self.path, "record an accessory"))?;
+        // An upsert by hand: the primary key compares case-sensitively, device ids do not.
+        let updated = tx
+            .execute(
+                "UPDATE accessories SET pin = ?2, fingerprint = ?3, model = ?4, firmware = ?5,
+                     last_seen = ?6
+                 WHERE id = ?1 COLLATE NOCASE",
+                params![
+                    record.id,
+                    record.pin,
+                    record.fingerprint,
+                    record.model,
+                    record.firmware,
+                    rfc3339(record.last_seen),
+                ],
+            )
+            .map_err(ledger_err(&self.path, "record an accessory"))?;
+        if updated > 0 {
+            return tx
+                .commit()
+                .map_err(ledger_err(&self.path, "record an accessory"));
+        }
         tx.execute(
             "INSERT INTO accessories (id, pin, fingerprint, model, firmware, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (id) DO UPDATE SET
-                 pin = excluded.pin,
-                 fingerprint = excluded.fingerprint,
-                 model = excluded.model,
-                 firmware = excluded.firmware,
-                 last_seen = excluded.last_seen",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 record.id,
                 record.pin,
@@ -281,12 +300,12 @@ impl Ledger {
             .map_err(ledger_err(&self.path, "record an accessory"))
     }
 
-    /// Removes an accessory's record (its pin): the next provisioning is a first use again.
+    /// Removes an accessory's record (its pin; the id ignoring ASCII case): the next provisioning is a first use again.
     /// Returns whether there was one. Its attempts are kept.
     pub fn forget(&self, id: &str) -> Result<bool, Error> {
         let n = self
             .conn()
-            .execute("DELETE FROM accessories WHERE id = ?1", [id])
+            .execute("DELETE FROM accessories WHERE id = ?1 COLLATE NOCASE", [id])
             .map_err(ledger_err(&self.path, "forget an accessory"))?;
         Ok(n > 0)
     }
@@ -343,7 +362,7 @@ impl Ledger {
         let mut stmt = conn
             .prepare(
                 "SELECT id, device_id, address, ssid, started, ended, outcome, diagnosis, round_trips
-                 FROM attempts WHERE ?1 IS NULL OR device_id = ?1
+                 FROM attempts WHERE ?1 IS NULL OR device_id = ?1 COLLATE NOCASE
                  ORDER BY started DESC, id DESC",
             )
             .map_err(ledger_err(&self.path, "list attempts"))?;
@@ -474,6 +493,26 @@ mod tests {
         assert_eq!(got.first_seen, first.first_seen);
         assert_eq!(got.last_seen, later.last_seen);
         assert_eq!(got.firmware.as_deref(), Some("1.1"));
+    }
+
+    #[test]
+    fn device_ids_differing_only_in_ascii_case_are_one_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
+        ledger
+            .saw_accessory(&record("SIM-1", "sha256/first"))
+            .unwrap();
+        ledger
+            .saw_accessory(&record("sim-1", "sha256/second"))
+            .unwrap();
+        assert_eq!(ledger.accessories().unwrap().len(), 1);
+        let got = ledger.accessory("Sim-1").unwrap().unwrap();
+        assert_eq!(
+            (got.id.as_str(), got.pin.as_str()),
+            ("SIM-1", "sha256/second")
+        );
+        assert!(ledger.forget("sim-1").unwrap());
+        assert_eq!(ledger.accessory("SIM-1").unwrap(), None);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! [`run`] takes a [`Request`] (where the accessory is, how to trust it, the network to send) and
 //! ends in an [`Outcome`] or a [`Failure`] whose `trust::Diagnosis` says what happened, why, and
 //! what to do. The order of the flow is its security argument: nothing secret (the passphrase, the
-//! proof of possession) is written before the verifier accepted the peer and, for a first use, the
-//! key was confirmed. [`Ledger`] is the SQLite record of accessories (their first-use pins) and
+//! proof of possession) is written before the verifier accepted the peer, the device id it
+//! reports was proven by its certificate and, for a first use, the key was confirmed. [`Ledger`] is the SQLite record of accessories (their first-use pins) and
 //! attempts; it never holds a passphrase.
 //!
 //! The Wi-Fi join layer (discover, join, wait for an address, leave) supplies the accessory's
@@ -29,6 +29,8 @@ mod ledger;
 mod outcome;
 // Proof of possession.
 mod pop;
+// An accessory whose reported id its certificate names.
+mod proven;
 // What a run needs.
 mod request;
 // Credentials in memory.

@@ -24,7 +24,8 @@ pub struct Request {
     pub bind_device: Option<String>,
     pub trust: TrustInputs,
     /// The id on the label. When given, the certificate must name it and `GET /v1/device` must
-    /// report it.
+    /// report it. Given or not, the id `GET /v1/device` reports must be one the certificate names
+    /// (`trust::check_device_id`) before anything secret is sent or recorded.
     pub device_id: Option<String>,
     pub network: Network,
     /// The proof-of-possession code on the label.
@@ -130,6 +131,10 @@ pub struct TrustInputs {
     pub tofu: bool,
     /// The key a first use must present (from the label or QR code).
     pub expect: Option<ExpectedKey>,
+    /// A DNS name or IP address the certificate must name (`--dns`, `--ip`), for a request without
+    /// a device id. Without either, pins and first use check no name (they name the key) and
+    /// anchors check the accessory's address (see `trust::TrustPolicy`).
+    pub name: Option<trust::Identity>,
 }
 
 /// What `--expect-fingerprint` names: the SHA-256 of the leaf certificate (hex, colons allowed), or

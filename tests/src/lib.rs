@@ -9,6 +9,10 @@ pub mod sim;
 /// Simulated accessories and requests for the provisioning tests, and the `accessory` binary.
 pub mod provision;
 
+/// A hostile accessory (Python's ssl, not our simulator) recording every byte it receives, and
+/// OpenSSL-made certificates for it.
+pub mod hostile;
+
 /// Namespace SoftAPs (root): start one with a simulated accessory, join it, check nothing is left.
 pub mod softap;
 

@@ -33,7 +33,7 @@ pub use anchor::Anchors;
 pub use capture::ChainCapture;
 pub use diagnosis::{diagnose, ApplePlatformName, Diagnosis};
 pub use error::{Error, Refusal};
-pub use identity::Identity;
+pub use identity::{check_device_id, same_device_id, DeviceIdCheck, Identity, ACCESSORY_DOMAIN};
 pub use inspect::Inspection;
 pub use load::{load_certificates, parse_certificates, read_input, MAX_INPUT_BYTES};
 pub use pin::Pin;

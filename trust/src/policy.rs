@@ -46,7 +46,10 @@ pub const MIN_RSA_BITS: usize = 2048;
 ///   The observed pin is in [`Observed::pin`] with [`Observed::first_use`] set: the application
 ///   must confirm it (a fingerprint from the label, or a person) **before sending any credential**.
 ///
-/// The identity (when given, else the name the connection was made to) is checked in every mode.
+/// The identity, when given, is checked in every mode. When none is given, the name the
+/// connection was made to is checked in modes with anchors (a chain to an anchor alone would
+/// accept any certificate the anchor vouched for), and no name is checked by pins or trust on
+/// first use alone (they name the key).
 #[derive(Clone)]
 pub struct TrustPolicy {
     pins: Vec<Pin>,
@@ -92,7 +95,8 @@ impl TrustPolicyBuilder {
         self
     }
 
-    /// What the certificate must name. Without it, the name the connection was made to is used.
+    /// What the certificate must name. Without it, the name the connection was made to is used
+    /// when the policy has anchors, and no name is checked by pins or first use alone.
     pub fn identity(mut self, identity: Identity) -> Self {
         self.identity = Some(identity);
         self
@@ -198,7 +202,7 @@ impl TrustPolicy {
     /// Decides whether `end_entity` (with `intermediates`, as presented) is trusted at `now`.
     ///
     /// `server_name` is the name the connection was made to; it is the identity when the policy
-    /// names none. This is the whole certificate verdict; a live connection adds the handshake
+    /// names none and has anchors. This is the whole certificate verdict; a live connection adds the handshake
     /// signature check.
     pub fn check(
         &self,
@@ -283,7 +287,13 @@ impl TrustPolicy {
             crate::rfc5280::check_leaf(&cert)?;
         }
 
-        let from_connection = server_name.and_then(Identity::from_server_name);
+        // A name is checked when one is asked for. Without one, a chain to an anchor proves only
+        // "someone the anchor vouched for", so the name the connection was made to is the
+        // identity (as a browser does); a pin or a first-use record names the key itself, as an
+        // SSH host key does, and an address says nothing more (every SoftAP is 192.168.4.1).
+        let from_connection = server_name
+            .filter(|_| self.anchors.is_some())
+            .and_then(Identity::from_server_name);
         if let Some(id) = self.identity.as_ref().or(from_connection.as_ref()) {
             identity::check(id, &cert, webpki_cert.as_ref())?;
         }
@@ -596,8 +606,11 @@ mod tests {
     }
 
     #[test]
-    fn a_device_id_matches_the_first_label_of_a_dns_san_and_not_a_later_one() {
-        let leaf = self_signed(false, &["dev-7.accessory.local", "x.dev-8.local"]);
+    fn a_device_id_matches_a_dns_san_only_in_the_accessory_domain() {
+        let leaf = self_signed(
+            false,
+            &["dev-7.accessory.local", "dev-8.evil.example", "dev-9"],
+        );
         let pin = Pin::of_certificate(&leaf).unwrap();
         let check = |id: &str| {
             TrustPolicy::builder()
@@ -609,7 +622,41 @@ mod tests {
         };
         check("DEV-7").unwrap();
         check("acc-42").unwrap();
-        assert_eq!(check("dev-8").unwrap_err().code(), codes::WRONG_NAME);
+        for id in ["dev-8", "dev-9"] {
+            assert_eq!(check(id).unwrap_err().code(), codes::WRONG_NAME, "{id}");
+        }
+    }
+
+    #[test]
+    fn without_an_identity_the_connections_name_is_checked_with_anchors_and_not_by_a_pin() {
+        let leaf = self_signed(false, &["acc-42.accessory.local"]);
+        let pin = Pin::of_certificate(&leaf).unwrap();
+        let loopback = ServerName::IpAddress(std::net::IpAddr::from([127, 0, 0, 1]).into());
+        let now = UnixTime::now();
+        let by_pin = TrustPolicy::builder().pin(pin).build().unwrap();
+        by_pin.check(&leaf, &[], now, Some(&loopback)).unwrap();
+        let first_use = TrustPolicy::builder().tofu(None).build().unwrap();
+        first_use.check(&leaf, &[], now, Some(&loopback)).unwrap();
+
+        let pin_and_ip = TrustPolicy::builder()
+            .pin(pin)
+            .identity(Identity::Ip([127, 0, 0, 1].into()))
+            .build()
+            .unwrap();
+        let err = pin_and_ip
+            .check(&leaf, &[], now, Some(&loopback))
+            .unwrap_err();
+        assert_eq!(err.code(), codes::WRONG_NAME);
+        let by_anchor = TrustPolicy::builder()
+            .anchors(anchors_of(&leaf))
+            .build()
+            .unwrap();
+        let err = by_anchor
+            .check(&leaf, &[], now, Some(&loopback))
+            .unwrap_err();
+        assert_eq!(err.code(), codes::WRONG_NAME);
+        let by_name = ServerName::try_from("acc-42.accessory.local").unwrap();
+        by_anchor.check(&leaf, &[], now, Some(&by_name)).unwrap();
     }
 
     #[test]

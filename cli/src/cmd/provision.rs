@@ -39,6 +39,15 @@ pub const PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
   # through NetworkManager, a WPA2 SoftAP whose passphrase is on the label
   accessory provision --wifi networkmanager --ssid Acme-3F2A --softap-passphrase-file label.pass ...
 
+Names. A pin names the key, as an SSH host key does: with --pin or --tofu (no --anchors) and no
+--device-id, --dns or --ip, no name is checked, on 192.168.4.1 or on loopback alike. With --anchors
+and none of them, the certificate must name the address given to --accessory (a root vouches for
+names, not keys). --device-id, --dns and --ip are checked in every mode. In every mode, the device
+id the accessory reports (GET /v1/device) must be one its certificate names (subject CN or
+serialNumber, or DNS <ID>.accessory.local; ASCII case ignored), else accessory.device_id_mismatch
+(or accessory.device_id_unproven when it names none) and nothing secret is sent; the ledger
+records an accessory only under that proven id.
+
 The passphrase is read from --network-passphrase-file, else $ACCESSORY_NETWORK_PASSPHRASE, else a
 prompt without echo when standard input is a terminal. It is never taken from the command line,
 never logged, never stored, and sent only after the accessory was verified.
@@ -73,9 +82,20 @@ pub struct Args {
     #[arg(long, value_name = "FP", value_parser = parse_expected)]
     pub expect_fingerprint: Option<ExpectedKey>,
 
-    /// The device id on the label: the certificate must name it and the accessory must report it.
+    /// The device id on the label: the certificate must name it (subject CN or serialNumber, or
+    /// DNS `<ID>.accessory.local`; ASCII case ignored) and the accessory must report it.
     #[arg(long, value_name = "ID")]
     pub device_id: Option<String>,
+
+    /// The certificate must name this DNS name (a DNS SAN), for an accessory without a device id
+    /// to ask for.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["device_id", "ip"])]
+    pub dns: Option<String>,
+
+    /// The certificate must name this IP address (an iPAddress SAN). Every unit's SoftAP is the
+    /// same address, so this tells one unit from no other; prefer --device-id.
+    #[arg(long, value_name = "IP", conflicts_with = "device_id")]
+    pub ip: Option<std::net::IpAddr>,
 
     /// The home network to join.
     #[arg(long, value_name = "SSID")]
@@ -207,7 +227,9 @@ pub fn status_of(code: &str) -> Status {
         p::INVALID_REQUEST | p::CLIENT_IDENTITY => Status::BadInput,
         p::BIND_DEVICE | p::LEDGER | p::LEDGER_TOO_NEW => Status::LocalState,
         p::RESOLVE => Status::Unreachable,
-        p::DEVICE_ID_MISMATCH | "tls.bad_handshake_signature" => Status::Untrusted,
+        p::DEVICE_ID_MISMATCH | p::DEVICE_ID_UNPROVEN | "tls.bad_handshake_signature" => {
+            Status::Untrusted
+        }
         c if c.starts_with("cert.") || c.starts_with("tofu.") => Status::Untrusted,
         c if c.starts_with("accessory.") => Status::AccessoryFailed,
         c if c.starts_with("tls.") || c.starts_with("net.") => Status::Unreachable,
@@ -290,6 +312,11 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
             anchors,
             tofu: args.tofu,
             expect: args.expect_fingerprint.clone(),
+            name: match (&args.dns, args.ip) {
+                (Some(dns), _) => Some(trust::Identity::Dns(dns.clone())),
+                (None, Some(ip)) => Some(trust::Identity::Ip(ip)),
+                (None, None) => None,
+            },
         },
         device_id: args.device_id.clone(),
         network: Network {

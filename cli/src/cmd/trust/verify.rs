@@ -60,8 +60,8 @@ pub struct VerifyArgs {
     /// validate to one of them, and only to them.
     #[arg(long, value_name = "FILE")]
     pub anchors: Option<PathBuf>,
-    /// The certificate must name this device id (subject serialNumber or CN, or a DNS SAN whose
-    /// first label is the id).
+    /// The certificate must name this device id: subject serialNumber or CN, or the DNS SAN
+    /// `<ID>.accessory.local`; ASCII case is ignored.
     #[arg(long, value_name = "ID")]
     pub device_id: Option<String>,
     /// The certificate must name this DNS name (DNS SAN).
