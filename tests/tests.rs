@@ -19,6 +19,9 @@ mod trust_matrix;
 mod certs_cli;
 // x509-limbo's SERVER cases through the anchors mode: every FAILURE case is refused.
 mod trust_limbo;
+// Issue 10's verdicts with OpenSSL-made certificates: anchor roles, intermediates' keyCertSign, a
+// clientAuth-only root, P-521, unsupported curves (offline and live), weak roots, PEM with text.
+mod trust_soundness;
 // The simulator's faults against curl, openssl s_client and Python's ssl.
 mod sim_interop;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused

@@ -72,6 +72,12 @@ impl StoredAnchor {
             reason: format!("anchor {} has unreadable PEM: {e}", self.id),
         })
     }
+
+    /// The role this anchor plays (issuer or endpoint, see [`crate::AnchorRole`]), and why.
+    /// Derived from the certificate each time, never stored: the rule is the verifier's.
+    pub fn role(&self) -> Result<(crate::AnchorRole, String), StoreError> {
+        Ok(crate::AnchorRole::of_der(&self.certificate()?))
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
