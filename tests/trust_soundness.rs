@@ -736,3 +736,39 @@ fn a_pem_file_with_text_before_the_boundary_is_read_by_trust_and_certs_mint() {
         &[&unit.join("chain.pem")],
     ));
 }
+
+#[test]
+fn provision_reads_anchors_that_openssl_printed_with_text_before_the_pem() {
+    if !have_openssl() {
+        return;
+    }
+    let served = accessory_tests::sim::Served::start(accessory_tests::provision::good("SIM-0001"));
+    // The simulator's manufacturer root, as `openssl x509 -text` prints it (a dump, then the PEM).
+    let dumped = openssl(served.dir(), &["x509", "-in", s(&served.anchors), "-text"]);
+    assert!(!dumped.starts_with("-----BEGIN"));
+    let anchors = served.dir().join("anchors-text.pem");
+    std::fs::write(&anchors, dumped).unwrap();
+    let pass = served.dir().join("pass.txt");
+    std::fs::write(&pass, "correct horse battery\n").unwrap();
+    let out = Command::new(accessory_bin())
+        .args(["provision", "--accessory", &served.addr().to_string()])
+        .args(["--device-id", "SIM-0001", "--network-ssid", "Home"])
+        .args(["--anchors", s(&anchors)])
+        .args(["--network-passphrase-file", s(&pass)])
+        .args(["--ledger", s(&served.dir().join("ledger.sqlite3"))])
+        .args(["--deadline", "20", "--json"])
+        .env_remove("ACCESSORY_NETWORK_PASSPHRASE")
+        .env_remove("ACCESSORY_LEDGER")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["device"]["device_id"], "SIM-0001");
+}
