@@ -772,3 +772,40 @@ fn provision_reads_anchors_that_openssl_printed_with_text_before_the_pem() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["device"]["device_id"], "SIM-0001");
 }
+
+#[tokio::test]
+async fn a_live_accessory_presenting_a_certificate_signed_by_another_accessory_is_refused_in_the_handshake(
+) {
+    if !have_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dev1 = self_signed(
+        d,
+        "dev-0001",
+        "P-256",
+        &["subjectAltName=DNS:dev-0001.accessory.local"],
+    );
+    let dev2 = issue(
+        d,
+        "dev-0002",
+        "P-256",
+        (&dev1.0, &dev1.1),
+        &leaf_ext("dev-0002"),
+    );
+    // The impostor serves dev-0002's certificate (and dev-0001's, as its "intermediate").
+    let chain = cat(d, "impostor-chain.pem", &[&dev2.0, &dev1.0]);
+    let server = SServer::start(&chain, &dev2.1);
+    let diagnosis = live(&dev1.0, "dev-0002", &server)
+        .await
+        .expect_err("an accessory vouched for by another accessory is refused");
+    assert_eq!(diagnosis.code, "cert.anchor_not_issuer", "{diagnosis:#}");
+
+    // dev-0001 itself, serving its own certificate, is accepted live.
+    let server = SServer::start(&dev1.0, &dev1.1);
+    let reply = live(&dev1.0, "dev-0001", &server)
+        .await
+        .unwrap_or_else(|d| panic!("dev-0001 trusted directly was refused: {d:#}"));
+    assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
+}
