@@ -22,6 +22,9 @@ mod trust_limbo;
 // `openssl verify -x509_strict -purpose sslserver` and the anchors mode on 103 OpenSSL-made
 // situations: every disagreement documented (docs/differential.md).
 mod trust_differential;
+// Issue 10's verdicts with OpenSSL-made certificates: anchor roles, intermediates' keyCertSign, a
+// clientAuth-only root, P-521, unsupported curves (offline and live), weak roots, PEM with text.
+mod trust_soundness;
 // The simulator's faults against curl, openssl s_client and Python's ssl.
 mod sim_interop;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused

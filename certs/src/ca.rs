@@ -205,18 +205,18 @@ pub(crate) fn ecdsa_key() -> Result<KeyPair, Error> {
         .map_err(|e| Error::generate("an ECDSA P-256 key", e))
 }
 
+/// Reads a CA certificate by the one rule every command uses (`trust::parse_certificates`: PEM
+/// with any text around it, or DER); the first certificate is the CA's.
 fn load_cert(path: &Path) -> Result<CertificateDer<'static>, Error> {
-    use rustls_pki_types::pem::PemObject as _;
     let text = files::read(path)?;
-    let cert = CertificateDer::from_pem_slice(text.as_bytes()).map_err(|e| Error::BadCaFile {
+    let certs = trust::parse_certificates(path, text.as_bytes()).map_err(|e| Error::BadCaFile {
         path: path.to_owned(),
-        reason: format!("no PEM certificate in it ({e})"),
+        reason: format!("no usable certificate in it ({e})"),
     })?;
-    x509_parser::parse_x509_certificate(&cert).map_err(|e| Error::BadCaFile {
+    certs.into_iter().next().ok_or_else(|| Error::BadCaFile {
         path: path.to_owned(),
-        reason: format!("the certificate does not parse: {e}"),
-    })?;
-    Ok(cert)
+        reason: "no certificate in it".to_owned(),
+    })
 }
 
 fn load_key(path: &Path) -> Result<KeyPair, Error> {

@@ -30,6 +30,8 @@ pub mod codes {
     pub const UNSUPPORTED_CRITICAL_EXTENSION: &str = "cert.unsupported_critical_extension";
     pub const WEAK_SIGNATURE: &str = "cert.weak_signature";
     pub const WEAK_KEY: &str = "cert.weak_key";
+    pub const UNSUPPORTED_KEY: &str = "cert.unsupported_key";
+    pub const ANCHOR_NOT_ISSUER: &str = "cert.anchor_not_issuer";
     pub const BAD_SIGNATURE: &str = "cert.bad_signature";
     pub const BAD_ENCODING: &str = "cert.bad_encoding";
     pub const NAME_CONSTRAINT_VIOLATION: &str = "cert.name_constraint_violation";
@@ -192,6 +194,16 @@ pub static CATALOGUE: &[Diagnosis] = &[
         "generate an ECDSA P-256 or RSA-2048 key and reissue",
         apple("errSSLATSMinimumKeySizeViolation", -9883),
         Some("javax.net.ssl.SSLHandshakeException: java.security.cert.CertPathValidatorException: Algorithm constraints check failed on keysize limits")),
+    entry(codes::UNSUPPORTED_KEY, "the accessory's key is of a type no TLS client here can verify",
+        "a key type or elliptic curve outside the TLS provider's signature algorithms (secp256k1, brainpoolP256r1, DSA…): the handshake signature could not be checked, so the connection would fail",
+        "generate an ECDSA P-256, P-384, P-521, Ed25519 or RSA-2048+ key and reissue",
+        apple("errSSLBadCert", -9808),
+        Some("javax.net.ssl.SSLHandshakeException: java.security.cert.CertificateException")),
+    entry(codes::ANCHOR_NOT_ISSUER, "the chain ends at an anchor that is an accessory's own certificate",
+        "an anchor that names a host (subjectAltName), is not a CA, lacks keyCertSign or is a server's certificate (serverAuth EKU) authenticates that one accessory by direct trust and never issues; a certificate signed by its key is another device vouched for by a device",
+        "trust the manufacturer's CA (`accessory trust add maker-root.pem`), or this accessory's own certificate or key (pin)",
+        apple("errSSLXCertChainInvalid", -9807),
+        Some("javax.net.ssl.SSLHandshakeException: java.security.cert.CertPathValidatorException: Trust anchor for certification path not found.")),
     entry(codes::BAD_SIGNATURE, "a signature in the certificate chain does not verify",
         "a certificate was altered, or an intermediate with the same name but another key was sent",
         "send the right intermediates; reissue the certificate",

@@ -29,7 +29,7 @@ pub mod export;
 pub mod lint;
 pub mod store;
 
-pub use anchor::Anchors;
+pub use anchor::{AnchorRole, Anchors};
 pub use capture::ChainCapture;
 pub use diagnosis::{diagnose, ApplePlatformName, Diagnosis};
 pub use error::{Error, Refusal};

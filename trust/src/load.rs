@@ -1,6 +1,9 @@
 //! Reading certificates from files a person hands us, with errors that say what is wrong.
 //!
-//! Files are PEM (any number of `CERTIFICATE` sections) or a single DER certificate. The size is
+//! Files are PEM (any number of `CERTIFICATE` sections) or a single DER certificate. PEM may have
+//! text around its sections, as RFC 7468 §2 allows and as `openssl ca` and `openssl x509 -text`
+//! write it (a dump of the certificate before `-----BEGIN`): that text is skipped. Every command
+//! that reads certificates (`trust`, `provision --anchors`, `certs mint`) reads them here. The size is
 //! checked before reading (and reads are capped, for pipes and `-`), so a 50 MB file given by
 //! mistake is refused rather than parsed.
 
@@ -85,8 +88,13 @@ pub fn parse_certificates(
     if trimmed.starts_with(b"-----BEGIN ") {
         return parse_pem(path, bytes);
     }
-    if bytes[0] == 0x30 {
+    if bytes[0] == 0x30 && !is_text_with_pem(bytes) {
         return parse_der(path, bytes);
+    }
+    // RFC 7468 §2: "Data before the encapsulation boundaries are permitted, and parsers MUST NOT
+    // malfunction when processing such data." A DER certificate is never valid UTF-8 text.
+    if is_text_with_pem(bytes) {
+        return parse_pem(path, bytes);
     }
     let found = if std::str::from_utf8(bytes).is_ok() {
         "text"
@@ -97,6 +105,11 @@ pub fn parse_certificates(
         path: owned(),
         found: found.to_owned(),
     })
+}
+
+/// Text (UTF-8) with an encapsulation boundary on a line of its own.
+fn is_text_with_pem(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|t| t.lines().any(|l| l.starts_with("-----BEGIN ")))
 }
 
 fn parse_pem(path: &Path, bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
@@ -217,6 +230,29 @@ mod tests {
             base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der)
         );
         assert_eq!(parse(text.as_bytes()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn pem_with_explanatory_text_before_and_after_the_boundaries_loads() {
+        let der = cert_der();
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der);
+        // What `openssl x509 -text` writes: a dump, then the PEM; the dump may start with a digit.
+        for before in [
+            "Certificate:\n    Data:\n        Version: 3 (0x2)\n",
+            "0 s:CN = a\n",
+        ] {
+            let text = format!(
+                "{before}-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\ntrailing words\n"
+            );
+            let certs = parse(text.as_bytes()).unwrap();
+            assert_eq!(certs.len(), 1);
+            assert_eq!(certs[0].as_ref(), der.as_slice());
+        }
+        let not_pem = "Certificate:\n  no boundary here\n";
+        assert_eq!(
+            parse(not_pem.as_bytes()).unwrap_err().code(),
+            "input.not_a_certificate"
+        );
     }
 
     #[test]

@@ -199,6 +199,85 @@ impl TrustPolicy {
         &self.algorithms
     }
 
+    /// Refuses a key no signature should be believed from ([`check_rsa_strength`]) or one the
+    /// TLS provider cannot verify a signature with. The second rule is the provider's own list
+    /// of algorithms (the one the live verifier checks handshake signatures with), not a list
+    /// kept here: a key the offline check accepts is a key a connection can be made with.
+    fn check_key_strength(&self, cert: &X509Certificate<'_>) -> Result<(), Refusal> {
+        check_rsa_strength(cert)?;
+        let spki = cert.public_key().raw;
+        let supported = spki_algorithm(spki).is_some_and(|alg| {
+            self.algorithms
+                .all
+                .iter()
+                .any(|a| a.public_key_alg_id().as_ref() == alg)
+        });
+        if supported {
+            return Ok(());
+        }
+        let key = cert.public_key();
+        let kind = match key.parsed() {
+            Ok(PublicKey::EC(_)) => {
+                let curve = key
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.as_oid().ok())
+                    .map(|o| o.to_id_string())
+                    .unwrap_or_default();
+                format!("an elliptic-curve key on {}", curve_name(&curve))
+            }
+            Ok(PublicKey::DSA(_)) => "a DSA key".to_owned(),
+            _ => format!("a key of type {}", key.algorithm.algorithm.to_id_string()),
+        };
+        Err(Refusal::new(
+            codes::UNSUPPORTED_KEY,
+            format!(
+                "{kind}, which the TLS provider cannot verify signatures with (it takes ECDSA on P-256, P-384 or P-521, Ed25519, or RSA of 2048 bits or more)"
+            ),
+        ))
+    }
+
+    /// The checks webpki's `verify_path` hook runs on a path it has validated: every intermediate
+    /// must be allowed to sign certificates and have a usable key, and the anchor the path ends
+    /// at must be fit to issue (`rfc5280::check_anchor`). Fails closed: an anchor that cannot be
+    /// found among ours, or a certificate that cannot be parsed, refuses the path.
+    fn check_path(
+        &self,
+        anchors: &Anchors,
+        path: &webpki::VerifiedPath<'_>,
+        now: UnixTime,
+        strength: &dyn Fn(&X509Certificate<'_>) -> Result<(), Refusal>,
+    ) -> Result<(), Refusal> {
+        for der in path.intermediate_certificates().map(|c| c.der()) {
+            let (_, ca) = x509_parser::parse_x509_certificate(der.as_ref()).map_err(|e| {
+                Refusal::new(
+                    codes::BAD_ENCODING,
+                    format!("cannot parse an intermediate of the chain: {e}"),
+                )
+            })?;
+            crate::rfc5280::check_intermediate(&ca)?;
+            strength(&ca).map_err(|weak| {
+                Refusal::new(
+                    weak.code(),
+                    format!(
+                        "the intermediate \"{}\" has {}",
+                        ca.subject(),
+                        weak.detail()
+                    ),
+                )
+            })?;
+        }
+        let der = anchors.certificate_of(path.anchor())?;
+        let (_, anchor) = x509_parser::parse_x509_certificate(der).map_err(|e| {
+            Refusal::new(
+                codes::BAD_ENCODING,
+                format!("cannot parse the trust anchor the chain ends at: {e}"),
+            )
+        })?;
+        crate::rfc5280::check_anchor(&anchor, now, strength)
+    }
+
     /// Decides whether `end_entity` (with `intermediates`, as presented) is trusted at `now`.
     ///
     /// `server_name` is the name the connection was made to; it is the identity when the policy
@@ -218,7 +297,7 @@ impl TrustPolicy {
             )
         })?;
         let pin = Pin::of_spki(cert.public_key().raw);
-        check_key_strength(&cert)?;
+        self.check_key_strength(&cert)?;
 
         if !self.pins.is_empty() && !self.pins.contains(&pin) {
             return Err(Refusal::new(
@@ -251,22 +330,14 @@ impl TrustPolicy {
                 // others (another anchor, a cross-signed intermediate); if none is left, this
                 // refusal is the diagnosis, being about a path that was otherwise complete.
                 let anchor_refusal = RefCell::new(None);
-                let anchor_fit = |path: &webpki::VerifiedPath<'_>| {
-                    let refusal = anchors
-                        .trust_anchors()
-                        .iter()
-                        .position(|a| std::ptr::addr_eq(a, path.anchor()))
-                        .and_then(|i| anchors.certificates().get(i))
-                        .and_then(|der| {
-                            let (_, anchor) = x509_parser::parse_x509_certificate(der).ok()?;
-                            crate::rfc5280::check_anchor(&anchor, now, check_key_strength).err()
-                        });
-                    match refusal {
-                        None => Ok(()),
-                        Some(r) => {
-                            *anchor_refusal.borrow_mut() = Some(r);
-                            Err(webpki::Error::UnknownIssuer)
-                        }
+                let strength = |c: &X509Certificate<'_>| self.check_key_strength(c);
+                let anchor_fit = |path: &webpki::VerifiedPath<'_>| match self
+                    .check_path(anchors, path, now, &strength)
+                {
+                    Ok(()) => Ok(()),
+                    Err(r) => {
+                        *anchor_refusal.borrow_mut() = Some(r);
+                        Err(webpki::Error::UnknownIssuer)
                     }
                 };
                 let verified = ee.verify_for_usage(
@@ -279,9 +350,13 @@ impl TrustPolicy {
                     Some(&anchor_fit),
                 );
                 if let Err(e) = verified {
-                    return Err(anchor_refusal
-                        .into_inner()
-                        .unwrap_or_else(|| refusal_from_webpki(&e)));
+                    // A weak key anywhere the chain could lead is the diagnosis before webpki's:
+                    // the provider refuses to verify signatures by an RSA-1024 root, which webpki
+                    // reports as a bad signature, not as the root's key.
+                    return Err(anchor_refusal.into_inner().unwrap_or_else(|| {
+                        weak_link(&cert, intermediates, anchors, &strength)
+                            .unwrap_or_else(|| refusal_from_webpki(&e))
+                    }));
                 }
             }
             crate::rfc5280::check_leaf(&cert)?;
@@ -346,37 +421,105 @@ fn rsa_bits(modulus: &[u8]) -> usize {
 
 /// Refuses RSA keys under 2048 bits: a signature by such a key proves little, and every current
 /// client refuses it, so a connection would fail on the handshake signature anyway, with a less
-/// helpful message.
-///
-/// Also refuses what no client can verify a handshake with: DSA keys, elliptic curves other than
-/// P-256, P-384 and P-521, and RSA moduli whose length is not a whole number of bytes (a sign of a
-/// broken key generator).
-fn check_key_strength(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
+/// helpful message. Also refuses RSA moduli whose length is not a whole number of bytes (a sign of
+/// a broken key generator).
+fn check_rsa_strength(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
     let weak = |detail: String| Err(Refusal::new(codes::WEAK_KEY, detail));
-    match cert.public_key().parsed() {
-        Ok(PublicKey::RSA(rsa)) => {
-            let bits = rsa_bits(rsa.modulus);
-            if bits < MIN_RSA_BITS {
-                return weak(format!(
-                    "an RSA key of {bits} bits; at least {MIN_RSA_BITS} are needed"
-                ));
-            }
-            if !bits.is_multiple_of(8) {
-                return weak(format!("an RSA key of {bits} bits, not a multiple of 8"));
-            }
-        }
-        Ok(PublicKey::EC(ec)) if ![256, 384, 521].contains(&ec.key_size()) => {
+    if let Ok(PublicKey::RSA(rsa)) = cert.public_key().parsed() {
+        let bits = rsa_bits(rsa.modulus);
+        if bits < MIN_RSA_BITS {
             return weak(format!(
-                "an elliptic-curve key of {} bits; P-256, P-384 or P-521 are needed",
-                ec.key_size()
+                "an RSA key of {bits} bits; at least {MIN_RSA_BITS} are needed"
             ));
         }
-        Ok(PublicKey::DSA(_)) => {
-            return weak("a DSA key, which TLS clients no longer accept".to_owned())
+        if !bits.is_multiple_of(8) {
+            return weak(format!("an RSA key of {bits} bits, not a multiple of 8"));
         }
-        _ => {}
     }
     Ok(())
+}
+
+/// The contents of a SubjectPublicKeyInfo's AlgorithmIdentifier (what webpki's
+/// `public_key_alg_id` holds): `SEQUENCE { SEQUENCE { alg }, BIT STRING }`.
+fn spki_algorithm(spki: &[u8]) -> Option<&[u8]> {
+    fn header(der: &[u8]) -> Option<(u8, usize, usize)> {
+        let (&tag, rest) = der.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        if first < 0x80 {
+            return Some((tag, 2, first as usize));
+        }
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        Some((tag, 2 + n, len))
+    }
+    let (tag, head, len) = header(spki)?;
+    let body = spki.get(head..head + len).filter(|_| tag == 0x30)?;
+    let (tag, head, len) = header(body)?;
+    body.get(head..head + len).filter(|_| tag == 0x30)
+}
+
+fn curve_name(oid: &str) -> String {
+    match oid {
+        "1.3.132.0.10" => "secp256k1 (1.3.132.0.10)".to_owned(),
+        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1 (1.3.36.3.3.2.8.1.1.7)".to_owned(),
+        "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1 (1.3.36.3.3.2.8.1.1.11)".to_owned(),
+        "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1 (1.3.36.3.3.2.8.1.1.13)".to_owned(),
+        "" => "an unnamed curve".to_owned(),
+        other => format!("curve {other}"),
+    }
+}
+
+/// A certificate with a weak key that the chain from `leaf` leads to by issuer names, among the
+/// intermediates presented and the anchors: the diagnosis for a path webpki refused, since the
+/// provider refuses to verify a weak key's signatures and webpki then names the signature.
+fn weak_link(
+    leaf: &X509Certificate<'_>,
+    intermediates: &[CertificateDer<'_>],
+    anchors: &Anchors,
+    strength: &dyn Fn(&X509Certificate<'_>) -> Result<(), Refusal>,
+) -> Option<Refusal> {
+    let anchor_count = anchors.certificates().len();
+    let candidates: Vec<(bool, X509Certificate<'_>)> = anchors
+        .certificates()
+        .iter()
+        .map(|c| c.as_ref())
+        .chain(intermediates.iter().map(|c| c.as_ref()))
+        .enumerate()
+        .filter_map(|(i, der)| {
+            let (_, x) = x509_parser::parse_x509_certificate(der).ok()?;
+            Some((i < anchor_count, x))
+        })
+        .collect();
+    let mut seen = vec![false; candidates.len()];
+    let mut issuers = vec![leaf.issuer().as_raw()];
+    while let Some(issuer) = issuers.pop() {
+        for (i, (is_anchor, c)) in candidates.iter().enumerate() {
+            if seen[i] || c.subject().as_raw() != issuer {
+                continue;
+            }
+            seen[i] = true;
+            if let Err(weak) = strength(c) {
+                let what = if *is_anchor {
+                    "the trust anchor"
+                } else {
+                    "the intermediate"
+                };
+                return Some(Refusal::new(
+                    weak.code(),
+                    format!("{what} \"{}\" has {}", c.subject(), weak.detail()),
+                ));
+            }
+            if !*is_anchor {
+                issuers.push(c.issuer().as_raw());
+            }
+        }
+    }
+    None
 }
 
 fn check_dates(cert: &X509Certificate<'_>, now: UnixTime) -> Result<(), Refusal> {
@@ -444,6 +587,8 @@ fn unenforced(cert: &X509Certificate<'_>, now: UnixTime, webpki: Option<&Refusal
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::anchor::AnchorRole;
 
     #[test]
     fn a_policy_with_nothing_to_trust_cannot_be_built() {
@@ -539,6 +684,15 @@ mod tests {
         p
     }
 
+    /// A manufacturer root: CA:TRUE, no subjectAltName (an issuer).
+    fn maker_root_params() -> rcgen::CertificateParams {
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "Maker Root");
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p
+    }
+
     #[test]
     fn an_accessory_certificate_trusted_directly_cannot_vouch_for_another_accessory() {
         let key = rcgen::KeyPair::generate().unwrap();
@@ -554,7 +708,7 @@ mod tests {
         let err = policy
             .check(&minted, &[], UnixTime::now(), None)
             .unwrap_err();
-        assert_eq!(err.code(), codes::END_ENTITY_USED_AS_CA, "{err}");
+        assert_eq!(err.code(), codes::ANCHOR_NOT_ISSUER, "{err}");
         assert!(
             err.detail().contains("the trust anchor \"CN=ACC-42\""),
             "{err}"
@@ -564,11 +718,7 @@ mod tests {
     #[test]
     fn an_expired_anchor_refuses_the_chains_it_issued_naming_the_anchor() {
         let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = accessory_params(true);
-        params.distinguished_name = rcgen::DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Maker Root");
+        let mut params = maker_root_params();
         params.not_before = rcgen::date_time_ymd(2000, 1, 1);
         params.not_after = rcgen::date_time_ymd(2001, 1, 1);
         let root = params.self_signed(&key).unwrap().der().clone();
@@ -588,11 +738,7 @@ mod tests {
     #[test]
     fn a_renewed_anchor_beside_its_expired_predecessor_still_validates_the_chain() {
         let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = accessory_params(true);
-        params.distinguished_name = rcgen::DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Maker Root");
+        let mut params = maker_root_params();
         let renewed = params.self_signed(&key).unwrap().der().clone();
         params.not_before = rcgen::date_time_ymd(2000, 1, 1);
         params.not_after = rcgen::date_time_ymd(2001, 1, 1);
@@ -603,6 +749,121 @@ mod tests {
         let anchors = Anchors::from_certificates(vec![expired, renewed]).unwrap();
         let policy = TrustPolicy::builder().anchors(anchors).build().unwrap();
         policy.check(&leaf, &[], UnixTime::now(), None).unwrap();
+    }
+
+    #[test]
+    fn a_ca_true_accessory_certificate_trusted_directly_cannot_vouch_for_another_accessory() {
+        // What `openssl req -x509` makes: CA:TRUE, no keyUsage, a host name in the SAN.
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = accessory_params(true);
+        let own = params.self_signed(&key).unwrap().der().clone();
+        assert_eq!(AnchorRole::of_der(&own).0, AnchorRole::Endpoint);
+        let policy = TrustPolicy::builder()
+            .anchors(anchors_of(&own))
+            .build()
+            .unwrap();
+        policy.check(&own, &[], UnixTime::now(), None).unwrap();
+        let minted = leaf_issued_by(params, key);
+        let err = policy
+            .check(&minted, &[], UnixTime::now(), None)
+            .unwrap_err();
+        assert_eq!(err.code(), codes::ANCHOR_NOT_ISSUER, "{err}");
+        assert!(err.detail().contains("DNS:acc-42.accessory.local"), "{err}");
+
+        // A manufacturer root of the same shape without the host name issues.
+        let key = rcgen::KeyPair::generate().unwrap();
+        let root = maker_root_params().self_signed(&key).unwrap().der().clone();
+        assert_eq!(AnchorRole::of_der(&root).0, AnchorRole::Issuer);
+        let leaf = leaf_issued_by(maker_root_params(), key);
+        TrustPolicy::builder()
+            .anchors(anchors_of(&root))
+            .build()
+            .unwrap()
+            .check(&leaf, &[], UnixTime::now(), None)
+            .unwrap();
+    }
+
+    #[test]
+    fn an_intermediate_whose_key_usage_lacks_key_cert_sign_is_refused() {
+        let root_key = rcgen::KeyPair::generate().unwrap();
+        let mut root_params = maker_root_params();
+        root_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        let root = root_params.self_signed(&root_key).unwrap().der().clone();
+        let root_issuer = rcgen::Issuer::new(root_params, root_key);
+        let check = |usage: rcgen::KeyUsagePurpose| {
+            let ica_key = rcgen::KeyPair::generate().unwrap();
+            let mut ica = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            ica.distinguished_name
+                .push(rcgen::DnType::CommonName, "Maker ICA");
+            ica.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            ica.key_usages = vec![usage];
+            let ica_der = ica.signed_by(&ica_key, &root_issuer).unwrap().der().clone();
+            let leaf = leaf_issued_by(ica, ica_key);
+            TrustPolicy::builder()
+                .anchors(anchors_of(&root))
+                .build()
+                .unwrap()
+                .check(&leaf, &[ica_der], UnixTime::now(), None)
+        };
+        let err = check(rcgen::KeyUsagePurpose::DigitalSignature).unwrap_err();
+        assert_eq!(err.code(), codes::INVALID_PURPOSE, "{err}");
+        assert!(
+            err.detail().contains("the intermediate \"CN=Maker ICA\""),
+            "{err}"
+        );
+        check(rcgen::KeyUsagePurpose::KeyCertSign).unwrap();
+    }
+
+    #[test]
+    fn a_root_whose_eku_is_client_auth_only_is_refused_for_a_server() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = maker_root_params();
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let root = params.self_signed(&key).unwrap().der().clone();
+        let leaf = leaf_issued_by(params, key);
+        let err = TrustPolicy::builder()
+            .anchors(anchors_of(&root))
+            .build()
+            .unwrap()
+            .check(&leaf, &[], UnixTime::now(), None)
+            .unwrap_err();
+        assert_eq!(err.code(), codes::INVALID_PURPOSE, "{err}");
+        assert!(err.detail().contains("\"CN=Maker Root\""), "{err}");
+    }
+
+    #[test]
+    fn a_p521_key_is_accepted_at_every_level() {
+        let p521 = || rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+        let key = p521();
+        let root = maker_root_params().self_signed(&key).unwrap().der().clone();
+        let issuer = rcgen::Issuer::new(maker_root_params(), key);
+        let mut p =
+            rcgen::CertificateParams::new(vec!["acc-43.accessory.local".to_owned()]).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "ACC-43");
+        let leaf = p.signed_by(&p521(), &issuer).unwrap().der().clone();
+        let observed = TrustPolicy::builder()
+            .anchors(anchors_of(&root))
+            .build()
+            .unwrap()
+            .check(&leaf, &[], UnixTime::now(), None)
+            .unwrap();
+        assert_eq!(observed.pin, Pin::of_certificate(&leaf).unwrap());
+    }
+
+    #[test]
+    fn a_path_ending_at_an_anchor_that_is_not_ours_is_refused_not_accepted_unchecked() {
+        let ours = self_signed(true, &[]);
+        let theirs = self_signed(true, &[]);
+        let anchors = anchors_of(&ours);
+        let stranger = webpki::anchor_from_trusted_cert(&theirs).unwrap();
+        let err = anchors.certificate_of(&stranger).unwrap_err();
+        assert_eq!(err.code(), codes::UNKNOWN_ISSUER, "{err}");
+        // Found by identity, not by equal contents: a copy of our own anchor is not ours either.
+        let copy = webpki::anchor_from_trusted_cert(&ours).unwrap();
+        assert!(anchors.certificate_of(&copy).is_err());
+        let own = &anchors.trust_anchors()[0];
+        assert_eq!(anchors.certificate_of(own).unwrap(), &ours);
     }
 
     #[test]

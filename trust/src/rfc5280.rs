@@ -15,6 +15,7 @@ use rustls_pki_types::UnixTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 
+use crate::anchor::AnchorRole;
 use crate::diagnosis::codes;
 use crate::error::Refusal;
 use crate::inspect::rfc3339;
@@ -28,9 +29,10 @@ const REPLACE_ANCHOR: &str = "replace the anchor in the store (`accessory trust 
 /// webpki, like RFC 5280 §6.1.1, takes an anchor as a name and a key. An administrator's anchor is
 /// a certificate, though, and what it says about itself matters here:
 /// - its dates: an expired root is a root the manufacturer stopped vouching for (RFC 5280 §4.1.2.5);
-/// - basicConstraints CA:TRUE, and keyCertSign when it has a keyUsage (§4.2.1.9, §4.2.1.3): without
-///   them, trusting a self-signed accessory certificate directly would also let that accessory's key
-///   issue certificates for every other accessory;
+/// - its role ([`AnchorRole`]): an anchor that is an accessory's own certificate (not a CA, a host
+///   name in its subjectAltName, no keyCertSign, a server's EKU) never issues, or trusting one
+///   accessory directly would let that accessory's key issue certificates for every other one;
+/// - an extendedKeyUsage, when present, that allows serverAuth (§4.2.1.12);
 /// - a non-empty subject (§4.1.2.6), no critical extension no verifier knows (§4.2), key
 ///   identifiers marked non-critical (§4.2.1.1, §4.2.1.2), and a key the leaf would be allowed to
 ///   have (`key_strength`).
@@ -56,6 +58,18 @@ pub(crate) fn check_anchor(
         ))
     };
 
+    // One rule for what may issue (crate::anchor): an accessory's own certificate, even CA:TRUE,
+    // authenticates that accessory only. It also covers CA:FALSE, a missing basicConstraints and
+    // a keyUsage without keyCertSign (RFC 5280 §4.2.1.9, §4.2.1.3).
+    let (role, why) = AnchorRole::of(anchor);
+    if role == AnchorRole::Endpoint {
+        return Err(Refusal::new(
+            codes::ANCHOR_NOT_ISSUER,
+            format!(
+                "the trust anchor {name} {why}: it is one accessory's own certificate, which authenticates that accessory only and never issues, yet the chain presented ends at it (a certificate signed by that accessory's key); trust the manufacturer's CA, or this accessory's own certificate or key"
+            ),
+        ));
+    }
     let now = now.as_secs() as i64;
     let validity = anchor.validity();
     let (from, until) = (
@@ -83,39 +97,20 @@ pub(crate) fn check_anchor(
         ));
     }
 
-    match anchor.basic_constraints() {
-        Ok(Some(bc)) if bc.value.ca => {}
-        Ok(Some(_)) => {
-            return refuse(
-                codes::END_ENTITY_USED_AS_CA,
-                "says CA:FALSE but issued the accessory's chain (RFC 5280 §4.2.1.9); an accessory certificate trusted directly may not vouch for others".to_owned(),
-            )
-        }
-        Ok(None) => {
-            return refuse(
-                codes::END_ENTITY_USED_AS_CA,
-                "has no basicConstraints, so it is not a CA, but it issued the accessory's chain (RFC 5280 §4.2.1.9)".to_owned(),
-            )
-        }
-        Err(e) => {
-            return refuse(
-                codes::BAD_ENCODING,
-                format!("has an unreadable basicConstraints ({e})"),
-            )
-        }
-    }
-    match anchor.key_usage() {
-        Ok(Some(ku)) if !ku.value.key_cert_sign() => {
+    // RFC 5280 §4.2.1.12 as CAs use it (and as webpki applies it to intermediates): an EKU on the
+    // anchor limits what it may vouch for, and this is a TLS server.
+    match anchor.extended_key_usage() {
+        Ok(Some(eku)) if !(eku.value.server_auth || eku.value.any) => {
             return refuse(
                 codes::INVALID_PURPOSE,
-                "is CA:TRUE but its keyUsage does not allow signing certificates (keyCertSign), yet it issued the accessory's chain (RFC 5280 §4.2.1.3)".to_owned(),
+                "has an extendedKeyUsage without serverAuth, so it may not vouch for a TLS server (RFC 5280 §4.2.1.12)".to_owned(),
             )
         }
         Ok(_) => {}
         Err(e) => {
             return refuse(
                 codes::BAD_ENCODING,
-                format!("has an unreadable keyUsage ({e})"),
+                format!("has an unreadable extendedKeyUsage ({e})"),
             )
         }
     }
@@ -156,6 +151,25 @@ pub(crate) fn check_anchor(
         return refuse(weak.code(), format!("has {}", weak.detail()));
     }
     Ok(())
+}
+
+/// Checks an intermediate of a validated path: when it has a keyUsage, it must allow keyCertSign
+/// (RFC 5280 §6.1.4(n)); webpki checks CA:TRUE, pathlen, EKU and names, not this.
+pub(crate) fn check_intermediate(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
+    let name = cert.subject().to_string();
+    match cert.key_usage() {
+        Ok(Some(ku)) if !ku.value.key_cert_sign() => Err(Refusal::new(
+            codes::INVALID_PURPOSE,
+            format!(
+                "the intermediate \"{name}\" is CA:TRUE but its keyUsage does not allow signing certificates (keyCertSign), yet it issued the next certificate of the chain (RFC 5280 §4.2.1.3, §6.1.4(n))"
+            ),
+        )),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Refusal::new(
+            codes::BAD_ENCODING,
+            format!("the intermediate \"{name}\" has an unreadable keyUsage ({e})"),
+        )),
+    }
 }
 
 /// Checks the leaf against the rules this module documents.

@@ -72,6 +72,12 @@ impl StoredAnchor {
             reason: format!("anchor {} has unreadable PEM: {e}", self.id),
         })
     }
+
+    /// The role this anchor plays (issuer or endpoint, see [`crate::AnchorRole`]), and why.
+    /// Derived from the certificate each time, never stored: the rule is the verifier's.
+    pub fn role(&self) -> Result<(crate::AnchorRole, String), StoreError> {
+        Ok(crate::AnchorRole::of_der(&self.certificate()?))
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -460,8 +466,6 @@ pub(crate) struct Described {
     pub not_after: String,
     pub ca: bool,
     pub self_signed: bool,
-    /// Has a subjectAltName extension (it names a server).
-    pub has_san: bool,
 }
 
 pub(crate) fn describe(cert: &CertificateDer<'_>) -> Result<Described, StoreError> {
@@ -490,7 +494,6 @@ pub(crate) fn describe(cert: &CertificateDer<'_>) -> Result<Described, StoreErro
         not_after: time(&x.validity().not_after),
         ca: x.is_ca(),
         self_signed: self_issued && x.verify_signature(None).is_ok(),
-        has_san: matches!(x.subject_alternative_name(), Ok(Some(_))),
     })
 }
 

@@ -71,7 +71,8 @@ pub struct ExportAnchor {
     pub not_after: String,
     /// basicConstraints CA:TRUE.
     pub ca: bool,
-    /// Has a subjectAltName: it can be presented by a server (a self-signed accessory certificate).
+    /// Its role is endpoint ([`crate::AnchorRole`]): it is an accessory's own certificate, presented
+    /// by that server, so its key is the server's.
     pub names_a_server: bool,
 }
 
@@ -84,6 +85,7 @@ impl ExportAnchor {
         let d = crate::store::describe(&certificate).map_err(|e| ExportError::BadCertificate {
             reason: e.to_string(),
         })?;
+        let (role, _) = crate::AnchorRole::of_der(&certificate);
         Ok(Self {
             label: label
                 .or(d.common_name)
@@ -94,7 +96,7 @@ impl ExportAnchor {
             subject: d.subject,
             not_after: d.not_after,
             ca: d.ca,
-            names_a_server: d.has_san,
+            names_a_server: role == crate::AnchorRole::Endpoint,
         })
     }
 

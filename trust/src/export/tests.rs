@@ -133,6 +133,30 @@ fn curl_pins_take_server_keys_and_leave_ca_roots_out_with_a_warning() {
 }
 
 #[test]
+fn curl_pins_follow_the_anchor_role_not_the_mere_presence_of_a_san() {
+    let make = |ca: bool, cert_sign: bool| {
+        let mut p = CertificateParams::new(vec!["dev-1.accessory.local".to_owned()]).unwrap();
+        p.distinguished_name.push(DnType::CommonName, "dev-1");
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        if cert_sign {
+            p.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        }
+        let der = p
+            .self_signed(&KeyPair::generate().unwrap())
+            .unwrap()
+            .der()
+            .clone();
+        ExportAnchor::from_certificate(der, None).unwrap()
+    };
+    // `openssl req -x509 -addext subjectAltName=…`: CA:TRUE, no keyUsage, a host name: endpoint.
+    assert!(make(true, false).names_a_server);
+    // A CA made on purpose (keyCertSign) that happens to carry a SAN: an issuer, not a server.
+    assert!(!make(true, true).names_a_server);
+}
+
+#[test]
 fn nothing_to_export_is_an_error() {
     let e = export(Format::Json, &ExportInput::new(vec![], vec![])).unwrap_err();
     assert_eq!(e.code(), "export.empty");

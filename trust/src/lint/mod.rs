@@ -168,6 +168,13 @@ pub struct Linted {
     pub index: usize,
     pub subject: String,
     pub role: Role,
+    /// For a self-issued certificate (one an administrator would add as an anchor): the role it
+    /// would play as a trust anchor, issuer or endpoint (`crate::AnchorRole`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor_role: Option<crate::AnchorRole>,
+    /// Why it plays that role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor_role_reason: Option<String>,
 }
 
 /// The outcome of a lint.
@@ -245,10 +252,15 @@ pub fn lint(chain: &[CertificateDer<'_>], options: &LintOptions) -> Result<LintR
             (0, r) => r,
             _ => Role::Ca,
         };
+        let anchor = f
+            .self_issued
+            .then(|| crate::AnchorRole::of_der(&chain[index]));
         certificates.push(Linted {
             index,
             subject: f.subject.clone(),
             role,
+            anchor_role: anchor.as_ref().map(|a| a.0),
+            anchor_role_reason: anchor.map(|a| a.1),
         });
         let cx = Check {
             index,

@@ -98,6 +98,9 @@ pub fn print_report(what: &str, report: &LintReport) {
             Role::Auto => "certificate",
         };
         println!("certificate #{} ({role}): {}", c.index, c.subject);
+        if let (Some(r), Some(why)) = (c.anchor_role, &c.anchor_role_reason) {
+            println!("  as a trust anchor: {r} ({}): it {why}", r.meaning());
+        }
         for f in report.findings.iter().filter(|f| f.certificate == c.index) {
             println!(
                 "  {:<7} {}  [{}] {}",

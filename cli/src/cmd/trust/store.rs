@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use serde::Serialize;
 use trust::store::{AddOptions, Added, Store, StoreError, StoredAnchor};
+use trust::AnchorRole;
 
 use crate::exit::{fail, Status};
 use crate::output;
@@ -178,12 +179,25 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
         }
     }
     if a.json {
-        output::json(&results)?;
+        let shown = results
+            .iter()
+            .map(|r| match r {
+                Added::Added(x) => AddedOut {
+                    outcome: "added",
+                    anchor: WithRole::of(x),
+                },
+                Added::AlreadyPresent(x) => AddedOut {
+                    outcome: "already_present",
+                    anchor: WithRole::of(x),
+                },
+            })
+            .collect::<Vec<_>>();
+        output::json(&shown)?;
     } else {
         for r in &results {
             match r {
                 Added::Added(x) => println!(
-                    "added {} (id {}) to {}\n  subject {}\n  SHA-256 {}\n  pin     {}\n  valid   {} to {}{}",
+                    "added {} (id {}) to {}\n  subject {}\n  SHA-256 {}\n  pin     {}\n  valid   {} to {}\n  role    {}{}",
                     x.label,
                     x.id,
                     store.dir().display(),
@@ -192,6 +206,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
                     x.pin,
                     x.not_before,
                     x.not_after,
+                    role_text(x),
                     if x.leaf { "\n  (a leaf, added with --allow-leaf)" } else { "" }
                 ),
                 Added::AlreadyPresent(x) => println!(
@@ -216,15 +231,16 @@ pub fn list(a: ListArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     println!(
-        "{:<16}  {:<24}  {:<10}  {:<20}  subject",
-        "id", "label", "kind", "not after"
+        "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  subject",
+        "id", "label", "kind", "role", "not after"
     );
     for x in &anchors {
         println!(
-            "{:<16}  {:<24}  {:<10}  {:<20}  {}",
+            "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  {}",
             x.id,
             x.label,
             kind(x),
+            role_of(x).0,
             x.not_after,
             x.subject
         );
@@ -238,11 +254,12 @@ pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
     if a.pem {
         print!("{}", x.pem);
     } else if a.json {
-        output::json(&x)?;
+        output::json(&WithRole::of(&x))?;
     } else {
         println!("label        {}", x.label);
         println!("id           {}", x.id);
         println!("kind         {}", kind(&x));
+        println!("role         {}", role_text(&x));
         println!("subject      {}", x.subject);
         println!("issuer       {}", x.issuer);
         println!("valid        {} to {}", x.not_before, x.not_after);
@@ -270,6 +287,46 @@ pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
+/// The anchor's role as the verifier will apply it; a certificate the store cannot decode is an
+/// endpoint (the verifier would not let it issue either).
+fn role_of(x: &StoredAnchor) -> (AnchorRole, String) {
+    x.role()
+        .unwrap_or_else(|e| (AnchorRole::Endpoint, format!("cannot be read ({e})")))
+}
+
+/// `endpoint: authenticates this accessory only, never issues (it names a host ...)`.
+fn role_text(x: &StoredAnchor) -> String {
+    let (role, why) = role_of(x);
+    format!("{role}: {} (it {why})", role.meaning())
+}
+
+/// An anchor with its role, for `--json` (`add`, `show`).
+#[derive(Serialize)]
+struct WithRole<'a> {
+    #[serde(flatten)]
+    anchor: &'a StoredAnchor,
+    role: AnchorRole,
+    role_reason: String,
+}
+
+impl<'a> WithRole<'a> {
+    fn of(anchor: &'a StoredAnchor) -> Self {
+        let (role, role_reason) = role_of(anchor);
+        Self {
+            anchor,
+            role,
+            role_reason,
+        }
+    }
+}
+
+/// What `add --json` prints for each certificate.
+#[derive(Serialize)]
+struct AddedOut<'a> {
+    outcome: &'static str,
+    anchor: WithRole<'a>,
+}
+
 fn kind(x: &StoredAnchor) -> &'static str {
     match (x.ca, x.self_signed, x.leaf) {
         (_, _, true) => "leaf",
@@ -286,6 +343,8 @@ struct Summary<'a> {
     id: &'a str,
     label: &'a str,
     kind: &'static str,
+    role: AnchorRole,
+    role_reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
     fingerprint: &'a str,
@@ -299,10 +358,13 @@ struct Summary<'a> {
 
 impl<'a> From<&'a StoredAnchor> for Summary<'a> {
     fn from(x: &'a StoredAnchor) -> Self {
+        let (role, role_reason) = role_of(x);
         Self {
             id: &x.id,
             label: &x.label,
             kind: kind(x),
+            role,
+            role_reason,
             note: x.note.as_deref(),
             fingerprint: &x.fingerprint,
             pin: &x.pin,
