@@ -837,17 +837,6 @@ const fn d(
 }
 
 const DISAGREEMENTS: &[Disagreement] = &[
-    // issue 10 item 1: expected to agree after the fix (an accessory's own certificate as an
-    // anchor authenticates that accessory only and never issues; openssl refuses it here only
-    // because it has no keyUsage).
-    d(
-        "accessory_anchor_from_default_req_x509_issues_another_device",
-        "accepted",
-        Right::OpenSsl,
-        "a wrong accept: the anchor is DEV-0001's own `openssl req -x509` certificate (CA:TRUE by \
-         default, a DNS SAN), and it vouches for DEV-0002; whoever holds one accessory's key \
-         impersonates every other",
-    ),
     d(
         "host_only_in_the_cn_no_san",
         "cert.wrong_name",
@@ -864,28 +853,12 @@ const DISAGREEMENTS: &[Disagreement] = &[
          critical; criticality is a rule for issuers (4.2.1.9), which -x509_strict enforces and \
          webpki does not",
     ),
-    // issue 10 item 3: expected to agree after the fix.
-    d(
-        "intermediate_key_usage_crl_sign_only",
-        "accepted",
-        Right::OpenSsl,
-        "RFC 5280 6.1.4(n): a CA certificate whose keyUsage lacks keyCertSign cannot issue",
-    ),
-    // issue 10 item 3: expected to agree after the fix.
-    d(
-        "intermediate_key_usage_without_key_cert_sign",
-        "accepted",
-        Right::OpenSsl,
-        "RFC 5280 6.1.4(n): a CA certificate whose keyUsage lacks keyCertSign cannot issue",
-    ),
-    // issue 10 item 7 names the root; the same misleading code comes for an intermediate.
     d(
         "intermediate_rsa_1024",
-        "cert.bad_signature",
+        "cert.weak_key",
         Right::Us,
         "an RSA-1024 key signs nothing we believe (MIN_RSA_BITS = 2048; iOS 13+ refuses RSA under 2048 bits, Apple support 103769); openssl \
-         accepts it at its default security level 1 and refuses it at -auth_level 2; the code \
-         should say cert.weak_key, as item 7 asks for the root",
+         accepts it at its default security level 1 and refuses it at -auth_level 2",
     ),
     d(
         "intermediate_signed_sha1_with_rsa",
@@ -901,29 +874,6 @@ const DISAGREEMENTS: &[Disagreement] = &[
         "RFC 5280 requires keyUsage of conforming CAs (4.2.1.3) but path validation checks \
          keyCertSign only when keyUsage is present (6.1.4(n)); -x509_strict requires it, webpki \
          does not",
-    ),
-    // issue 10 item 10: expected to agree after the fix (text before -----BEGIN accepted).
-    d(
-        "leaf_file_from_openssl_ca_with_text_before_the_pem",
-        "input.not_a_certificate",
-        Right::OpenSsl,
-        "`openssl ca` writes a text dump before -----BEGIN; RFC 7468 section 5 allows explanatory \
-         text outside the encapsulation boundaries",
-    ),
-    d(
-        "leaf_key_usage_non_repudiation_only",
-        "accepted",
-        Right::OpenSsl,
-        "not in issue 10 (reported to the lead): a leaf whose keyUsage allows neither \
-         digitalSignature nor a key exchange cannot sign a TLS handshake (RFC 5280 4.2.1.3); \
-         openssl's sslserver purpose refuses it; our leaf rules do not read keyUsage",
-    ),
-    // issue 10 item 5: expected to agree after the fix.
-    d(
-        "leaf_p521",
-        "cert.weak_key",
-        Right::OpenSsl,
-        "P-521 is a strong curve (misreported as an elliptic-curve key of 528 bits)",
     ),
     d(
         "leaf_rsa_1024",
@@ -967,58 +917,17 @@ const DISAGREEMENTS: &[Disagreement] = &[
          SAN; we never match a name against the CN, so a CN cannot stand in for a constrained name \
          (with an identity asked for, this leaf is refused as cert.wrong_name)",
     ),
-    // issue 10 item 4: probably agrees after the fix, if the root's EKU is read as webpki reads an
-    // intermediate's (intermediate_eku_any_only is refused by both).
-    d(
-        "root_eku_any_only",
-        "accepted",
-        Right::OpenSsl,
-        "an anchor whose EKU does not list serverAuth is not fit to issue server certificates; \
-         the same EKU on an intermediate is refused",
-    ),
-    // issue 10 item 4: expected to agree after the fix.
-    d(
-        "root_eku_client_auth_only",
-        "accepted",
-        Right::OpenSsl,
-        "a root limited to clientAuth must not vouch for a server (an intermediate with the same \
-         EKU is refused)",
-    ),
-    // issue 10 item 5: expected to agree after the fix.
-    d(
-        "root_p521",
-        "cert.weak_key",
-        Right::OpenSsl,
-        "P-521 is a strong curve (misreported as an elliptic-curve key of 528 bits)",
-    ),
-    d(
-        "root_pathlen_0_with_one_intermediate",
-        "accepted",
-        Right::OpenSsl,
-        "not in issue 10 (reported to the lead): a wrong accept. The anchor's own \
-         pathLenConstraint is not enforced (webpki takes an anchor as a name and a key, and \
-         rfc5280::check_anchor does not read pathLen): a root that limits itself to issuing leaves \
-         lets an intermediate issue",
-    ),
-    d(
-        "root_pathlen_1_with_two_intermediates",
-        "accepted",
-        Right::OpenSsl,
-        "not in issue 10 (reported to the lead): the same wrong accept as \
-         root_pathlen_0_with_one_intermediate, one level deeper",
-    ),
-    // issue 10 item 7: the code is expected to become cert.weak_key (still a disagreement:
     // openssl accepts RSA-1024 at security level 1).
     d(
         "root_rsa_1024",
-        "cert.bad_signature",
+        "cert.weak_key",
         Right::Us,
         "an RSA-1024 root is refused (openssl accepts it at security level 1, refuses it at \
          -auth_level 2); the code should be cert.weak_key naming the root (item 7)",
     ),
     d(
         "root_secp256k1",
-        "cert.weak_signature",
+        "cert.unsupported_key",
         Right::Us,
         "secp256k1 signatures are not among the aws-lc-rs provider's verification algorithms, so \
          no live handshake could validate this chain (on iOS and Android: unverified); openssl \
@@ -1031,24 +940,20 @@ const DISAGREEMENTS: &[Disagreement] = &[
         "as maker_root_from_default_req_x509_issues_a_leaf: RFC 5280 does not make keyUsage on a \
          trust anchor a validation rule; -x509_strict does",
     ),
-];
-
-/// Situations both verifiers agree on today that issue 10 expects to become disagreements (our
-/// verdict changes, openssl's does not). Checked to exist; printed with the summary.
-const EXPECTED_TO_DISAGREE_AFTER_ISSUE_10: &[(&str, &str)] = &[
-    (
-        "accessory_anchor_with_key_cert_sign_and_server_auth_issues_another_device",
-        "issue 10 item 1: an anchor that names a host (SAN, serverAuth EKU) never issues, even \
-         with keyCertSign; openssl lets it issue",
-    ),
-    (
+    d(
         "leaf_secp256k1",
-        "issue 10 item 6: refused with a clear code (the live handshake cannot complete with it); \
-         openssl accepts it",
+        "cert.unsupported_key",
+        Right::Us,
+        "secp256k1 keys are not among the TLS provider's verification algorithms, so no live \
+         handshake could complete with this leaf: the offline verdict is the live one (issue 10 \
+         item 6); openssl verifies them",
     ),
-    (
+    d(
         "leaf_brainpool_p256r1",
-        "issue 10 item 6: refused with a clear code; openssl accepts it",
+        "cert.unsupported_key",
+        Right::Us,
+        "brainpoolP256r1 keys are not among the TLS provider's verification algorithms (issue 10 \
+         item 6), as for leaf_secp256k1; openssl verifies them",
     ),
 ];
 
@@ -1552,12 +1457,6 @@ fn openssl_verify_x509_strict_and_the_anchors_mode_disagree_only_where_documente
         };
         writeln!(report, "documented {}: {side}: {}", e.situation, e.reason).expect("string");
     }
-    for (name, why) in EXPECTED_TO_DISAGREE_AFTER_ISSUE_10 {
-        if !outcomes.iter().any(|o| o.name == *name) {
-            failures.push(format!("{name}: listed but no such situation"));
-        }
-        writeln!(report, "expected to change: {name}: {why}").expect("string");
-    }
     let agree = outcomes.iter().filter(|o| o.agree()).count();
     println!("{report}");
     println!(
@@ -1628,10 +1527,4 @@ fn every_documented_disagreement_is_in_docs_differential_md_with_our_verdict() {
         DISAGREEMENTS.len(),
         "one row per documented disagreement"
     );
-    for (name, _) in EXPECTED_TO_DISAGREE_AFTER_ISSUE_10 {
-        assert!(
-            doc.contains(&format!("`{name}`")),
-            "{name}: not in docs/differential.md"
-        );
-    }
 }

@@ -275,7 +275,8 @@ impl TrustPolicy {
                 format!("cannot parse the trust anchor the chain ends at: {e}"),
             )
         })?;
-        crate::rfc5280::check_anchor(&anchor, now, strength)
+        crate::rfc5280::check_anchor(&anchor, now, strength)?;
+        crate::rfc5280::check_anchor_path_length(&anchor, path.intermediate_certificates().count())
     }
 
     /// Decides whether `end_entity` (with `intermediates`, as presented) is trusted at `now`.

@@ -97,10 +97,12 @@ pub(crate) fn check_anchor(
         ));
     }
 
-    // RFC 5280 §4.2.1.12 as CAs use it (and as webpki applies it to intermediates): an EKU on the
-    // anchor limits what it may vouch for, and this is a TLS server.
+    // RFC 5280 §4.2.1.12 as CAs use it, and as webpki applies it to intermediates: an EKU on the
+    // anchor limits what it may vouch for, and this is a TLS server. anyExtendedKeyUsage alone is
+    // refused as webpki refuses it on an intermediate and OpenSSL's sslserver purpose on a root:
+    // one rule at every level of the path.
     match anchor.extended_key_usage() {
-        Ok(Some(eku)) if !(eku.value.server_auth || eku.value.any) => {
+        Ok(Some(eku)) if !eku.value.server_auth => {
             return refuse(
                 codes::INVALID_PURPOSE,
                 "has an extendedKeyUsage without serverAuth, so it may not vouch for a TLS server (RFC 5280 §4.2.1.12)".to_owned(),
@@ -151,6 +153,39 @@ pub(crate) fn check_anchor(
         return refuse(weak.code(), format!("has {}", weak.detail()));
     }
     Ok(())
+}
+
+/// Checks the anchor's own pathLenConstraint against the `intermediates` below it (RFC 5280
+/// §4.2.1.9: the number of non-self-issued intermediates that may follow). webpki takes an anchor
+/// as a name and a key (§6.1.1), so a root that says `pathlen:0` would otherwise still let an
+/// intermediate issue; OpenSSL and phones read the root's constraint.
+pub(crate) fn check_anchor_path_length(
+    anchor: &X509Certificate<'_>,
+    intermediates: usize,
+) -> Result<(), Refusal> {
+    let limit = match anchor.basic_constraints() {
+        Ok(Some(bc)) => bc.value.path_len_constraint,
+        Ok(None) => None,
+        Err(e) => {
+            return Err(Refusal::new(
+                codes::BAD_ENCODING,
+                format!(
+                    "the trust anchor \"{}\" has an unreadable basicConstraints ({e})",
+                    anchor.subject()
+                ),
+            ))
+        }
+    };
+    match limit {
+        Some(max) if intermediates > max as usize => Err(Refusal::new(
+            codes::PATH_LEN_EXCEEDED,
+            format!(
+                "the trust anchor \"{}\" allows {max} intermediate(s) below it (pathLenConstraint), and the chain has {intermediates} (RFC 5280 §4.2.1.9, §6.1.4(m))",
+                anchor.subject()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks an intermediate of a validated path: when it has a keyUsage, it must allow keyCertSign
@@ -220,6 +255,20 @@ pub(crate) fn check_leaf(cert: &X509Certificate<'_>) -> Result<(), Refusal> {
                         }
                     }
                 }
+            }
+            // §4.2.1.3: a keyUsage limits what the key is for. A TLS server's key signs the
+            // handshake (digitalSignature), or, in TLS 1.2's older suites, decrypts or agrees the
+            // premaster secret (keyEncipherment, keyAgreement). Any of the three is what OpenSSL's
+            // sslserver purpose accepts; a key limited to, say, nonRepudiation is not a server's.
+            ParsedExtension::KeyUsage(ku)
+                if !(ku.digital_signature() || ku.key_encipherment() || ku.key_agreement()) =>
+            {
+                return Err(Refusal::new(
+                    codes::INVALID_PURPOSE,
+                    format!(
+                        "the leaf's keyUsage ({ku}) allows neither digitalSignature, keyEncipherment nor keyAgreement, so its key may not be used by a TLS server (RFC 5280 §4.2.1.3)"
+                    ),
+                ));
             }
             // §4.2.1.9: keyCertSign only with cA TRUE.
             ParsedExtension::KeyUsage(ku) if ku.key_cert_sign() && !cert.is_ca() => {
