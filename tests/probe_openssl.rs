@@ -121,3 +121,31 @@ async fn openssl_requiring_a_client_certificate_says_certificate_required_in_tls
     assert_eq!(e.apple.as_ref().unwrap().number, -9824);
     assert!(!report.passed());
 }
+
+#[tokio::test]
+async fn openssl_s_server_answers_the_faithful_ios26_hello_with_a_serverhello() {
+    // OpenSSL 3.0 knows no X25519MLKEM768: it must take the X25519 share of the refreshed hello
+    // (a ServerHello), which proves the rebuilt hello, keys and lengths, is well-formed.
+    let Some(server) = SServer::start(&[]) else {
+        return;
+    };
+    let record = probe::Template::of("ios26")
+        .unwrap()
+        .captured()
+        .refreshed(None)
+        .unwrap()
+        .to_record();
+    let result = probe::try_hello(
+        server.addr,
+        "ios26".into(),
+        &record,
+        probe::Segmentation::default(),
+        Duration::from_secs(5),
+    )
+    .await;
+    println!("{result:?}");
+    assert_eq!(result.whole, probe::Answer::ServerHello);
+    assert_eq!(result.split, Some(probe::Answer::ServerHello));
+    let report = probe(&server).await;
+    assert!(report.passed(), "{report}");
+}

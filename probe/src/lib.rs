@@ -34,6 +34,7 @@
 //!
 //! - `profile`: the client profiles and their rustls configurations.
 //! - `clienthello`: measuring a ClientHello, offline ([`measure`]) and on the wire.
+//! - `hello`: faithful ClientHellos (captured templates, refreshed, sent raw, whole and split).
 //! - `handshake`: one hand-driven handshake that records what it saw.
 //! - `probe`: capture, pinned handshakes, lint, verdicts ([`run`]).
 //! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
@@ -47,6 +48,7 @@ mod alert;
 mod clienthello;
 mod error;
 mod handshake;
+mod hello;
 mod lint;
 mod platform;
 mod probe;
@@ -58,6 +60,9 @@ mod verdict;
 pub use alert::Alert;
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
+pub use hello::{
+    read_capture, send, try_hello, Answer, ClientHello, HelloResult, Segmentation, Template,
+};
 pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};
 pub use profile::{profiles, Group, Profile, Version};

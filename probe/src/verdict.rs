@@ -242,6 +242,42 @@ fn handshake_shown(platform: Platform, result: &ProfileResult) -> Option<String>
     }
 }
 
+/// The reason a platform fails when its faithful ClientHello was refused.
+fn faithful_refused(result: &ProfileResult) -> Option<Reason> {
+    let h = result.faithful.as_ref()?;
+    if h.accepted() {
+        return None;
+    }
+    let split_only = h.whole.accepted();
+    let what = format!(
+        "the accessory refused the real {}-byte ClientHello of {} ({}): {}",
+        h.bytes,
+        result.profile,
+        h.source,
+        h.summary()
+    );
+    let fix = if split_only {
+        "read the ClientHello record until it is complete, over as many TCP reads as it takes: \
+         a phone's hello larger than the Wi-Fi MSS (1,460 bytes) arrives in several segments, and \
+         one recv() sees only the first"
+    } else {
+        "let the TLS stack read a ClientHello of at least 2 KB (the whole first record): a real \
+         iOS 26 hello with its X25519MLKEM768 share is about 1.5 KB, Android 15/16 up to 2.2 KB. \
+         The accessory need not support X25519MLKEM768 (it may choose X25519 or ask for another \
+         share), but it must read the whole ClientHello"
+    };
+    Some(Reason {
+        code: if split_only {
+            "tls.split_clienthello_refused".to_owned()
+        } else {
+            "tls.faithful_clienthello_refused".to_owned()
+        },
+        what,
+        fix: fix.to_owned(),
+        shown: None,
+    })
+}
+
 /// A verdict for every platform whose profile was run.
 pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Verdict> {
     Platform::ALL
@@ -267,6 +303,11 @@ pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Ver
                     shown: handshake_shown(platform, result),
                     ..cause.clone()
                 });
+            }
+            // The real platform's hello, as Wi-Fi delivers it: refused whole or split, the
+            // platform fails even when rustls's smaller hello got through.
+            if let Some(reason) = faithful_refused(result) {
+                reasons.push(reason);
             }
             // Certificate rules matter only once a phone gets as far as the certificate; a chain
             // the probe never saw has no findings.
@@ -314,6 +355,7 @@ mod tests {
             alert_sent: None,
             error: None,
             cause: None,
+            faithful: None,
         }
     }
 

@@ -1,0 +1,191 @@
+//! Faithful ClientHellos (a real phone's capture, refreshed) sent as Wi-Fi delivers them: the probe
+//! no longer says "iOS 26 passes" for an accessory a real iPhone fails.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::Duration;
+
+use accessory_sim::{Fault, Scenario, Simulator};
+use accessory_tests::provision::accessory_bin;
+use probe::{Answer, Platform, Profile, Report, Segmentation, Target, Template};
+
+async fn probe_sim(faults: &[&str]) -> Report {
+    let mut scenario = Scenario::good("SIM-PROBE-FIDELITY");
+    for f in faults {
+        scenario = scenario.with_fault(f.parse::<Fault>().unwrap());
+    }
+    let sim = Simulator::start(scenario, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let target = Target::parse(&sim.addr().to_string()).unwrap();
+    let chosen: Vec<&'static Profile> = probe::profiles().iter().collect();
+    let report = probe::run(&target, &chosen).await.expect("probe runs");
+    let requests = sim.requests();
+    sim.shutdown().await;
+    assert!(requests.is_empty(), "application data sent: {requests:?}");
+    println!("{report}");
+    report
+}
+
+/// The real iOS 26 hello as the probe sends it to an IP address (no SNI).
+fn ios26_record() -> Vec<u8> {
+    Template::of("ios26")
+        .unwrap()
+        .captured()
+        .refreshed(None)
+        .unwrap()
+        .to_record()
+}
+
+#[tokio::test]
+async fn an_accessory_that_reads_the_clienthello_with_one_recv_fails_ios26_and_passes_ios18() {
+    let report = probe_sim(&["single-read"]).await;
+    let ios26 = report.profile("ios26").unwrap();
+    // rustls's own 1,444-byte hello fits one segment and gets through: the old false pass.
+    assert!(ios26.completed, "{ios26:?}");
+    let real = ios26.faithful.as_ref().expect("a faithful hello for ios26");
+    assert_eq!(real.bytes, 1514);
+    assert_eq!(real.segments, 2);
+    assert_eq!(real.whole, Answer::ServerHello, "{real:?}");
+    assert_eq!(real.split, Some(Answer::Reset), "{real:?}");
+    let v = report.verdict(Platform::Ios26).unwrap();
+    assert!(!v.passed, "{v:?}");
+    assert!(
+        v.reasons
+            .iter()
+            .any(|r| r.code == "tls.split_clienthello_refused"),
+        "{v:?}"
+    );
+    assert!(report.to_string().contains(
+        "accepted whole (ServerHello), reset when split into 2 segments of at most 1460 bytes"
+    ));
+
+    let ios18 = report.profile("ios18").unwrap();
+    let real18 = ios18.faithful.as_ref().unwrap();
+    assert_eq!((real18.bytes, real18.segments), (517, 1));
+    assert_eq!(real18.whole, Answer::ServerHello);
+    assert!(report.verdict(Platform::Ios18).unwrap().passed);
+    assert!(report.verdict(Platform::Android).unwrap().passed);
+}
+
+#[tokio::test]
+async fn clienthello_limits_of_1460_and_1505_fail_ios26_whose_real_hello_is_larger_than_both() {
+    let size = ios26_record().len();
+    assert!(size > 1505, "the real iOS 26 hello is {size} bytes");
+    for limit in [1460, 1505] {
+        let report = probe_sim(&[&format!("clienthello-limit={limit}")]).await;
+        let real = report.profile("ios26").unwrap().faithful.clone().unwrap();
+        assert_eq!(real.bytes, size);
+        assert!(!real.whole.accepted(), "limit {limit}: {real:?}");
+        assert!(
+            matches!(real.whole, Answer::Alert { alert } if alert.number == 42),
+            "{real:?}"
+        );
+        assert!(!report.verdict(Platform::Ios26).unwrap().passed, "{limit}");
+        assert!(report.verdict(Platform::Ios18).unwrap().passed, "{limit}");
+    }
+}
+
+#[tokio::test]
+async fn the_faithful_ios26_hello_is_accepted_by_a_good_accessory_whole_and_split() {
+    let report = probe_sim(&[]).await;
+    let real = report.profile("ios26").unwrap().faithful.clone().unwrap();
+    assert_eq!(real.whole, Answer::ServerHello);
+    assert_eq!(real.split, Some(Answer::ServerHello));
+    assert!(report.passed());
+}
+
+/// A plain TCP listener of the test's own: records every byte of `connections` connections, each
+/// until the client stops sending for a moment, then closes it.
+fn recording_listener(
+    connections: usize,
+) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<Vec<u8>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for _ in 0..connections {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(300)))
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            all.push(got);
+        }
+        all
+    });
+    (addr, handle)
+}
+
+#[test]
+fn a_replayed_capture_arrives_byte_identical_at_a_plain_listener_whole_and_split() {
+    // A capture nobody refreshed: testssl's Safari 26.4 bytes, as hex text.
+    let hex = include_str!("../probe/data/ios26.hex");
+    let capture: Vec<u8> = (0..hex.trim().len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex.trim()[i..i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(capture.len(), 1533);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("iphone.hex");
+    std::fs::write(&file, hex).unwrap();
+    // Whole, then split: two connections.
+    let (addr, listener) = recording_listener(2);
+    let out = Command::new(accessory_bin())
+        .args([
+            "probe",
+            &addr.to_string(),
+            "--timeout",
+            "2",
+            "--client-hello",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let received = listener.join().unwrap();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0], capture, "the whole write is the capture");
+    assert_eq!(
+        received[1], capture,
+        "the split writes add up to the capture"
+    );
+    // The listener said nothing: the probe reports that, and exits with the verdict status.
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("1533 bytes, 2 segment(s) at MSS 1460"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("closed without an answer"), "{stdout}");
+}
+
+#[tokio::test]
+async fn a_split_hello_leaves_in_mss_sized_writes_that_a_single_read_sees_only_the_first_of() {
+    // What the first read() of a listener returns when the hello is split: at most one segment.
+    let record = ios26_record();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reader = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let (mut s, _) = listener.accept().await.unwrap();
+        // Let every segment arrive before the one read, as a slow firmware loop would.
+        let mut buf = vec![0u8; 16_384];
+        let n = s.read(&mut buf).await.unwrap();
+        n
+    });
+    let seg = Segmentation {
+        mss: 1000,
+        gap: Duration::from_millis(50),
+    };
+    let _ = probe::send(addr, &record, Some(seg), Duration::from_millis(500)).await;
+    let first_read = reader.await.unwrap();
+    assert_eq!(first_read, 1000, "the first read holds exactly one segment");
+}
