@@ -306,8 +306,15 @@ pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Ver
             }
             // The real platform's hello, as Wi-Fi delivers it: refused whole or split, the
             // platform fails even when rustls's smaller hello got through.
+            // When rustls's hello was refused too, its cause already says why; the real hello's
+            // answer is then a note, not a second reason.
             if let Some(reason) = faithful_refused(result) {
-                reasons.push(reason);
+                let split_only = result.faithful.as_ref().is_some_and(|h| h.whole.accepted());
+                if result.completed || split_only || refused_by_probe(result) {
+                    reasons.push(reason);
+                } else {
+                    notes.push(reason.what);
+                }
             }
             // Certificate rules matter only once a phone gets as far as the certificate; a chain
             // the probe never saw has no findings.
