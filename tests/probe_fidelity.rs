@@ -189,3 +189,30 @@ async fn a_split_hello_leaves_in_mss_sized_writes_that_a_single_read_sees_only_t
     let first_read = reader.await.unwrap();
     assert_eq!(first_read, 1000, "the first read holds exactly one segment");
 }
+
+#[test]
+fn docs_client_profiles_states_the_sizes_the_probe_sends() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/client-profiles.md"),
+    )
+    .unwrap();
+    for name in ["ios26", "ios18", "android"] {
+        let t = Template::of(name).unwrap();
+        let sent = t.captured().refreshed(None).unwrap().to_record().len();
+        let captured = t.captured().to_record().len();
+        let fmt = |n: usize| {
+            if n >= 1000 {
+                format!("{},{:03}", n / 1000, n % 1000)
+            } else {
+                n.to_string()
+            }
+        };
+        let row = format!("{} captured; **{}** sent", fmt(captured), fmt(sent));
+        assert!(doc.contains(&row), "{name}: docs should say `{row}`");
+        let segments = Segmentation::default().segments(sent);
+        assert!(
+            doc.contains(&format!("| {name} |")) && (segments == 1 || doc.contains("| **2** |")),
+            "{name}"
+        );
+    }
+}
