@@ -216,3 +216,43 @@ fn docs_client_profiles_states_the_sizes_the_probe_sends() {
         );
     }
 }
+
+async fn sweep_sim(fault: &str) -> probe::Sweep {
+    let scenario = Scenario::good("SIM-PROBE-SWEEP").with_fault(fault.parse::<Fault>().unwrap());
+    let sim = Simulator::start(scenario, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let result = probe::sweep(
+        sim.addr(),
+        None,
+        Segmentation::default(),
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap();
+    sim.shutdown().await;
+    println!("{fault}: {result}");
+    result
+}
+
+#[tokio::test]
+async fn sweep_finds_the_clienthello_limit_the_simulator_was_given_to_the_byte() {
+    for limit in [1000, 1460, 1505] {
+        let s = sweep_sim(&format!("clienthello-limit={limit}")).await;
+        assert_eq!(s.whole, Some(limit), "{s:?}");
+        assert_eq!(s.split, Some(limit), "{s:?}");
+        assert_eq!(s.ios26_bytes, 1514);
+        assert!(s
+            .to_string()
+            .contains(&format!("accepts up to {limit} bytes")));
+        assert!(s.to_string().contains("iOS 26 sends 1514 bytes"));
+        assert!(s.to_string().contains("REFUSED"));
+    }
+}
+
+#[tokio::test]
+async fn sweep_of_a_single_read_accessory_finds_the_mss_split_and_the_read_size_whole() {
+    let s = sweep_sim("single-read=4096").await;
+    assert_eq!(s.whole, Some(4096), "{s:?}");
+    assert_eq!(s.split, Some(1460), "{s:?}");
+}

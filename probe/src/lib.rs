@@ -61,7 +61,8 @@ pub use alert::Alert;
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
 pub use hello::{
-    read_capture, send, try_hello, Answer, ClientHello, HelloResult, Segmentation, Template,
+    read_capture, send, sweep, try_hello, Answer, ClientHello, HelloResult, Segmentation, Sweep,
+    Template, MAX_RECORD,
 };
 pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};

@@ -17,6 +17,7 @@ use crate::output;
   accessory probe 192.168.4.1:443 --json | jq '.verdicts[] | select(.passed | not)'
   accessory probe --list-profiles
   accessory probe 192.168.4.1:443 --client-hello iphone.hex   # replay a capture, whole and split
+  accessory probe 192.168.4.1:443 --sweep       # the largest ClientHello accepted, whole and split
   accessory probe 192.168.4.1:443 --mss 1400 --segment-gap-ms 5
 
 Profiles (what each ClientHello carries; sizes are measured and printed in every report):
@@ -69,6 +70,11 @@ pub struct Args {
     /// not read yet), whole and split, and report the accessory's first answer. Runs nothing else.
     #[arg(long = "client-hello", value_name = "FILE")]
     pub client_hello: Option<std::path::PathBuf>,
+    /// Find the largest ClientHello the accessory accepts, whole and split (padded real iOS 18
+    /// hellos, binary search up to the largest TLS record), and compare with iOS 26's. Runs
+    /// nothing else.
+    #[arg(long, conflicts_with = "client_hello")]
+    pub sweep: bool,
     /// Print the report as JSON (for scripts) [default: text].
     #[arg(long)]
     pub json: bool,
@@ -99,6 +105,9 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     let timeout = Duration::from_secs(args.timeout.max(1));
     if let Some(path) = &args.client_hello {
         return replay(&target, path, segmentation, timeout, args.json).await;
+    }
+    if args.sweep {
+        return sweep(&target, segmentation, timeout, args.json).await;
     }
     let profiles = if args.profiles.is_empty() {
         probe::profiles().iter().collect::<Vec<_>>()
@@ -203,6 +212,38 @@ async fn replay(
         );
     }
     Ok(if result.accepted() {
+        Status::Success
+    } else {
+        Status::Verdict
+    })
+}
+
+/// `--sweep`: the largest ClientHello accepted, whole and split; exit 1 when iOS 26's is larger.
+async fn sweep(
+    target: &probe::Target,
+    segmentation: probe::Segmentation,
+    timeout: Duration,
+    json: bool,
+) -> anyhow::Result<Status> {
+    let addr = match target.resolve().await {
+        Ok(a) => a,
+        Err(e) => return fail(Status::Unreachable, "net.resolve", e),
+    };
+    let sni = match target.server_name() {
+        rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+        _ => None,
+    };
+    let result = match probe::sweep(addr, sni.as_deref(), segmentation, timeout).await {
+        Ok(r) => r,
+        Err(e) => return fail(Status::Internal, "probe.internal", e),
+    };
+    if json {
+        output::json(&result)?;
+    } else {
+        println!("accessory probe {target} --sweep\n{result}");
+    }
+    let fits = |limit: Option<usize>| limit.is_some_and(|n| n >= result.ios26_bytes);
+    Ok(if fits(result.whole) && fits(result.split) {
         Status::Success
     } else {
         Status::Verdict
