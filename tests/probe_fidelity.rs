@@ -256,3 +256,30 @@ async fn sweep_of_a_single_read_accessory_finds_the_mss_split_and_the_read_size_
     assert_eq!(s.whole, Some(4096), "{s:?}");
     assert_eq!(s.split, Some(1460), "{s:?}");
 }
+
+#[test]
+fn a_replayed_pcap_sends_the_reassembled_record_byte_identical() {
+    // curl_cffi's safari270_ios hello in a pcap of two TCP segments, and the same record as hex.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../probe/data");
+    let pcap = root.join("curl_cffi_safari270_ios_ip.pcap");
+    let hex = std::fs::read_to_string(root.join("curl_cffi_safari270_ios_ip.hex")).unwrap();
+    let expected: Vec<u8> = (0..hex.trim().len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex.trim()[i..i + 2], 16).unwrap())
+        .collect();
+    let (addr, listener) = recording_listener(2);
+    let out = Command::new(accessory_bin())
+        .args([
+            "probe",
+            &addr.to_string(),
+            "--timeout",
+            "2",
+            "--client-hello",
+        ])
+        .arg(&pcap)
+        .output()
+        .unwrap();
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    let received = listener.join().unwrap();
+    assert_eq!(received, vec![expected.clone(), expected]);
+}

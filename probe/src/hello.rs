@@ -340,9 +340,18 @@ fn ecdh(alg: &'static agreement::Algorithm) -> Result<Vec<u8>, Error> {
     Ok(key.compute_public_key().map_err(crypto)?.as_ref().to_vec())
 }
 
-/// Reads a captured ClientHello from a file's bytes: the raw record, or hex text (whitespace,
-/// `0x` and `:` separators ignored).
+/// Reads a captured ClientHello from a file's bytes: a classic pcap (the first TLS stream's first
+/// record, reassembled from its TCP segments), the raw record, or hex text (whitespace, `0x` and
+/// `:` separators ignored).
 pub fn read_capture(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    if crate::pcap::is_pcap(bytes) {
+        return crate::pcap::client_hello(bytes);
+    }
+    if crate::pcap::is_pcapng(bytes) {
+        return Err(bad(
+            "pcapng is not read: convert it with `editcap -F pcap in.pcapng out.pcap`",
+        ));
+    }
     if bytes.first() == Some(&22) {
         return Ok(bytes.to_vec());
     }

@@ -50,6 +50,7 @@ mod error;
 mod handshake;
 mod hello;
 mod lint;
+mod pcap;
 mod platform;
 mod probe;
 mod profile;

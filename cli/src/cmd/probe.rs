@@ -66,8 +66,9 @@ pub struct Args {
     /// The pause between the segments of a split ClientHello, in milliseconds.
     #[arg(long = "segment-gap-ms", value_name = "MS", default_value_t = 2)]
     pub segment_gap_ms: u64,
-    /// Replay this captured ClientHello byte for byte (raw TLS record, or hex text; pcap files are
-    /// not read yet), whole and split, and report the accessory's first answer. Runs nothing else.
+    /// Replay this captured ClientHello byte for byte (a classic pcap: the first TLS stream's
+    /// first record; a raw TLS record; or hex text), whole and split, and report the accessory's
+    /// first answer. Runs nothing else.
     #[arg(long = "client-hello", value_name = "FILE")]
     pub client_hello: Option<std::path::PathBuf>,
     /// Find the largest ClientHello the accessory accepts, whole and split (padded real iOS 18
