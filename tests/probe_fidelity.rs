@@ -283,3 +283,110 @@ fn a_replayed_pcap_sends_the_reassembled_record_byte_identical() {
     let received = listener.join().unwrap();
     assert_eq!(received, vec![expected.clone(), expected]);
 }
+
+/// Python's `ssl` module serving a good certificate on loopback (a TLS server we did not write);
+/// killed on drop.
+struct PythonServer {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const PYTHON_SERVER: &str = r#"
+import socket, ssl, sys, threading
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print(s.getsockname()[1], flush=True)
+def serve(c):
+    try:
+        with ctx.wrap_socket(c, server_side=True) as t:
+            t.recv(1)
+    except Exception:
+        pass
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+
+fn python_server() -> Option<PythonServer> {
+    if !accessory_tests::skip::require_tool("python3") {
+        return None;
+    }
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let material = certs::generate("good-chain", &certs::Options::new("SIM-PYTHON-0001")).unwrap();
+    let chain = dir.path().join("chain.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&chain, material.chain_pem()).unwrap();
+    std::fs::write(&key, material.key_pem()).unwrap();
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(PYTHON_SERVER)
+        .arg(&chain)
+        .arg(&key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("the server prints its port");
+    Some(PythonServer {
+        child,
+        addr: format!("127.0.0.1:{port}").parse().unwrap(),
+        _dir: dir,
+    })
+}
+
+#[tokio::test]
+async fn pythons_ssl_server_answers_every_faithful_hello_whole_and_split_with_a_serverhello() {
+    let Some(server) = python_server() else {
+        return;
+    };
+    for name in ["ios26", "ios18", "android"] {
+        let record = Template::of(name)
+            .unwrap()
+            .captured()
+            .refreshed(None)
+            .unwrap()
+            .to_record();
+        let r = probe::try_hello(
+            server.addr,
+            name.into(),
+            &record,
+            Segmentation::default(),
+            Duration::from_secs(5),
+        )
+        .await;
+        println!("{name}: {}", r.summary());
+        assert_eq!(r.whole, Answer::ServerHello, "{name}");
+        assert!(
+            r.split.as_ref().is_none_or(|a| *a == Answer::ServerHello),
+            "{name}"
+        );
+    }
+    // A stack that buffers records accepts every size, split or not.
+    let s = probe::sweep(
+        server.addr,
+        None,
+        Segmentation::default(),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    println!("{s}");
+    assert_eq!(s.whole, Some(probe::MAX_RECORD));
+    assert_eq!(s.split, Some(probe::MAX_RECORD));
+}

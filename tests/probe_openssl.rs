@@ -149,3 +149,21 @@ async fn openssl_s_server_answers_the_faithful_ios26_hello_with_a_serverhello() 
     let report = probe(&server).await;
     assert!(report.passed(), "{report}");
 }
+
+#[tokio::test]
+async fn openssl_s_server_limited_to_p256_asks_the_faithful_ios26_hello_for_another_share() {
+    // iOS 26 sends X25519MLKEM768 and X25519 shares and lists secp256r1: a P-256-only server
+    // answers with a HelloRetryRequest (a round trip more), which the probe counts as accepted.
+    let Some(server) = SServer::start(&["-groups", "P-256"]) else {
+        return;
+    };
+    let record = probe::Template::of("ios26")
+        .unwrap()
+        .captured()
+        .refreshed(None)
+        .unwrap()
+        .to_record();
+    let answer = probe::send(server.addr, &record, None, Duration::from_secs(5)).await;
+    assert_eq!(answer, probe::Answer::HelloRetryRequest);
+    assert!(answer.accepted());
+}
