@@ -166,4 +166,12 @@ async fn openssl_s_server_limited_to_p256_asks_the_faithful_ios26_hello_for_anot
     let answer = probe::send(server.addr, &record, None, Duration::from_secs(5)).await;
     assert_eq!(answer, probe::Answer::HelloRetryRequest);
     assert!(answer.accepted());
+    // In a full probe the round trip is a note on the iOS 26 verdict, not a failure.
+    let report = probe(&server).await;
+    let v = report.verdict(probe::Platform::Ios26).unwrap();
+    assert!(v.passed, "{v:?}");
+    assert!(
+        v.notes.iter().any(|n| n.contains("HelloRetryRequest")),
+        "{v:?}"
+    );
 }

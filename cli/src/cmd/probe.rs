@@ -258,6 +258,14 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
         profile: &'static probe::Profile,
         /// Measured towards an IP address (no SNI), as a phone on the SoftAP sends it.
         clienthello: probe::ClientHelloSize,
+        /// The real platform's hello (a public capture, refreshed) towards an IP address.
+        faithful: Option<Faithful>,
+    }
+    #[derive(serde::Serialize)]
+    struct Faithful {
+        source: &'static str,
+        record_bytes: usize,
+        segments_at_1460: usize,
     }
     let accessory =
         rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::new(192, 168, 4, 1).into());
@@ -265,9 +273,26 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
     for p in probe::profiles() {
         let size = probe::measure(p, accessory.clone())
             .or_else(|e| fail(Status::Internal, "probe.profile", e))?;
+        let faithful = match probe::Template::of(p.name) {
+            None => None,
+            Some(t) => {
+                let bytes = t
+                    .captured()
+                    .refreshed(None)
+                    .or_else(|e| fail(Status::Internal, "probe.profile", e))?
+                    .to_record()
+                    .len();
+                Some(Faithful {
+                    source: t.source,
+                    record_bytes: bytes,
+                    segments_at_1460: probe::Segmentation::default().segments(bytes),
+                })
+            }
+        };
         listed.push(Listed {
             profile: p,
             clienthello: size,
+            faithful,
         });
     }
     if json {
@@ -278,6 +303,12 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
                 "{:<11} ClientHello {:>5} bytes on the wire (to 192.168.4.1, no SNI)\n            {}",
                 l.profile.name, l.clienthello.record_bytes, l.profile.emulates
             );
+            if let Some(f) = &l.faithful {
+                println!(
+                    "            real hello {:>5} bytes, {} segment(s) at MSS 1460: {}",
+                    f.record_bytes, f.segments_at_1460, f.source
+                );
+            }
         }
     }
     Ok(Status::Success)
