@@ -390,3 +390,87 @@ async fn pythons_ssl_server_answers_every_faithful_hello_whole_and_split_with_a_
     assert_eq!(s.whole, Some(probe::MAX_RECORD));
     assert_eq!(s.split, Some(probe::MAX_RECORD));
 }
+
+async fn accessory_probe_sim(faults: &[&str], extra: &[&str]) -> std::process::Output {
+    let mut scenario = Scenario::good("SIM-PROBE-FIDELITY-CLI");
+    for f in faults {
+        scenario = scenario.with_fault(f.parse::<Fault>().unwrap());
+    }
+    let sim = Simulator::start(scenario, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut args = vec!["probe".to_owned(), sim.addr().to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(accessory_bin())
+            .args(&args)
+            .env_remove("ACCESSORY_PROBE_PROFILES")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    sim.shutdown().await;
+    out
+}
+
+#[tokio::test]
+async fn probe_sweep_as_the_binary_says_the_limit_and_that_ios26_is_refused() {
+    let out = accessory_probe_sim(&["clienthello-limit=1460,reset"], &["--sweep"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("whole (one write): accepts up to 1460 bytes"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("iOS 26 sends 1514 bytes (2 segments at MSS 1460): REFUSED"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn probe_json_carries_the_real_hello_per_profile_and_mss_changes_the_split() {
+    let out = accessory_probe_sim(
+        &["single-read"],
+        &[
+            "--profile",
+            "ios18,ios26",
+            "--mss",
+            "1000",
+            "--segment-gap-ms",
+            "5",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ios18 = &v["profiles"][0]["faithful"];
+    // 517 bytes fit one 1,000-byte segment; 1,514 take two, and single-read resets the split one.
+    assert_eq!(ios18["bytes"], 517);
+    assert_eq!(ios18["segments"], 1);
+    let ios26 = &v["profiles"][1]["faithful"];
+    assert_eq!(ios26["bytes"], 1514);
+    assert_eq!(ios26["segments"], 2);
+    assert_eq!(ios26["segmentation"]["mss"], 1000);
+    assert_eq!(ios26["segmentation"]["gap"], 5);
+    assert_eq!(ios26["whole"]["answer"], "server_hello");
+    assert_eq!(ios26["split"]["answer"], "reset");
+}
+
+#[test]
+fn a_client_hello_file_that_is_not_one_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("junk.txt");
+    std::fs::write(&file, "this is not a ClientHello").unwrap();
+    let out = Command::new(accessory_bin())
+        .args(["probe", "127.0.0.1:9", "--client-hello"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("probe.bad_client_hello"), "{stderr}");
+}

@@ -11,6 +11,15 @@
 //! served chain is linted with Apple's and Android's certificate rules (`trust::lint`). The report
 //! ends with a [`Verdict`] per platform (iOS 26, iOS 18, Android) and the fix, in plain words.
 //!
+//! rustls cannot send what the phones send, so each platform profile also sends its **faithful
+//! hello** ([`Template`], module `hello`): a public capture of the real platform's ClientHello
+//! (GREASE, CBC suites, extension order; iOS 26's is 1,514 bytes to an IP address), refreshed with
+//! fresh random and real keys (a real ML-KEM-768 encapsulation key in the X25519MLKEM768 share),
+//! written raw once whole and once in MSS-sized segments ([`Segmentation`], 1,460 bytes, 2 ms), as
+//! Wi-Fi delivers it. Its first answer ([`Answer`]: ServerHello, HelloRetryRequest, alert, reset,
+//! close, timeout) is in the report, and a refusal, whole or split, fails the platform. [`sweep`]
+//! finds the largest hello an accessory accepts; [`read_capture`] reads a capture to replay.
+//!
 //! # Never sending credentials, never trusting what it sees
 //!
 //! The probe knows nothing about the accessory in advance, yet it never uses a verifier that

@@ -146,6 +146,16 @@ impl fmt::Display for Report {
             )?,
         }
         writeln!(f)?;
+        if let Some(h) = self.profiles.iter().find_map(|p| p.faithful.as_ref()) {
+            writeln!(
+                f,
+                "each profile: first rustls's hello (the pinned handshake), then \"real\": the \
+                 platform's own hello (a public capture, fresh keys; docs/client-profiles.md), \
+                 written whole and in segments of at most {} bytes, {} ms apart",
+                h.segmentation.mss,
+                h.segmentation.gap.as_millis()
+            )?;
+        }
         writeln!(f, "{:<11} {:>12}  result", "profile", "ClientHello")?;
         for p in &self.profiles {
             let hello = p
