@@ -474,3 +474,18 @@ fn a_client_hello_file_that_is_not_one_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("probe.bad_client_hello"), "{stderr}");
 }
+
+#[test]
+fn the_simulators_fault_list_has_single_read_and_rejects_a_bad_size() {
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--list-faults"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().any(|l| l == "single-read[=16384]"),
+        "{stdout}"
+    );
+    let e = "single-read=tiny".parse::<Fault>().unwrap_err();
+    assert!(e.to_string().contains("read size in bytes"), "{e}");
+}
