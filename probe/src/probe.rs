@@ -108,7 +108,10 @@ pub async fn run_with(
             (None, None) => handshake(profile, ChainCapture::new(), target, addr, options).await?,
         };
         let mut r = result(profile, hs);
-        if options.faithful {
+        // A profile whose own handshake got no answer at all is not asked again with a larger
+        // hello: it would wait out the timeout twice more and say nothing new.
+        let timed_out = r.error.as_ref().is_some_and(|e| e.code == codes::TIMEOUT);
+        if options.faithful && !timed_out {
             r.faithful = faithful(profile, target, addr, options).await?;
         }
         results.push(r);
