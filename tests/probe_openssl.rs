@@ -121,3 +121,57 @@ async fn openssl_requiring_a_client_certificate_says_certificate_required_in_tls
     assert_eq!(e.apple.as_ref().unwrap().number, -9824);
     assert!(!report.passed());
 }
+
+#[tokio::test]
+async fn openssl_s_server_answers_the_faithful_ios26_hello_with_a_serverhello() {
+    // OpenSSL 3.0 knows no X25519MLKEM768: it must take the X25519 share of the refreshed hello
+    // (a ServerHello), which proves the rebuilt hello, keys and lengths, is well-formed.
+    let Some(server) = SServer::start(&[]) else {
+        return;
+    };
+    let record = probe::Template::of("ios26")
+        .unwrap()
+        .captured()
+        .refreshed(None)
+        .unwrap()
+        .to_record();
+    let result = probe::try_hello(
+        server.addr,
+        "ios26".into(),
+        &record,
+        probe::Segmentation::default(),
+        Duration::from_secs(5),
+    )
+    .await;
+    println!("{result:?}");
+    assert_eq!(result.whole, probe::Answer::ServerHello);
+    assert_eq!(result.split, Some(probe::Answer::ServerHello));
+    let report = probe(&server).await;
+    assert!(report.passed(), "{report}");
+}
+
+#[tokio::test]
+async fn openssl_s_server_limited_to_p256_asks_the_faithful_ios26_hello_for_another_share() {
+    // iOS 26 sends X25519MLKEM768 and X25519 shares and lists secp256r1: a P-256-only server
+    // answers with a HelloRetryRequest (a round trip more), which the probe counts as accepted.
+    let Some(server) = SServer::start(&["-groups", "P-256"]) else {
+        return;
+    };
+    let record = probe::Template::of("ios26")
+        .unwrap()
+        .captured()
+        .refreshed(None)
+        .unwrap()
+        .to_record();
+    let answer = probe::send(server.addr, &record, None, Duration::from_secs(5)).await;
+    assert_eq!(answer, probe::Answer::HelloRetryRequest);
+    assert!(answer.accepted());
+    // In a full probe the round trip is a note on the iOS 26 verdict, not a failure.
+    let report = probe(&server).await;
+    let v = report.verdict(probe::Platform::Ios26).unwrap();
+    assert!(v.passed, "{v:?}");
+    assert!(
+        v.notes.iter().any(|n| n.contains("HelloRetryRequest")),
+        "{v:?}"
+    );
+}

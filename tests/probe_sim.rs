@@ -368,6 +368,7 @@ async fn a_stalled_accessory_times_out_on_every_profile_and_fails_every_platform
     let target = Target::parse(&sim.addr().to_string()).unwrap();
     let options = probe::Options {
         timeout: std::time::Duration::from_secs(1),
+        ..probe::Options::default()
     };
     let chosen: Vec<&'static Profile> = probe::profiles().iter().collect();
     let report = probe::run_with(&target, &chosen, &options).await.unwrap();

@@ -11,6 +11,8 @@ mod probe_cli;
 mod probe_docs;
 // `probe` against openssl s_server: a non-PQ stack completes ios26 with X25519; client-cert alerts.
 mod probe_openssl;
+// Faithful ClientHellos (real captures, refreshed) whole and split: single-read, limits, replay.
+mod probe_fidelity;
 // What each profile's ClientHello carries, read by a plain TCP listener (size and key shares).
 mod probe_wire;
 // Every certificate profile under pin, anchors and both, through real handshakes on loopback.

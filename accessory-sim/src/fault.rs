@@ -24,6 +24,7 @@ const OTHER_FAULTS: &[&str] = &[
     "wrong-key",
     "tls12-only",
     "clienthello-limit=N[,reset|,ALERT]",
+    "single-read[=16384]",
     "alert=NAME[@accept|@hello|@handshake]",
     "require-client-cert[=stock]",
     "stall",
@@ -53,6 +54,21 @@ pub enum Fault {
         max: usize,
         /// What the stack does with a larger one.
         answer: LimitAnswer,
+    },
+    /// Firmware that reads the ClientHello with exactly one `read()` (up to `buffer` bytes) and,
+    /// when that read did not hold the whole record, resets the connection: no record buffering
+    /// (mbedTLS's `mbedtls_ssl_fetch_input` loops until the record is complete; hand-rolled
+    /// `recv()`/peek code in front of the stack does not). A hello that crosses the Wi-Fi MSS, as
+    /// iOS 26's post-quantum one does, arrives in two segments and is reset; the same bytes in one
+    /// segment pass. The class of bug is documented by tldr.fail ("a single call to TCP read()
+    /// might not return the entire ClientHello packet … Most buggy servers are not prepared to
+    /// have to call read() more than once"), mholt/caddy-l4#346 ("assumed the entire ClientHello
+    /// would be present in the first read") and golang/go#70047; that accessory firmware shows it
+    /// for iOS 26 is unverified (no accessory field report found). Sources in
+    /// docs/client-profiles.md.
+    SingleRead {
+        /// The size of the one read, in bytes [default: 16,384].
+        buffer: usize,
     },
     /// Send a fatal alert at a chosen point of the handshake.
     Alert {
@@ -142,6 +158,7 @@ impl Fault {
             Fault::WrongKey => "wrong-key",
             Fault::Tls12Only => "tls12-only",
             Fault::ClientHelloLimit { .. } => "clienthello-limit",
+            Fault::SingleRead { .. } => "single-read",
             Fault::Alert { .. } => "alert",
             Fault::RequireClientCert { .. } => "require-client-cert",
             Fault::Stall => "stall",
@@ -249,6 +266,19 @@ impl FromStr for Fault {
                 };
                 Ok(Fault::ClientHelloLimit { max, answer })
             }
+            "single-read" => Ok(Fault::SingleRead {
+                buffer: match value {
+                    None => 16_384,
+                    Some(v) => match v.parse::<usize>() {
+                        Ok(n) if n >= 5 => n,
+                        _ => {
+                            return Err(bad(
+                                "the value is the read size in bytes, at least 5 (single-read=16384)",
+                            ))
+                        }
+                    },
+                },
+            }),
             "alert" => {
                 let value = value.ok_or_else(|| bad("needs an alert: alert=bad_certificate"))?;
                 let (alert, point) = match value.split_once('@') {
@@ -300,6 +330,8 @@ impl fmt::Display for Fault {
                 }
                 LimitAnswer::Alert(a) => write!(f, "clienthello-limit={max},{a}"),
             },
+            Fault::SingleRead { buffer } if *buffer == 16_384 => f.write_str("single-read"),
+            Fault::SingleRead { buffer } => write!(f, "single-read={buffer}"),
             Fault::Alert { alert, point } => match point {
                 AlertPoint::Hello => write!(f, "alert={alert}"),
                 AlertPoint::Accept => write!(f, "alert={alert}@accept"),
@@ -344,6 +376,8 @@ mod tests {
             "clienthello-limit=1024",
             "clienthello-limit=1024,reset",
             "clienthello-limit=600,handshake_failure",
+            "single-read",
+            "single-read=1024",
             "alert=bad_certificate",
             "alert=internal_error@accept",
             "alert=bad_certificate@handshake",
@@ -375,6 +409,8 @@ mod tests {
         assert!("clienthello-limit".parse::<Fault>().is_err());
         assert!("clienthello-limit=big".parse::<Fault>().is_err());
         assert!("stall=3".parse::<Fault>().is_err());
+        assert!("single-read=big".parse::<Fault>().is_err());
+        assert!("single-read=4".parse::<Fault>().is_err());
         assert!("require-client-cert=strict".parse::<Fault>().is_err());
         assert_eq!(
             "require-client-cert".parse::<Fault>().unwrap(),

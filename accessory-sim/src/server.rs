@@ -56,6 +56,9 @@ struct Wire {
     /// an encrypted `bad_certificate` before any request is read.
     refuse_without_client_cert: bool,
     limit: Option<(usize, LimitAnswer)>,
+    /// `single-read`: the ClientHello is read with one read() of this many bytes, and a record
+    /// that read did not complete is answered with a reset.
+    single_read: Option<usize>,
     drip: Duration,
 }
 
@@ -115,6 +118,7 @@ impl Simulator {
                 Fault::Certificate(_) | Fault::WrongKey => {} // in the identity
                 Fault::Tls12Only => options.tls12_only = true,
                 Fault::ClientHelloLimit { max, answer } => wire.limit = Some((*max, *answer)),
+                Fault::SingleRead { buffer } => wire.single_read = Some(*buffer),
                 Fault::Alert { alert, point } => match point {
                     AlertPoint::Accept => wire.alert_at_accept = Some(*alert),
                     AlertPoint::Hello => wire.alert_at_hello = Some(*alert),
@@ -353,12 +357,36 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
         return refuse_with_alert(tcp, alert).await;
     }
     let mut prefix = Vec::new();
+    if let Some(buffer) = wire.single_read {
+        let mut first = vec![0u8; buffer];
+        let n = match tokio::time::timeout(HANDSHAKE_TIMEOUT, tcp.read(&mut first)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return,
+        };
+        first.truncate(n);
+        let complete = first.len() >= 5
+            && (first[0] != 22
+                || first.len() >= 5 + usize::from(u16::from_be_bytes([first[3], first[4]]))
+                    && 5 + usize::from(u16::from_be_bytes([first[3], first[4]])) <= buffer);
+        if !complete {
+            tracing::info!(%peer, read = n, "single-read: the first read did not hold the whole ClientHello");
+            return reset(tcp);
+        }
+        prefix = first;
+    }
     if wire.limit.is_some() || wire.alert_at_hello.is_some() {
-        let record =
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, read_first_record(&mut tcp)).await {
-                Ok(Ok(record)) => record,
-                _ => return,
-            };
+        // After a single read the whole record is already in `prefix`.
+        let read = async {
+            if prefix.is_empty() {
+                read_first_record(&mut tcp).await
+            } else {
+                read_first_record(&mut &prefix[..]).await
+            }
+        };
+        let record = match tokio::time::timeout(HANDSHAKE_TIMEOUT, read).await {
+            Ok(Ok(record)) => record,
+            _ => return,
+        };
         if let Some((max, answer)) = wire.limit {
             if record.len() > max {
                 tracing::info!(%peer, size = record.len(), max, "ClientHello over the limit");
@@ -371,7 +399,9 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
         if let Some(alert) = wire.alert_at_hello {
             return refuse_with_alert(tcp, alert).await;
         }
-        prefix = record;
+        if prefix.is_empty() {
+            prefix = record;
+        }
     }
     let io = Replay::new(prefix, Drip::new(tcp, wire.drip));
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, inner.acceptor.accept(io)).await {

@@ -62,4 +62,10 @@ pub enum Error {
         /// What `trust` refused, as text.
         reason: String,
     },
+    /// A ClientHello (a template or a capture given with `--client-hello`) that cannot be read.
+    #[error("cannot read the ClientHello: {reason}")]
+    ClientHello {
+        /// What is wrong with it.
+        reason: String,
+    },
 }

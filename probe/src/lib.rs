@@ -11,6 +11,15 @@
 //! served chain is linted with Apple's and Android's certificate rules (`trust::lint`). The report
 //! ends with a [`Verdict`] per platform (iOS 26, iOS 18, Android) and the fix, in plain words.
 //!
+//! rustls cannot send what the phones send, so each platform profile also sends its **faithful
+//! hello** ([`Template`], module `hello`): a public capture of the real platform's ClientHello
+//! (GREASE, CBC suites, extension order; iOS 26's is 1,514 bytes to an IP address), refreshed with
+//! fresh random and real keys (a real ML-KEM-768 encapsulation key in the X25519MLKEM768 share),
+//! written raw once whole and once in MSS-sized segments ([`Segmentation`], 1,460 bytes, 2 ms), as
+//! Wi-Fi delivers it. Its first answer ([`Answer`]: ServerHello, HelloRetryRequest, alert, reset,
+//! close, timeout) is in the report, and a refusal, whole or split, fails the platform. [`sweep`]
+//! finds the largest hello an accessory accepts; [`read_capture`] reads a capture to replay.
+//!
 //! # Never sending credentials, never trusting what it sees
 //!
 //! The probe knows nothing about the accessory in advance, yet it never uses a verifier that
@@ -34,6 +43,7 @@
 //!
 //! - `profile`: the client profiles and their rustls configurations.
 //! - `clienthello`: measuring a ClientHello, offline ([`measure`]) and on the wire.
+//! - `hello`: faithful ClientHellos (captured templates, refreshed, sent raw, whole and split).
 //! - `handshake`: one hand-driven handshake that records what it saw.
 //! - `probe`: capture, pinned handshakes, lint, verdicts ([`run`]).
 //! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
@@ -47,7 +57,9 @@ mod alert;
 mod clienthello;
 mod error;
 mod handshake;
+mod hello;
 mod lint;
+mod pcap;
 mod platform;
 mod probe;
 mod profile;
@@ -58,6 +70,10 @@ mod verdict;
 pub use alert::Alert;
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
+pub use hello::{
+    read_capture, send, sweep, try_hello, Answer, ClientHello, HelloResult, Segmentation, Sweep,
+    Template, MAX_RECORD,
+};
 pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};
 pub use profile::{profiles, Group, Profile, Version};

@@ -11,6 +11,7 @@ use trust::diagnosis::codes;
 use trust::{AccessoryVerifier, ChainCapture, Diagnosis, Identity, Inspection, Pin, TrustPolicy};
 
 use crate::handshake::{Failure, Handshake};
+use crate::hello::{try_hello, Segmentation, Template};
 use crate::report::{AppleError, Chain, PlatformError, ProfileResult, Report};
 use crate::{lint, profiles, verdict, Error, Profile, Target};
 
@@ -19,12 +20,19 @@ use crate::{lint, profiles, verdict, Error, Profile, Target};
 pub struct Options {
     /// The longest one handshake may take, connect included [default: 10 s].
     pub timeout: Duration,
+    /// How large hellos are written when split, as Wi-Fi delivers them [default: MSS 1,460, 2 ms].
+    pub segmentation: Segmentation,
+    /// Also send each platform profile's faithful ClientHello (a real phone's, refreshed), whole
+    /// and split [default: true].
+    pub faithful: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(10),
+            segmentation: Segmentation::default(),
+            faithful: true,
         }
     }
 }
@@ -99,7 +107,14 @@ pub async fn run_with(
             // Not reached: without a capture every profile was tried above.
             (None, None) => handshake(profile, ChainCapture::new(), target, addr, options).await?,
         };
-        results.push(result(profile, hs));
+        let mut r = result(profile, hs);
+        // A profile whose own handshake got no answer at all is not asked again with a larger
+        // hello: it would wait out the timeout twice more and say nothing new.
+        let timed_out = r.error.as_ref().is_some_and(|e| e.code == codes::TIMEOUT);
+        if options.faithful && !timed_out {
+            r.faithful = faithful(profile, target, addr, options).await?;
+        }
+        results.push(r);
     }
     let snapshot = results.clone();
     for r in &mut results {
@@ -153,6 +168,34 @@ async fn handshake(
     .await)
 }
 
+/// The profile's faithful ClientHello (a real phone's capture, refreshed with fresh keys and the
+/// target's server name), sent whole and split; `None` for a profile without a template.
+async fn faithful(
+    profile: &'static Profile,
+    target: &Target,
+    addr: SocketAddr,
+    options: &Options,
+) -> Result<Option<crate::HelloResult>, Error> {
+    let Some(template) = Template::of(profile.name) else {
+        return Ok(None);
+    };
+    let sni = match target.server_name() {
+        rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+        _ => None,
+    };
+    let record = template.captured().refreshed(sni.as_deref())?.to_record();
+    Ok(Some(
+        try_hello(
+            addr,
+            template.source.to_owned(),
+            &record,
+            options.segmentation,
+            options.timeout,
+        )
+        .await,
+    ))
+}
+
 /// A verifier that accepts only the captured leaf's key, and the handshake signature made with it.
 ///
 /// The identity it checks is the one the leaf itself names (subject serialNumber or CN as a device
@@ -200,6 +243,7 @@ fn result(profile: &'static Profile, hs: Handshake) -> ProfileResult {
         alert_sent: hs.alert_sent,
         error,
         cause: None,
+        faithful: None,
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 use trust::lint::Finding;
 
-use crate::{Alert, ClientHelloSize, Platform, Reason, Verdict, Version};
+use crate::{Alert, ClientHelloSize, HelloResult, Platform, Reason, Verdict, Version};
 
 /// Everything one probe found.
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +62,9 @@ pub struct ProfileResult {
     pub error: Option<PlatformError>,
     /// Why it failed, comparing with the other profiles.
     pub cause: Option<Reason>,
+    /// The real platform's ClientHello (a public capture, refreshed), sent raw whole and split:
+    /// the result above comes from rustls's own, smaller hello.
+    pub faithful: Option<HelloResult>,
 }
 
 /// A failure as each platform names it, from `trust`'s diagnosis.
@@ -109,6 +112,21 @@ impl fmt::Display for AppleError {
     }
 }
 
+/// The faithful hello's line under a profile: size, segments, both answers.
+fn faithful_line(f: &mut fmt::Formatter<'_>, p: &ProfileResult) -> fmt::Result {
+    let Some(h) = &p.faithful else {
+        return Ok(());
+    };
+    writeln!(
+        f,
+        "{:<11} {:>12}  real {} hello: {}",
+        "",
+        format!("{} B", h.bytes),
+        p.platform.map(|pl| pl.label()).unwrap_or(p.profile),
+        h.summary()
+    )
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "accessory probe {}", self.target)?;
@@ -128,6 +146,16 @@ impl fmt::Display for Report {
             )?,
         }
         writeln!(f)?;
+        if let Some(h) = self.profiles.iter().find_map(|p| p.faithful.as_ref()) {
+            writeln!(
+                f,
+                "each profile: first rustls's hello (the pinned handshake), then \"real\": the \
+                 platform's own hello (a public capture, fresh keys; docs/client-profiles.md), \
+                 written whole and in segments of at most {} bytes, {} ms apart",
+                h.segmentation.mss,
+                h.segmentation.gap.as_millis()
+            )?;
+        }
         writeln!(f, "{:<11} {:>12}  result", "profile", "ClientHello")?;
         for p in &self.profiles {
             let hello = p
@@ -144,6 +172,7 @@ impl fmt::Display for Report {
                     p.group.as_deref().unwrap_or("?"),
                     p.suite.as_deref().unwrap_or("?")
                 )?;
+                faithful_line(f, p)?;
                 continue;
             }
             let what = match (&p.alert_received, &p.alert_sent, &p.error) {
@@ -174,6 +203,7 @@ impl fmt::Display for Report {
             if let Some(c) = &p.cause {
                 writeln!(f, "{:<26}cause: {}", "", c.what)?;
             }
+            faithful_line(f, p)?;
         }
         if let Some(e) = &self.lint_error {
             writeln!(f, "\ncertificate rules: not checked: {e}")?;

@@ -113,12 +113,7 @@ fn clienthello_too_large(
              {accepted}-byte one of {}: its TLS stack cannot read a ClientHello this large.{share}",
             failed.profile, accepted_by.profile
         ),
-        fix: "let the TLS stack read a ClientHello of at least 2 KB (the whole first record, \
-              possibly spread over several TCP segments): e.g. mbedTLS MBEDTLS_SSL_IN_CONTENT_LEN \
-              >= 4096, or a larger receive buffer in the vendor SDK. The accessory need not support \
-              X25519MLKEM768 (it may choose X25519 or ask for another share), but it must read the \
-              whole ClientHello."
-            .to_owned(),
+        fix: LARGE_HELLO_FIX.to_owned(),
         shown: None,
     })
 }
@@ -242,6 +237,51 @@ fn handshake_shown(platform: Platform, result: &ProfileResult) -> Option<String>
     }
 }
 
+/// What to change when a large ClientHello is refused. mbedTLS's own guidance
+/// (`mbedtls_config.h`, MBEDTLS_SSL_IN_CONTENT_LEN) is to keep the 16 KB incoming buffer on a
+/// server, which has no standard way to tell clients of a smaller one, and save memory on the
+/// outgoing buffer instead; ESP-IDF's Kconfig defaults to 16,384 in and 4,096 out.
+const LARGE_HELLO_FIX: &str = "let the TLS stack read the whole ClientHello record: a real iOS 26 \
+     hello with its X25519MLKEM768 share is about 1.5 KB, Android 15/16 up to 2.2 KB, and a TLS \
+     record may be 16 KB. With mbedTLS keep MBEDTLS_SSL_IN_CONTENT_LEN at its default 16384 (as \
+     mbedTLS recommends for servers and ESP-IDF defaults to; shrink MBEDTLS_SSL_OUT_CONTENT_LEN \
+     to save memory), or enlarge the vendor SDK's receive buffer. The accessory need not support \
+     X25519MLKEM768 (it may choose X25519 or ask for another share with a HelloRetryRequest), but \
+     it must read the whole ClientHello.";
+
+/// The reason a platform fails when its faithful ClientHello was refused.
+fn faithful_refused(result: &ProfileResult) -> Option<Reason> {
+    let h = result.faithful.as_ref()?;
+    if h.accepted() {
+        return None;
+    }
+    let split_only = h.whole.accepted();
+    let what = format!(
+        "the accessory refused the real {}-byte ClientHello of {} ({}): {}",
+        h.bytes,
+        result.profile,
+        h.source,
+        h.summary()
+    );
+    let fix = if split_only {
+        "read the ClientHello record until it is complete, over as many TCP reads as it takes: \
+         a phone's hello larger than the Wi-Fi MSS (1,460 bytes) arrives in several segments, and \
+         one recv() sees only the first"
+    } else {
+        LARGE_HELLO_FIX
+    };
+    Some(Reason {
+        code: if split_only {
+            "tls.split_clienthello_refused".to_owned()
+        } else {
+            "tls.faithful_clienthello_refused".to_owned()
+        },
+        what,
+        fix: fix.to_owned(),
+        shown: None,
+    })
+}
+
 /// A verdict for every platform whose profile was run.
 pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Verdict> {
     Platform::ALL
@@ -267,6 +307,29 @@ pub(crate) fn decide(results: &[ProfileResult], findings: &[Finding]) -> Vec<Ver
                     shown: handshake_shown(platform, result),
                     ..cause.clone()
                 });
+            }
+            // The real platform's hello, as Wi-Fi delivers it: refused whole or split, the
+            // platform fails even when rustls's smaller hello got through.
+            // When rustls's hello was refused too, its cause already says why; the real hello's
+            // answer is then a note, not a second reason.
+            if let Some(reason) = faithful_refused(result) {
+                let split_only = result.faithful.as_ref().is_some_and(|h| h.whole.accepted());
+                if result.completed || split_only || refused_by_probe(result) {
+                    reasons.push(reason);
+                } else {
+                    notes.push(reason.what);
+                }
+            }
+            if let Some(h) = &result.faithful {
+                if h.whole == crate::Answer::HelloRetryRequest {
+                    notes.push(format!(
+                        "the accessory answered the real {}-byte hello with a HelloRetryRequest: \
+                         it supports none of the groups {} sent a key share for, so every \
+                         connection costs a round trip more",
+                        h.bytes,
+                        platform.label()
+                    ));
+                }
             }
             // Certificate rules matter only once a phone gets as far as the certificate; a chain
             // the probe never saw has no findings.
@@ -314,6 +377,7 @@ mod tests {
             alert_sent: None,
             error: None,
             cause: None,
+            faithful: None,
         }
     }
 

@@ -16,18 +16,25 @@ use crate::output;
   accessory probe 127.0.0.1:8443 --profile ios26 --profile ios18
   accessory probe 192.168.4.1:443 --json | jq '.verdicts[] | select(.passed | not)'
   accessory probe --list-profiles
+  accessory probe 192.168.4.1:443 --client-hello iphone.hex   # replay a capture, whole and split
+  accessory probe 192.168.4.1:443 --sweep       # the largest ClientHello accepted, whole and split
+  accessory probe 192.168.4.1:443 --mss 1400 --segment-gap-ms 5
 
 Profiles (what each ClientHello carries; sizes are measured and printed in every report):
   ios26       iOS 26 / macOS 26: TLS 1.2-1.3, X25519MLKEM768 (post-quantum share sent) then X25519,
-              P-256, P-384; about 1.4 KB
-  ios18       iOS 18 / macOS 15: TLS 1.2-1.3, X25519, P-256, P-384; about 220 bytes
-  android     Android 10-15 platform TLS (Conscrypt): TLS 1.2-1.3, X25519, P-256, P-384
+              P-256, P-384; rustls hello about 1.4 KB, the real one 1,514 bytes (2 segments)
+  ios18       iOS 18 / macOS 15: TLS 1.2-1.3, X25519, P-256, P-384; real hello 517 bytes
+  android     Android 10-15 platform TLS (Conscrypt): TLS 1.2-1.3, X25519, P-256, P-384; real
+              hello (Android 13/14) 549 bytes
   tls12-only  diagnostic: TLS 1.2 only
   tls13-only  diagnostic: TLS 1.3 only
 
 The probe never sends credentials and never trusts what it sees: it captures the chain with a
 verifier that always refuses, then pins each handshake to the captured key (the accessory must still
-prove it holds that key), and sends no application data. docs/alerts.md maps TLS alerts to Apple's
+prove it holds that key), and sends no application data. Each platform profile also sends the real
+platform's ClientHello (a public capture, refreshed with fresh keys; docs/client-profiles.md), once
+whole and once in MSS-sized segments as Wi-Fi delivers it; a refusal of either fails the platform.
+docs/alerts.md maps TLS alerts to Apple's
 errSSL codes and Android's exceptions.
 
 Exit status: 0 every chosen platform passes, 1 one would fail, 2 usage, 5 unreachable.")]
@@ -52,6 +59,23 @@ pub struct Args {
         env = "ACCESSORY_PROBE_TIMEOUT"
     )]
     pub timeout: u64,
+    /// The largest TCP payload per write when a large ClientHello is sent split, as Wi-Fi delivers
+    /// it (1,460 with a 1,500-byte MTU).
+    #[arg(long, value_name = "BYTES", default_value_t = 1460, value_parser = clap::value_parser!(u16).range(64..))]
+    pub mss: u16,
+    /// The pause between the segments of a split ClientHello, in milliseconds.
+    #[arg(long = "segment-gap-ms", value_name = "MS", default_value_t = 2)]
+    pub segment_gap_ms: u64,
+    /// Replay this captured ClientHello byte for byte (a classic pcap: the first TLS stream's
+    /// first record; a raw TLS record; or hex text), whole and split, and report the accessory's
+    /// first answer. Runs nothing else.
+    #[arg(long = "client-hello", value_name = "FILE")]
+    pub client_hello: Option<std::path::PathBuf>,
+    /// Find the largest ClientHello the accessory accepts, whole and split (padded real iOS 18
+    /// hellos, binary search up to the largest TLS record), and compare with iOS 26's. Runs
+    /// nothing else.
+    #[arg(long, conflicts_with = "client_hello")]
+    pub sweep: bool,
     /// Print the report as JSON (for scripts) [default: text].
     #[arg(long)]
     pub json: bool,
@@ -75,6 +99,17 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
         Ok(t) => t,
         Err(e) => return fail(Status::Usage, "probe.bad_target", e),
     };
+    let segmentation = probe::Segmentation {
+        mss: usize::from(args.mss),
+        gap: Duration::from_millis(args.segment_gap_ms),
+    };
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    if let Some(path) = &args.client_hello {
+        return replay(&target, path, segmentation, timeout, args.json).await;
+    }
+    if args.sweep {
+        return sweep(&target, segmentation, timeout, args.json).await;
+    }
     let profiles = if args.profiles.is_empty() {
         probe::profiles().iter().collect::<Vec<_>>()
     } else {
@@ -88,7 +123,9 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
         chosen
     };
     let options = probe::Options {
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout,
+        segmentation,
+        faithful: true,
     };
     let report = match probe::run_with(&target, &profiles, &options).await {
         Ok(r) => r,
@@ -120,6 +157,100 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     })
 }
 
+/// `--client-hello FILE`: the capture, byte for byte, whole and split; exit 1 when refused.
+async fn replay(
+    target: &probe::Target,
+    path: &std::path::Path,
+    segmentation: probe::Segmentation,
+    timeout: Duration,
+    json: bool,
+) -> anyhow::Result<Status> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return fail(
+                Status::Usage,
+                "probe.client_hello_unreadable",
+                anyhow::Error::new(e).context(format!("reading {}", path.display())),
+            )
+        }
+    };
+    let record = match probe::read_capture(&bytes).and_then(|r| {
+        probe::ClientHello::parse(&r)?;
+        Ok(r)
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                Status::Usage,
+                "probe.bad_client_hello",
+                anyhow::Error::new(e).context(format!("reading {}", path.display())),
+            )
+        }
+    };
+    let addr = match target.resolve().await {
+        Ok(a) => a,
+        Err(e) => return fail(Status::Unreachable, "net.resolve", e),
+    };
+    let result = probe::try_hello(
+        addr,
+        format!("replayed from {}", path.display()),
+        &record,
+        segmentation,
+        timeout,
+    )
+    .await;
+    if json {
+        output::json(&result)?;
+    } else {
+        println!(
+            "accessory probe {target}: {} ({} bytes, {} segment(s) at MSS {})\n  {}",
+            result.source,
+            result.bytes,
+            result.segments,
+            segmentation.mss,
+            result.summary()
+        );
+    }
+    Ok(if result.accepted() {
+        Status::Success
+    } else {
+        Status::Verdict
+    })
+}
+
+/// `--sweep`: the largest ClientHello accepted, whole and split; exit 1 when iOS 26's is larger.
+async fn sweep(
+    target: &probe::Target,
+    segmentation: probe::Segmentation,
+    timeout: Duration,
+    json: bool,
+) -> anyhow::Result<Status> {
+    let addr = match target.resolve().await {
+        Ok(a) => a,
+        Err(e) => return fail(Status::Unreachable, "net.resolve", e),
+    };
+    let sni = match target.server_name() {
+        rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+        _ => None,
+    };
+    let result = match probe::sweep(addr, sni.as_deref(), segmentation, timeout).await {
+        Ok(r) => r,
+        Err(e) => return fail(Status::Internal, "probe.internal", e),
+    };
+    if json {
+        output::json(&result)?;
+    } else {
+        println!("accessory probe {target} --sweep\n{result}");
+    }
+    let fits = |limit: Option<usize>| limit.is_some_and(|n| n >= result.ios26_bytes);
+    Ok(if fits(result.whole) && fits(result.split) {
+        Status::Success
+    } else {
+        Status::Verdict
+    })
+}
+
 fn list_profiles(json: bool) -> anyhow::Result<Status> {
     #[derive(serde::Serialize)]
     struct Listed {
@@ -127,6 +258,14 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
         profile: &'static probe::Profile,
         /// Measured towards an IP address (no SNI), as a phone on the SoftAP sends it.
         clienthello: probe::ClientHelloSize,
+        /// The real platform's hello (a public capture, refreshed) towards an IP address.
+        faithful: Option<Faithful>,
+    }
+    #[derive(serde::Serialize)]
+    struct Faithful {
+        source: &'static str,
+        record_bytes: usize,
+        segments_at_1460: usize,
     }
     let accessory =
         rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::new(192, 168, 4, 1).into());
@@ -134,9 +273,26 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
     for p in probe::profiles() {
         let size = probe::measure(p, accessory.clone())
             .or_else(|e| fail(Status::Internal, "probe.profile", e))?;
+        let faithful = match probe::Template::of(p.name) {
+            None => None,
+            Some(t) => {
+                let bytes = t
+                    .captured()
+                    .refreshed(None)
+                    .or_else(|e| fail(Status::Internal, "probe.profile", e))?
+                    .to_record()
+                    .len();
+                Some(Faithful {
+                    source: t.source,
+                    record_bytes: bytes,
+                    segments_at_1460: probe::Segmentation::default().segments(bytes),
+                })
+            }
+        };
         listed.push(Listed {
             profile: p,
             clienthello: size,
+            faithful,
         });
     }
     if json {
@@ -147,6 +303,12 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
                 "{:<11} ClientHello {:>5} bytes on the wire (to 192.168.4.1, no SNI)\n            {}",
                 l.profile.name, l.clienthello.record_bytes, l.profile.emulates
             );
+            if let Some(f) = &l.faithful {
+                println!(
+                    "            real hello {:>5} bytes, {} segment(s) at MSS 1460: {}",
+                    f.record_bytes, f.segments_at_1460, f.source
+                );
+            }
         }
     }
     Ok(Status::Success)

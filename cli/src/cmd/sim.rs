@@ -21,6 +21,7 @@ use crate::exit::{fail, Failure, Status};
   accessory sim                                        # a good accessory on 127.0.0.1:8443
   accessory sim --fault expired                        # serve an expired certificate
   accessory sim --fault clienthello-limit=1024         # chokes on a post-quantum ClientHello
+  accessory sim --fault single-read                    # one recv(): resets a hello split in 2 segments
   accessory sim --fault alert=bad_certificate          # iOS: errSSLPeerBadCert (-9825)
   accessory sim --fault wrong-passphrase --fault slow-status=2
   accessory sim --scenario qa/plug.toml --listen 0.0.0.0:8443 --json
@@ -30,8 +31,8 @@ Faults (repeat --fault; `accessory sim --list-faults` prints them):
   certificate: expired, not-yet-valid, wrong-name, cn-only, ip-not-in-san, untrusted-root,
     self-signed-unknown, ca-as-leaf, client-auth-eku, long-validity, rsa-1024, sha1,
     incomplete-chain, unknown-critical-extension, key-rotated, wrong-key
-  TLS: tls12-only, clienthello-limit=N[,reset|,ALERT], alert=NAME[@accept|@hello|@handshake],
-    require-client-cert[=stock], stall, drip[=5ms]
+  TLS: tls12-only, clienthello-limit=N[,reset|,ALERT], single-read[=16384],
+    alert=NAME[@accept|@hello|@handshake], require-client-cert[=stock], stall, drip[=5ms]
   application: wrong-passphrase, network-not-found, reboot-after-apply[=5], http-500,
     malformed-json, slow-status[=3]"
 )]
