@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use accessory_tests::hostile::{openssl_leaf, openssl_root, HostileServer, OpensslCert};
 use accessory_tests::provision::accessory_bin;
-use accessory_tests::sim::have;
+use accessory_tests::skip::require_tool;
 
 /// The home passphrase: any appearance in the hostile server's log is a leak.
 const PASSPHRASE: &str = "hostile-sentinel-Passphrase-42";
@@ -29,10 +29,7 @@ struct Bench {
 
 impl Bench {
     fn new() -> Option<Self> {
-        if !have("openssl") || !have("python3") {
-            eprintln!(
-                "SKIPPED (not passed): openssl and python3 are needed for the hostile server"
-            );
+        if !(require_tool("openssl") && require_tool("python3")) {
             return None;
         }
         let dir = tempfile::tempdir().expect("a temporary directory");

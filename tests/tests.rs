@@ -27,6 +27,9 @@ mod trust_differential;
 // Issue 10's verdicts with OpenSSL-made certificates: anchor roles, intermediates' keyCertSign, a
 // clientAuth-only root, P-521, unsupported curves (offline and live), weak roots, PEM with text.
 mod trust_soundness;
+// The same refusals live, against a hostile server of Python's ssl serving OpenSSL-made chains:
+// refused before a single application byte.
+mod trust_hostile;
 // The simulator's faults against curl, openssl s_client and Python's ssl.
 mod sim_interop;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused
