@@ -681,13 +681,13 @@ fn webpki_detail(e: &webpki::Error) -> String {
     match e {
         W::CertExpired { time, not_after } => format!(
             "expired at {}, checked at {}",
-            crate::inspect::rfc3339(not_after.as_secs() as i64),
-            crate::inspect::rfc3339(time.as_secs() as i64)
+            crate::date::rfc3339(not_after.as_secs() as i64),
+            crate::date::rfc3339(time.as_secs() as i64)
         ),
         W::CertNotValidYet { time, not_before } => format!(
             "valid from {}, checked at {}",
-            crate::inspect::rfc3339(not_before.as_secs() as i64),
-            crate::inspect::rfc3339(time.as_secs() as i64)
+            crate::date::rfc3339(not_before.as_secs() as i64),
+            crate::date::rfc3339(time.as_secs() as i64)
         ),
         W::CaUsedAsEndEntity => {
             "the end-entity certificate says CA:TRUE and is not itself an anchor".to_owned()

@@ -22,6 +22,7 @@ mod load;
 mod pin;
 mod policy;
 mod rfc5280;
+mod date;
 mod verifier;
 
 // For admins (the "admin" room): lint against platform rules, the anchor store, exports.

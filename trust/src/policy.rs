@@ -24,7 +24,7 @@ use crate::anchor::Anchors;
 use crate::diagnosis::{codes, refusal_from_webpki};
 use crate::error::{Error, Refusal};
 use crate::identity::{self, Identity};
-use crate::inspect::rfc3339;
+use crate::date::rfc3339;
 use crate::pin::Pin;
 
 /// The smallest RSA key whose signatures we believe (and the smallest any current phone accepts).
