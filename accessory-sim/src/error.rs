@@ -77,7 +77,9 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::ReadScenario { .. } => trust::diagnosis::codes::SIM_READ_SCENARIO,
-            Error::ParseScenario { .. } | Error::InvalidScenario(_) => trust::diagnosis::codes::SIM_BAD_SCENARIO,
+            Error::ParseScenario { .. } | Error::InvalidScenario(_) => {
+                trust::diagnosis::codes::SIM_BAD_SCENARIO
+            }
             Error::UnknownFault { .. } => trust::diagnosis::codes::SIM_UNKNOWN_FAULT,
             Error::BadFaultValue { .. } => trust::diagnosis::codes::SIM_BAD_FAULT_VALUE,
             Error::Certificate { .. } => trust::diagnosis::codes::SIM_CERTIFICATE,

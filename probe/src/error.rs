@@ -76,7 +76,9 @@ impl Error {
     pub fn code(&self) -> &str {
         match self {
             Error::Target { .. } => trust::diagnosis::codes::PROBE_BAD_TARGET,
-            Error::UnknownProfile { .. } | Error::NoProfiles => trust::diagnosis::codes::PROBE_UNKNOWN_PROFILE,
+            Error::UnknownProfile { .. } | Error::NoProfiles => {
+                trust::diagnosis::codes::PROBE_UNKNOWN_PROFILE
+            }
             Error::Resolve { .. } => trust::diagnosis::codes::NET_RESOLVE,
             Error::Connect { code, .. } => code,
             Error::Profile { .. } => trust::diagnosis::codes::PROBE_INTERNAL,

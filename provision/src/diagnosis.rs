@@ -151,7 +151,10 @@ mod tests {
             codes::LEDGER,
             codes::LEDGER_TOO_NEW,
         ] {
-            assert!(Diagnosis::lookup(code).is_some(), "{code} is not catalogued");
+            assert!(
+                Diagnosis::lookup(code).is_some(),
+                "{code} is not catalogued"
+            );
         }
     }
 }

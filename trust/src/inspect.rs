@@ -9,9 +9,9 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_SERIALNUMBER};
 use x509_parser::public_key::PublicKey;
 
+use crate::date::rfc3339;
 use crate::error::Error;
 use crate::pin::Pin;
-use crate::date::rfc3339;
 
 /// The facts of one certificate.
 #[derive(Debug, Clone, Serialize)]

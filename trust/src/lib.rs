@@ -14,6 +14,7 @@
 
 mod anchor;
 mod capture;
+mod date;
 pub mod diagnosis;
 mod error;
 mod identity;
@@ -23,7 +24,6 @@ mod load;
 mod pin;
 mod policy;
 mod rfc5280;
-mod date;
 mod verifier;
 
 // For admins (the "admin" room): lint against platform rules, the anchor store, exports.

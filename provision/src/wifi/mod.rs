@@ -149,7 +149,9 @@ impl WifiError {
         match self {
             WifiError::NotFound { .. } => trust::diagnosis::codes::WIFI_NOT_FOUND,
             WifiError::Ambiguous { .. } => trust::diagnosis::codes::WIFI_AMBIGUOUS,
-            WifiError::PassphraseRequired { .. } => trust::diagnosis::codes::WIFI_PASSPHRASE_REQUIRED,
+            WifiError::PassphraseRequired { .. } => {
+                trust::diagnosis::codes::WIFI_PASSPHRASE_REQUIRED
+            }
             WifiError::AuthFailed { .. } => trust::diagnosis::codes::WIFI_AUTH_FAILED,
             WifiError::Unsupported { .. } => trust::diagnosis::codes::WIFI_UNSUPPORTED_SECURITY,
             WifiError::Dhcp { .. } => trust::diagnosis::codes::WIFI_DHCP_FAILED,

@@ -65,8 +65,8 @@ macro_rules! alert {
 }
 
 use ErrorKind::{
-    AccessoryFailed, BadInput, Internal, Interrupted, LocalState, Timeout, Unreachable, Untrusted, Usage,
-    Verdict,
+    AccessoryFailed, BadInput, Internal, Interrupted, LocalState, Timeout, Unreachable, Untrusted,
+    Usage, Verdict,
 };
 
 const GENERIC_FIX: &str = "run `accessory trust verify` on the chain for details";

@@ -206,9 +206,7 @@ pub fn diagnose(e: &rustls::Error) -> Diagnosis {
     use rustls::Error as E;
     match e {
         E::InvalidCertificate(CertificateError::Other(other)) => from_other(&other.0),
-        E::InvalidCertificate(c) => {
-            Diagnosis::new(code_of_certificate_error(c), e.to_string())
-        }
+        E::InvalidCertificate(c) => Diagnosis::new(code_of_certificate_error(c), e.to_string()),
         E::AlertReceived(a) => Diagnosis::new(&alert_code(*a), e.to_string()),
         E::PeerIncompatible(p) => {
             let code = match p {
@@ -356,8 +354,14 @@ mod tests {
         let source = include_str!("codes.rs");
         let mut n = 0;
         for line in source.lines().filter(|l| l.starts_with("pub const ")) {
-            let code = line.split('"').nth(1).expect("a code constant is a string literal");
-            assert!(Diagnosis::lookup(code).is_some(), "{code} is not in the catalogue");
+            let code = line
+                .split('"')
+                .nth(1)
+                .expect("a code constant is a string literal");
+            assert!(
+                Diagnosis::lookup(code).is_some(),
+                "{code} is not in the catalogue"
+            );
             n += 1;
         }
         assert!(n > 50, "only {n} code constants found in codes.rs");
