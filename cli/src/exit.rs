@@ -327,4 +327,44 @@ mod tests {
         }
         assert!(seen >= 10, "read {seen} statuses from exit.rs");
     }
+
+    #[test]
+    fn every_code_the_readme_exit_table_lists_has_that_exit_status() {
+        let readme = include_str!("../../README.md");
+        let table = readme.split("## Exit status").nth(1).unwrap();
+        let table = table.split("\n## ").next().unwrap();
+        // `code` or `family.*` -> the status of the row that lists it.
+        let mut listed = std::collections::HashMap::new();
+        for row in table.lines().filter(|l| l.starts_with("| ")) {
+            let Some(number) = row
+                .split('|')
+                .nth(1)
+                .and_then(|n| n.trim().parse::<u8>().ok())
+            else {
+                continue;
+            };
+            let codes_column = row.rsplit('|').nth(1).unwrap_or_default();
+            for token in codes_column.split('`').skip(1).step_by(2) {
+                listed.insert(token.to_owned(), number);
+            }
+        }
+        let mut checked = 0;
+        for d in trust::diagnosis::CATALOGUE {
+            let family = format!("{}.*", d.code.split('.').next().unwrap());
+            let Some(number) = listed.get(d.code).or_else(|| listed.get(&family)) else {
+                continue;
+            };
+            checked += 1;
+            assert_eq!(
+                Status::from(d.kind) as u8,
+                *number,
+                "README.md lists {} under exit status {number}",
+                d.code
+            );
+        }
+        assert!(
+            checked > 100,
+            "only {checked} catalogued codes are in README.md's table"
+        );
+    }
 }
