@@ -103,9 +103,4 @@ impl Error {
             Error::Certificate { .. } | Error::Tls(_) => K::Internal,
         }
     }
-
-    /// Whether the error is the user's input (a scenario, a fault) rather than local state.
-    pub fn is_bad_input(&self) -> bool {
-        self.kind() == trust::ErrorKind::BadInput
-    }
 }

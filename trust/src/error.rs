@@ -109,11 +109,6 @@ impl Error {
             _ => ErrorKind::BadInput,
         }
     }
-
-    /// True for errors about an input the user gave (the binary's "bad input" exit status).
-    pub fn is_input(&self) -> bool {
-        self.kind() == ErrorKind::BadInput
-    }
 }
 
 /// Names a path the way a person reads it: `-` is standard input.

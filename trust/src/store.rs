@@ -159,11 +159,6 @@ impl StoreError {
             _ => crate::ErrorKind::BadInput,
         }
     }
-
-    /// True when the fault is in what the user gave (a certificate, a label, a query), not the store.
-    pub fn is_input(&self) -> bool {
-        self.kind() == crate::ErrorKind::BadInput
-    }
 }
 
 /// A trust store in a directory.
