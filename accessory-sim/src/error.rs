@@ -76,26 +76,31 @@ impl Error {
     /// A stable code for scripts and exit-status mapping (`sim.bad_scenario`, `sim.bind`...).
     pub fn code(&self) -> &'static str {
         match self {
-            Error::ReadScenario { .. } => "sim.read_scenario",
-            Error::ParseScenario { .. } | Error::InvalidScenario(_) => "sim.bad_scenario",
-            Error::UnknownFault { .. } => "sim.unknown_fault",
-            Error::BadFaultValue { .. } => "sim.bad_fault_value",
-            Error::Certificate { .. } => "sim.certificate",
-            Error::Tls(_) => "sim.tls_config",
-            Error::Bind { .. } => "sim.bind",
-            Error::Write { .. } => "sim.write",
+            Error::ReadScenario { .. } => trust::diagnosis::codes::SIM_READ_SCENARIO,
+            Error::ParseScenario { .. } | Error::InvalidScenario(_) => {
+                trust::diagnosis::codes::SIM_BAD_SCENARIO
+            }
+            Error::UnknownFault { .. } => trust::diagnosis::codes::SIM_UNKNOWN_FAULT,
+            Error::BadFaultValue { .. } => trust::diagnosis::codes::SIM_BAD_FAULT_VALUE,
+            Error::Certificate { .. } => trust::diagnosis::codes::SIM_CERTIFICATE,
+            Error::Tls(_) => trust::diagnosis::codes::SIM_TLS_CONFIG,
+            Error::Bind { .. } => trust::diagnosis::codes::SIM_BIND,
+            Error::Write { .. } => trust::diagnosis::codes::SIM_WRITE,
         }
     }
 
-    /// Whether the error is the user's input (a scenario, a fault) rather than local state.
-    pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
+    /// What a caller does about it: fix the scenario or fault given, fix local state (a port in use,
+    /// a file that cannot be written), or report a bug.
+    pub fn kind(&self) -> trust::ErrorKind {
+        use trust::ErrorKind as K;
+        match self {
             Error::ReadScenario { .. }
-                | Error::ParseScenario { .. }
-                | Error::InvalidScenario(_)
-                | Error::UnknownFault { .. }
-                | Error::BadFaultValue { .. }
-        )
+            | Error::ParseScenario { .. }
+            | Error::InvalidScenario(_)
+            | Error::UnknownFault { .. }
+            | Error::BadFaultValue { .. } => K::BadInput,
+            Error::Bind { .. } | Error::Write { .. } => K::LocalState,
+            Error::Certificate { .. } | Error::Tls(_) => K::Internal,
+        }
     }
 }

@@ -89,15 +89,31 @@ impl Error {
     /// A stable code for scripts and exit-status mapping (`certs.exists`, `certs.io`...).
     pub fn code(&self) -> &'static str {
         match self {
-            Error::UnknownProfile { .. } => "certs.unknown_profile",
-            Error::InvalidDeviceId { .. } => "certs.invalid_device_id",
-            Error::InvalidValidity { .. } => "certs.invalid_validity",
-            Error::Generate { .. } => "certs.generate",
-            Error::WouldOverwrite { .. } => "certs.exists",
-            Error::Io { .. } => "certs.io",
-            Error::BadCaFile { .. } => "certs.bad_ca",
-            Error::RootKeyNeeded { .. } => "certs.root_key_needed",
-            Error::UnusableKey { .. } => "certs.unusable_key",
+            Error::UnknownProfile { .. } => trust::diagnosis::codes::CERTS_UNKNOWN_PROFILE,
+            Error::InvalidDeviceId { .. } => trust::diagnosis::codes::CERTS_INVALID_DEVICE_ID,
+            Error::InvalidValidity { .. } => trust::diagnosis::codes::CERTS_INVALID_VALIDITY,
+            Error::Generate { .. } => trust::diagnosis::codes::CERTS_GENERATE,
+            Error::WouldOverwrite { .. } => trust::diagnosis::codes::CERTS_EXISTS,
+            Error::Io { .. } => trust::diagnosis::codes::CERTS_IO,
+            Error::BadCaFile { .. } => trust::diagnosis::codes::CERTS_BAD_CA,
+            Error::RootKeyNeeded { .. } => trust::diagnosis::codes::CERTS_ROOT_KEY_NEEDED,
+            Error::UnusableKey { .. } => trust::diagnosis::codes::CERTS_UNUSABLE_KEY,
+        }
+    }
+
+    /// What a caller does about it (the binary maps it to an exit status): a flag to correct, a CA
+    /// file to fix, local state (an existing file, the disk, a missing root key), or a bug.
+    pub fn kind(&self) -> trust::ErrorKind {
+        use trust::ErrorKind as K;
+        match self {
+            Error::WouldOverwrite { .. } | Error::Io { .. } | Error::RootKeyNeeded { .. } => {
+                K::LocalState
+            }
+            Error::BadCaFile { .. } => K::BadInput,
+            Error::UnknownProfile { .. }
+            | Error::InvalidDeviceId { .. }
+            | Error::InvalidValidity { .. } => K::Usage,
+            Error::Generate { .. } | Error::UnusableKey { .. } => K::Internal,
         }
     }
 

@@ -2,13 +2,18 @@
 //!
 //! Every failure ends as one line on stderr naming what was wrong and what to do, with a stable code
 //! in brackets, and one of the documented exit statuses below (README.md "Exit status" has the same
-//! table; keep them in step).
+//! table; keep them in step). The libraries give every error its code and its [`ErrorKind`]; the
+//! one kind -> status table is `From<ErrorKind> for Status` below.
 
 use std::fmt;
 use std::process::ExitCode;
 
+use trust::{Diagnosis, ErrorKind};
+
 use crate::cli::{Cli, Command};
 use crate::cmd;
+
+pub use trust::diagnosis::codes;
 
 /// The documented exit statuses. Numbers are stable: scripts and factory CI depend on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +56,61 @@ impl From<Status> for ExitCode {
     }
 }
 
+/// The one table: what a caller does about an error ([`ErrorKind`], decided by the library that
+/// made it) -> the documented exit status. Nothing else in the binary picks a status for an error.
+impl From<ErrorKind> for Status {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::Verdict => Status::Verdict,
+            ErrorKind::Usage => Status::Usage,
+            ErrorKind::BadInput => Status::BadInput,
+            ErrorKind::Untrusted => Status::Untrusted,
+            ErrorKind::Unreachable => Status::Unreachable,
+            ErrorKind::AccessoryFailed => Status::AccessoryFailed,
+            ErrorKind::Timeout => Status::Timeout,
+            ErrorKind::LocalState => Status::LocalState,
+            ErrorKind::Interrupted => Status::Interrupted,
+            ErrorKind::Internal => Status::Internal,
+            // A kind added to `trust` after this binary was written: a bug until it is mapped.
+            _ => Status::Internal,
+        }
+    }
+}
+
+/// A library error the binary can report: its stable code (in `trust`'s one catalogue) and its kind.
+pub trait LibraryError: std::error::Error + Send + Sync + 'static {
+    /// The stable code, e.g. `input.empty`.
+    fn code(&self) -> &str;
+    /// What a caller does about it.
+    fn kind(&self) -> ErrorKind;
+}
+
+macro_rules! library_error {
+    ($($t:ty),* $(,)?) => {$(
+        impl LibraryError for $t {
+            fn code(&self) -> &str {
+                <$t>::code(self)
+            }
+            fn kind(&self) -> ErrorKind {
+                <$t>::kind(self)
+            }
+        }
+    )*};
+}
+
+library_error!(
+    trust::Error,
+    trust::store::StoreError,
+    trust::export::ExportError,
+    trust::lint::LintError,
+    certs::Error,
+    accessory_sim::Error,
+    accessory_sim::SoftApError,
+    probe::Error,
+    provision::Error,
+    provision::wifi::WifiError,
+);
+
 /// An error that knows its exit status and stable code. Commands wrap library errors in this.
 #[derive(Debug)]
 pub struct Failure {
@@ -60,9 +120,35 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn new(status: Status, code: impl Into<String>, source: impl Into<anyhow::Error>) -> Self {
+    /// A failure with a catalogued code (`trust::diagnosis::codes`); its kind, and so its status,
+    /// is the catalogue's. A code missing from the catalogue is a bug: exit status 70.
+    pub fn coded(code: &'static str, source: impl Into<anyhow::Error>) -> Self {
+        let kind = Diagnosis::lookup(code).map_or(ErrorKind::Internal, |d| d.kind);
+        Self::new(kind, code, source)
+    }
+
+    /// A library error: its code, and the status of its kind.
+    pub fn of(e: impl LibraryError) -> Self {
+        let (kind, code) = (e.kind(), e.code().to_owned());
+        Self::new(kind, code, e)
+    }
+
+    /// A library error where the command knows better what a caller does about it: a pin given
+    /// as a flag is a usage error, an unreadable anchor read from the store is local state.
+    pub fn as_kind(kind: ErrorKind, e: impl LibraryError) -> Self {
+        let code = e.code().to_owned();
+        Self::new(kind, code, e)
+    }
+
+    /// Adds context (a file name, what was being done) in front of the error's own text.
+    pub fn context(mut self, context: impl fmt::Display + Send + Sync + 'static) -> Self {
+        self.source = self.source.context(context);
+        self
+    }
+
+    fn new(kind: ErrorKind, code: impl Into<String>, source: impl Into<anyhow::Error>) -> Self {
         Self {
-            status,
+            status: kind.into(),
             code: code.into(),
             source: source.into(),
         }
@@ -77,9 +163,14 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-/// Shorthand for `Err(Failure::new(..).into())`.
-pub fn fail<T>(status: Status, code: &str, source: impl Into<anyhow::Error>) -> anyhow::Result<T> {
-    Err(Failure::new(status, code, source).into())
+/// Shorthand for `Err(Failure::coded(..).into())`.
+pub fn fail<T>(code: &'static str, source: impl Into<anyhow::Error>) -> anyhow::Result<T> {
+    Err(Failure::coded(code, source).into())
+}
+
+/// Shorthand for `Err(Failure::of(e).into())`, for `.or_else(failed)`.
+pub fn failed<T>(e: impl LibraryError) -> anyhow::Result<T> {
+    Err(Failure::of(e).into())
 }
 
 fn init_logging(verbose: u8) {
@@ -125,7 +216,10 @@ pub fn run(cli: Cli) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("accessory: error: cannot start the async runtime: {e} [internal]");
+            eprintln!(
+                "accessory: error: cannot start the async runtime: {e} [{}]",
+                codes::INTERNAL
+            );
             return Status::Internal.into();
         }
     };
@@ -153,8 +247,124 @@ async fn dispatch(command: Command) -> anyhow::Result<Status> {
 fn report(err: &anyhow::Error) -> ExitCode {
     let (status, code) = match err.chain().find_map(|e| e.downcast_ref::<Failure>()) {
         Some(f) => (f.status, f.code.clone()),
-        None => (Status::Internal, "internal".to_owned()),
+        None => (Status::Internal, codes::INTERNAL.to_owned()),
     };
     eprintln!("accessory: error: {err:#} [{code}]");
     status.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogued_code_has_a_documented_exit_status() {
+        for d in trust::diagnosis::CATALOGUE {
+            let status = Status::from(d.kind);
+            let bug = [codes::INTERNAL, codes::CAPTURED].contains(&d.code)
+                || d.code.ends_with(".internal")
+                || [
+                    codes::EXPORT_PLIST,
+                    codes::PROBE_PROFILE,
+                    codes::CERTS_GENERATE,
+                    codes::CERTS_UNUSABLE_KEY,
+                    codes::SIM_CERTIFICATE,
+                    codes::SIM_TLS_CONFIG,
+                ]
+                .contains(&d.code);
+            assert_eq!(
+                status == Status::Internal,
+                bug,
+                "{} has exit status {status:?}",
+                d.code
+            );
+        }
+    }
+
+    #[test]
+    fn trust_failures_are_untrusted_and_accessory_reports_are_accessory_failed() {
+        let status = |code| Failure::coded(code, anyhow::anyhow!("")).status;
+        assert_eq!(status(codes::EXPIRED), Status::Untrusted);
+        assert_eq!(status(codes::KEY_CHANGED), Status::Untrusted);
+        assert_eq!(status(codes::BAD_HANDSHAKE_SIGNATURE), Status::Untrusted);
+        assert_eq!(
+            status("tls.peer_alert.bad_certificate"),
+            Status::Unreachable
+        );
+        assert_eq!(status(codes::AUTH_FAILED), Status::AccessoryFailed);
+        assert_eq!(status(codes::DEVICE_ID_MISMATCH), Status::Untrusted);
+        assert_eq!(status(codes::TIMEOUT), Status::Timeout);
+        assert_eq!(status(codes::DEADLINE), Status::Timeout);
+        assert_eq!(status(codes::LEDGER), Status::LocalState);
+        assert_eq!(status(codes::INVALID_REQUEST), Status::BadInput);
+        assert_eq!(status(codes::NET_RESOLVE), Status::Unreachable);
+        assert_eq!(status(codes::INTERRUPTED), Status::Interrupted);
+        assert_eq!(status("no.such_code"), Status::Internal);
+    }
+
+    #[test]
+    fn the_readme_exit_status_table_lists_every_status_in_exit_rs() {
+        let readme = include_str!("../../README.md");
+        let exit = include_str!("exit.rs");
+        let table = readme
+            .split("## Exit status")
+            .nth(1)
+            .expect("README.md has an Exit status section");
+        let mut seen = 0;
+        for line in exit.lines().map(str::trim) {
+            // `Success = 0,` in the Status enum.
+            let Some((name, number)) = line.trim_end_matches(',').split_once(" = ") else {
+                continue;
+            };
+            if !name.chars().all(|c| c.is_ascii_alphabetic()) || number.parse::<u8>().is_err() {
+                continue;
+            }
+            seen += 1;
+            assert!(
+                table.contains(&format!("| {number} |")),
+                "README.md's exit status table lacks {name} = {number}"
+            );
+        }
+        assert!(seen >= 10, "read {seen} statuses from exit.rs");
+    }
+
+    #[test]
+    fn every_code_the_readme_exit_table_lists_has_that_exit_status() {
+        let readme = include_str!("../../README.md");
+        let table = readme.split("## Exit status").nth(1).unwrap();
+        let table = table.split("\n## ").next().unwrap();
+        // `code` or `family.*` -> the status of the row that lists it.
+        let mut listed = std::collections::HashMap::new();
+        for row in table.lines().filter(|l| l.starts_with("| ")) {
+            let Some(number) = row
+                .split('|')
+                .nth(1)
+                .and_then(|n| n.trim().parse::<u8>().ok())
+            else {
+                continue;
+            };
+            let codes_column = row.rsplit('|').nth(1).unwrap_or_default();
+            for token in codes_column.split('`').skip(1).step_by(2) {
+                listed.insert(token.to_owned(), number);
+            }
+        }
+        let mut checked = 0;
+        for d in trust::diagnosis::CATALOGUE {
+            let family = format!("{}.*", d.code.split('.').next().unwrap());
+            let Some(number) = listed.get(d.code).or_else(|| listed.get(&family)) else {
+                continue;
+            };
+            checked += 1;
+            assert_eq!(
+                Status::from(d.kind) as u8,
+                *number,
+                "README.md lists {} under exit status {number}",
+                d.code
+            );
+        }
+        assert!(
+            checked > 100,
+            "only {checked} catalogued codes are in README.md's table"
+        );
+    }
 }

@@ -69,3 +69,36 @@ pub enum Error {
         reason: String,
     },
 }
+
+impl Error {
+    /// The stable code (`probe.bad_target`, `net.refused`, ...); a connection failure keeps the
+    /// code `trust` diagnosed.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::Target { .. } => trust::diagnosis::codes::PROBE_BAD_TARGET,
+            Error::UnknownProfile { .. } | Error::NoProfiles => {
+                trust::diagnosis::codes::PROBE_UNKNOWN_PROFILE
+            }
+            Error::Resolve { .. } => trust::diagnosis::codes::NET_RESOLVE,
+            Error::Connect { code, .. } => code,
+            Error::Profile { .. } => trust::diagnosis::codes::PROBE_INTERNAL,
+            Error::Pin { .. } => trust::diagnosis::codes::PROBE_UNREADABLE_CERTIFICATE,
+            Error::ClientHello { .. } => trust::diagnosis::codes::PROBE_BAD_CLIENT_HELLO,
+        }
+    }
+
+    /// What a caller does about it: fix the command line, reach the accessory, distrust what it
+    /// sent, or report a bug in the profile table.
+    pub fn kind(&self) -> trust::ErrorKind {
+        use trust::ErrorKind as K;
+        match self {
+            Error::Target { .. }
+            | Error::UnknownProfile { .. }
+            | Error::NoProfiles
+            | Error::ClientHello { .. } => K::Usage,
+            Error::Resolve { .. } | Error::Connect { .. } => K::Unreachable,
+            Error::Pin { .. } => K::Untrusted,
+            Error::Profile { .. } => K::Internal,
+        }
+    }
+}

@@ -253,11 +253,11 @@ fn platform_error(failure: &Failure) -> PlatformError {
     let d = match failure {
         Failure::Connect(e) | Failure::Io(e) => Diagnosis::from_io(e),
         Failure::Tls(e) => trust::diagnose(e),
-        Failure::Closed => Diagnosis::for_code(
+        Failure::Closed => Diagnosis::new(
             codes::CLOSED,
             "the accessory closed the connection during the handshake, without an alert",
         ),
-        Failure::Timeout(t) => Diagnosis::for_code(
+        Failure::Timeout(t) => Diagnosis::new(
             codes::TIMEOUT,
             format!("no handshake within {} s", t.as_secs()),
         ),

@@ -9,6 +9,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::kind::ErrorKind;
+
 /// Everything that can go wrong in this crate.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,24 +86,28 @@ impl Error {
     /// The stable code of this error (`input.empty`, `policy.empty`, or a refusal's code).
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound { .. } => "input.not_found",
-            Self::IsADirectory { .. } => "input.is_a_directory",
-            Self::TooLarge { .. } => "input.too_large",
-            Self::Empty { .. } => "input.empty",
-            Self::NotACertificate { .. } => "input.not_a_certificate",
-            Self::TruncatedDer { .. } => "input.truncated_der",
-            Self::PrivateKeyOnly { .. } => "input.private_key_only",
-            Self::Read { .. } => "input.unreadable",
-            Self::BadCertificate { .. } => "input.bad_certificate",
-            Self::InvalidPin { .. } => "input.invalid_pin",
-            Self::EmptyPolicy => "policy.empty",
+            Self::NotFound { .. } => crate::diagnosis::codes::INPUT_NOT_FOUND,
+            Self::IsADirectory { .. } => crate::diagnosis::codes::INPUT_IS_A_DIRECTORY,
+            Self::TooLarge { .. } => crate::diagnosis::codes::INPUT_TOO_LARGE,
+            Self::Empty { .. } => crate::diagnosis::codes::INPUT_EMPTY,
+            Self::NotACertificate { .. } => crate::diagnosis::codes::INPUT_NOT_A_CERTIFICATE,
+            Self::TruncatedDer { .. } => crate::diagnosis::codes::INPUT_TRUNCATED_DER,
+            Self::PrivateKeyOnly { .. } => crate::diagnosis::codes::INPUT_PRIVATE_KEY_ONLY,
+            Self::Read { .. } => crate::diagnosis::codes::INPUT_UNREADABLE,
+            Self::BadCertificate { .. } => crate::diagnosis::codes::INPUT_BAD_CERTIFICATE,
+            Self::InvalidPin { .. } => crate::diagnosis::codes::INPUT_INVALID_PIN,
+            Self::EmptyPolicy => crate::diagnosis::codes::POLICY_EMPTY,
             Self::Refused(r) => r.code(),
         }
     }
 
-    /// True for errors about an input the user gave (the binary's "bad input" exit status).
-    pub fn is_input(&self) -> bool {
-        !matches!(self, Self::Refused(_) | Self::EmptyPolicy)
+    /// What a caller does about it: fix an input, fix the command line, or distrust the peer.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::EmptyPolicy => ErrorKind::Usage,
+            Self::Refused(r) => r.kind(),
+            _ => ErrorKind::BadInput,
+        }
     }
 }
 
@@ -187,6 +193,11 @@ impl Refusal {
     /// The stable diagnosis code, e.g. `cert.expired`.
     pub fn code(&self) -> &'static str {
         self.code
+    }
+
+    /// A refusal is the trust policy saying no: [`ErrorKind::Untrusted`].
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Untrusted
     }
 
     /// The specifics: which dates, which names, which pins.

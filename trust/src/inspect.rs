@@ -5,12 +5,11 @@ use std::net::IpAddr;
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_SERIALNUMBER};
 use x509_parser::public_key::PublicKey;
 
+use crate::date::rfc3339;
 use crate::error::Error;
 use crate::pin::Pin;
 
@@ -174,12 +173,4 @@ fn oid_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
         .get(oid)
         .map(|e| e.sn().to_owned())
         .unwrap_or_else(|| oid.to_id_string())
-}
-
-/// Seconds since the epoch as RFC 3339 text (UTC).
-pub(crate) fn rfc3339(secs: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("@{secs}"))
 }

@@ -14,10 +14,12 @@
 
 mod anchor;
 mod capture;
+mod date;
 pub mod diagnosis;
 mod error;
 mod identity;
 mod inspect;
+mod kind;
 mod load;
 mod pin;
 mod policy;
@@ -35,6 +37,7 @@ pub use diagnosis::{diagnose, ApplePlatformName, Diagnosis};
 pub use error::{Error, Refusal};
 pub use identity::{check_device_id, same_device_id, DeviceIdCheck, Identity, ACCESSORY_DOMAIN};
 pub use inspect::Inspection;
+pub use kind::ErrorKind;
 pub use load::{load_certificates, parse_certificates, read_input, MAX_INPUT_BYTES};
 pub use pin::Pin;
 pub use policy::{Note, Observed, TrustPolicy, TrustPolicyBuilder, MIN_RSA_BITS};

@@ -21,10 +21,10 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::public_key::PublicKey;
 
 use crate::anchor::Anchors;
+use crate::date::rfc3339;
 use crate::diagnosis::{codes, refusal_from_webpki};
 use crate::error::{Error, Refusal};
 use crate::identity::{self, Identity};
-use crate::inspect::rfc3339;
 use crate::pin::Pin;
 
 /// The smallest RSA key whose signatures we believe (and the smallest any current phone accepts).

@@ -16,9 +16,9 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 
 use crate::anchor::AnchorRole;
+use crate::date::rfc3339;
 use crate::diagnosis::codes;
 use crate::error::Refusal;
-use crate::inspect::rfc3339;
 
 /// What to do about an anchor that cannot issue: replace it in the store.
 const REPLACE_ANCHOR: &str = "replace the anchor in the store (`accessory trust add` the manufacturer's current CA certificate, then `accessory trust remove` this one)";

@@ -140,20 +140,24 @@ impl StoreError {
     /// A stable code for scripts.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Io { .. } => "store.io",
-            Self::Corrupt { .. } => "store.corrupt",
-            Self::BadCertificate { .. } => "input.bad_certificate",
-            Self::LeafRefused { .. } => "store.leaf_refused",
-            Self::LabelTaken { .. } => "store.label_taken",
-            Self::InvalidLabel { .. } => "store.invalid_label",
-            Self::NotFound(_) => "store.not_found",
-            Self::Ambiguous { .. } => "store.ambiguous",
+            Self::Io { .. } => crate::diagnosis::codes::STORE_IO,
+            Self::Corrupt { .. } => crate::diagnosis::codes::STORE_CORRUPT,
+            Self::BadCertificate { .. } => crate::diagnosis::codes::INPUT_BAD_CERTIFICATE,
+            Self::LeafRefused { .. } => crate::diagnosis::codes::STORE_LEAF_REFUSED,
+            Self::LabelTaken { .. } => crate::diagnosis::codes::STORE_LABEL_TAKEN,
+            Self::InvalidLabel { .. } => crate::diagnosis::codes::STORE_INVALID_LABEL,
+            Self::NotFound(_) => crate::diagnosis::codes::STORE_NOT_FOUND,
+            Self::Ambiguous { .. } => crate::diagnosis::codes::STORE_AMBIGUOUS,
         }
     }
 
-    /// True when the fault is in what the user gave (a certificate, a label, a query), not the store.
-    pub fn is_input(&self) -> bool {
-        !matches!(self, Self::Io { .. } | Self::Corrupt { .. })
+    /// What a caller does about it: the store itself is local state; the rest is what the user gave
+    /// (a certificate, a label, a query).
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Io { .. } | Self::Corrupt { .. } => crate::ErrorKind::LocalState,
+            _ => crate::ErrorKind::BadInput,
+        }
     }
 }
 

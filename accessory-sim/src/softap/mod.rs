@@ -80,6 +80,28 @@ pub enum Error {
     Server { namespace: String, message: String },
 }
 
+impl Error {
+    /// A stable code for scripts (`softap.not_root`, `softap.config`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotRoot => trust::diagnosis::codes::SOFTAP_NOT_ROOT,
+            Error::Config(_) => trust::diagnosis::codes::SOFTAP_CONFIG,
+            Error::Spawn { .. } => trust::diagnosis::codes::SOFTAP_MISSING_TOOL,
+            Error::Command { .. } | Error::Registry { .. } | Error::Server { .. } => {
+                trust::diagnosis::codes::SOFTAP_SETUP
+            }
+        }
+    }
+
+    /// What a caller does about it: fix the configuration given, or the machine (root, a tool).
+    pub fn kind(&self) -> trust::ErrorKind {
+        match self {
+            Error::Config(_) => trust::ErrorKind::BadInput,
+            _ => trust::ErrorKind::LocalState,
+        }
+    }
+}
+
 /// How a SoftAP is secured.
 #[derive(Clone)]
 pub enum Security {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail, failed, Status};
 use crate::output;
 
 /// `println!` that ends the command quietly when stdout is closed (`accessory certs profiles | head`)
@@ -170,7 +170,7 @@ pub async fn run(c: Command) -> anyhow::Result<Status> {
 
 fn catalogue(args: CatalogueArgs) -> anyhow::Result<Status> {
     let options = certs::Options::new(args.device_id);
-    let manifest = certs::catalogue::write(&args.out, &options, args.force).or_else(failure)?;
+    let manifest = certs::catalogue::write(&args.out, &options, args.force).or_else(failed)?;
     if args.json {
         output::json(&manifest)?;
         return Ok(Status::Success);
@@ -236,12 +236,12 @@ struct Generated<'a> {
 
 fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
     let material =
-        certs::generate(&args.profile, &certs::Options::new(args.device_id)).or_else(failure)?;
+        certs::generate(&args.profile, &certs::Options::new(args.device_id)).or_else(failed)?;
     let key = args.out.join(certs::file::KEY);
     if key.exists() && !args.force {
-        return failure(certs::Error::WouldOverwrite { path: key });
+        return failed(certs::Error::WouldOverwrite { path: key });
     }
-    let files = material.write_to(&args.out).or_else(failure)?;
+    let files = material.write_to(&args.out).or_else(failed)?;
     let generated = Generated {
         profile: material.profile.name,
         summary: material.profile.summary,
@@ -272,8 +272,8 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
 }
 
 fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
-    let ca = certs::ManufacturerCa::generate(&args.organization).or_else(failure)?;
-    let summary = ca.write_to(&args.ca, args.force).or_else(failure)?;
+    let ca = certs::ManufacturerCa::generate(&args.organization).or_else(failed)?;
+    let summary = ca.write_to(&args.ca, args.force).or_else(failed)?;
     if args.json {
         output::json(&summary)?;
     } else {
@@ -298,9 +298,7 @@ fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
 
 fn mint(args: MintArgs) -> anyhow::Result<Status> {
     if !args.ca.join(certs::INTERMEDIATE_CERT).exists() {
-        return fail(
-            Status::BadInput,
-            "certs.no_ca",
+        return fail(codes::CERTS_NO_CA,
             anyhow::anyhow!(
                 "{}: no manufacturer CA here (no {}); make one with `accessory certs ca init --ca {}`",
                 args.ca.display(),
@@ -309,11 +307,11 @@ fn mint(args: MintArgs) -> anyhow::Result<Status> {
             ),
         );
     }
-    let ca = certs::ManufacturerCa::load(&args.ca).or_else(failure)?;
+    let ca = certs::ManufacturerCa::load(&args.ca).or_else(failed)?;
     let options = certs::mint::MintOptions::new(&args.device_id).days(args.days);
-    let minted = certs::mint::mint(&ca, &options).or_else(failure)?;
+    let minted = certs::mint::mint(&ca, &options).or_else(failed)?;
     let out = args.out.unwrap_or_else(|| PathBuf::from(&args.device_id));
-    let summary = minted.write_to(&out, args.force).or_else(failure)?;
+    let summary = minted.write_to(&out, args.force).or_else(failed)?;
     if args.json {
         output::json(&summary)?;
     } else {
@@ -328,20 +326,4 @@ fn mint(args: MintArgs) -> anyhow::Result<Status> {
         say!("  fingerprint  {}", summary.fingerprint);
     }
     Ok(Status::Success)
-}
-
-/// Maps a `certs` error to its exit status, keeping its stable code.
-fn failure<T>(err: certs::Error) -> anyhow::Result<T> {
-    let status = match &err {
-        certs::Error::WouldOverwrite { .. }
-        | certs::Error::Io { .. }
-        | certs::Error::RootKeyNeeded { .. } => Status::LocalState,
-        certs::Error::BadCaFile { .. } => Status::BadInput,
-        certs::Error::UnknownProfile { .. }
-        | certs::Error::InvalidDeviceId { .. }
-        | certs::Error::InvalidValidity { .. } => Status::Usage,
-        _ => Status::Internal,
-    };
-    let code = err.code();
-    fail(status, code, err)
 }

@@ -7,7 +7,7 @@ use provision::{AccessoryRecord, AttemptRecord, Ledger};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail, failed, Status};
 use crate::output;
 
 #[derive(Debug, clap::Subcommand)]
@@ -54,21 +54,20 @@ pub struct Common {
 fn open(common: &Common) -> anyhow::Result<Ledger> {
     let Some(path) = common.ledger.clone().or_else(Ledger::default_path) else {
         return fail(
-            Status::LocalState,
-            "ledger.no_default",
+            codes::LEDGER_NO_DEFAULT,
             anyhow::anyhow!("no home directory to keep the ledger in; give --ledger PATH"),
         );
     };
     match Ledger::open(&path) {
         Ok(l) => Ok(l),
-        Err(e) => fail(Status::LocalState, provision::diagnosis::of(&e).code, e),
+        Err(e) => failed(e),
     }
 }
 
 fn local<T>(r: Result<T, provision::Error>) -> anyhow::Result<T> {
     match r {
         Ok(v) => Ok(v),
-        Err(e) => fail(Status::LocalState, provision::diagnosis::of(&e).code, e),
+        Err(e) => failed(e),
     }
 }
 
@@ -122,8 +121,7 @@ fn show(id: &str, common: &Common) -> anyhow::Result<Status> {
     let attempts = local(ledger.attempts(Some(id)))?;
     if accessory.is_none() && attempts.is_empty() {
         return fail(
-            Status::Verdict,
-            "ledger.unknown_accessory",
+            codes::LEDGER_UNKNOWN_ACCESSORY,
             anyhow::anyhow!("{id} is not in the ledger {}", ledger.path().display()),
         );
     }
@@ -179,8 +177,7 @@ fn forget(id: &str, common: &Common) -> anyhow::Result<Status> {
     }
     if !forgotten {
         return fail(
-            Status::Verdict,
-            "ledger.unknown_accessory",
+            codes::LEDGER_UNKNOWN_ACCESSORY,
             anyhow::anyhow!("{id} has no key in the ledger {}", ledger.path().display()),
         );
     }

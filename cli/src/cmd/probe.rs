@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail, Failure, Status};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -90,14 +90,13 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     }
     let Some(input) = args.target.as_deref() else {
         return fail(
-            Status::Usage,
-            "probe.no_target",
+            codes::PROBE_NO_TARGET,
             anyhow::anyhow!("give the accessory as HOST:PORT"),
         );
     };
     let target = match probe::Target::parse(input) {
         Ok(t) => t,
-        Err(e) => return fail(Status::Usage, "probe.bad_target", e),
+        Err(e) => return fail(codes::PROBE_BAD_TARGET, e),
     };
     let segmentation = probe::Segmentation {
         mss: usize::from(args.mss),
@@ -117,7 +116,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
         for name in &args.profiles {
             match probe::Profile::by_name(name.trim()) {
                 Ok(p) => chosen.push(p),
-                Err(e) => return fail(Status::Usage, "probe.unknown_profile", e),
+                Err(e) => return fail(codes::PROBE_UNKNOWN_PROFILE, e),
             }
         }
         chosen
@@ -129,21 +128,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     };
     let report = match probe::run_with(&target, &profiles, &options).await {
         Ok(r) => r,
-        Err(e) => {
-            let (status, code) = match &e {
-                probe::Error::Connect { code, .. } => (Status::Unreachable, code.clone()),
-                probe::Error::Resolve { .. } => (Status::Unreachable, "net.resolve".to_owned()),
-                probe::Error::Pin { .. } => {
-                    (Status::Untrusted, "probe.unreadable_certificate".to_owned())
-                }
-                _ => (Status::Internal, "probe.internal".to_owned()),
-            };
-            return fail(
-                status,
-                &code,
-                anyhow::Error::new(e).context(format!("probing {target}")),
-            );
-        }
+        Err(e) => return Err(Failure::of(e).context(format!("probing {target}")).into()),
     };
     if args.json {
         output::json(&report)?;
@@ -169,8 +154,7 @@ async fn replay(
         Ok(b) => b,
         Err(e) => {
             return fail(
-                Status::Usage,
-                "probe.client_hello_unreadable",
+                codes::PROBE_CLIENT_HELLO_UNREADABLE,
                 anyhow::Error::new(e).context(format!("reading {}", path.display())),
             )
         }
@@ -182,15 +166,14 @@ async fn replay(
         Ok(r) => r,
         Err(e) => {
             return fail(
-                Status::Usage,
-                "probe.bad_client_hello",
+                codes::PROBE_BAD_CLIENT_HELLO,
                 anyhow::Error::new(e).context(format!("reading {}", path.display())),
             )
         }
     };
     let addr = match target.resolve().await {
         Ok(a) => a,
-        Err(e) => return fail(Status::Unreachable, "net.resolve", e),
+        Err(e) => return fail(codes::NET_RESOLVE, e),
     };
     let result = probe::try_hello(
         addr,
@@ -228,7 +211,7 @@ async fn sweep(
 ) -> anyhow::Result<Status> {
     let addr = match target.resolve().await {
         Ok(a) => a,
-        Err(e) => return fail(Status::Unreachable, "net.resolve", e),
+        Err(e) => return fail(codes::NET_RESOLVE, e),
     };
     let sni = match target.server_name() {
         rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
@@ -236,7 +219,7 @@ async fn sweep(
     };
     let result = match probe::sweep(addr, sni.as_deref(), segmentation, timeout).await {
         Ok(r) => r,
-        Err(e) => return fail(Status::Internal, "probe.internal", e),
+        Err(e) => return fail(codes::PROBE_INTERNAL, e),
     };
     if json {
         output::json(&result)?;
@@ -271,15 +254,15 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
         rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::new(192, 168, 4, 1).into());
     let mut listed = Vec::new();
     for p in probe::profiles() {
-        let size = probe::measure(p, accessory.clone())
-            .or_else(|e| fail(Status::Internal, "probe.profile", e))?;
+        let size =
+            probe::measure(p, accessory.clone()).or_else(|e| fail(codes::PROBE_PROFILE, e))?;
         let faithful = match probe::Template::of(p.name) {
             None => None,
             Some(t) => {
                 let bytes = t
                     .captured()
                     .refreshed(None)
-                    .or_else(|e| fail(Status::Internal, "probe.profile", e))?
+                    .or_else(|e| fail(codes::PROBE_PROFILE, e))?
                     .to_record()
                     .len();
                 Some(Faithful {

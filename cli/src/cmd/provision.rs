@@ -15,7 +15,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
 use zeroize::Zeroizing;
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail, failed, Status};
 use crate::output;
 
 /// The environment variable the passphrase may come from (never a flag: argv is world-readable).
@@ -170,9 +170,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
                     if let Some(s) = session {
                         s.leave().await;
                     }
-                    return fail(
-                        Status::Interrupted,
-                        "interrupted",
+                    return fail(codes::INTERRUPTED,
                         anyhow::anyhow!("interrupted; the SoftAP was left and the previous connection restored"),
                     );
                 }
@@ -193,7 +191,6 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
             Ok(Status::Success)
         }
         Err(failure) => {
-            let status = status_of(failure.diagnosis.code);
             if let provision::Error::KeyChanged { .. } = &failure.error {
                 eprint!("{}", key_changed_warning(&failure));
             }
@@ -214,26 +211,8 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
             }
             let code = failure.diagnosis.code;
             // The error's own text, once: its sources are already in it.
-            fail(status, code, anyhow::anyhow!("{}", failure.error))
+            fail(code, anyhow::anyhow!("{}", failure.error))
         }
-    }
-}
-
-/// The exit status of a diagnosis code (README.md "Exit status").
-pub fn status_of(code: &str) -> Status {
-    use provision::diagnosis::codes as p;
-    match code {
-        p::DEADLINE | "net.timeout" => Status::Timeout,
-        p::INVALID_REQUEST | p::CLIENT_IDENTITY => Status::BadInput,
-        p::BIND_DEVICE | p::LEDGER | p::LEDGER_TOO_NEW => Status::LocalState,
-        p::RESOLVE => Status::Unreachable,
-        p::DEVICE_ID_MISMATCH | p::DEVICE_ID_UNPROVEN | "tls.bad_handshake_signature" => {
-            Status::Untrusted
-        }
-        c if c.starts_with("cert.") || c.starts_with("tofu.") => Status::Untrusted,
-        c if c.starts_with("accessory.") => Status::AccessoryFailed,
-        c if c.starts_with("tls.") || c.starts_with("net.") => Status::Unreachable,
-        _ => Status::Internal,
     }
 }
 
@@ -247,16 +226,13 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         ))),
         None => {
             return fail(
-                Status::Usage,
-                "usage.no_accessory",
+                codes::USAGE_NO_ACCESSORY,
                 anyhow::anyhow!("give the accessory's address with --accessory HOST[:PORT]"),
             )
         }
     };
     if args.pins.is_empty() && args.anchors.is_none() && !args.tofu {
-        return fail(
-            Status::Usage,
-            "policy.empty",
+        return fail(codes::POLICY_EMPTY,
             anyhow::anyhow!(
                 "no trust policy: give --pin, --anchors or --tofu (nothing here accepts every certificate)"
             ),
@@ -265,7 +241,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
     let anchors = match &args.anchors {
         Some(path) => match trust::Anchors::from_pem_file(path) {
             Ok(a) => Some(a),
-            Err(e) => return fail(Status::BadInput, e.code(), e),
+            Err(e) => return failed(e),
         },
         None => None,
     };
@@ -286,15 +262,14 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         Some(p) => p,
         None => {
             return fail(
-                Status::LocalState,
-                "ledger.no_default",
+                codes::LEDGER_NO_DEFAULT,
                 anyhow::anyhow!("no home directory to keep the ledger in; give --ledger PATH"),
             )
         }
     };
     let ledger = match Ledger::open(&ledger_path) {
         Ok(l) => Arc::new(l),
-        Err(e) => return fail(Status::LocalState, provision::diagnosis::of(&e).code, e),
+        Err(e) => return failed(e),
     };
     let first_use = if args.expect_fingerprint.is_none()
         && std::io::stdin().is_terminal()
@@ -341,8 +316,7 @@ fn read_passphrase(args: &Args) -> anyhow::Result<Secret> {
     if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
         let Ok(value) = value.into_string() else {
             return fail(
-                Status::BadInput,
-                "input.not_utf8",
+                codes::INPUT_NOT_UTF8,
                 anyhow::anyhow!("${PASSPHRASE_ENV} is not UTF-8"),
             );
         };
@@ -353,15 +327,13 @@ fn read_passphrase(args: &Args) -> anyhow::Result<Secret> {
         return match rpassword::prompt_password(prompt) {
             Ok(p) => Ok(Secret::new(p)),
             Err(e) => fail(
-                Status::BadInput,
-                "input.unreadable",
+                codes::INPUT_UNREADABLE,
                 anyhow::anyhow!("cannot read the passphrase from the terminal: {e}"),
             ),
         };
     }
     fail(
-        Status::BadInput,
-        "input.no_passphrase",
+        codes::INPUT_NO_PASSPHRASE,
         anyhow::anyhow!(
             "no network passphrase: give --network-passphrase-file FILE or set ${PASSPHRASE_ENV} \
              (it is never read from the command line)"
@@ -377,30 +349,26 @@ fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<Secret> {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return fail(
-                Status::BadInput,
-                "input.not_found",
+                codes::INPUT_NOT_FOUND,
                 anyhow::anyhow!("{shown}: no such file (the {what})"),
             )
         }
         Err(e) => {
             return fail(
-                Status::BadInput,
-                "input.unreadable",
+                codes::INPUT_UNREADABLE,
                 anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
             )
         }
     };
     if meta.is_dir() {
         return fail(
-            Status::BadInput,
-            "input.is_a_directory",
+            codes::INPUT_IS_A_DIRECTORY,
             anyhow::anyhow!("{shown}: is a directory, not the {what}"),
         );
     }
     if meta.len() > MAX {
         return fail(
-            Status::BadInput,
-            "input.too_large",
+            codes::INPUT_TOO_LARGE,
             anyhow::anyhow!(
                 "{shown}: {} bytes is too large for the {what} (at most {MAX})",
                 meta.len()
@@ -411,16 +379,14 @@ fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<Secret> {
         Ok(b) => Zeroizing::new(b),
         Err(e) => {
             return fail(
-                Status::BadInput,
-                "input.unreadable",
+                codes::INPUT_UNREADABLE,
                 anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
             )
         }
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return fail(
-            Status::BadInput,
-            "input.not_utf8",
+            codes::INPUT_NOT_UTF8,
             anyhow::anyhow!("{shown}: the {what} is not UTF-8 text"),
         );
     };
@@ -428,8 +394,7 @@ fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<Secret> {
     let line = text.lines().next().unwrap_or("");
     if line.is_empty() {
         return fail(
-            Status::BadInput,
-            "input.empty",
+            codes::INPUT_EMPTY,
             anyhow::anyhow!("{shown}: the {what} file is empty"),
         );
     }
@@ -439,14 +404,13 @@ fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<Secret> {
 fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentity> {
     let chain = match trust::load_certificates(cert) {
         Ok(c) => c,
-        Err(e) => return fail(Status::BadInput, e.code(), e),
+        Err(e) => return failed(e),
     };
     let key = match PrivateKeyDer::from_pem_file(key) {
         Ok(k) => k,
         Err(e) => {
             return fail(
-                Status::BadInput,
-                "input.bad_key",
+                codes::INPUT_BAD_KEY,
                 anyhow::anyhow!("{}: not a PEM private key: {e}", key.display()),
             )
         }
@@ -545,68 +509,4 @@ fn key_changed_warning(f: &Failure) -> String {
          \x20   accessory ledger forget {device_id}\n\
          and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_catalogued_diagnosis_code_has_a_documented_exit_status() {
-        let ours = provision::diagnosis::CATALOGUE.iter().map(|d| d.code);
-        let theirs = trust::diagnosis::CATALOGUE
-            .iter()
-            .map(|d| d.code)
-            .filter(|c| {
-                *c != "capture.refused" && !c.starts_with("input.") && *c != "policy.empty"
-            });
-        for code in ours.chain(theirs) {
-            assert_ne!(
-                status_of(code),
-                Status::Internal,
-                "{code} has no exit status"
-            );
-        }
-    }
-
-    #[test]
-    fn trust_failures_are_untrusted_and_accessory_reports_are_accessory_failed() {
-        assert_eq!(status_of("cert.expired"), Status::Untrusted);
-        assert_eq!(status_of("tofu.key_changed"), Status::Untrusted);
-        assert_eq!(status_of("tls.bad_handshake_signature"), Status::Untrusted);
-        assert_eq!(
-            status_of("tls.peer_alert.bad_certificate"),
-            Status::Unreachable
-        );
-        assert_eq!(status_of("net.refused"), Status::Unreachable);
-        assert_eq!(status_of("accessory.auth_failed"), Status::AccessoryFailed);
-        assert_eq!(status_of("provision.deadline"), Status::Timeout);
-        assert_eq!(status_of("ledger.unusable"), Status::LocalState);
-    }
-
-    #[test]
-    fn the_readme_exit_status_table_lists_every_status_in_exit_rs() {
-        let readme = include_str!("../../../README.md");
-        let exit = include_str!("../exit.rs");
-        let table = readme
-            .split("## Exit status")
-            .nth(1)
-            .expect("README.md has an Exit status section");
-        let mut seen = 0;
-        for line in exit.lines().map(str::trim) {
-            // `Success = 0,` in the Status enum.
-            let Some((name, number)) = line.trim_end_matches(',').split_once(" = ") else {
-                continue;
-            };
-            if !name.chars().all(|c| c.is_ascii_alphabetic()) || number.parse::<u8>().is_err() {
-                continue;
-            }
-            seen += 1;
-            assert!(
-                table.contains(&format!("| {number} |")),
-                "README.md's exit status table lacks {name} = {number}"
-            );
-        }
-        assert!(seen >= 10, "read {seen} statuses from exit.rs");
-    }
 }

@@ -12,7 +12,7 @@ use accessory_sim::{Fault, Fleet, FleetOptions, RunningSim, Scenario, Simulator}
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::exit::{fail, Failure, Status};
+use crate::exit::{codes, fail, Failure, Status};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -137,22 +137,10 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     }
 }
 
-/// Maps a simulator error to its exit status.
-fn sim_failure(e: accessory_sim::Error) -> anyhow::Error {
-    let status = match &e {
-        e if e.is_bad_input() => Status::BadInput,
-        accessory_sim::Error::Bind { .. } | accessory_sim::Error::Write { .. } => {
-            Status::LocalState
-        }
-        _ => Status::Internal,
-    };
-    Failure::new(status, e.code(), e).into()
-}
-
 /// Builds the scenario: the file or a good accessory, then the flags on top.
 pub fn build_scenario(args: &ScenarioArgs) -> anyhow::Result<Scenario> {
     let mut scenario = match &args.scenario {
-        Some(path) => Scenario::from_file(path).map_err(sim_failure)?,
+        Some(path) => Scenario::from_file(path).map_err(Failure::of)?,
         None => Scenario::good("SIM-0001"),
     };
     if let Some(id) = &args.device_id {
@@ -165,10 +153,10 @@ pub fn build_scenario(args: &ScenarioArgs) -> anyhow::Result<Scenario> {
         scenario.pop_code = Some(code.clone());
     }
     for f in &args.faults {
-        let fault: Fault = f.parse().map_err(sim_failure)?;
+        let fault: Fault = f.parse().map_err(Failure::of)?;
         scenario.faults.push(fault);
     }
-    scenario.validate().map_err(sim_failure)?;
+    scenario.validate().map_err(Failure::of)?;
     Ok(scenario)
 }
 
@@ -219,7 +207,7 @@ fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
     })();
     result
         .with_context(|| format!("writing {}", path.display()))
-        .or_else(|e| fail(Status::LocalState, "sim.write", e))
+        .or_else(|e| fail(codes::SIM_WRITE, e))
 }
 
 /// A file name for an SSID: letters, digits, `-` and `_` kept, the rest `_`.
@@ -238,7 +226,7 @@ fn file_name(ssid: &str) -> String {
 fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating {}", dir.display()))
-        .or_else(|e| fail(Status::LocalState, "sim.write", e))?;
+        .or_else(|e| fail(codes::SIM_WRITE, e))?;
     let anchors = dir.join("anchors.pem");
     let chain = dir.join("chain.pem");
     write(&anchors, &sim.anchors_pem(), false)?;
@@ -359,7 +347,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
         .unwrap_or_else(|| default_dir(&scenario.id));
     let sim = Simulator::start(scenario, args.listen)
         .await
-        .map_err(sim_failure)?;
+        .map_err(Failure::of)?;
     let startup = write_files(&sim, &dir)?;
     if args.json {
         println!("{}", serde_json::to_string(&startup)?);
@@ -444,10 +432,10 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
     options.ip = args.ip;
     let fleet = Fleet::start(args.count, options)
         .await
-        .map_err(sim_failure)?;
+        .map_err(Failure::of)?;
     let manifest = fleet
         .write(&dir.join("anchors.pem"), &manifest_file)
-        .map_err(sim_failure)?;
+        .map_err(Failure::of)?;
     if args.json {
         println!("{}", serde_json::to_string(&manifest)?);
     } else {

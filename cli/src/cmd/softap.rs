@@ -13,7 +13,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::sim::{build_scenario, ScenarioArgs};
-use crate::exit::{fail, Failure, Status};
+use crate::exit::{codes, fail, Failure, Status};
 
 /// The environment variable the SoftAP's own passphrase may come from.
 pub const PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
@@ -75,28 +75,13 @@ struct Startup {
     provision: String,
 }
 
-fn softap_failure(e: accessory_sim::SoftApError) -> anyhow::Error {
-    let status = match &e {
-        accessory_sim::SoftApError::Config(_) => Status::BadInput,
-        _ => Status::LocalState,
-    };
-    let code = match &e {
-        accessory_sim::SoftApError::NotRoot => "softap.not_root",
-        accessory_sim::SoftApError::Config(_) => "softap.config",
-        accessory_sim::SoftApError::Spawn { .. } => "softap.missing_tool",
-        _ => "softap.setup",
-    };
-    Failure::new(status, code, e).into()
-}
-
 fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Zeroizing<String>>> {
     if let Some(path) = &args.passphrase_file {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => Zeroizing::new(t),
             Err(e) => {
                 return fail(
-                    Status::BadInput,
-                    "input.unreadable",
+                    codes::INPUT_UNREADABLE,
                     anyhow::anyhow!("{}: cannot read the SoftAP passphrase: {e}", path.display()),
                 )
             }
@@ -104,8 +89,7 @@ fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Zeroizing<String>
         let line = text.lines().next().unwrap_or("");
         if line.is_empty() {
             return fail(
-                Status::BadInput,
-                "input.empty",
+                codes::INPUT_EMPTY,
                 anyhow::anyhow!("{}: the SoftAP passphrase file is empty", path.display()),
             );
         }
@@ -127,8 +111,7 @@ fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
         .and_then(|mut f| f.write_all(contents.as_bytes()))
         .or_else(|e| {
             fail(
-                Status::LocalState,
-                "sim.write",
+                codes::SIM_WRITE,
                 anyhow::anyhow!("writing {}: {e}", path.display()),
             )
         })
@@ -136,9 +119,7 @@ fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
 
 pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
     if !accessory_sim::is_root() {
-        return fail(
-            Status::LocalState,
-            "softap.not_root",
+        return fail(codes::SOFTAP_NOT_ROOT,
             anyhow::anyhow!(
                 "`accessory sim softap` builds a network namespace and needs root; without root, run `accessory sim` on loopback"
             ),
@@ -177,7 +158,7 @@ pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
         })
     })
     .await?;
-    let (softap, sim) = started.map_err(softap_failure)?;
+    let (softap, sim) = started.map_err(Failure::of)?;
 
     let dir = args
         .out
@@ -210,8 +191,7 @@ fn write_files(
 ) -> anyhow::Result<Startup> {
     std::fs::create_dir_all(dir).or_else(|e| {
         fail(
-            Status::LocalState,
-            "sim.write",
+            codes::SIM_WRITE,
             anyhow::anyhow!("creating {}: {e}", dir.display()),
         )
     })?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use provision::wifi::{self, BackendKind, Joined, Wanted, WifiBackend, WifiError};
 use zeroize::Zeroizing;
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail};
 
 /// The environment variable the SoftAP's own passphrase (from the label) may come from.
 pub const SOFTAP_PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
@@ -85,51 +85,33 @@ impl Session {
     }
 }
 
-fn wifi_failure(e: WifiError) -> anyhow::Error {
-    let status = match &e {
-        WifiError::NotFound { .. } | WifiError::Dhcp { .. } => Status::Unreachable,
-        WifiError::Ambiguous { .. } | WifiError::PassphraseRequired { .. } => Status::Usage,
-        WifiError::AuthFailed { .. } => Status::Unreachable,
-        WifiError::NotPermitted { .. } => Status::LocalState,
-        _ => Status::LocalState,
-    };
-    let code = e.code();
-    crate::exit::Failure::new(status, code, e).into()
-}
-
 /// Checks the flags without touching the network (so bad input fails before joining).
 pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
     let Some(name) = &args.wifi else {
         if args.ssid.is_some() || args.ssid_prefix.is_some() {
-            return fail(
-                Status::Usage,
-                "usage.ssid_without_wifi",
+            return fail(codes::USAGE_SSID_WITHOUT_WIFI,
                 anyhow::anyhow!("--ssid and --ssid-prefix need --wifi BACKEND (sim, networkmanager, wpa_supplicant)"),
             );
         }
         if !have_accessory {
-            return fail(
-                Status::Usage,
-                "usage.no_accessory",
+            return fail(codes::USAGE_NO_ACCESSORY,
                 anyhow::anyhow!("give the accessory's address with --accessory HOST[:PORT], or join its SoftAP with --wifi BACKEND --ssid SSID"),
             );
         }
         return Ok(());
     };
-    let kind: BackendKind = name.parse().map_err(|e: String| {
-        crate::exit::Failure::new(Status::Usage, "usage.wifi", anyhow::anyhow!(e))
-    })?;
+    let kind: BackendKind = name
+        .parse()
+        .map_err(|e: String| crate::exit::Failure::coded(codes::USAGE_WIFI, anyhow::anyhow!(e)))?;
     if kind != BackendKind::None && args.ssid.is_none() && args.ssid_prefix.is_none() {
         return fail(
-            Status::Usage,
-            "usage.no_ssid",
+            codes::USAGE_NO_SSID,
             anyhow::anyhow!("--wifi {kind} needs --ssid SSID or --ssid-prefix PREFIX"),
         );
     }
     if kind == BackendKind::None && args.interface.is_none() && !have_accessory {
         return fail(
-            Status::Usage,
-            "usage.no_accessory",
+            codes::USAGE_NO_ACCESSORY,
             anyhow::anyhow!("--wifi none needs --interface IFACE (to bind to) or --accessory HOST"),
         );
     }
@@ -142,16 +124,14 @@ fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Zeroizing<String>
             Ok(b) => Zeroizing::new(b),
             Err(e) => {
                 return fail(
-                    Status::BadInput,
-                    "input.unreadable",
+                    codes::INPUT_UNREADABLE,
                     anyhow::anyhow!("{}: cannot read the SoftAP passphrase: {e}", path.display()),
                 )
             }
         };
         let Ok(s) = std::str::from_utf8(&text) else {
             return fail(
-                Status::BadInput,
-                "input.not_utf8",
+                codes::INPUT_NOT_UTF8,
                 anyhow::anyhow!(
                     "{}: the SoftAP passphrase is not UTF-8 text",
                     path.display()
@@ -161,8 +141,7 @@ fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Zeroizing<String>
         let line = s.lines().next().unwrap_or("");
         if line.is_empty() {
             return fail(
-                Status::BadInput,
-                "input.empty",
+                codes::INPUT_EMPTY,
                 anyhow::anyhow!("{}: the SoftAP passphrase file is empty", path.display()),
             );
         }
@@ -179,9 +158,9 @@ pub async fn join(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Op
     let Some(name) = &args.wifi else {
         return Ok(None);
     };
-    let kind: BackendKind = name.parse().map_err(|e: String| {
-        crate::exit::Failure::new(Status::Usage, "usage.wifi", anyhow::anyhow!(e))
-    })?;
+    let kind: BackendKind = name
+        .parse()
+        .map_err(|e: String| crate::exit::Failure::coded(codes::USAGE_WIFI, anyhow::anyhow!(e)))?;
     let passphrase = softap_passphrase(args)?;
     let wanted = match (&args.ssid, &args.ssid_prefix) {
         (Some(s), _) => Some(Wanted::Ssid(s.clone())),
@@ -213,8 +192,7 @@ pub async fn join(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Op
         session.leave().await;
     }
     fail(
-        Status::Interrupted,
-        "interrupted",
+        codes::INTERRUPTED,
         anyhow::anyhow!(
             "interrupted while joining the SoftAP; the previous connection was restored"
         ),
@@ -242,10 +220,9 @@ fn finish_join(
             );
             Ok(Some(session))
         }
-        Ok(Err(e)) => Err(wifi_failure(e)),
+        Ok(Err(e)) => Err(crate::exit::Failure::of(e).into()),
         Err(e) => fail(
-            Status::Internal,
-            "internal",
+            codes::INTERNAL,
             anyhow::anyhow!("the join task failed: {e}"),
         ),
     }

@@ -147,15 +147,34 @@ impl WifiError {
     /// The stable code (`wifi.not_found`, `wifi.auth_failed`, ...).
     pub fn code(&self) -> &'static str {
         match self {
-            WifiError::NotFound { .. } => "wifi.not_found",
-            WifiError::Ambiguous { .. } => "wifi.ambiguous",
-            WifiError::PassphraseRequired { .. } => "wifi.passphrase_required",
-            WifiError::AuthFailed { .. } => "wifi.auth_failed",
-            WifiError::Unsupported { .. } => "wifi.unsupported_security",
-            WifiError::Dhcp { .. } => "wifi.dhcp_failed",
-            WifiError::Interface { .. } => "wifi.interface",
-            WifiError::Backend { .. } => "wifi.backend",
-            WifiError::NotPermitted { .. } => "wifi.not_permitted",
+            WifiError::NotFound { .. } => trust::diagnosis::codes::WIFI_NOT_FOUND,
+            WifiError::Ambiguous { .. } => trust::diagnosis::codes::WIFI_AMBIGUOUS,
+            WifiError::PassphraseRequired { .. } => {
+                trust::diagnosis::codes::WIFI_PASSPHRASE_REQUIRED
+            }
+            WifiError::AuthFailed { .. } => trust::diagnosis::codes::WIFI_AUTH_FAILED,
+            WifiError::Unsupported { .. } => trust::diagnosis::codes::WIFI_UNSUPPORTED_SECURITY,
+            WifiError::Dhcp { .. } => trust::diagnosis::codes::WIFI_DHCP_FAILED,
+            WifiError::Interface { .. } => trust::diagnosis::codes::WIFI_INTERFACE,
+            WifiError::Backend { .. } => trust::diagnosis::codes::WIFI_BACKEND,
+            WifiError::NotPermitted { .. } => trust::diagnosis::codes::WIFI_NOT_PERMITTED,
+        }
+    }
+
+    /// What a caller does about it: the SoftAP is out of reach (or refused its passphrase, which
+    /// for this tool is the same: the accessory cannot be reached), the command line must say more,
+    /// or the machine's Wi-Fi cannot be used.
+    pub fn kind(&self) -> trust::ErrorKind {
+        use trust::ErrorKind as K;
+        match self {
+            WifiError::NotFound { .. } | WifiError::Dhcp { .. } | WifiError::AuthFailed { .. } => {
+                K::Unreachable
+            }
+            WifiError::Ambiguous { .. } | WifiError::PassphraseRequired { .. } => K::Usage,
+            WifiError::Unsupported { .. }
+            | WifiError::Interface { .. }
+            | WifiError::Backend { .. }
+            | WifiError::NotPermitted { .. } => K::LocalState,
         }
     }
 }

@@ -191,11 +191,19 @@ impl ExportError {
     /// A stable code for scripts.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Empty => "export.empty",
-            Self::Unsuitable(_) => "export.unsuitable",
-            Self::BadCertificate { .. } => "input.bad_certificate",
-            Self::InvalidValue { .. } => "export.invalid_value",
-            Self::Plist(_) => "export.plist",
+            Self::Empty => crate::diagnosis::codes::EXPORT_EMPTY,
+            Self::Unsuitable(_) => crate::diagnosis::codes::EXPORT_UNSUITABLE,
+            Self::BadCertificate { .. } => crate::diagnosis::codes::INPUT_BAD_CERTIFICATE,
+            Self::InvalidValue { .. } => crate::diagnosis::codes::EXPORT_INVALID_VALUE,
+            Self::Plist(_) => crate::diagnosis::codes::EXPORT_PLIST,
+        }
+    }
+
+    /// What a caller does about it: the plist writer failing is a bug; the rest is the input.
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Plist(_) => crate::ErrorKind::Internal,
+            _ => crate::ErrorKind::BadInput,
         }
     }
 }

@@ -232,6 +232,21 @@ pub enum LintError {
     Unparsable { index: usize, reason: String },
 }
 
+impl LintError {
+    /// A stable code for scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => crate::diagnosis::codes::INPUT_EMPTY,
+            Self::Unparsable { .. } => crate::diagnosis::codes::INPUT_BAD_CERTIFICATE,
+        }
+    }
+
+    /// What a caller does about it: both are the input's fault.
+    pub fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::BadInput
+    }
+}
+
 /// Lints a chain (leaf first) or a lone certificate.
 pub fn lint(chain: &[CertificateDer<'_>], options: &LintOptions) -> Result<LintReport, LintError> {
     if chain.is_empty() {

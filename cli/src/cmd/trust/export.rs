@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context as _};
 use trust::export::{self, ExportAnchor, ExportInput, Format};
 
-use super::store::{store_fail, StoreArg};
-use crate::exit::{fail, Status};
+use super::store::StoreArg;
+use crate::exit::{codes, fail, failed, Failure, Status};
+use trust::ErrorKind;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Formats:
@@ -71,43 +72,40 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
     for p in &a.pins {
         match p.parse::<trust::Pin>() {
             Ok(pin) => pins.push(pin.to_string()),
-            Err(e) => return fail(Status::BadInput, e.code(), e),
+            Err(e) => return failed(e),
         }
     }
     let mut anchors = Vec::new();
     if a.anchors.is_empty() && a.pins.is_empty() {
         let store = a.store.open()?;
         let stored = if a.labels.is_empty() {
-            store.list().or_else(store_fail)?
+            store.list().or_else(failed)?
         } else {
             let mut v = Vec::new();
             for l in &a.labels {
-                v.push(store.get(l).or_else(store_fail)?);
+                v.push(store.get(l).or_else(failed)?);
             }
             v
         };
         for s in &stored {
             match ExportAnchor::from_stored(s) {
                 Ok(x) => anchors.push(x),
-                Err(e) => return fail(Status::LocalState, e.code(), e),
+                // What the store holds is local state, not the user's input.
+                Err(e) => return Err(Failure::as_kind(ErrorKind::LocalState, e).into()),
             }
         }
     } else {
         for path in &a.anchors {
             let certs = match trust::load_certificates(path) {
                 Ok(c) => c,
-                Err(e) => return fail(Status::BadInput, e.code(), e),
+                Err(e) => return failed(e),
             };
             for c in certs {
                 match ExportAnchor::from_certificate(c, None) {
                     Ok(x) => anchors.push(x),
                     Err(e) => {
                         let shown = path.display().to_string();
-                        return fail(
-                            Status::BadInput,
-                            e.code(),
-                            anyhow::Error::new(e).context(shown),
-                        );
+                        return Err(Failure::of(e).context(shown).into());
                     }
                 }
             }
@@ -125,13 +123,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
     let result = match export::export(a.format, &input) {
         Ok(r) => r,
         Err(e) => {
-            let status = if matches!(e, export::ExportError::Plist(_)) {
-                Status::Internal
-            } else {
-                Status::BadInput
-            };
-            let code = e.code();
-            return fail(status, code, e);
+            return failed(e);
         }
     };
     for w in &result.warnings {
@@ -141,8 +133,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
     let Some(dir) = &a.out else {
         if !a.format.single_file() {
             return fail(
-                Status::Usage,
-                "usage.out_required",
+                codes::USAGE_OUT_REQUIRED,
                 anyhow!("--format android-nsc writes several files: give --out DIR"),
             );
         }
@@ -159,8 +150,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
         let path = dir.join(&f.path);
         if path.exists() && !a.force {
             return fail(
-                Status::LocalState,
-                "export.exists",
+                codes::EXPORT_EXISTS,
                 anyhow!(
                     "{}: already exists (pass --force to overwrite)",
                     path.display()
@@ -173,11 +163,11 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))
-                .or_else(|e| fail(Status::LocalState, "export.write", e))?;
+                .or_else(|e| fail(codes::EXPORT_WRITE, e))?;
         }
         fs::write(&path, &f.contents)
             .with_context(|| format!("writing {}", path.display()))
-            .or_else(|e| fail(Status::LocalState, "export.write", e))?;
+            .or_else(|e| fail(codes::EXPORT_WRITE, e))?;
         println!("wrote {}", path.display());
     }
     if !result.instructions.is_empty() {

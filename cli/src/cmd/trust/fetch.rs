@@ -17,7 +17,7 @@ use serde::Serialize;
 use trust::lint::{self, LintOptions, LintProfile, LintReport};
 use trust::{ChainCapture, Diagnosis, Inspection};
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail, Failure, Status};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -76,8 +76,7 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
         Ok(n) => n,
         Err(e) => {
             return fail(
-                Status::BadInput,
-                "input.bad_server_name",
+                codes::INPUT_BAD_SERVER_NAME,
                 anyhow!("{sni:?} is not a valid server name: {e}"),
             )
         }
@@ -92,17 +91,13 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
     let Some(chain) = capture.captured() else {
         let diagnosis = match outcome {
             Err(e) => Diagnosis::from_io(&e),
-            Ok(()) => Diagnosis::for_code("tls.other", "the handshake ended without a certificate"),
+            Ok(()) => Diagnosis::new(
+                codes::TLS_OTHER,
+                "the handshake ended without a certificate",
+            ),
         };
-        let status = if diagnosis.code.starts_with("net.timeout") {
-            Status::Timeout
-        } else {
-            Status::Unreachable
-        };
-        let code = diagnosis.code;
         return fail(
-            status,
-            code,
+            diagnosis.code,
             anyhow!(
                 "{}: no certificate captured: {} ({})",
                 a.target,
@@ -122,12 +117,9 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
                 pin: i.pin.to_string(),
             },
             Err(e) => {
-                return fail(
-                    Status::BadInput,
-                    e.code(),
-                    anyhow::Error::new(e)
-                        .context(format!("certificate #{index} {} presented", a.target)),
-                )
+                return Err(Failure::of(e)
+                    .context(format!("certificate #{index} {} presented", a.target))
+                    .into())
             }
         };
         links.push(link);
@@ -136,8 +128,7 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
         Ok(r) => r,
         Err(e) => {
             return fail(
-                Status::BadInput,
-                "input.bad_certificate",
+                codes::INPUT_BAD_CERTIFICATE,
                 anyhow::Error::new(e).context(format!("the chain {} presented", a.target)),
             )
         }
@@ -146,8 +137,7 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
     if let Some(path) = &a.save {
         if path.exists() && !a.force {
             return fail(
-                Status::LocalState,
-                "fetch.exists",
+                codes::FETCH_EXISTS,
                 anyhow!(
                     "{}: already exists (pass --force to overwrite)",
                     path.display()
@@ -157,7 +147,7 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
         let pem: String = chain.iter().map(trust::export::certificate_pem).collect();
         std::fs::write(path, pem)
             .with_context(|| format!("writing {}", path.display()))
-            .or_else(|e| fail(Status::LocalState, "fetch.write", e))?;
+            .or_else(|e| fail(codes::FETCH_WRITE, e))?;
     }
 
     let result = Fetched {
@@ -205,8 +195,7 @@ fn resolve(target: &str) -> anyhow::Result<(String, SocketAddr)> {
         }
         _ => {
             return fail(
-                Status::BadInput,
-                "input.bad_target",
+                codes::INPUT_BAD_TARGET,
                 anyhow!("{target:?}: expected HOST:PORT (e.g. 192.168.4.1:443)"),
             )
         }
@@ -218,8 +207,7 @@ fn resolve(target: &str) -> anyhow::Result<(String, SocketAddr)> {
     match addr {
         Some(a) => Ok((host.to_owned(), a)),
         None => fail(
-            Status::Unreachable,
-            "net.resolve",
+            codes::NET_RESOLVE,
             anyhow!("{host}: cannot resolve the address"),
         ),
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use trust::lint::{self, LintOptions, LintProfile, LintReport, Role, Severity};
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail, failed, Status};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -51,7 +51,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 pub fn lint(a: LintArgs) -> anyhow::Result<Status> {
     let chain = match trust::load_certificates(&a.file) {
         Ok(c) => c,
-        Err(e) => return fail(Status::BadInput, e.code(), e),
+        Err(e) => return failed(e),
     };
     let mut options = LintOptions::new(a.profile);
     options.role = a.role;
@@ -60,8 +60,7 @@ pub fn lint(a: LintArgs) -> anyhow::Result<Status> {
         Err(e) => {
             let shown = a.file.display().to_string();
             return fail(
-                Status::BadInput,
-                "input.bad_certificate",
+                codes::INPUT_BAD_CERTIFICATE,
                 anyhow::Error::new(e).context(shown),
             );
         }

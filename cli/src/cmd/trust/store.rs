@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use serde::Serialize;
-use trust::store::{AddOptions, Added, Store, StoreError, StoredAnchor};
+use trust::store::{AddOptions, Added, Store, StoredAnchor};
 use trust::AnchorRole;
 
-use crate::exit::{fail, Status};
+use crate::exit::{codes, fail, failed, Failure, Status};
 use crate::output;
 
 /// Where the store lives. Shared by every store subcommand and by `trust export`.
@@ -27,26 +27,14 @@ impl StoreArg {
                 Some(p) => p.config_dir().join("trust"),
                 None => {
                     return fail(
-                        Status::LocalState,
-                        "store.no_home",
+                        codes::STORE_NO_HOME,
                         anyhow!("cannot find a config directory (no HOME): give --store DIR"),
                     )
                 }
             },
         };
-        Store::open(&dir).or_else(store_fail)
+        Store::open(&dir).or_else(failed)
     }
-}
-
-/// Maps a store error to its exit status: the user's input (3) or the store itself (8).
-pub fn store_fail<T>(e: StoreError) -> anyhow::Result<T> {
-    let status = if e.is_input() {
-        Status::BadInput
-    } else {
-        Status::LocalState
-    };
-    let code = e.code();
-    fail(status, code, e)
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,12 +110,11 @@ pub struct RemoveArgs {
 pub fn add(a: AddArgs) -> anyhow::Result<Status> {
     let certs = match trust::load_certificates(&a.file) {
         Ok(c) => c,
-        Err(e) => return fail(Status::BadInput, e.code(), e),
+        Err(e) => return failed(e),
     };
     if certs.len() > 1 && a.label.is_some() {
         return fail(
-            Status::BadInput,
-            "store.label_for_many",
+            codes::STORE_LABEL_FOR_MANY,
             anyhow!(
                 "{}: holds {} certificates and --label names one; add them one by one",
                 a.file.display(),
@@ -147,13 +134,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
             Ok(r) => results.push(r),
             Err(e) => {
                 let shown = a.file.display().to_string();
-                let status = if e.is_input() {
-                    Status::BadInput
-                } else {
-                    Status::LocalState
-                };
-                let code = e.code();
-                return fail(status, code, anyhow::Error::new(e).context(shown));
+                return Err(Failure::of(e).context(shown).into());
             }
         }
     }
@@ -221,7 +202,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
 
 pub fn list(a: ListArgs) -> anyhow::Result<Status> {
     let store = a.store.open()?;
-    let anchors = store.list().or_else(store_fail)?;
+    let anchors = store.list().or_else(failed)?;
     if a.json {
         output::json(&anchors.iter().map(Summary::from).collect::<Vec<_>>())?;
         return Ok(Status::Success);
@@ -250,7 +231,7 @@ pub fn list(a: ListArgs) -> anyhow::Result<Status> {
 
 pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
     let store = a.store.open()?;
-    let x = store.get(&a.anchor).or_else(store_fail)?;
+    let x = store.get(&a.anchor).or_else(failed)?;
     if a.pem {
         print!("{}", x.pem);
     } else if a.json {
@@ -275,7 +256,7 @@ pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
 
 pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
     let store = a.store.open()?;
-    let x = store.remove(&a.anchor).or_else(store_fail)?;
+    let x = store.remove(&a.anchor).or_else(failed)?;
     if a.json {
         output::json(&Summary::from(&x))?;
     } else {

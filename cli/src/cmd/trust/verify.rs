@@ -11,8 +11,9 @@ use anyhow::Context as _;
 use serde::Serialize;
 use trust::{AccessoryVerifier, Anchors, CertificateDer, Diagnosis, Identity, Inspection, Pin};
 
-use crate::exit::{fail, Status};
+use crate::exit::{failed, Failure, Status};
 use crate::output;
+use trust::ErrorKind;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -85,16 +86,7 @@ pub struct VerifyArgs {
 
 /// Loads certificates, turning a `trust` input error into exit status 3 with its stable code.
 fn load(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    trust::load_certificates(path).or_else(input_error)
-}
-
-fn input_error<T>(e: trust::Error) -> anyhow::Result<T> {
-    let status = if e.is_input() {
-        Status::BadInput
-    } else {
-        Status::Internal
-    };
-    fail(status, e.code(), e)
+    trust::load_certificates(path).or_else(failed)
 }
 
 pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
@@ -103,7 +95,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
         .iter()
         .map(Inspection::of)
         .collect::<Result<Vec<_>, _>>()
-        .or_else(input_error)?;
+        .or_else(failed)?;
     if a.json {
         output::json(&inspections)?;
         return Ok(Status::Success);
@@ -165,7 +157,7 @@ struct PinOutput {
 pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
     let certs = load(&a.file)?;
     let leaf = certs.first().context("no certificate")?;
-    let pin = Pin::of_certificate(leaf).or_else(input_error)?;
+    let pin = Pin::of_certificate(leaf).or_else(failed)?;
     let out = PinOutput {
         pin: pin.to_string(),
         curl: pin.to_curl(),
@@ -203,11 +195,12 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
     for p in &a.pin {
         builder = builder.pin(
             p.parse::<Pin>()
-                .or_else(|e| fail(Status::Usage, e.code(), e))?,
+                // A pin given as a flag: the command line is wrong, not an input file.
+                .map_err(|e| Failure::as_kind(ErrorKind::Usage, e))?,
         );
     }
     if let Some(path) = &a.anchors {
-        let anchors = Anchors::from_certificates(load(path)?).or_else(input_error)?;
+        let anchors = Anchors::from_certificates(load(path)?).or_else(failed)?;
         builder = builder.anchors(anchors);
     }
     let identity = match (&a.device_id, &a.dns, a.ip) {
@@ -219,9 +212,7 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
     if let Some(id) = &identity {
         builder = builder.identity(id.clone());
     }
-    let policy = builder
-        .build()
-        .or_else(|e| fail(Status::Usage, e.code(), e))?;
+    let policy = builder.build().or_else(failed)?;
     let mode = policy.mode();
 
     let mut chain = load(&a.leaf)?;
