@@ -37,33 +37,49 @@ pub struct AccessoryAddress {
 }
 
 /// Why a `HOST[:PORT]` was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressError {
     /// Nothing was given.
-    #[error("empty")]
     Empty,
     /// No host before the port.
-    #[error("no host name")]
     NoHost,
     /// A port was required ([`AccessoryAddress::parse_with_port`]) and none was given.
-    #[error("no port")]
     NoPort,
     /// The port is not 1 to 65535.
-    #[error("the port must be a number from 1 to 65535")]
     BadPort,
     /// `[` without `]`.
-    #[error("missing ']'")]
     UnclosedBracket,
     /// Text after `]` that is not `:PORT`.
-    #[error("unexpected text after ']'")]
     AfterBracket,
     /// An IPv6 address with a port, not in brackets.
-    #[error("an IPv6 address must be in brackets to carry a port")]
     UnbracketedV6,
     /// Neither an IP address nor a DNS name.
-    #[error("the host is neither an IP address nor a DNS name")]
     BadHost,
 }
+
+impl AddressError {
+    /// What is wrong, in plain words.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AddressError::Empty => "empty",
+            AddressError::NoHost => "no host name",
+            AddressError::NoPort => "no port",
+            AddressError::BadPort => "the port must be a number from 1 to 65535",
+            AddressError::UnclosedBracket => "missing ']'",
+            AddressError::AfterBracket => "unexpected text after ']'",
+            AddressError::UnbracketedV6 => "an IPv6 address must be in brackets to carry a port",
+            AddressError::BadHost => "the host is neither an IP address nor a DNS name",
+        }
+    }
+}
+
+impl fmt::Display for AddressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for AddressError {}
 
 impl AccessoryAddress {
     /// An address a join step found (`192.168.4.1:443` on the SoftAP).
@@ -116,6 +132,9 @@ fn parse(s: &str, port_optional: bool) -> Result<AccessoryAddress, AddressError>
         return Err(AddressError::Empty);
     }
     if let Ok(addr) = s.parse::<SocketAddr>() {
+        if addr.port() == 0 {
+            return Err(AddressError::BadPort);
+        }
         return Ok(AccessoryAddress::from_socket_addr(addr));
     }
     if let Ok(ip) = s.parse::<IpAddr>() {
@@ -207,6 +226,8 @@ mod tests {
         for (input, err) in [
             ("", AddressError::Empty),
             ("host:0", AddressError::BadPort),
+            ("192.168.4.1:0", AddressError::BadPort),
+            ("[::1]:0", AddressError::BadPort),
             ("host:https", AddressError::BadPort),
             ("host:65536", AddressError::BadPort),
             (":443", AddressError::NoHost),

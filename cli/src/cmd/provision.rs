@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use provision::{
     ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger, Network, Outcome,
-    Request, Secret, Target, TrustInputs,
+    AccessoryAddress, Request, Secret, TrustInputs,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
@@ -57,7 +57,7 @@ unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledge
 pub struct Args {
     /// The accessory's address, HOST[:PORT]; the port defaults to 443.
     #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_target)]
-    pub accessory: Option<Target>,
+    pub accessory: Option<AccessoryAddress>,
 
     /// Joining the accessory's SoftAP first (--wifi, --ssid, --ssid-prefix, --interface).
     #[command(flatten)]
@@ -141,8 +141,9 @@ pub struct Args {
     pub json: bool,
 }
 
-fn parse_target(s: &str) -> Result<Target, String> {
-    s.parse().map_err(|e: provision::Error| e.to_string())
+fn parse_target(s: &str) -> Result<AccessoryAddress, String> {
+    s.parse::<AccessoryAddress>()
+        .map_err(|e| format!("accessory address {s:?}: {e}"))
 }
 
 fn parse_pin(s: &str) -> Result<trust::Pin, String> {
@@ -241,7 +242,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
     let accessory = match args.accessory.clone() {
         Some(a) => a,
         // Joining the SoftAP (--wifi) supplies it: the lease's router, set after the join.
-        None if args.wifi.wifi.is_some() => Target::from_addr(std::net::SocketAddr::from((
+        None if args.wifi.wifi.is_some() => AccessoryAddress::from_socket_addr(std::net::SocketAddr::from((
             [192, 168, 4, 1],
             provision::DEFAULT_PORT,
         ))),
@@ -322,7 +323,11 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         network: Network {
             ssid: args.network_ssid.clone(),
             passphrase,
-            security: args.network_security.clone(),
+            // clap admits only the four spellings `Security` parses.
+            security: args
+                .network_security
+                .parse::<provision::Security>()
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
             hidden: args.network_hidden,
         },
         pop,
