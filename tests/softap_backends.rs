@@ -112,7 +112,8 @@ async fn the_wpa_supplicant_backend_joins_leases_provisions_and_removes_its_netw
     assert_eq!(lease.router, Some(std::net::Ipv4Addr::new(192, 168, 4, 1)));
 
     let mut req = p::request(&sim, p::Mode::Pin, None);
-    req.accessory = provision::AccessoryAddress::from_socket_addr("192.168.4.1:443".parse().unwrap());
+    req.accessory =
+        provision::AccessoryAddress::from_socket_addr("192.168.4.1:443".parse().unwrap());
     req.bind_device = Some(lease.interface.clone());
     let outcome = provision::run(req)
         .await

@@ -324,12 +324,16 @@ fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
         )
     })?;
     if let Err(e) = protocol::validate_ssid(&request.ssid) {
-        return Err(error(StatusCode::BAD_REQUEST, "invalid_ssid", e.to_string()));
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_ssid",
+            e.to_string(),
+        ));
     }
     let security = match request.security.as_deref() {
-        Some(s) => s.parse::<Security>().map_err(|e| {
-            error(StatusCode::BAD_REQUEST, "invalid_security", e.to_string())
-        })?,
+        Some(s) => s
+            .parse::<Security>()
+            .map_err(|e| error(StatusCode::BAD_REQUEST, "invalid_security", e.to_string()))?,
         None if request.passphrase.is_none() => Security::Open,
         None => Security::Wpa2Psk,
     };
@@ -356,7 +360,11 @@ fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
                     ),
                     other => other.to_string(),
                 };
-                return Err(error(StatusCode::BAD_REQUEST, "invalid_passphrase", message));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_passphrase",
+                    message,
+                ));
             }
         }
         _ => {}

@@ -28,8 +28,8 @@ use zeroize::Zeroizing;
 use crate::connect;
 use crate::error::Error;
 use crate::outcome::RoundTrips;
-use protocol::pop;
 use crate::secret::Secret;
+use protocol::pop;
 
 /// Answers are small JSON documents; anything larger is not an accessory speaking our API.
 const MAX_BODY: usize = 64 * 1024;

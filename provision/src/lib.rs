@@ -41,12 +41,12 @@ mod step;
 // choosing the SoftAP, leaving and restoring. A namespace of its own: `provision::wifi::SimBackend`.
 pub mod wifi;
 
-pub use protocol::api::DeviceInfo;
-pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use error::Error;
 pub use flow::run;
 pub use ledger::{AccessoryRecord, AttemptOutcome, AttemptRecord, Ledger, SCHEMA_VERSION};
 pub use outcome::{Failure, Outcome, RoundTrips};
+pub use protocol::api::DeviceInfo;
+pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
     ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
 };

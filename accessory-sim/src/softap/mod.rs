@@ -35,8 +35,8 @@ use zeroize::Zeroizing;
 
 pub use link_fault::{LinkFault, ParseLinkFaultError};
 pub use netns::is_root;
-pub use registry::registry_dir;
 use protocol::softap::{RegistryEntry, FORMAT_VERSION};
+pub use registry::registry_dir;
 
 use dhcp_server::DhcpServer;
 

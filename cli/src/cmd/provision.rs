@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger, Network, Outcome,
-    AccessoryAddress, Request, Secret, TrustInputs,
+    AccessoryAddress, ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger,
+    Network, Outcome, Request, Secret, TrustInputs,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
@@ -242,10 +242,9 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
     let accessory = match args.accessory.clone() {
         Some(a) => a,
         // Joining the SoftAP (--wifi) supplies it: the lease's router, set after the join.
-        None if args.wifi.wifi.is_some() => AccessoryAddress::from_socket_addr(std::net::SocketAddr::from((
-            [192, 168, 4, 1],
-            provision::DEFAULT_PORT,
-        ))),
+        None if args.wifi.wifi.is_some() => AccessoryAddress::from_socket_addr(
+            std::net::SocketAddr::from(([192, 168, 4, 1], provision::DEFAULT_PORT)),
+        ),
         None => {
             return fail(
                 Status::Usage,
