@@ -108,7 +108,7 @@ pub struct Args {
 
     /// The home network's security.
     #[arg(long, value_name = "KIND", default_value = "wpa2-psk",
-          value_parser = ["open", "wpa2-psk", "wpa3-sae", "wpa2-wpa3"])]
+          value_parser = provision::Security::ALL.map(provision::Security::as_str))]
     pub network_security: String,
 
     /// The home network is hidden (not broadcast).
