@@ -65,16 +65,6 @@ impl SimBackend {
     }
 }
 
-/// What a scan shows for an entry: a simulated SoftAP is open or WPA2-Personal; any other kind
-/// is one this backend does not join.
-fn security_of(e: &Entry) -> Security {
-    match e.security {
-        protocol::Security::Open => Security::Open,
-        protocol::Security::Wpa2Psk => Security::Wpa2Psk,
-        _ => Security::Other,
-    }
-}
-
 fn ip(args: &[&str]) -> Result<String, WifiError> {
     let out = Command::new("ip")
         .args(args)
@@ -111,7 +101,7 @@ impl WifiBackend for SimBackend {
             .entries()
             .into_iter()
             .map(|e| ScanResult {
-                security: security_of(&e),
+                security: Some(e.security),
                 ssid: e.ssid,
                 bssid: None,
                 signal_dbm: e.signal_dbm,
@@ -130,7 +120,8 @@ impl WifiBackend for SimBackend {
                 wanted: format!("SSID `{}`", network.ssid),
                 seen: "it no longer in the registry".into(),
             })?;
-        match security_of(&entry) {
+        // A simulated SoftAP is open or WPA2-Personal; another kind is one this backend does not join.
+        match entry.security {
             Security::Open => {}
             Security::Wpa2Psk => {
                 let Some(pass) = passphrase else {
@@ -150,7 +141,7 @@ impl WifiBackend for SimBackend {
             other => {
                 return Err(WifiError::Unsupported {
                     ssid: entry.ssid.clone(),
-                    security: other,
+                    security: Some(other),
                 })
             }
         }
