@@ -54,6 +54,6 @@ pub use scenario::{Network, Scenario, Timings, HEADER_READ_TIMEOUT};
 pub use server::{RunningSim, Simulator};
 pub use softap::{
     is_root, registry_dir as softap_registry_dir, sweep_stale as sweep_stale_softaps,
-    Error as SoftApError, LinkFault, ParseLinkFaultError, Security as SoftApSecurity, SoftAp,
-    SoftApConfig, ACCESSORY_ADDRESS, ACCESSORY_PORT, NAMESPACE_PREFIX as SOFTAP_NAMESPACE_PREFIX,
+    Auth as SoftApAuth, Error as SoftApError, LinkFault, ParseLinkFaultError, SoftAp, SoftApConfig,
+    ACCESSORY_ADDRESS, ACCESSORY_PORT, NAMESPACE_PREFIX as SOFTAP_NAMESPACE_PREFIX,
 };

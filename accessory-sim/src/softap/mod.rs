@@ -81,9 +81,10 @@ pub enum Error {
     Server { namespace: String, message: String },
 }
 
-/// How a SoftAP is secured.
+/// How a SoftAP is secured, with its secret: the AP's own configuration (the kind alone is a
+/// `protocol::Security`, see [`Auth::kind`]).
 #[derive(Clone)]
-pub enum Security {
+pub enum Auth {
     Open,
     /// WPA2-Personal; the passphrase (8–63 characters) is the AP's own configuration.
     Wpa2 {
@@ -91,11 +92,21 @@ pub enum Security {
     },
 }
 
-impl std::fmt::Debug for Security {
+impl Auth {
+    /// The kind a scan shows and the registry records.
+    pub fn kind(&self) -> protocol::Security {
+        match self {
+            Auth::Open => protocol::Security::Open,
+            Auth::Wpa2 { .. } => protocol::Security::Wpa2Psk,
+        }
+    }
+}
+
+impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Security::Open => f.write_str("Open"),
-            Security::Wpa2 { .. } => f.write_str("Wpa2 { passphrase: <redacted> }"),
+            Auth::Open => f.write_str("Open"),
+            Auth::Wpa2 { .. } => f.write_str("Wpa2 { passphrase: <redacted> }"),
         }
     }
 }
@@ -104,7 +115,8 @@ impl std::fmt::Debug for Security {
 #[derive(Debug, Clone)]
 pub struct SoftApConfig {
     pub ssid: String,
-    pub security: Security,
+    /// How it is secured, with its passphrase.
+    pub auth: Auth,
     /// Signal strength stations see, dBm (default -45).
     pub signal_dbm: i32,
     pub faults: Vec<LinkFault>,
@@ -117,7 +129,7 @@ impl SoftApConfig {
     pub fn open(ssid: impl Into<String>) -> Self {
         SoftApConfig {
             ssid: ssid.into(),
-            security: Security::Open,
+            auth: Auth::Open,
             signal_dbm: -45,
             faults: Vec::new(),
             registry_dir: None,
@@ -127,7 +139,7 @@ impl SoftApConfig {
     /// A WPA2-Personal SoftAP.
     pub fn wpa2(ssid: impl Into<String>, passphrase: impl Into<String>) -> Self {
         SoftApConfig {
-            security: Security::Wpa2 {
+            auth: Auth::Wpa2 {
                 passphrase: Zeroizing::new(passphrase.into()),
             },
             ..SoftApConfig::open(ssid)
@@ -183,13 +195,10 @@ impl SoftAp {
             version: FORMAT_VERSION,
             id: id.clone(),
             ssid: config.ssid.clone(),
-            security: match config.security {
-                Security::Open => protocol::Security::Open,
-                Security::Wpa2 { .. } => protocol::Security::Wpa2Psk,
-            },
-            psk: match &config.security {
-                Security::Open => None,
-                Security::Wpa2 { passphrase } => {
+            security: config.auth.kind(),
+            psk: match &config.auth {
+                Auth::Open => None,
+                Auth::Wpa2 { passphrase } => {
                     Some(protocol::wpa_psk(passphrase, &config.ssid).to_hex())
                 }
             },
@@ -543,7 +552,7 @@ fn validate(config: &SoftApConfig) -> Result<(), Error> {
             config.ssid.len()
         )));
     }
-    if let Security::Wpa2 { passphrase } = &config.security {
+    if let Auth::Wpa2 { passphrase } = &config.auth {
         match protocol::validate_passphrase(passphrase) {
             Ok(()) => {}
             Err(protocol::NetworkError::PassphraseLength(len)) => {
