@@ -20,7 +20,7 @@ async fn provisioned_in(mode: Mode) {
     assert_eq!(outcome.device.device_id, "SIM-0001");
     assert_eq!(outcome.ssid, "Home");
     assert_eq!(outcome.pin, sim.pin().to_string());
-    assert_eq!(sim.status().state, accessory_sim::State::Connected);
+    assert_eq!(sim.status().state, protocol::api::State::Connected);
     let record = ledger.accessory("SIM-0001").unwrap().expect("recorded");
     assert_eq!(record.pin, sim.pin().to_string());
     let attempts = ledger.attempts(Some("SIM-0001")).unwrap();
@@ -181,7 +181,7 @@ async fn a_missing_proof_of_possession_is_a_clear_error() {
         "{failure}"
     );
     assert!(failure.diagnosis.fix.contains("--pop-file"));
-    assert!(!sim.status().state.eq(&accessory_sim::State::Connected));
+    assert!(!sim.status().state.eq(&protocol::api::State::Connected));
 }
 
 #[tokio::test]
@@ -377,7 +377,7 @@ async fn an_unreachable_accessory_is_retried_then_reported_as_refused() {
     let scenario = Scenario::good("SIM-0001");
     let sim = start(scenario).await;
     let mut req = request(&sim, Mode::Pin, None);
-    req.accessory = provision::Target::from_addr(port);
+    req.accessory = provision::AccessoryAddress::from_socket_addr(port);
     req.deadline = std::time::Duration::from_millis(500);
     let failure = provision::run(req).await.expect_err("nothing listens");
     assert!(

@@ -187,7 +187,7 @@ fn bad_requests_get_4xx_json_errors_and_nothing_panics() {
         400,
         "invalid_wait",
     );
-    let big = "x".repeat(accessory_sim::MAX_BODY + 1);
+    let big = "x".repeat(protocol::api::MAX_BODY + 1);
     assert_error(
         api(&served, "PUT", "/v1/network", Some(&big), Pop::None),
         413,
@@ -262,7 +262,7 @@ fn proof_of_possession_is_required_and_bound_to_the_session() {
         "pop_invalid",
     );
     // A proof computed on another connection is worthless on this one (the exporter differs).
-    let relayed = accessory_sim::pop_authorization("4711-0815", &[0u8; 32]);
+    let relayed = protocol::pop::authorization("4711-0815", &[0u8; 32]);
     assert_error(
         api(&served, "GET", "/v1/networks", None, Pop::Header(&relayed)),
         403,

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use accessory_sim::SoftApConfig;
 use accessory_tests::provision as p;
 use accessory_tests::softap::{self as ap, assert_nothing_left, footprint};
-use provision::wifi::{ScanResult, Security, WifiBackend, WpaSupplicantBackend};
+use provision::wifi::{ScanResult, WifiBackend, WpaSupplicantBackend};
+use provision::Security;
 
 struct Supplicant(Child);
 
@@ -90,7 +91,7 @@ async fn the_wpa_supplicant_backend_joins_leases_provisions_and_removes_its_netw
         ssid: ssid.clone(),
         bssid: None,
         signal_dbm: -45,
-        security: Security::Open,
+        security: Some(Security::Open),
         frequency_mhz: None,
         handle: String::new(),
     };
@@ -112,7 +113,8 @@ async fn the_wpa_supplicant_backend_joins_leases_provisions_and_removes_its_netw
     assert_eq!(lease.router, Some(std::net::Ipv4Addr::new(192, 168, 4, 1)));
 
     let mut req = p::request(&sim, p::Mode::Pin, None);
-    req.accessory = provision::Target::from_addr("192.168.4.1:443".parse().unwrap());
+    req.accessory =
+        provision::AccessoryAddress::from_socket_addr("192.168.4.1:443".parse().unwrap());
     req.bind_device = Some(lease.interface.clone());
     let outcome = provision::run(req)
         .await

@@ -8,7 +8,7 @@ use std::time::Duration;
 use accessory_sim::{LinkFault, SoftApConfig};
 use accessory_tests::provision as p;
 use accessory_tests::softap::{self as ap, assert_nothing_left, footprint, interface_here};
-use provision::Target;
+use provision::AccessoryAddress;
 
 fn request_through(
     sim: &accessory_sim::RunningSim,
@@ -17,7 +17,7 @@ fn request_through(
 ) -> provision::Request {
     let mut req = p::request(sim, p::Mode::Pin, None);
     let router = joined.lease.router.expect("the lease names a router");
-    req.accessory = Target::from_addr(SocketAddr::from((router, 443)));
+    req.accessory = AccessoryAddress::from_socket_addr(SocketAddr::from((router, 443)));
     req.bind_device = Some(joined.lease.interface.clone());
     req.deadline = deadline;
     req

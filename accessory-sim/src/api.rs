@@ -26,20 +26,15 @@ use hyper::header::{
     WWW_AUTHENTICATE,
 };
 use hyper::{Method, Request, Response, StatusCode};
-use serde::Deserialize;
+use protocol::api::{
+    self as wire, DeviceInfo, NetworkEntry, NetworkList, NetworkRequest, State, MAX_BODY, MAX_WAIT,
+};
+use protocol::{pop, NetworkError, Security};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::device::{Device, NetworkConfig, State};
-use crate::pop;
+use crate::device::{Device, NetworkConfig};
 use crate::record::{RequestLog, RequestRecord};
-
-/// The largest request body the accessory reads.
-pub const MAX_BODY: usize = 64 * 1024;
-/// The longest long poll.
-pub const MAX_WAIT: Duration = Duration::from_secs(60);
-/// Securities the accessory understands.
-pub const SECURITIES: &[&str] = &["open", "wpa2-psk", "wpa3-sae", "wpa2-wpa3"];
 
 /// What the API needs from the accessory; shared by every connection.
 #[derive(Debug)]
@@ -60,7 +55,7 @@ pub(crate) struct Api {
 /// One TLS connection's view: the exporter that PoP proofs are bound to.
 #[derive(Debug)]
 pub(crate) struct Session {
-    pub exporter: Option<[u8; pop::EXPORTER_LEN]>,
+    pub exporter: Option<pop::Exporter>,
 }
 
 type Answer = Response<Full<Bytes>>;
@@ -93,12 +88,12 @@ enum Route {
 impl Route {
     fn of(path: &str) -> Option<Route> {
         Some(match path {
-            "/v1/device" => Route::Device,
-            "/v1/networks" => Route::Networks,
-            "/v1/network" => Route::Network,
-            "/v1/apply" => Route::Apply,
-            "/v1/status" => Route::Status,
-            "/v1/reset" => Route::Reset,
+            wire::DEVICE => Route::Device,
+            wire::NETWORKS => Route::Networks,
+            wire::NETWORK => Route::Network,
+            wire::APPLY => Route::Apply,
+            wire::STATUS => Route::Status,
+            wire::RESET => Route::Reset,
             _ => return None,
         })
     }
@@ -110,29 +105,6 @@ impl Route {
             Route::Apply | Route::Reset => Method::POST,
         }
     }
-}
-
-/// The body of `PUT /v1/network`. No `Debug`: it holds the passphrase.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NetworkRequest {
-    ssid: String,
-    #[serde(default)]
-    passphrase: Option<String>,
-    #[serde(default)]
-    security: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)] // A hidden network is joined by name like any other.
-    hidden: bool,
-    #[serde(default)]
-    apply: bool,
-}
-
-/// A WPA passphrase: 8 to 63 printable ASCII characters, or exactly 64 hex digits (the PSK).
-pub(crate) fn valid_passphrase(p: &str) -> bool {
-    let printable = p.bytes().all(|b| (0x20..=0x7e).contains(&b));
-    (printable && (8..=63).contains(&p.len()))
-        || (p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Whether a body carries a credential: a `passphrase` member, or, when it is not JSON, the word.
@@ -259,7 +231,7 @@ async fn route(
     if let Some(code) = &api.pop_code {
         if route != Route::Device {
             let exporter = session.exporter.unwrap_or([0; pop::EXPORTER_LEN]);
-            match pop::check(authorization, code, &exporter) {
+            match pop::verify(authorization, code, &exporter) {
                 pop::Verdict::Valid => {}
                 pop::Verdict::Missing => {
                     let mut r = error_response(
@@ -271,7 +243,7 @@ async fn route(
                         ),
                     );
                     r.headers_mut()
-                        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("PoP"));
+                        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(pop::SCHEME));
                     return Ok(r);
                 }
                 pop::Verdict::Invalid => {
@@ -290,30 +262,34 @@ async fn route(
             if api.pop_code.is_some() {
                 capabilities.push("pop");
             }
+            let info = DeviceInfo {
+                device_id: api.device_id.clone(),
+                model: api.model.clone(),
+                firmware: api.firmware.clone(),
+                api: json!(1),
+                capabilities: capabilities.into_iter().map(str::to_owned).collect(),
+            };
             Ok(json_response(
                 api,
                 StatusCode::OK,
-                &json!({
-                    "device_id": api.device_id,
-                    "model": api.model,
-                    "firmware": api.firmware,
-                    "api": 1,
-                    "capabilities": capabilities,
-                }),
+                &serde_json::to_value(info).unwrap_or_default(),
             ))
         }
         Route::Networks => {
-            let networks: Vec<_> = api
+            let networks = api
                 .device
                 .visible()
-                .map(|n| {
-                    json!({"ssid": n.ssid, "rssi": n.rssi, "channel": n.channel, "security": n.security})
+                .map(|n| NetworkEntry {
+                    ssid: n.ssid.clone(),
+                    rssi: n.rssi,
+                    channel: n.channel,
+                    security: n.security.to_string(),
                 })
                 .collect();
             Ok(json_response(
                 api,
                 StatusCode::OK,
-                &json!({ "networks": networks }),
+                &serde_json::to_value(NetworkList { networks }).unwrap_or_default(),
             ))
         }
         Route::Network => put_network(api, &body),
@@ -337,7 +313,7 @@ async fn route(
 }
 
 fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
-    let request: NetworkRequest = serde_json::from_slice(body).map_err(|e| {
+    let request: NetworkRequest<'_> = serde_json::from_slice(body).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
             "invalid_json",
@@ -347,66 +323,63 @@ fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
             ),
         )
     })?;
-    if request.ssid.is_empty() || request.ssid.len() > 32 {
+    if let Err(e) = protocol::validate_ssid(&request.ssid) {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "invalid_ssid",
-            format!(
-                "an SSID is 1 to 32 bytes, this one is {}",
-                request.ssid.len()
-            ),
+            e.to_string(),
         ));
     }
     let security = match request.security.as_deref() {
-        Some(s) if SECURITIES.contains(&s) => s,
-        Some(s) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "invalid_security",
-                format!("security `{s}` is not one of {}", SECURITIES.join(", ")),
-            ))
-        }
-        None if request.passphrase.is_none() => "open",
-        None => "wpa2-psk",
+        Some(s) => s
+            .parse::<Security>()
+            .map_err(|e| error(StatusCode::BAD_REQUEST, "invalid_security", e.to_string()))?,
+        None if request.passphrase.is_none() => Security::Open,
+        None => Security::Wpa2Psk,
     };
     match (&request.passphrase, security) {
-        (Some(_), "open") => {
+        (Some(_), Security::Open) => {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 "unexpected_passphrase",
                 "an open network takes no passphrase",
             ))
         }
-        (None, s) if s != "open" => {
+        (None, s) if s.needs_passphrase() => {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 "missing_passphrase",
                 format!("a {s} network needs a passphrase"),
             ))
         }
-        (Some(p), _) if !valid_passphrase(p) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "invalid_passphrase",
-                format!(
-                    "a passphrase is 8 to 63 printable characters or 64 hex digits; this one has {} characters",
-                    p.chars().count()
-                ),
-            ))
+        (Some(p), _) => {
+            if let Err(e) = protocol::validate_passphrase(p) {
+                let message = match e {
+                    NetworkError::PassphraseLength(n) => format!(
+                        "a passphrase is 8 to 63 printable characters or 64 hex digits; this one has {n} characters"
+                    ),
+                    other => other.to_string(),
+                };
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_passphrase",
+                    message,
+                ));
+            }
         }
         _ => {}
     }
     tracing::info!(
         device = %api.device_id,
         ssid = %request.ssid,
-        security,
+        %security,
         passphrase_len = request.passphrase.as_ref().map_or(0, |p| p.len()),
         apply = request.apply,
         "network configured"
     );
     api.device.configure(NetworkConfig {
-        ssid: request.ssid,
-        passphrase: request.passphrase,
+        ssid: request.ssid.into_owned(),
+        passphrase: request.passphrase.map(|p| p.into_owned()),
     });
     if request.apply {
         api.device.apply();
@@ -511,16 +484,6 @@ impl ClassifyMessage for serde_json::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passphrases_follow_the_wpa_rules() {
-        assert!(valid_passphrase("12345678"));
-        assert!(valid_passphrase(&"a".repeat(63)));
-        assert!(!valid_passphrase(&"g".repeat(64)));
-        assert!(valid_passphrase(&"ab".repeat(32)));
-        assert!(!valid_passphrase("1234567"));
-        assert!(!valid_passphrase("12345678\u{e9}"));
-    }
 
     #[test]
     fn a_credential_is_noticed_even_in_a_broken_body() {

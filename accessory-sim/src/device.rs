@@ -6,68 +6,15 @@
 //! `network_not_found`, after the scenario's connect delay. Status changes go through a
 //! `watch` channel, which is what makes `GET /v1/status?wait=` a real long poll.
 
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::watch;
 
+use protocol::api::{Reason, State, Status};
+
 use crate::scenario::Network;
-
-/// Where the accessory is in joining the home network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// Unprovisioned.
-    Idle,
-    /// A network is stored, not applied yet.
-    Configured,
-    /// Joining.
-    Connecting,
-    /// Joined, with an address.
-    Connected,
-    /// Joining failed; `reason` says why.
-    Failed,
-}
-
-/// Why joining failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// The network refused the passphrase.
-    AuthFailed,
-    /// No such network in range.
-    NetworkNotFound,
-    /// Associated, but no address.
-    DhcpFailed,
-    /// Gave up.
-    Timeout,
-}
-
-/// The body of `GET /v1/status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Status {
-    /// The state.
-    pub state: State,
-    /// Why it failed, when it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Reason>,
-    /// The address on the home network, once connected.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip: Option<String>,
-}
-
-impl Status {
-    fn of(state: State) -> Self {
-        Status {
-            state,
-            reason: None,
-            ip: None,
-        }
-    }
-}
 
 /// What `PUT /v1/network` stored. The passphrase stays in memory only and is never logged.
 #[derive(Clone)]
@@ -198,35 +145,9 @@ impl Device {
     }
 }
 
-/// WPA's rule: a 64-hex-digit passphrase is the PSK itself; otherwise the PSK is
-/// PBKDF2-HMAC-SHA1(passphrase, ssid, 4096, 32). Two spellings of the same PSK are the same key.
+/// Whether two spellings (a passphrase, or its 64 hex digits) are the same key on this network.
 fn same_psk(ssid: &str, a: &str, b: &str) -> bool {
-    psk(ssid, a) == psk(ssid, b)
-}
-
-fn psk(ssid: &str, passphrase: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    if passphrase.len() == 64 {
-        if let Ok(bytes) = hex_decode(passphrase) {
-            out.copy_from_slice(&bytes);
-            return out;
-        }
-    }
-    aws_lc_rs::pbkdf2::derive(
-        aws_lc_rs::pbkdf2::PBKDF2_HMAC_SHA1,
-        NonZeroU32::new(4096).expect("non-zero"),
-        ssid.as_bytes(),
-        passphrase.as_bytes(),
-        &mut out,
-    );
-    out
-}
-
-fn hex_decode(s: &str) -> Result<Vec<u8>, ()> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or(())?, 16).map_err(|_| ()))
-        .collect()
+    protocol::wpa_psk(a, ssid) == protocol::wpa_psk(b, ssid)
 }
 
 #[cfg(test)]
@@ -235,7 +156,8 @@ mod tests {
 
     #[test]
     fn a_hex_psk_and_its_passphrase_are_the_same_key() {
-        // IEEE 802.11i test vector: "password" on SSID "IEEE".
+        // IEEE 802.11i test vector: "password" on SSID "IEEE" (the derivation's own test is in
+        // `protocol`; this one is the accessory's join decision).
         let hex = "f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e";
         assert!(same_psk("IEEE", "password", hex));
         assert!(!same_psk("IEEE", "passwort", hex));

@@ -18,11 +18,13 @@
 //! - `server`: accept loop, wire faults, reboot, [`RunningSim`].
 //! - `api`: the HTTP routes, validation, JSON errors.
 //! - `device`: the accessory's Wi-Fi state machine behind the long poll.
-//! - `pop`: proof of possession bound to the TLS exporter.
 //! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
 //! - `error`: the one error type.
 //! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
+//!
+//! What the accessory shares with its clients (the API's JSON, the network rules, the PSK, proof of
+//! possession, the SoftAP registry format) lives in the `protocol` crate.
 #![forbid(unsafe_code)]
 
 mod alert;
@@ -35,7 +37,6 @@ mod error;
 mod fault;
 mod fleet;
 mod identity;
-mod pop;
 mod record;
 mod scenario;
 mod server;
@@ -43,20 +44,16 @@ mod softap;
 mod tls;
 
 pub use alert::Alert;
-pub use api::{MAX_BODY, MAX_WAIT};
 pub use client_auth::ClientCredentials;
-pub use device::{Reason, State, Status};
 pub use error::Error;
 pub use fault::certificate_faults;
 pub use fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
 pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
-pub use pop::{authorization as pop_authorization, EXPORTER_LABEL, EXPORTER_LEN};
 pub use record::RequestRecord;
-pub use scenario::{Network, Scenario, Timings};
-pub use server::{RunningSim, Simulator, HEADER_READ_TIMEOUT};
+pub use scenario::{Network, Scenario, Timings, HEADER_READ_TIMEOUT};
+pub use server::{RunningSim, Simulator};
 pub use softap::{
-    is_root, registry_dir as softap_registry_dir, sweep_stale as sweep_stale_softaps, wpa2_psk,
-    Error as SoftApError, LinkFault, ParseLinkFaultError, RegistryEntry as SoftApRegistryEntry,
-    Security as SoftApSecurity, SoftAp, SoftApConfig, ACCESSORY_ADDRESS, ACCESSORY_PORT,
-    NAMESPACE_PREFIX as SOFTAP_NAMESPACE_PREFIX,
+    is_root, registry_dir as softap_registry_dir, sweep_stale as sweep_stale_softaps,
+    Auth as SoftApAuth, Error as SoftApError, LinkFault, ParseLinkFaultError, SoftAp, SoftApConfig,
+    ACCESSORY_ADDRESS, ACCESSORY_PORT, NAMESPACE_PREFIX as SOFTAP_NAMESPACE_PREFIX,
 };

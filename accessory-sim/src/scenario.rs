@@ -22,7 +22,9 @@
 //! not silently serve a good accessory.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use protocol::Security;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -64,6 +66,10 @@ pub struct Scenario {
     pub client_ca: Option<PathBuf>,
 }
 
+/// How long a client has to send a request's headers by default (hyper's `header_read_timeout`;
+/// a scenario's `timings.header_read_timeout_ms`).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A network the accessory can see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,9 +80,9 @@ pub struct Network {
     /// The passphrase; absent for an open network. Never logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passphrase: Option<String>,
-    /// `open`, `wpa2-psk`, `wpa3-sae` or `wpa2-wpa3`.
+    /// How it is secured (`wpa2-psk` unless said).
     #[serde(default = "default_security")]
-    pub security: String,
+    pub security: Security,
     /// Signal strength in dBm.
     #[serde(default = "default_rssi")]
     pub rssi: i32,
@@ -120,8 +126,8 @@ fn default_firmware() -> String {
 fn default_profile() -> String {
     "good-chain".to_owned()
 }
-fn default_security() -> String {
-    "wpa2-psk".to_owned()
+fn default_security() -> Security {
+    Security::Wpa2Psk
 }
 fn default_rssi() -> i32 {
     -50
@@ -133,7 +139,7 @@ fn default_connect_delay_ms() -> u64 {
     500
 }
 fn default_header_read_timeout_ms() -> u64 {
-    crate::server::HEADER_READ_TIMEOUT.as_millis() as u64
+    HEADER_READ_TIMEOUT.as_millis() as u64
 }
 
 /// The networks every scenario sees unless it says otherwise. The passphrases are test values.
@@ -142,7 +148,7 @@ fn default_networks() -> Vec<Network> {
         Network {
             ssid: "Home".to_owned(),
             passphrase: Some("correct horse battery".to_owned()),
-            security: "wpa2-psk".to_owned(),
+            security: Security::Wpa2Psk,
             rssi: -48,
             channel: 6,
             hidden: false,
@@ -150,7 +156,7 @@ fn default_networks() -> Vec<Network> {
         Network {
             ssid: "Home-5G".to_owned(),
             passphrase: Some("correct horse battery".to_owned()),
-            security: "wpa3-sae".to_owned(),
+            security: Security::Wpa3Sae,
             rssi: -61,
             channel: 36,
             hidden: false,
@@ -158,7 +164,7 @@ fn default_networks() -> Vec<Network> {
         Network {
             ssid: "Cafe".to_owned(),
             passphrase: None,
-            security: "open".to_owned(),
+            security: Security::Open,
             rssi: -77,
             channel: 11,
             hidden: false,
@@ -172,7 +178,7 @@ impl Network {
         Network {
             ssid: ssid.to_owned(),
             passphrase: Some(passphrase.to_owned()),
-            security: "wpa2-psk".to_owned(),
+            security: Security::Wpa2Psk,
             rssi: -50,
             channel: 6,
             hidden: false,
@@ -270,31 +276,23 @@ impl Scenario {
             return bad(format!("profile `{}`: {e}", self.profile));
         }
         for n in &self.networks {
-            if n.ssid.is_empty() || n.ssid.len() > 32 {
+            if protocol::validate_ssid(&n.ssid).is_err() {
                 return bad(format!("network `{}`: an SSID is 1 to 32 bytes", n.ssid));
             }
-            if !crate::api::SECURITIES.contains(&n.security.as_str()) {
-                return bad(format!(
-                    "network `{}`: security `{}` is not one of {}",
-                    n.ssid,
-                    n.security,
-                    crate::api::SECURITIES.join(", ")
-                ));
-            }
-            match (&n.passphrase, n.security.as_str()) {
-                (Some(_), "open") => {
+            match (&n.passphrase, n.security) {
+                (Some(_), Security::Open) => {
                     return bad(format!(
                         "network `{}`: an open network has no passphrase",
                         n.ssid
                     ))
                 }
-                (None, s) if s != "open" => {
+                (None, s) if s.needs_passphrase() => {
                     return bad(format!(
                         "network `{}`: a {s} network needs a passphrase",
                         n.ssid
                     ))
                 }
-                (Some(p), _) if !crate::api::valid_passphrase(p) => {
+                (Some(p), _) if protocol::validate_passphrase(p).is_err() => {
                     return bad(format!(
                     "network `{}`: a passphrase is 8 to 63 printable characters or 64 hex digits",
                     n.ssid

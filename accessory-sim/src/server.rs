@@ -23,21 +23,17 @@ use crate::alert::Alert;
 use crate::api::{self, Api, Session};
 use crate::client_auth::{self, ClientCredentials};
 use crate::clienthello::{read_first_record, Replay};
-use crate::device::{self, Device, Forced};
+use crate::device::{Device, Forced};
 use crate::drip::Drip;
 use crate::error::Error;
 use crate::fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
 use crate::identity::Identity;
-use crate::pop;
 use crate::record::RequestRecord;
 use crate::scenario::Scenario;
 use crate::tls::{self, TlsOptions};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a client has to send a request's headers by default (hyper's `header_read_timeout`;
-/// a scenario's `timings.header_read_timeout_ms`).
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a rebooting accessory lets the answer that asked for the reboot go out.
 const REBOOT_GRACE: Duration = Duration::from_millis(150);
 
@@ -267,7 +263,7 @@ impl RunningSim {
     }
 
     /// The accessory's Wi-Fi state now.
-    pub fn status(&self) -> device::Status {
+    pub fn status(&self) -> protocol::api::Status {
         self.inner.api.device.status()
     }
 
@@ -446,7 +442,11 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
     let exporter = tls
         .get_ref()
         .1
-        .export_keying_material([0u8; pop::EXPORTER_LEN], pop::EXPORTER_LABEL, None)
+        .export_keying_material(
+            [0u8; protocol::pop::EXPORTER_LEN],
+            protocol::pop::EXPORTER_LABEL,
+            None,
+        )
         .ok();
     let session = Arc::new(Session { exporter });
     let api = Arc::clone(&inner.api);
@@ -689,7 +689,7 @@ mod tests {
         let (s, b) = request(&sim, "PUT", "/v1/network", "{").await;
         assert_eq!(s, 400, "{b}");
         assert!(b.contains("invalid_json"), "{b}");
-        let big = "x".repeat(crate::api::MAX_BODY + 1);
+        let big = "x".repeat(protocol::api::MAX_BODY + 1);
         let (s, _) = request(&sim, "PUT", "/v1/network", &big).await;
         assert_eq!(s, 413);
         sim.shutdown().await;

@@ -1,7 +1,9 @@
-//! The accessory to probe: `HOST:PORT` as the user wrote it, and the name each ClientHello carries.
+//! The accessory to probe: `HOST:PORT` as the user wrote it (parsed by `protocol::AccessoryAddress`),
+//! and the name each ClientHello carries.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
+use protocol::{AccessoryAddress, Host};
 use rustls::pki_types::ServerName;
 
 use crate::Error;
@@ -10,8 +12,7 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     input: String,
-    host: String,
-    port: u16,
+    address: AccessoryAddress,
 }
 
 impl Target {
@@ -21,49 +22,41 @@ impl Target {
             input: input.to_owned(),
             reason,
         };
-        let (host, port) = input.rsplit_once(':').ok_or(bad("no port"))?;
-        let host = match host.strip_prefix('[') {
-            Some(rest) => rest.strip_suffix(']').ok_or(bad("unclosed `[`"))?,
-            None if host.contains(':') => return Err(bad("an IPv6 address must be in brackets")),
-            None => host,
-        };
-        if host.is_empty() {
-            return Err(bad("no host"));
-        }
-        let port: u16 = port
-            .parse()
-            .map_err(|_| bad("the port is not a number from 1 to 65535"))?;
-        if port == 0 {
-            return Err(bad("the port is not a number from 1 to 65535"));
-        }
-        if host.parse::<IpAddr>().is_err() && ServerName::try_from(host).is_err() {
-            return Err(bad("the host is neither an IP address nor a DNS name"));
+        let address = AccessoryAddress::parse_with_port(input).map_err(|e| bad(e.as_str()))?;
+        if let Host::Name(name) = &address.host {
+            if ServerName::try_from(name.as_str()).is_err() {
+                return Err(bad("the host is neither an IP address nor a DNS name"));
+            }
         }
         Ok(Self {
             input: input.to_owned(),
-            host: host.to_owned(),
-            port,
+            address,
         })
     }
 
     /// The name in every ClientHello: an IP address sends no SNI (as a phone talking to
     /// 192.168.4.1 does), a DNS name does.
     pub fn server_name(&self) -> ServerName<'static> {
-        match self.host.parse::<IpAddr>() {
-            Ok(ip) => ServerName::IpAddress(ip.into()),
-            Err(_) => ServerName::try_from(self.host.clone()).expect("checked in parse"),
+        match &self.address.host {
+            Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
+            Host::Name(name) => ServerName::try_from(name.clone()).expect("checked in parse"),
         }
     }
 
     /// Resolves the host (the first address wins: a probe compares profiles on one address).
     pub async fn resolve(&self) -> Result<SocketAddr, Error> {
+        if let Some(addr) = self.address.socket_addr() {
+            return Ok(addr);
+        }
         let resolve = |source| Error::Resolve {
-            host: self.host.clone(),
+            host: self.address.host.to_string(),
             source,
         };
-        tokio::net::lookup_host((self.host.as_str(), self.port))
+        let host = self.address.host.to_string();
+        let mut addrs = tokio::net::lookup_host((host, self.address.port))
             .await
-            .map_err(resolve)?
+            .map_err(resolve)?;
+        addrs
             .next()
             .ok_or_else(|| resolve(std::io::Error::other("no address")))
     }

@@ -28,8 +28,8 @@ use zeroize::Zeroizing;
 use crate::connect;
 use crate::error::Error;
 use crate::outcome::RoundTrips;
-use crate::pop;
 use crate::secret::Secret;
+use protocol::pop;
 
 /// Answers are small JSON documents; anything larger is not an accessory speaking our API.
 const MAX_BODY: usize = 64 * 1024;
@@ -57,7 +57,7 @@ pub(crate) struct Answer {
 /// One TLS session to the accessory, kept alive for the whole exchange.
 pub(crate) struct Session {
     sender: http1::SendRequest<Full<Bytes>>,
-    exporter: Zeroizing<[u8; pop::EXPORTER_LEN]>,
+    exporter: Zeroizing<pop::Exporter>,
     authority: String,
     /// The HTTP/1.1 connection task. Its result is why the connection ended (a TLS alert, a reset):
     /// a request that finds the connection closed only learns "channel closed". `None` once
@@ -103,7 +103,7 @@ impl Session {
             Err(_) => {
                 round_trips.tls += 1;
                 return Err(Error::Deadline {
-                    step: crate::outcome::Step::Handshake,
+                    step: crate::step::Step::Handshake,
                 });
             }
         };
@@ -129,7 +129,7 @@ impl Session {
             http1::handshake(TokioIo::new(tls))
                 .await
                 .map_err(|e| Error::ConnectionLost {
-                    step: crate::outcome::Step::Handshake,
+                    step: crate::step::Step::Handshake,
                     source: Box::new(e),
                 })?;
         let connection = tokio::spawn(async move {
@@ -214,7 +214,7 @@ impl Session {
             request = request.header(CONTENT_TYPE, "application/json");
         }
         if let Some(code) = pop {
-            let proof = pop::authorization(code, &self.exporter);
+            let proof = pop::authorization(code.expose(), &self.exporter);
             let mut value = HeaderValue::from_str(&proof).expect("base64 is a valid header value");
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);

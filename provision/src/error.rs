@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::outcome::Step;
+use crate::step::Step;
 
 /// Everything that can go wrong while provisioning an accessory or using the ledger.
 #[derive(Debug, thiserror::Error)]

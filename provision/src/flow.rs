@@ -29,14 +29,17 @@ use rustls::pki_types::ServerName;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use crate::api::{self, DeviceInfo};
+use protocol::api::{DeviceInfo, ErrorBody, State, Status};
+use protocol::Host;
+
 use crate::client::{Answer, Endpoint, Session};
 use crate::diagnosis;
 use crate::error::Error;
 use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
-use crate::outcome::{Failure, Outcome, RoundTrips, Step};
+use crate::outcome::{Failure, Outcome, RoundTrips};
 use crate::proven::ProvenDevice;
 use crate::request::{ClientIdentity, FirstUse, FirstUseQuestion, Request};
+use crate::step::Step;
 
 /// The longest single long poll; the accessory caps it too (60 s in the simulator).
 const MAX_WAIT_SECS: u64 = 30;
@@ -289,7 +292,7 @@ impl Run<'_> {
             .exchange(
                 Step::Device,
                 Method::GET,
-                "/v1/device",
+                protocol::api::DEVICE,
                 None,
                 None,
                 &mut self.round_trips,
@@ -323,7 +326,7 @@ impl Run<'_> {
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let wait = remaining.as_secs().clamp(1, MAX_WAIT_SECS);
-            let path = format!("/v1/status?wait={wait}");
+            let path = format!("{}?wait={wait}", protocol::api::STATUS);
             let answer = match session
                 .exchange(
                     Step::Status,
@@ -365,24 +368,26 @@ impl Run<'_> {
                 }
                 Err(e) => return Err(e),
             };
-            let status: api::Status = self.json(Step::Status, &answer, request.pop.is_some())?;
+            let status: Status = self.json(Step::Status, &answer, request.pop.is_some())?;
             tracing::debug!(state = %status.state, reason = ?status.reason, "status");
-            match status.state.as_str() {
-                "connected" => {
+            match status.state {
+                State::Connected => {
                     return Ok(Done {
                         device,
                         ip: status.ip,
                         first_use,
                     })
                 }
-                "failed" => {
+                State::Failed => {
                     return Err(Error::JoinFailed {
                         ssid: request.network.ssid.clone(),
-                        reason: status.reason.unwrap_or_else(|| "unknown".into()),
+                        reason: status
+                            .reason
+                            .map_or_else(|| "unknown".into(), |r| r.to_string()),
                     })
                 }
-                "connecting" | "configured" => {}
-                "idle" => {
+                State::Connecting | State::Configured => {}
+                State::Idle => {
                     // The accessory forgot the network (a reboot that lost it): it will never
                     // connect by waiting.
                     return Err(Error::Malformed {
@@ -390,12 +395,6 @@ impl Run<'_> {
                         detail: "the accessory is idle again: it lost the network it was given"
                             .into(),
                     });
-                }
-                other => {
-                    return Err(Error::Malformed {
-                        step: Step::Status,
-                        detail: format!("unknown state {other:?}"),
-                    })
                 }
             }
         }
@@ -412,13 +411,13 @@ impl Run<'_> {
         let request = self.request;
         self.step = Step::Network;
         tracing::debug!(device_id = device.id(), "sending the home network");
-        let body = api::network_body(&request.network, true);
+        let body = request.network.body(true);
         self.credentials_sent = true;
         let answer = session
             .exchange(
                 Step::Network,
                 Method::PUT,
-                "/v1/network",
+                protocol::api::NETWORK,
                 Some(&body),
                 request.pop.as_ref(),
                 &mut self.round_trips,
@@ -515,7 +514,7 @@ impl Run<'_> {
         if (200..300).contains(&answer.status) {
             return Ok(());
         }
-        let body = api::ErrorBody::parse(&answer.body);
+        let body = ErrorBody::parse(&answer.body);
         if answer.status == 401 || answer.status == 403 {
             return Err(Error::PopRejected {
                 sent: pop_sent,
@@ -567,10 +566,10 @@ fn observed_key(verifier: &trust::AccessoryVerifier) -> Result<Key, Error> {
 }
 
 async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
-    if let Some(addr) = request.accessory.addr {
-        return Ok(addr);
-    }
-    let host = request.accessory.host.clone();
+    let host = match &request.accessory.host {
+        Host::Ip(ip) => return Ok(SocketAddr::new(*ip, request.accessory.port)),
+        Host::Name(name) => name.clone(),
+    };
     let mut addrs = tokio::net::lookup_host((host.clone(), request.accessory.port))
         .await
         .map_err(|source| Error::Resolve {
@@ -585,10 +584,10 @@ async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
 
 /// The name rustls is given: an IP address sends no SNI (accessories are reached by address); the
 /// verifier checks the identity the policy names (or, without one, this name).
-fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
-    match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => Ok(ServerName::IpAddress(ip.into())),
-        Err(_) => ServerName::try_from(host.to_owned()).map_err(|_| {
+fn server_name(host: &Host) -> Result<ServerName<'static>, Error> {
+    match host {
+        Host::Ip(ip) => Ok(ServerName::IpAddress((*ip).into())),
+        Host::Name(host) => ServerName::try_from(host.clone()).map_err(|_| {
             Error::InvalidRequest(format!(
                 "accessory address {host:?} is not a valid host name"
             ))

@@ -8,12 +8,14 @@
 //! reports was proven by its certificate and, for a first use, the key was confirmed. [`Ledger`] is the SQLite record of accessories (their first-use pins) and
 //! attempts; it never holds a passphrase.
 //!
+//! The accessory's wire contract (API JSON, network rules, PSK, proof of possession, SoftAP
+//! registry, [`AccessoryAddress`]) is the `protocol` crate's; the types a [`Request`] holds are
+//! re-exported here.
+//!
 //! The Wi-Fi join layer (discover, join, wait for an address, leave) supplies the accessory's
 //! address and the interface to bind to ([`Request::bind_device`]).
 #![forbid(unsafe_code)]
 
-// The accessory API's JSON.
-mod api;
 // One TLS session and HTTP/1.1 exchanges over it.
 mod client;
 // TCP with retries and SO_BINDTODEVICE.
@@ -27,25 +29,26 @@ mod flow;
 mod ledger;
 // What a run ends with.
 mod outcome;
-// Proof of possession.
-mod pop;
 // An accessory whose reported id its certificate names.
 mod proven;
 // What a run needs.
 mod request;
 // Credentials in memory.
 mod secret;
+// The steps of a run.
+mod step;
 // The Wi-Fi join layer: backends (sim, networkmanager, wpa_supplicant, none), the DHCP client,
 // choosing the SoftAP, leaving and restoring. A namespace of its own: `provision::wifi::SimBackend`.
 pub mod wifi;
 
-pub use api::DeviceInfo;
 pub use error::Error;
 pub use flow::run;
 pub use ledger::{AccessoryRecord, AttemptOutcome, AttemptRecord, Ledger, SCHEMA_VERSION};
-pub use outcome::{Failure, Outcome, RoundTrips, Step};
+pub use outcome::{Failure, Outcome, RoundTrips};
+pub use protocol::api::DeviceInfo;
+pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
-    ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, Target, TrustInputs,
-    DEFAULT_PORT,
+    ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
 };
 pub use secret::Secret;
+pub use step::Step;

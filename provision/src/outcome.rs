@@ -6,8 +6,10 @@ use std::fmt;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::api::DeviceInfo;
+use protocol::api::DeviceInfo;
+
 use crate::error::Error;
+use crate::step::Step;
 
 /// Network round trips, counted honestly: every TCP connect attempt (a refused SYN is one too),
 /// each TLS handshake (two for TLS 1.2 or a HelloRetryRequest), each HTTP exchange.
@@ -47,36 +49,6 @@ impl fmt::Display for RoundTrips {
             self.tls,
             self.http
         )
-    }
-}
-
-/// The steps of the flow, for "how far did it get".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Step {
-    Prepare,
-    Connect,
-    Handshake,
-    ConfirmFirstUse,
-    Device,
-    Network,
-    Status,
-    Record,
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Step::Prepare => "preparing",
-            Step::Connect => "connecting",
-            Step::Handshake => "the TLS handshake",
-            Step::ConfirmFirstUse => "confirming the first-use key",
-            Step::Device => "GET /v1/device",
-            Step::Network => "PUT /v1/network",
-            Step::Status => "GET /v1/status",
-            Step::Record => "recording in the ledger",
-        })
     }
 }
 

@@ -15,7 +15,8 @@
 
 use rustls::pki_types::CertificateDer;
 
-use crate::api::DeviceInfo;
+use protocol::api::DeviceInfo;
+
 use crate::error::Error;
 
 /// An accessory whose reported id its certificate names (and which is the id asked for, if one was).

@@ -3,23 +3,23 @@
 //! supplies the address and the interface to bind to).
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use protocol::api::NetworkRequest;
+use protocol::{AccessoryAddress, NetworkError, Security};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::ledger::Ledger;
 use crate::secret::Secret;
 
-/// The default HTTPS port of the accessory API.
-pub const DEFAULT_PORT: u16 = 443;
-
 /// Everything one provisioning run needs.
 pub struct Request {
-    pub accessory: Target,
+    /// Where the accessory is (the port 443 unless given).
+    pub accessory: AccessoryAddress,
     /// Bind the connection to this interface (`SO_BINDTODEVICE`): the one that joined the SoftAP.
     pub bind_device: Option<String>,
     pub trust: TrustInputs,
@@ -38,88 +38,6 @@ pub struct Request {
     pub ledger: Option<Arc<Ledger>>,
     /// How to confirm a first use without `--expect-fingerprint`.
     pub first_use: FirstUse,
-}
-
-/// Where the accessory is: a host and port, and the address already resolved when a join step
-/// knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub host: String,
-    pub port: u16,
-    pub addr: Option<SocketAddr>,
-}
-
-impl Target {
-    /// An address a join step found (`192.168.4.1:443` on the SoftAP).
-    pub fn from_addr(addr: SocketAddr) -> Self {
-        Target {
-            host: addr.ip().to_string(),
-            port: addr.port(),
-            addr: Some(addr),
-        }
-    }
-
-    /// `host:port` as the `Host` header and the ledger write it.
-    pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.authority())
-    }
-}
-
-/// `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT`; the port defaults to 443.
-impl FromStr for Target {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::InvalidRequest(format!("accessory address {s:?}: {why}"));
-        if s.is_empty() {
-            return Err(bad("empty"));
-        }
-        if let Ok(addr) = s.parse::<SocketAddr>() {
-            return Ok(Target::from_addr(addr));
-        }
-        if let Ok(ip) = s.parse::<std::net::IpAddr>() {
-            return Ok(Target::from_addr(SocketAddr::new(ip, DEFAULT_PORT)));
-        }
-        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
-            let (host, after) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
-            match after.strip_prefix(':') {
-                Some(p) => (host, Some(p)),
-                None if after.is_empty() => (host, None),
-                None => return Err(bad("unexpected text after ']'")),
-            }
-        } else {
-            match s.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (s, None),
-            }
-        };
-        let port = match port {
-            Some(p) => p
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| bad("the port must be a number from 1 to 65535"))?,
-            None => DEFAULT_PORT,
-        };
-        if host.is_empty() || host.contains(char::is_whitespace) {
-            return Err(bad("no host name"));
-        }
-        Ok(Target {
-            host: host.to_owned(),
-            port,
-            addr: None,
-        })
-    }
 }
 
 /// The inputs of the trust policy. At least one of pins, anchors, tofu.
@@ -196,17 +114,16 @@ impl FromStr for ExpectedKey {
 pub struct Network {
     pub ssid: String,
     pub passphrase: Secret,
-    /// `wpa2-psk`, `wpa3-sae`, `wpa2-wpa3`, `open`.
-    pub security: String,
+    pub security: Security,
     pub hidden: bool,
 }
 
 impl Network {
-    /// Checks what the accessory would refuse anyway (SSID 1 to 32 bytes; passphrase 8 to 63
-    /// characters or 64 hex digits, empty only for an open network), so a typo fails before anything
-    /// is sent. The message never contains the passphrase.
+    /// Checks what the accessory would refuse anyway (`protocol::validate_ssid`,
+    /// `protocol::validate_passphrase`; empty only for an open network), so a typo fails before
+    /// anything is sent. The message never contains the passphrase.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.ssid.is_empty() || self.ssid.len() > 32 {
+        if protocol::validate_ssid(&self.ssid).is_err() {
             return Err(Error::InvalidRequest(format!(
                 "network SSID {:?} is {} bytes; it must be 1 to 32",
                 self.ssid,
@@ -214,22 +131,49 @@ impl Network {
             )));
         }
         let p = self.passphrase.expose();
-        let n = self.passphrase.char_len();
-        let ok = if self.security == "open" {
-            p.is_empty()
-        } else {
-            (8..=63).contains(&n) || (n == 64 && p.chars().all(|c| c.is_ascii_hexdigit()))
-        };
-        if !ok {
-            return Err(Error::InvalidRequest(if self.security == "open" {
-                "an open network takes no passphrase".to_owned()
+        if !self.security.needs_passphrase() {
+            return if p.is_empty() {
+                Ok(())
             } else {
-                format!(
-                    "the network passphrase is {n} characters; WPA needs 8 to 63 characters or 64 hex digits"
-                )
-            }));
+                Err(Error::InvalidRequest(
+                    "an open network takes no passphrase".to_owned(),
+                ))
+            };
         }
-        Ok(())
+        match protocol::validate_passphrase(p) {
+            Ok(()) => Ok(()),
+            Err(NetworkError::PassphraseLength(n)) => Err(Error::InvalidRequest(format!(
+                "the network passphrase is {n} characters; WPA needs 8 to 63 characters or 64 hex digits"
+            ))),
+            Err(_) => Err(Error::InvalidRequest(
+                "the network passphrase has a character WPA does not allow; WPA needs 8 to 63 \
+                 printable ASCII characters (space to ~) or 64 hex digits"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// The body of `PUT /v1/network`: the one place the passphrase is written out. The buffer is
+    /// zeroized when dropped; it is reserved up front so serde_json never reallocates (a
+    /// reallocation would leave an unzeroized copy behind in freed memory).
+    pub(crate) fn body(&self, apply: bool) -> Zeroizing<Vec<u8>> {
+        let body = NetworkRequest {
+            ssid: self.ssid.as_str().into(),
+            // An open network takes no passphrase field at all.
+            passphrase: self
+                .security
+                .needs_passphrase()
+                .then(|| self.passphrase.expose().into()),
+            security: Some(self.security.as_str().into()),
+            hidden: self.hidden,
+            apply,
+        };
+        // JSON escaping at most sextuples a string.
+        let cap = 96
+            + 6 * (self.ssid.len() + self.passphrase.expose().len() + self.security.as_str().len());
+        let mut buf = Zeroizing::new(Vec::with_capacity(cap));
+        serde_json::to_writer(&mut *buf, &body).expect("serializing plain strings cannot fail");
+        buf
     }
 }
 
@@ -272,18 +216,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_address_without_a_port_uses_443() {
-        let t: Target = "192.168.4.1".parse().unwrap();
-        assert_eq!(t.authority(), "192.168.4.1:443");
-        let t: Target = "plug.local".parse().unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.addr), ("plug.local", 443, None));
-        let t: Target = "[::1]:8443".parse().unwrap();
-        assert_eq!(t.authority(), "[::1]:8443");
-        assert!("host:0".parse::<Target>().is_err());
-        assert!("host:https".parse::<Target>().is_err());
-    }
-
-    #[test]
     fn an_expected_fingerprint_may_have_colons_and_any_case() {
         let fp = "AB:".repeat(31) + "AB";
         match fp.parse::<ExpectedKey>().unwrap() {
@@ -298,11 +230,49 @@ mod tests {
         let n = Network {
             ssid: "Home".into(),
             passphrase: Secret::new("short".into()),
-            security: "wpa2-psk".into(),
+            security: Security::Wpa2Psk,
             hidden: false,
         };
         let msg = n.validate().unwrap_err().to_string();
         assert!(msg.contains("5 characters"), "{msg}");
         assert!(!msg.contains("short"), "{msg}");
+    }
+
+    #[test]
+    fn a_passphrase_the_accessory_would_refuse_for_its_characters_is_refused_here_too() {
+        // Nine characters, so the old character-counting rule let it through to the accessory.
+        let n = Network {
+            ssid: "Home".into(),
+            passphrase: Secret::new("12345678\u{e9}".into()),
+            security: Security::Wpa2Psk,
+            hidden: false,
+        };
+        let msg = n.validate().unwrap_err().to_string();
+        assert!(msg.contains("printable ASCII"), "{msg}");
+        assert!(!msg.contains("12345678"), "{msg}");
+    }
+
+    #[test]
+    fn the_network_body_is_the_documented_json_and_an_open_network_sends_no_passphrase() {
+        let n = Network {
+            ssid: "Home".into(),
+            passphrase: Secret::new("correct horse".into()),
+            security: Security::Wpa2Psk,
+            hidden: false,
+        };
+        assert_eq!(
+            std::str::from_utf8(&n.body(true)).unwrap(),
+            r#"{"ssid":"Home","passphrase":"correct horse","security":"wpa2-psk","hidden":false,"apply":true}"#
+        );
+        let open = Network {
+            ssid: "Cafe".into(),
+            passphrase: Secret::new(String::new()),
+            security: Security::Open,
+            hidden: true,
+        };
+        assert_eq!(
+            std::str::from_utf8(&open.body(false)).unwrap(),
+            r#"{"ssid":"Cafe","security":"open","hidden":true,"apply":false}"#
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accessory_sim::{RunningSim, Scenario, Simulator};
-use provision::{ExpectedKey, FirstUse, Ledger, Network, Request, Secret, Target, TrustInputs};
+use provision::{ExpectedKey, FirstUse, Ledger, Network, Request, Secret, TrustInputs};
 
 /// The home network passphrase the simulator's default `Home` network accepts.
 pub const PASSPHRASE: &str = "correct horse battery";
@@ -50,7 +50,7 @@ pub fn home(passphrase: &str) -> Network {
     Network {
         ssid: "Home".into(),
         passphrase: Secret::new(passphrase.into()),
-        security: "wpa2-psk".into(),
+        security: provision::Security::Wpa2Psk,
         hidden: false,
     }
 }
@@ -80,7 +80,7 @@ pub fn request(sim: &RunningSim, mode: Mode, ledger: Option<Arc<Ledger>>) -> Req
         },
     };
     Request {
-        accessory: Target::from_addr(sim.addr()),
+        accessory: provision::AccessoryAddress::from_socket_addr(sim.addr()),
         bind_device: None,
         trust,
         device_id: Some(sim.device_id().to_owned()),

@@ -343,12 +343,12 @@ pub fn api(
                     .get_ref()
                     .1
                     .export_keying_material(
-                        [0u8; accessory_sim::EXPORTER_LEN],
-                        accessory_sim::EXPORTER_LABEL,
+                        [0u8; protocol::pop::EXPORTER_LEN],
+                        protocol::pop::EXPORTER_LABEL,
                         None,
                     )
                     .expect("keying material");
-                accessory_sim::pop_authorization(&value, &exporter)
+                protocol::pop::authorization(&value, &exporter).to_string()
             } else {
                 value
             };

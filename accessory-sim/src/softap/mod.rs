@@ -35,7 +35,8 @@ use zeroize::Zeroizing;
 
 pub use link_fault::{LinkFault, ParseLinkFaultError};
 pub use netns::is_root;
-pub use registry::{registry_dir, RegistryEntry, FORMAT_VERSION};
+use protocol::softap::{RegistryEntry, FORMAT_VERSION};
+pub use registry::registry_dir;
 
 use dhcp_server::DhcpServer;
 
@@ -102,9 +103,10 @@ impl Error {
     }
 }
 
-/// How a SoftAP is secured.
+/// How a SoftAP is secured, with its secret: the AP's own configuration (the kind alone is a
+/// `protocol::Security`, see [`Auth::kind`]).
 #[derive(Clone)]
-pub enum Security {
+pub enum Auth {
     Open,
     /// WPA2-Personal; the passphrase (8–63 characters) is the AP's own configuration.
     Wpa2 {
@@ -112,11 +114,21 @@ pub enum Security {
     },
 }
 
-impl std::fmt::Debug for Security {
+impl Auth {
+    /// The kind a scan shows and the registry records.
+    pub fn kind(&self) -> protocol::Security {
+        match self {
+            Auth::Open => protocol::Security::Open,
+            Auth::Wpa2 { .. } => protocol::Security::Wpa2Psk,
+        }
+    }
+}
+
+impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Security::Open => f.write_str("Open"),
-            Security::Wpa2 { .. } => f.write_str("Wpa2 { passphrase: <redacted> }"),
+            Auth::Open => f.write_str("Open"),
+            Auth::Wpa2 { .. } => f.write_str("Wpa2 { passphrase: <redacted> }"),
         }
     }
 }
@@ -125,7 +137,8 @@ impl std::fmt::Debug for Security {
 #[derive(Debug, Clone)]
 pub struct SoftApConfig {
     pub ssid: String,
-    pub security: Security,
+    /// How it is secured, with its passphrase.
+    pub auth: Auth,
     /// Signal strength stations see, dBm (default -45).
     pub signal_dbm: i32,
     pub faults: Vec<LinkFault>,
@@ -138,7 +151,7 @@ impl SoftApConfig {
     pub fn open(ssid: impl Into<String>) -> Self {
         SoftApConfig {
             ssid: ssid.into(),
-            security: Security::Open,
+            auth: Auth::Open,
             signal_dbm: -45,
             faults: Vec::new(),
             registry_dir: None,
@@ -148,19 +161,12 @@ impl SoftApConfig {
     /// A WPA2-Personal SoftAP.
     pub fn wpa2(ssid: impl Into<String>, passphrase: impl Into<String>) -> Self {
         SoftApConfig {
-            security: Security::Wpa2 {
+            auth: Auth::Wpa2 {
                 passphrase: Zeroizing::new(passphrase.into()),
             },
             ..SoftApConfig::open(ssid)
         }
     }
-}
-
-/// The WPA2 PSK of a passphrase and SSID (IEEE 802.11i: PBKDF2-HMAC-SHA1, 4096 rounds, 32 bytes), hex.
-pub fn wpa2_psk(passphrase: &str, ssid: &str) -> String {
-    let mut psk = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(passphrase.as_bytes(), ssid.as_bytes(), 4096, &mut psk[..]);
-    hex::encode(&psk[..])
 }
 
 /// A running SoftAP. Dropping it tears everything down.
@@ -211,13 +217,12 @@ impl SoftAp {
             version: FORMAT_VERSION,
             id: id.clone(),
             ssid: config.ssid.clone(),
-            security: match config.security {
-                Security::Open => "open".into(),
-                Security::Wpa2 { .. } => "wpa2-psk".into(),
-            },
-            psk: match &config.security {
-                Security::Open => None,
-                Security::Wpa2 { passphrase } => Some(wpa2_psk(passphrase, &config.ssid)),
+            security: config.auth.kind(),
+            psk: match &config.auth {
+                Auth::Open => None,
+                Auth::Wpa2 { passphrase } => {
+                    Some(protocol::wpa_psk(passphrase, &config.ssid).to_hex())
+                }
             },
             signal_dbm: config.signal_dbm,
             channel: 6,
@@ -515,7 +520,7 @@ pub fn sweep_stale() -> usize {
 fn sweep_stale_in(dir: &std::path::Path) -> usize {
     let mut swept = 0;
     for (path, entry) in registry::list(dir) {
-        if !entry.owner_is_gone() {
+        if !registry::owner_is_gone(&entry) {
             continue;
         }
         tracing::info!(namespace = %entry.namespace, owner = entry.owner_pid, "sweeping a stale SoftAP");
@@ -562,19 +567,22 @@ fn kill_namespace_processes(namespace: &str) {
 }
 
 fn validate(config: &SoftApConfig) -> Result<(), Error> {
-    let n = config.ssid.len();
-    if n == 0 || n > 32 {
+    if protocol::validate_ssid(&config.ssid).is_err() {
         return Err(Error::Config(format!(
-            "SSID must be 1 to 32 bytes, `{}` is {n}",
-            config.ssid
+            "SSID must be 1 to 32 bytes, `{}` is {}",
+            config.ssid,
+            config.ssid.len()
         )));
     }
-    if let Security::Wpa2 { passphrase } = &config.security {
-        let len = passphrase.chars().count();
-        if !(8..=63).contains(&len) {
-            return Err(Error::Config(format!(
-                "a WPA2 passphrase is 8 to 63 characters, this one is {len}"
-            )));
+    if let Auth::Wpa2 { passphrase } = &config.auth {
+        match protocol::validate_passphrase(passphrase) {
+            Ok(()) => {}
+            Err(protocol::NetworkError::PassphraseLength(len)) => {
+                return Err(Error::Config(format!(
+                    "a WPA2 passphrase is 8 to 63 characters, this one is {len}"
+                )))
+            }
+            Err(e) => return Err(Error::Config(format!("a WPA2 passphrase: {e}"))),
         }
     }
     Ok(())
@@ -599,15 +607,6 @@ fn unique_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_wpa2_psk_matches_the_ieee_802_11i_test_vector() {
-        // IEEE 802.11i-2004 Annex H.4.1: passphrase "password", SSID "IEEE".
-        assert_eq!(
-            wpa2_psk("password", "IEEE"),
-            "f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e"
-        );
-    }
 
     #[test]
     fn ids_are_unique_and_fit_interface_names() {

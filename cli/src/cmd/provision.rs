@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger, Network, Outcome,
-    Request, Secret, Target, TrustInputs,
+    AccessoryAddress, ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger,
+    Network, Outcome, Request, Secret, TrustInputs,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
@@ -57,7 +57,7 @@ unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledge
 pub struct Args {
     /// The accessory's address, HOST[:PORT]; the port defaults to 443.
     #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_target)]
-    pub accessory: Option<Target>,
+    pub accessory: Option<AccessoryAddress>,
 
     /// Joining the accessory's SoftAP first (--wifi, --ssid, --ssid-prefix, --interface).
     #[command(flatten)]
@@ -108,7 +108,7 @@ pub struct Args {
 
     /// The home network's security.
     #[arg(long, value_name = "KIND", default_value = "wpa2-psk",
-          value_parser = ["open", "wpa2-psk", "wpa3-sae", "wpa2-wpa3"])]
+          value_parser = provision::Security::ALL.map(provision::Security::as_str))]
     pub network_security: String,
 
     /// The home network is hidden (not broadcast).
@@ -141,8 +141,9 @@ pub struct Args {
     pub json: bool,
 }
 
-fn parse_target(s: &str) -> Result<Target, String> {
-    s.parse().map_err(|e: provision::Error| e.to_string())
+fn parse_target(s: &str) -> Result<AccessoryAddress, String> {
+    s.parse::<AccessoryAddress>()
+        .map_err(|e| format!("accessory address {s:?}: {e}"))
 }
 
 fn parse_pin(s: &str) -> Result<trust::Pin, String> {
@@ -220,10 +221,9 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
     let accessory = match args.accessory.clone() {
         Some(a) => a,
         // Joining the SoftAP (--wifi) supplies it: the lease's router, set after the join.
-        None if args.wifi.wifi.is_some() => Target::from_addr(std::net::SocketAddr::from((
-            [192, 168, 4, 1],
-            provision::DEFAULT_PORT,
-        ))),
+        None if args.wifi.wifi.is_some() => AccessoryAddress::from_socket_addr(
+            std::net::SocketAddr::from(([192, 168, 4, 1], provision::DEFAULT_PORT)),
+        ),
         None => {
             return fail(
                 codes::USAGE_NO_ACCESSORY,
@@ -297,7 +297,11 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         network: Network {
             ssid: args.network_ssid.clone(),
             passphrase,
-            security: args.network_security.clone(),
+            // clap admits only the four spellings `Security` parses.
+            security: args
+                .network_security
+                .parse::<provision::Security>()
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
             hidden: args.network_hidden,
         },
         pop,

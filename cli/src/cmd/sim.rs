@@ -251,7 +251,7 @@ fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
         };
         networks.push(NetworkFile {
             ssid: n.ssid.clone(),
-            security: n.security.clone(),
+            security: n.security.to_string(),
             passphrase_file,
         });
     }

@@ -229,7 +229,7 @@ fn write_files(
         sim.device_id(),
         sim.pin()
     );
-    if entry.security != "open" {
+    if entry.security.needs_passphrase() {
         provision.push_str(" --softap-passphrase-file <label passphrase file>");
     }
     if let (Some(n), Some(f)) = (network, &network_passphrase_file) {
@@ -241,7 +241,7 @@ fn write_files(
     }
     Ok(Startup {
         ssid: entry.ssid.clone(),
-        security: if entry.security == "open" {
+        security: if !entry.security.needs_passphrase() {
             "open"
         } else {
             "wpa2-psk"

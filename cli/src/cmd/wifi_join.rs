@@ -55,7 +55,10 @@ pub struct Session {
 
 impl Session {
     /// Where the accessory is: `--accessory` if given, else the lease's router on port 443.
-    pub fn accessory(&self, given: Option<&provision::Target>) -> provision::Target {
+    pub fn accessory(
+        &self,
+        given: Option<&provision::AccessoryAddress>,
+    ) -> provision::AccessoryAddress {
         match given {
             Some(t) => t.clone(),
             None => {
@@ -64,7 +67,10 @@ impl Session {
                     .lease
                     .router
                     .unwrap_or(std::net::Ipv4Addr::new(192, 168, 4, 1));
-                provision::Target::from_addr(SocketAddr::from((router, provision::DEFAULT_PORT)))
+                provision::AccessoryAddress::from_socket_addr(SocketAddr::from((
+                    router,
+                    provision::DEFAULT_PORT,
+                )))
             }
         }
     }

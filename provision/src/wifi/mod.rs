@@ -41,26 +41,18 @@ pub use wpa_supplicant::{
     parse_scan_results, parse_status, WpaScanResult, WpaStatus, WpaSupplicantBackend,
 };
 
-/// How a network is secured, as far as joining it is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Security {
-    Open,
-    Wpa2Psk,
-    Wpa3Sae,
-    /// Enterprise, WEP, or something this tool does not join.
-    Other,
+use protocol::Security;
+
+/// A scan's security as text: the kind's spelling, or `other` for one this tool does not join.
+fn security_name(security: &Option<Security>) -> &'static str {
+    security.map_or("other", Security::as_str)
 }
 
-impl fmt::Display for Security {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Security::Open => "open",
-            Security::Wpa2Psk => "wpa2-psk",
-            Security::Wpa3Sae => "wpa3-sae",
-            Security::Other => "other",
-        })
-    }
+fn serialize_security<S: serde::Serializer>(
+    security: &Option<Security>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(security_name(security))
 }
 
 /// One network seen by a scan.
@@ -70,7 +62,10 @@ pub struct ScanResult {
     /// BSSID, when the backend knows it.
     pub bssid: Option<String>,
     pub signal_dbm: i32,
-    pub security: Security,
+    /// How it is secured; `None` for enterprise, WEP, OWE or another kind this tool does not join
+    /// (`other` in JSON).
+    #[serde(serialize_with = "serialize_security")]
+    pub security: Option<Security>,
     pub frequency_mhz: Option<u32>,
     /// The backend's own handle for it (registry id, D-Bus object path, BSSID).
     #[serde(skip)]
@@ -121,8 +116,11 @@ pub enum WifiError {
     #[error("{ssid} refused the passphrase (WPA2 4-way handshake failed: wrong passphrase)")]
     AuthFailed { ssid: String },
     /// The network uses security this tool cannot join.
-    #[error("{ssid} uses {security} security, which this backend cannot join")]
-    Unsupported { ssid: String, security: Security },
+    #[error("{ssid} uses {} security, which this backend cannot join", security_name(.security))]
+    Unsupported {
+        ssid: String,
+        security: Option<Security>,
+    },
     /// No DHCP lease.
     #[error("no address on {interface}: {message}")]
     Dhcp { interface: String, message: String },
@@ -392,7 +390,7 @@ mod tests {
             ssid: ssid.into(),
             bssid: None,
             signal_dbm: dbm,
-            security: Security::Open,
+            security: Some(Security::Open),
             frequency_mhz: None,
             handle: ssid.into(),
         }

@@ -157,13 +157,13 @@ pub fn access_point_from_properties(
     let flags = get_u32("Flags");
     let sec = get_u32("WpaFlags") | get_u32("RsnFlags");
     let security = if sec & SEC_KEY_MGMT_PSK != 0 {
-        Security::Wpa2Psk
+        Some(Security::Wpa2Psk)
     } else if sec & SEC_KEY_MGMT_SAE != 0 {
-        Security::Wpa3Sae
+        Some(Security::Wpa3Sae)
     } else if sec & (SEC_KEY_MGMT_802_1X | SEC_KEY_MGMT_OWE) != 0 || flags & AP_FLAGS_PRIVACY != 0 {
-        Security::Other
+        None
     } else {
-        Security::Open
+        Some(Security::Open)
     };
     let frequency = get_u32("Frequency");
     Some(ScanResult {
@@ -359,16 +359,16 @@ impl WifiBackend for NetworkManagerBackend {
     }
 
     fn join(&mut self, network: &ScanResult, passphrase: Option<&str>) -> Result<(), WifiError> {
-        if network.security == Security::Other {
+        let Some(security) = network.security else {
             return Err(WifiError::Unsupported {
                 ssid: network.ssid.clone(),
-                security: network.security,
+                security: None,
             });
-        }
-        if network.security != Security::Open && passphrase.is_none() {
+        };
+        if security.needs_passphrase() && passphrase.is_none() {
             return Err(WifiError::PassphraseRequired {
                 ssid: network.ssid.clone(),
-                security: network.security,
+                security,
             });
         }
         let device = self.device()?;
@@ -388,11 +388,8 @@ impl WifiBackend for NetworkManagerBackend {
                         .and_then(|v| OwnedObjectPath::try_from(v).ok()),
                     None => None,
                 };
-                let settings = connection_settings(
-                    &network.ssid,
-                    network.security,
-                    pass.as_ref().map(|p| p.as_str()),
-                );
+                let settings =
+                    connection_settings(&network.ssid, security, pass.as_ref().map(|p| p.as_str()));
                 let args = add_and_activate_args(&settings, device.as_str(), &network.handle)
                     .map_err(nm_err)?;
                 let reply = c
@@ -632,7 +629,7 @@ mod tests {
         let ap = access_point_from_properties("/org/freedesktop/NetworkManager/AccessPoint/4", &p)
             .unwrap();
         assert_eq!(ap.ssid, "Acme-3F2A");
-        assert_eq!(ap.security, Security::Wpa2Psk);
+        assert_eq!(ap.security, Some(Security::Wpa2Psk));
         assert_eq!(ap.signal_dbm, -60);
         assert_eq!(ap.frequency_mhz, Some(2437));
         assert_eq!(ap.bssid.as_deref(), Some("02:00:00:3F:2A:01"));
@@ -640,6 +637,6 @@ mod tests {
         p.insert("Flags".into(), owned(Value::from(0u32)));
         p.insert("RsnFlags".into(), owned(Value::from(0u32)));
         let open = access_point_from_properties("/x", &p).unwrap();
-        assert_eq!(open.security, Security::Open);
+        assert_eq!(open.security, Some(Security::Open));
     }
 }

@@ -8,36 +8,19 @@
 //! hands the station end back to the SoftAP's namespace; nothing else of the station changed (no
 //! route was added), so there is nothing more to restore.
 //!
-//! The registry format (one JSON file per SoftAP, version 1) is read here without depending on
-//! `accessory-sim`: see that crate's `softap/registry.rs` for the writer.
+//! The registry format (one JSON file per SoftAP) and the PSK derivation are `protocol`'s, shared
+//! with the writer (`accessory-sim`'s `softap/registry.rs`).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde::Deserialize;
+use protocol::softap::{self, RegistryEntry as Entry};
 
 use super::dhcp::{self, Granted};
 use super::{Lease, ScanResult, Security, WifiBackend, WifiError};
 
 const NAME: &str = "sim";
-const FORMAT_VERSION: u32 = 1;
-
-/// The fields of a registry entry this backend needs.
-#[derive(Debug, Clone, Deserialize)]
-struct Entry {
-    version: u32,
-    id: String,
-    ssid: String,
-    security: String,
-    psk: Option<String>,
-    signal_dbm: i32,
-    channel: u32,
-    namespace: String,
-    station_interface: String,
-    ready: bool,
-}
-
 /// Joins simulated SoftAPs (needs root: it moves interfaces between namespaces).
 #[derive(Debug)]
 pub struct SimBackend {
@@ -55,10 +38,7 @@ impl Default for SimBackend {
 impl SimBackend {
     /// Scans the registry in `$ACCESSORY_SOFTAP_DIR`, or `/run/accessory-softap`.
     pub fn new() -> Self {
-        let dir = std::env::var_os("ACCESSORY_SOFTAP_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/run/accessory-softap"));
-        Self::with_registry(dir)
+        Self::with_registry(softap::dir(std::env::var_os(softap::DIR_ENV)))
     }
 
     pub fn with_registry(dir: PathBuf) -> Self {
@@ -75,34 +55,14 @@ impl SimBackend {
         };
         let mut out: Vec<Entry> = rd
             .flatten()
-            .filter(|e| e.path().extension().and_then(|x| x.to_str()) == Some("json"))
+            .filter(|e| softap::is_entry_file(&e.path()))
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .filter_map(|t| serde_json::from_str::<Entry>(&t).ok())
-            .filter(|e| e.version == FORMAT_VERSION && e.ready)
+            .filter_map(|t| Entry::parse(&t))
+            .filter(Entry::is_joinable)
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
-}
-
-fn security_of(e: &Entry) -> Security {
-    match e.security.as_str() {
-        "open" => Security::Open,
-        "wpa2-psk" => Security::Wpa2Psk,
-        _ => Security::Other,
-    }
-}
-
-/// Same derivation as the AP: PBKDF2-HMAC-SHA1(passphrase, SSID, 4096) → 32 bytes.
-fn psk(passphrase: &str, ssid: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(passphrase.as_bytes(), ssid.as_bytes(), 4096, &mut out);
-    out
-}
-
-/// Compares without an early exit (the comparison a handshake makes is on MICs, not strings).
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn ip(args: &[&str]) -> Result<String, WifiError> {
@@ -141,7 +101,7 @@ impl WifiBackend for SimBackend {
             .entries()
             .into_iter()
             .map(|e| ScanResult {
-                security: security_of(&e),
+                security: Some(e.security),
                 ssid: e.ssid,
                 bssid: None,
                 signal_dbm: e.signal_dbm,
@@ -160,7 +120,8 @@ impl WifiBackend for SimBackend {
                 wanted: format!("SSID `{}`", network.ssid),
                 seen: "it no longer in the registry".into(),
             })?;
-        match security_of(&entry) {
+        // A simulated SoftAP is open or WPA2-Personal; another kind is one this backend does not join.
+        match entry.security {
             Security::Open => {}
             Security::Wpa2Psk => {
                 let Some(pass) = passphrase else {
@@ -169,12 +130,9 @@ impl WifiBackend for SimBackend {
                         security: Security::Wpa2Psk,
                     });
                 };
-                let expected = entry
-                    .psk
-                    .as_deref()
-                    .and_then(|h| hex::decode(h).ok())
-                    .unwrap_or_default();
-                if !same(&psk(pass, &entry.ssid), &expected) {
+                // The 4-way handshake's outcome: the station's PSK is the AP's, or it is refused.
+                let expected = entry.psk.as_deref().and_then(protocol::Psk::from_hex);
+                if expected != Some(protocol::wpa_psk(pass, &entry.ssid)) {
                     return Err(WifiError::AuthFailed {
                         ssid: entry.ssid.clone(),
                     });
@@ -183,7 +141,7 @@ impl WifiBackend for SimBackend {
             other => {
                 return Err(WifiError::Unsupported {
                     ssid: entry.ssid.clone(),
-                    security: other,
+                    security: Some(other),
                 })
             }
         }
@@ -281,18 +239,6 @@ impl Drop for SimBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_backend_derives_the_same_psk_as_the_access_point() {
-        // IEEE 802.11i-2004 Annex H.4.1.
-        assert_eq!(
-            hex::encode(psk("password", "IEEE")),
-            "f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e"
-        );
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"ab"));
-    }
 
     #[test]
     fn the_scan_lists_ready_entries_and_skips_half_built_ones() {

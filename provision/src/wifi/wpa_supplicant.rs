@@ -33,19 +33,20 @@ pub struct WpaScanResult {
 impl WpaScanResult {
     /// What the flags say about joining: `[WPA2-PSK-CCMP]` (or `[RSN-PSK...]`) is WPA2-Personal,
     /// `SAE` alone is WPA3, `EAP`/`WEP` are not joined here, no WPA/RSN/WEP flag is open.
-    pub fn security(&self) -> Security {
+    /// `None` for a kind this tool does not join.
+    pub fn security(&self) -> Option<Security> {
         let f = self.flags.as_str();
         let psk = f.contains("-PSK");
         if f.contains("WEP") || (f.contains("EAP") && !psk) {
-            Security::Other
+            None
         } else if psk {
-            Security::Wpa2Psk
+            Some(Security::Wpa2Psk)
         } else if f.contains("SAE") {
-            Security::Wpa3Sae
+            Some(Security::Wpa3Sae)
         } else if f.contains("WPA") || f.contains("RSN") || f.contains("OWE") {
-            Security::Other
+            None
         } else {
-            Security::Open
+            Some(Security::Open)
         }
     }
 }
@@ -189,12 +190,12 @@ pub fn join_commands(id: u32, network: &ScanResult) -> Vec<String> {
     cmds.push(format!(
         "SET_NETWORK {id} key_mgmt {}",
         match network.security {
-            Security::Open => "NONE",
-            Security::Wpa3Sae => "SAE",
+            Some(Security::Open) => "NONE",
+            Some(Security::Wpa3Sae) => "SAE",
             _ => "WPA-PSK",
         }
     ));
-    if network.security == Security::Wpa3Sae {
+    if network.security == Some(Security::Wpa3Sae) {
         cmds.push(format!("SET_NETWORK {id} ieee80211w 2"));
     }
     cmds
@@ -343,11 +344,11 @@ impl WpaSupplicantBackend {
         for cmd in join_commands(id, network) {
             self.ok(&cmd)?;
         }
-        if network.security != Security::Open {
+        if let Some(security) = network.security.filter(|s| s.needs_passphrase()) {
             let Some(pass) = passphrase else {
                 return Err(WifiError::PassphraseRequired {
                     ssid: network.ssid.clone(),
-                    security: network.security,
+                    security,
                 });
             };
             self.ok(&set_psk_command(id, pass))?;
@@ -407,10 +408,10 @@ impl WifiBackend for WpaSupplicantBackend {
     }
 
     fn join(&mut self, network: &ScanResult, passphrase: Option<&str>) -> Result<(), WifiError> {
-        if matches!(network.security, Security::Other) {
+        if network.security.is_none() {
             return Err(WifiError::Unsupported {
                 ssid: network.ssid.clone(),
-                security: network.security,
+                security: None,
             });
         }
         self.remember_state()?;
@@ -594,11 +595,11 @@ mod tests {
         assert_eq!(r[0].ssid, "Acme-3F2A");
         assert_eq!(r[0].signal_dbm, -41);
         assert_eq!(r[0].frequency_mhz, 2437);
-        assert_eq!(r[0].security(), Security::Wpa2Psk);
-        assert_eq!(r[1].security(), Security::Open);
-        assert_eq!(r[2].security(), Security::Wpa2Psk);
-        assert_eq!(r[3].security(), Security::Wpa3Sae);
-        assert_eq!(r[4].security(), Security::Other);
+        assert_eq!(r[0].security(), Some(Security::Wpa2Psk));
+        assert_eq!(r[1].security(), Some(Security::Open));
+        assert_eq!(r[2].security(), Some(Security::Wpa2Psk));
+        assert_eq!(r[3].security(), Some(Security::Wpa3Sae));
+        assert_eq!(r[4].security(), None);
         assert_eq!(r[5].ssid, "Café \"Free\"");
     }
 }
