@@ -7,9 +7,6 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
-use crate::cmd;
-
 /// The documented exit statuses. Numbers are stable: scripts and factory CI depend on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -82,75 +79,8 @@ pub fn fail<T>(status: Status, code: &str, source: impl Into<anyhow::Error>) -> 
     Err(Failure::new(status, code, source).into())
 }
 
-fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ACCESSORY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-/// `accessory ... | head` closes stdout early. Rust ignores SIGPIPE, so `println!` then panics with
-/// "failed printing to stdout: Broken pipe"; a reader that stopped reading is not a failure, so end
-/// quietly with success, as ripgrep does. (Restoring SIGPIPE's default would need unsafe code.)
-fn quiet_on_broken_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default(info);
-    }));
-}
-
-pub fn run(cli: Cli) -> ExitCode {
-    quiet_on_broken_pipe();
-    init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("accessory: error: cannot start the async runtime: {e} [internal]");
-            return Status::Internal.into();
-        }
-    };
-    let result = runtime.block_on(dispatch(cli.command));
-    match result {
-        Ok(status) => status.into(),
-        Err(err) => report(&err),
-    }
-}
-
-async fn dispatch(command: Command) -> anyhow::Result<Status> {
-    match command {
-        Command::Provision(args) => cmd::provision::run(args).await,
-        Command::Trust(c) => cmd::trust::run(c).await,
-        Command::Sim(args) => cmd::sim::run(args).await,
-        Command::Certs(c) => cmd::certs::run(c).await,
-        Command::Probe(args) => cmd::probe::run(args).await,
-        Command::Ledger(c) => cmd::ledger::run(c).await,
-        Command::Completions(args) => cmd::meta::completions(args),
-        Command::Man(args) => cmd::meta::man(args),
-    }
-}
-
 /// Prints one line (plus `caused by` lines for context) and returns the status.
-fn report(err: &anyhow::Error) -> ExitCode {
+pub fn report(err: &anyhow::Error) -> ExitCode {
     let (status, code) = match err.chain().find_map(|e| e.downcast_ref::<Failure>()) {
         Some(f) => (f.status, f.code.clone()),
         None => (Status::Internal, "internal".to_owned()),

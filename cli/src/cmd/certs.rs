@@ -9,21 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::exit::{fail, Status};
-use crate::output;
-
-/// `println!` that ends the command quietly when stdout is closed (`accessory certs profiles | head`)
-/// instead of panicking; by then everything the command had to write to disk is written.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        if let Err(e) = writeln!(out, $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {

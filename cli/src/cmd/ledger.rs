@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
 use crate::exit::{fail, Status};
-use crate::output;
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -96,15 +96,18 @@ fn list(common: &Common) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     if accessories.is_empty() {
-        println!("no accessories in {}", ledger.path().display());
+        say!("no accessories in {}", ledger.path().display());
         return Ok(Status::Success);
     }
-    println!(
+    say!(
         "{:<20} {:<20} {:<10} {:<20} PIN",
-        "ID", "MODEL", "FIRMWARE", "LAST SEEN"
+        "ID",
+        "MODEL",
+        "FIRMWARE",
+        "LAST SEEN"
     );
     for a in &accessories {
-        println!(
+        say!(
             "{:<20} {:<20} {:<10} {:<20} {}",
             a.id,
             a.model.as_deref().unwrap_or("-"),
@@ -143,19 +146,19 @@ fn show(id: &str, common: &Common) -> anyhow::Result<Status> {
     }
     match &accessory {
         Some(a) => {
-            println!("accessory {}", a.id);
-            println!("  model        {}", a.model.as_deref().unwrap_or("-"));
-            println!("  firmware     {}", a.firmware.as_deref().unwrap_or("-"));
-            println!("  pin          {}", a.pin);
-            println!("  fingerprint  {}", a.fingerprint);
-            println!("  first seen   {}", when(a.first_seen));
-            println!("  last seen    {}", when(a.last_seen));
+            say!("accessory {}", a.id);
+            say!("  model        {}", a.model.as_deref().unwrap_or("-"));
+            say!("  firmware     {}", a.firmware.as_deref().unwrap_or("-"));
+            say!("  pin          {}", a.pin);
+            say!("  fingerprint  {}", a.fingerprint);
+            say!("  first seen   {}", when(a.first_seen));
+            say!("  last seen    {}", when(a.last_seen));
         }
-        None => println!("accessory {id} (no key on record: forgotten, or never verified)"),
+        None => say!("accessory {id} (no key on record: forgotten, or never verified)"),
     }
-    println!("attempts ({}):", attempts.len());
+    say!("attempts ({}):", attempts.len());
     for t in &attempts {
-        println!(
+        say!(
             "  #{:<5} {} {:<12} {:<12} ssid {:<16} {}{}",
             t.id,
             when(t.started),
@@ -185,7 +188,7 @@ fn forget(id: &str, common: &Common) -> anyhow::Result<Status> {
         );
     }
     if !common.json {
-        println!(
+        say!(
             "forgot the key of {id}; the next provisioning is a first use (confirm it with --expect-fingerprint)"
         );
     }

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use crate::exit::{fail, Status};
-use crate::output;
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -148,7 +148,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     if args.json {
         output::json(&report)?;
     } else {
-        print!("{report}");
+        crate::output::bytes(report.to_string().as_bytes());
     }
     Ok(if report.passed() {
         Status::Success
@@ -203,7 +203,7 @@ async fn replay(
     if json {
         output::json(&result)?;
     } else {
-        println!(
+        say!(
             "accessory probe {target}: {} ({} bytes, {} segment(s) at MSS {})\n  {}",
             result.source,
             result.bytes,
@@ -241,7 +241,7 @@ async fn sweep(
     if json {
         output::json(&result)?;
     } else {
-        println!("accessory probe {target} --sweep\n{result}");
+        say!("accessory probe {target} --sweep\n{result}");
     }
     let fits = |limit: Option<usize>| limit.is_some_and(|n| n >= result.ios26_bytes);
     Ok(if fits(result.whole) && fits(result.split) {
@@ -299,14 +299,16 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
         output::json(&listed)?;
     } else {
         for l in &listed {
-            println!(
+            say!(
                 "{:<11} ClientHello {:>5} bytes on the wire (to 192.168.4.1, no SNI)\n            {}",
                 l.profile.name, l.clienthello.record_bytes, l.profile.emulates
             );
             if let Some(f) = &l.faithful {
-                println!(
+                say!(
                     "            real hello {:>5} bytes, {} segment(s) at MSS 1460: {}",
-                    f.record_bytes, f.segments_at_1460, f.source
+                    f.record_bytes,
+                    f.segments_at_1460,
+                    f.source
                 );
             }
         }

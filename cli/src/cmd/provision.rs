@@ -16,7 +16,7 @@ use rustls_pki_types::PrivateKeyDer;
 use zeroize::Zeroizing;
 
 use crate::exit::{fail, Status};
-use crate::output;
+use crate::output::{self, say};
 
 /// The environment variable the passphrase may come from (never a flag: argv is world-readable).
 pub const PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
@@ -165,7 +165,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
             request.bind_device = Some(s.interface().to_owned());
             tokio::select! {
                 r = provision::run(request) => r,
-                _ = super::wifi_join::interrupted() => {
+                _ = crate::signal::shutdown() => {
                     eprintln!("accessory: interrupted; leaving the SoftAP");
                     if let Some(s) = session {
                         s.leave().await;
@@ -475,7 +475,7 @@ fn ask_first_use(q: &FirstUseQuestion) -> bool {
 
 fn print_outcome(o: &Outcome) {
     let d = &o.device;
-    println!(
+    say!(
         "accessory {} ({}, firmware {}) joined {}{}",
         d.device_id,
         if d.model.is_empty() {
@@ -493,7 +493,7 @@ fn print_outcome(o: &Outcome) {
             .map(|ip| format!(" as {ip}"))
             .unwrap_or_default(),
     );
-    println!(
+    say!(
         "  key {} (fingerprint {}){}",
         o.pin,
         o.fingerprint,
@@ -503,7 +503,7 @@ fn print_outcome(o: &Outcome) {
             ""
         }
     );
-    println!(
+    say!(
         "  {} round trips ({} tcp, {} tls, {} http){} in {} ms",
         o.round_trips.total(),
         o.round_trips.tcp,

@@ -8,11 +8,13 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use accessory_sim::{Fault, Fleet, FleetOptions, RunningSim, Scenario, Simulator};
+use accessory_sim::{Fault, Fleet, FleetOptions, RunningSim, Simulator};
 use anyhow::Context;
 use serde::Serialize;
 
+use super::scenario::ScenarioArgs;
 use crate::exit::{fail, Failure, Status};
+use crate::output::say;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -56,26 +58,6 @@ The manifest is JSON: {anchors, profile, accessories: [{id, addr, pin, anchors}]
     Fleet(FleetArgs),
     /// One accessory behind a SoftAP in a network namespace, with DHCP (root): what `provision --wifi sim` joins.
     Softap(super::softap::SoftapArgs),
-}
-
-/// What one simulated accessory is: shared by `accessory sim` and its subcommands.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ScenarioArgs {
-    /// A scenario file (TOML: id, model, profile, networks, timings, faults); flags override it.
-    #[arg(long, value_name = "FILE", env = "ACCESSORY_SIM_SCENARIO")]
-    pub scenario: Option<PathBuf>,
-    /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
-    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
-    pub faults: Vec<String>,
-    /// The device id (a fleet numbers its own: see --id-prefix) [default: SIM-0001, or the scenario's].
-    #[arg(long, value_name = "ID")]
-    pub device_id: Option<String>,
-    /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
-    /// Require proof of possession with this label code (`Authorization: PoP ...`) [default: none].
-    #[arg(long, value_name = "CODE", env = "ACCESSORY_SIM_POP_CODE")]
-    pub pop_code: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,7 +115,10 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         None => serve(args.serve).await,
         Some(SimCommand::Fleet(fleet_args)) => fleet(fleet_args).await,
-        Some(SimCommand::Softap(softap_args)) => super::softap::run(softap_args).await,
+        Some(SimCommand::Softap(softap_args)) => {
+            let scenario = softap_args.scenario.build().map_err(sim_failure);
+            super::softap::run(softap_args, scenario).await
+        }
     }
 }
 
@@ -147,29 +132,6 @@ fn sim_failure(e: accessory_sim::Error) -> anyhow::Error {
         _ => Status::Internal,
     };
     Failure::new(status, e.code(), e).into()
-}
-
-/// Builds the scenario: the file or a good accessory, then the flags on top.
-pub fn build_scenario(args: &ScenarioArgs) -> anyhow::Result<Scenario> {
-    let mut scenario = match &args.scenario {
-        Some(path) => Scenario::from_file(path).map_err(sim_failure)?,
-        None => Scenario::good("SIM-0001"),
-    };
-    if let Some(id) = &args.device_id {
-        scenario.id = id.clone();
-    }
-    if let Some(profile) = &args.profile {
-        scenario.profile = profile.clone();
-    }
-    if let Some(code) = &args.pop_code {
-        scenario.pop_code = Some(code.clone());
-    }
-    for f in &args.faults {
-        let fault: Fault = f.parse().map_err(sim_failure)?;
-        scenario.faults.push(fault);
-    }
-    scenario.validate().map_err(sim_failure)?;
-    Ok(scenario)
 }
 
 fn default_dir(name: &str) -> PathBuf {
@@ -348,11 +310,12 @@ fn shell_word(s: &str) -> String {
 async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     if args.list_faults {
         for name in Fault::catalogue() {
-            println!("{name}");
+            say!("{name}");
         }
         return Ok(Status::Success);
     }
-    let scenario = build_scenario(&args.scenario)?;
+    let shutdown = crate::signal::shutdown();
+    let scenario = args.scenario.build().map_err(sim_failure)?;
     let dir = args
         .out
         .clone()
@@ -362,11 +325,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
         .map_err(sim_failure)?;
     let startup = write_files(&sim, &dir)?;
     if args.json {
-        println!("{}", serde_json::to_string(&startup)?);
+        crate::output::json_line(&startup)?;
     } else {
         print_startup(&sim, &startup);
     }
-    wait_for_signal().await;
+    shutdown.await;
     sim.shutdown().await;
     Ok(Status::Success)
 }
@@ -377,44 +340,46 @@ fn print_startup(sim: &RunningSim, s: &Startup) {
     } else {
         s.faults.join(", ")
     };
-    println!(
+    say!(
         "Simulated accessory {} listening on {} (certificate profile {}, faults: {faults})",
-        s.device_id, s.addr, s.profile
+        s.device_id,
+        s.addr,
+        s.profile
     );
-    println!("  pin:      {}", s.pin);
-    println!("  anchors:  {}", s.anchors.display());
-    println!("  chain:    {}", s.chain.display());
+    say!("  pin:      {}", s.pin);
+    say!("  anchors:  {}", s.anchors.display());
+    say!("  chain:    {}", s.chain.display());
     if let Some(code) = &s.pop_code {
-        println!("  PoP code: {code} (printed on the label)");
+        say!("  PoP code: {code} (printed on the label)");
     }
     for n in &s.networks {
         match &n.passphrase_file {
-            Some(f) => println!(
+            Some(f) => say!(
                 "  network:  {} ({}; test passphrase in {})",
                 n.ssid,
                 n.security,
                 f.display()
             ),
-            None => println!("  network:  {} ({})", n.ssid, n.security),
+            None => say!("  network:  {} ({})", n.ssid, n.security),
         }
     }
     if let Some(c) = &s.client_certificate {
-        println!(
+        say!(
             "  client certificate required: {} (key {}, CA {})",
             c.cert.display(),
             c.key.display(),
             c.ca.display()
         );
     }
-    println!();
-    println!("Provision it (the passphrase is read from a file, never from the command line):");
-    println!("  {}", s.provision);
-    println!(
+    say!();
+    say!("Provision it (the passphrase is read from a file, never from the command line):");
+    say!("  {}", s.provision);
+    say!(
         "or trust it by its pin instead of the anchors: --pin {}",
         s.pin
     );
-    println!("Look at it with curl:");
-    println!(
+    say!("Look at it with curl:");
+    say!(
         "  curl --cacert {} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
         s.anchors.display(),
         s.device_id,
@@ -423,12 +388,13 @@ fn print_startup(sim: &RunningSim, s: &Startup) {
         s.device_id,
         s.addr.port()
     );
-    println!("Serving until Ctrl-C.");
+    say!("Serving until Ctrl-C.");
     let _ = sim;
 }
 
 async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
-    let template = build_scenario(&args.scenario)?;
+    let shutdown = crate::signal::shutdown();
+    let template = args.scenario.build().map_err(sim_failure)?;
     let dir = args
         .out
         .clone()
@@ -449,35 +415,19 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
         .write(&dir.join("anchors.pem"), &manifest_file)
         .map_err(sim_failure)?;
     if args.json {
-        println!("{}", serde_json::to_string(&manifest)?);
+        crate::output::json_line(&manifest)?;
     } else {
-        println!(
+        say!(
             "{} simulated accessories ({} .. {}), one manufacturer CA",
             manifest.accessories.len(),
             manifest.accessories.first().map_or("-", |a| a.id.as_str()),
             manifest.accessories.last().map_or("-", |a| a.id.as_str()),
         );
-        println!("  anchors:  {}", manifest.anchors.display());
-        println!("  manifest: {}", manifest_file.display());
-        println!("Serving until Ctrl-C.");
+        say!("  anchors:  {}", manifest.anchors.display());
+        say!("  manifest: {}", manifest_file.display());
+        say!("Serving until Ctrl-C.");
     }
-    wait_for_signal().await;
+    shutdown.await;
     fleet.shutdown().await;
     Ok(Status::Success)
-}
-
-/// Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
 }

@@ -12,8 +12,11 @@ use accessory_sim::{LinkFault, RunningSim, Simulator, SoftAp, SoftApConfig};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::sim::{build_scenario, ScenarioArgs};
+use accessory_sim::Scenario;
+
+use super::scenario::ScenarioArgs;
 use crate::exit::{fail, Failure, Status};
+use crate::output::say;
 
 /// The environment variable the SoftAP's own passphrase may come from.
 pub const PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
@@ -134,7 +137,9 @@ fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
         })
 }
 
-pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
+/// `scenario` is what `args.scenario` built (its error already carries its exit status), reported
+/// after the check for root as before.
+pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow::Result<Status> {
     if !accessory_sim::is_root() {
         return fail(
             Status::LocalState,
@@ -144,7 +149,8 @@ pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
             ),
         );
     }
-    let scenario = build_scenario(&args.scenario)?;
+    let shutdown = crate::signal::shutdown();
+    let scenario = scenario?;
     let passphrase = read_passphrase(&args)?;
     let id = scenario.id.clone();
     let tail: String = id
@@ -191,11 +197,11 @@ pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string(&startup)?);
+        crate::output::json_line(&startup)?;
     } else {
         print_startup(&startup);
     }
-    super::wifi_join::interrupted().await;
+    shutdown.await;
     eprintln!("accessory: stopping the SoftAP {}", startup.ssid);
     drop(sim);
     tokio::task::spawn_blocking(move || softap.stop()).await?;
@@ -287,16 +293,20 @@ fn write_files(
 }
 
 fn print_startup(s: &Startup) {
-    println!(
+    say!(
         "SoftAP {} ({}) in namespace {}: accessory {} at {}",
-        s.ssid, s.security, s.namespace, s.device_id, s.accessory
+        s.ssid,
+        s.security,
+        s.namespace,
+        s.device_id,
+        s.accessory
     );
-    println!("  pin:      {}", s.pin);
-    println!("  anchors:  {}", s.anchors.display());
+    say!("  pin:      {}", s.pin);
+    say!("  anchors:  {}", s.anchors.display());
     if !s.link_faults.is_empty() {
-        println!("  link faults: {}", s.link_faults.join(", "));
+        say!("  link faults: {}", s.link_faults.join(", "));
     }
-    println!("Provision it (as root):");
-    println!("  {}", s.provision);
-    println!("Serving until Ctrl-C.");
+    say!("Provision it (as root):");
+    say!("  {}", s.provision);
+    say!("Serving until Ctrl-C.");
 }

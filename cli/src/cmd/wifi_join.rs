@@ -205,7 +205,7 @@ pub async fn join(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Op
     tokio::pin!(task);
     let interrupted = tokio::select! {
         r = &mut task => return finish_join(r),
-        _ = interrupted() => true,
+        _ = crate::signal::shutdown() => true,
     };
     debug_assert!(interrupted);
     eprintln!("accessory: interrupted while joining; leaving the SoftAP");
@@ -248,21 +248,5 @@ fn finish_join(
             "internal",
             anyhow::anyhow!("the join task failed: {e}"),
         ),
-    }
-}
-
-/// Ctrl-C or SIGTERM.
-pub async fn interrupted() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
     }
 }

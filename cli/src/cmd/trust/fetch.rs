@@ -18,7 +18,7 @@ use trust::lint::{self, LintOptions, LintProfile, LintReport};
 use trust::{ChainCapture, Diagnosis, Inspection};
 
 use crate::exit::{fail, Status};
-use crate::output;
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -171,29 +171,29 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
     if a.json {
         output::json(&result)?;
     } else {
-        println!(
+        say!(
             "{} ({}) presented {} certificate(s):",
             result.target,
             result.address,
             result.chain.len()
         );
         for l in &result.chain {
-            println!("  #{} {}", l.index, l.subject);
-            println!("     SHA-256 {}", l.sha256);
-            println!("     pin     {}", l.pin);
+            say!("  #{} {}", l.index, l.subject);
+            say!("     SHA-256 {}", l.sha256);
+            say!("     pin     {}", l.pin);
         }
-        println!("leaf pin: {}", result.pin);
+        say!("leaf pin: {}", result.pin);
         if let Some(path) = &a.save {
-            println!("saved the chain to {}", path.display());
+            say!("saved the chain to {}", path.display());
         }
-        println!();
+        say!();
         super::lint::print_report("of the presented chain", &result.lint);
-        println!();
-        println!(
+        say!();
+        say!(
             "NOTHING WAS TRUSTED: the chain was recorded and the handshake refused; nothing was sent to {}.",
             result.target
         );
-        println!("Compare the fingerprints with the manufacturer's before `accessory trust add` or pinning.");
+        say!("Compare the fingerprints with the manufacturer's before `accessory trust add` or pinning.");
     }
     Ok(Status::Success)
 }

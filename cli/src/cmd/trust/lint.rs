@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use trust::lint::{self, LintOptions, LintProfile, LintReport, Role, Severity};
 
 use crate::exit::{fail, Status};
-use crate::output;
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -84,7 +84,7 @@ pub fn print_report(what: &str, report: &LintReport) {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    println!(
+    say!(
         "lint {what} (profile {profile}): {} error(s), {} warning(s), {} note(s): {}",
         report.count(Severity::Error),
         report.count(Severity::Warning),
@@ -97,16 +97,19 @@ pub fn print_report(what: &str, report: &LintReport) {
             Role::Ca => "CA",
             Role::Auto => "certificate",
         };
-        println!("certificate #{} ({role}): {}", c.index, c.subject);
+        say!("certificate #{} ({role}): {}", c.index, c.subject);
         if let (Some(r), Some(why)) = (c.anchor_role, &c.anchor_role_reason) {
-            println!("  as a trust anchor: {r} ({}): it {why}", r.meaning());
+            say!("  as a trust anchor: {r} ({}): it {why}", r.meaning());
         }
         for f in report.findings.iter().filter(|f| f.certificate == c.index) {
-            println!(
+            say!(
                 "  {:<7} {}  [{}] {}",
-                f.severity, f.rule, f.field, f.message
+                f.severity,
+                f.rule,
+                f.field,
+                f.message
             );
-            println!("          source: {} <{}>", f.source.name, f.source.url);
+            say!("          source: {} <{}>", f.source.name, f.source.url);
         }
     }
 }

@@ -8,7 +8,7 @@ use trust::store::{AddOptions, Added, Store, StoreError, StoredAnchor};
 use trust::AnchorRole;
 
 use crate::exit::{fail, Status};
-use crate::output;
+use crate::output::{self, say};
 
 /// Where the store lives. Shared by every store subcommand and by `trust export`.
 #[derive(Debug, Clone, clap::Args)]
@@ -196,7 +196,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
     } else {
         for r in &results {
             match r {
-                Added::Added(x) => println!(
+                Added::Added(x) => say!(
                     "added {} (id {}) to {}\n  subject {}\n  SHA-256 {}\n  pin     {}\n  valid   {} to {}\n  role    {}{}",
                     x.label,
                     x.id,
@@ -209,7 +209,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
                     role_text(x),
                     if x.leaf { "\n  (a leaf, added with --allow-leaf)" } else { "" }
                 ),
-                Added::AlreadyPresent(x) => println!(
+                Added::AlreadyPresent(x) => say!(
                     "already in the store as {} (id {}, added {}): nothing changed",
                     x.label, x.id, x.added
                 ),
@@ -227,15 +227,19 @@ pub fn list(a: ListArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     if anchors.is_empty() {
-        println!("no anchors in {}", store.dir().display());
+        say!("no anchors in {}", store.dir().display());
         return Ok(Status::Success);
     }
-    println!(
+    say!(
         "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  subject",
-        "id", "label", "kind", "role", "not after"
+        "id",
+        "label",
+        "kind",
+        "role",
+        "not after"
     );
     for x in &anchors {
-        println!(
+        say!(
             "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  {}",
             x.id,
             x.label,
@@ -252,22 +256,22 @@ pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
     let store = a.store.open()?;
     let x = store.get(&a.anchor).or_else(store_fail)?;
     if a.pem {
-        print!("{}", x.pem);
+        crate::output::bytes(x.pem.as_bytes());
     } else if a.json {
         output::json(&WithRole::of(&x))?;
     } else {
-        println!("label        {}", x.label);
-        println!("id           {}", x.id);
-        println!("kind         {}", kind(&x));
-        println!("role         {}", role_text(&x));
-        println!("subject      {}", x.subject);
-        println!("issuer       {}", x.issuer);
-        println!("valid        {} to {}", x.not_before, x.not_after);
-        println!("SHA-256      {}", x.fingerprint);
-        println!("pin          {}", x.pin);
-        println!("added        {}", x.added);
+        say!("label        {}", x.label);
+        say!("id           {}", x.id);
+        say!("kind         {}", kind(&x));
+        say!("role         {}", role_text(&x));
+        say!("subject      {}", x.subject);
+        say!("issuer       {}", x.issuer);
+        say!("valid        {} to {}", x.not_before, x.not_after);
+        say!("SHA-256      {}", x.fingerprint);
+        say!("pin          {}", x.pin);
+        say!("added        {}", x.added);
         if let Some(n) = &x.note {
-            println!("note         {n}");
+            say!("note         {n}");
         }
     }
     Ok(Status::Success)
@@ -279,9 +283,11 @@ pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
     if a.json {
         output::json(&Summary::from(&x))?;
     } else {
-        println!(
+        say!(
             "removed {} (id {}, SHA-256 {})",
-            x.label, x.id, x.fingerprint
+            x.label,
+            x.id,
+            x.fingerprint
         );
     }
     Ok(Status::Success)

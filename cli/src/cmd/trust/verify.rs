@@ -12,7 +12,7 @@ use serde::Serialize;
 use trust::{AccessoryVerifier, Anchors, CertificateDer, Diagnosis, Identity, Inspection, Pin};
 
 use crate::exit::{fail, Status};
-use crate::output;
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -110,7 +110,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
     }
     for (i, c) in inspections.iter().enumerate() {
         if inspections.len() > 1 {
-            println!("certificate {} of {}:", i + 1, inspections.len());
+            say!("certificate {} of {}:", i + 1, inspections.len());
         }
         print_inspection(c);
     }
@@ -125,33 +125,35 @@ fn print_inspection(c: &Inspection) {
             v.join(", ")
         }
     };
-    println!("  subject:        {}", c.subject);
-    println!("  issuer:         {}", c.issuer);
-    println!("  serial:         {}", c.serial);
-    println!(
+    say!("  subject:        {}", c.subject);
+    say!("  issuer:         {}", c.issuer);
+    say!("  serial:         {}", c.serial);
+    say!(
         "  validity:       {} .. {} ({} days)",
-        c.not_before, c.not_after, c.validity_days
+        c.not_before,
+        c.not_after,
+        c.validity_days
     );
-    println!("  DNS names:      {}", list(&c.dns_names));
+    say!("  DNS names:      {}", list(&c.dns_names));
     let ips: Vec<String> = c.ip_addresses.iter().map(ToString::to_string).collect();
-    println!("  IP addresses:   {}", list(&ips));
-    println!(
+    say!("  IP addresses:   {}", list(&ips));
+    say!(
         "  CA:             {}{}",
         c.is_ca,
         if c.self_issued { " (self-issued)" } else { "" }
     );
     match &c.extended_key_usage {
-        Some(eku) => println!("  extended usage: {}", list(eku)),
-        None => println!("  extended usage: (no extendedKeyUsage)"),
+        Some(eku) => say!("  extended usage: {}", list(eku)),
+        None => say!("  extended usage: (no extendedKeyUsage)"),
     }
-    println!("  key:            {} {} bits", c.key_algorithm, c.key_bits);
-    println!("  signature:      {}", c.signature_algorithm);
+    say!("  key:            {} {} bits", c.key_algorithm, c.key_bits);
+    say!("  signature:      {}", c.signature_algorithm);
     if !c.critical_extensions.is_empty() {
-        println!("  critical:       {}", list(&c.critical_extensions));
+        say!("  critical:       {}", list(&c.critical_extensions));
     }
-    println!("  pin:            {}", c.pin);
-    println!("  pin (curl):     {}", c.pin_curl);
-    println!("  fingerprint:    {}", c.fingerprint_sha256);
+    say!("  pin:            {}", c.pin);
+    say!("  pin (curl):     {}", c.pin_curl);
+    say!("  fingerprint:    {}", c.fingerprint_sha256);
 }
 
 #[derive(Serialize)]
@@ -175,10 +177,10 @@ pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
     if a.json {
         output::json(&out)?;
     } else {
-        println!("okhttp  {}", out.pin);
-        println!("curl    {}", out.curl);
-        println!("hex     {}", out.hex);
-        println!("base64  {}", out.base64);
+        say!("okhttp  {}", out.pin);
+        say!("curl    {}", out.curl);
+        say!("hex     {}", out.hex);
+        say!("base64  {}", out.base64);
     }
     Ok(Status::Success)
 }
@@ -258,25 +260,26 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
             identity,
             observed,
         } => {
-            println!("accepted ({mode} mode)");
+            say!("accepted ({mode} mode)");
             match identity {
-                Some(id) => println!("  identity:     {id}"),
-                None => println!("  identity:     not checked (give --device-id, --dns or --ip)"),
+                Some(id) => say!("  identity:     {id}"),
+                None => say!("  identity:     not checked (give --device-id, --dns or --ip)"),
             }
-            println!("  pin:          {}", observed.pin);
-            println!("  fingerprint:  {}", observed.fingerprint);
+            say!("  pin:          {}", observed.pin);
+            say!("  fingerprint:  {}", observed.fingerprint);
             for note in &observed.notes {
-                println!(
+                say!(
                     "  not enforced in this mode: {} ({})",
-                    note.detail, note.code
+                    note.detail,
+                    note.code
                 );
             }
         }
         VerifyOutput::Refuse {
             mode, diagnosis, ..
         } => {
-            println!("refused ({mode} mode)");
-            println!("{diagnosis:#}");
+            say!("refused ({mode} mode)");
+            say!("{diagnosis:#}");
         }
     }
     Ok(status)
