@@ -68,4 +68,13 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// `fetch_chain` got no certificate: the connection or the handshake failed before the
+    /// accessory presented one.
+    #[error("{addr}: no certificate captured: {} ({})", diagnosis.summary, diagnosis.detail)]
+    NoChain {
+        /// The address connected to.
+        addr: std::net::SocketAddr,
+        /// What happened instead (`net.refused`, `net.timeout`, `tls.peer_alert.*`...).
+        diagnosis: Box<trust::Diagnosis>,
+    },
 }

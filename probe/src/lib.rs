@@ -50,12 +50,14 @@
 //! - `lint`: the served chain against Apple's and Android's rules, through `trust::lint`.
 //! - `report`: the report, as JSON and as text.
 //! - `alert`, `platform`, `target`: TLS alert names, the platforms, `HOST:PORT`.
+//! - `fetch`: capturing the chain an accessory presents, trusting nothing ([`fetch_chain`]).
 //! - `error`: the one error type.
 #![forbid(unsafe_code)]
 
 mod alert;
 mod clienthello;
 mod error;
+mod fetch;
 mod handshake;
 mod hello;
 mod lint;
@@ -70,6 +72,7 @@ mod verdict;
 pub use alert::Alert;
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
+pub use fetch::fetch_chain;
 pub use hello::{
     read_capture, send, sweep, try_hello, Answer, ClientHello, HelloResult, Segmentation, Sweep,
     Template, MAX_RECORD,
