@@ -48,4 +48,4 @@ pub use request::{
     ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, Target, TrustInputs,
     DEFAULT_PORT,
 };
-pub use secret::Secret;
+pub use secret::{read_secret_file, Problem, Secret, SecretFileError, MAX_SECRET_LINE};

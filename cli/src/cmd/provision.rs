@@ -13,7 +13,6 @@ use provision::{
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
-use zeroize::Zeroizing;
 
 use crate::exit::{fail, Status};
 use crate::output::{self, say};
@@ -369,79 +368,23 @@ fn read_passphrase(args: &Args) -> anyhow::Result<Secret> {
     )
 }
 
-/// Reads a small secret file into wiped memory, with a precise error naming the file.
-fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<Secret> {
-    const MAX: u64 = 4096;
-    let shown = path.display();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return fail(
-                Status::BadInput,
-                "input.not_found",
-                anyhow::anyhow!("{shown}: no such file (the {what})"),
-            )
-        }
-        Err(e) => {
-            return fail(
-                Status::BadInput,
-                "input.unreadable",
-                anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
-            )
-        }
-    };
-    if meta.is_dir() {
-        return fail(
-            Status::BadInput,
-            "input.is_a_directory",
-            anyhow::anyhow!("{shown}: is a directory, not the {what}"),
-        );
-    }
-    if meta.len() > MAX {
-        return fail(
-            Status::BadInput,
-            "input.too_large",
-            anyhow::anyhow!(
-                "{shown}: {} bytes is too large for the {what} (at most {MAX})",
-                meta.len()
-            ),
-        );
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => Zeroizing::new(b),
-        Err(e) => {
-            return fail(
-                Status::BadInput,
-                "input.unreadable",
-                anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
-            )
-        }
-    };
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return fail(
-            Status::BadInput,
-            "input.not_utf8",
-            anyhow::anyhow!("{shown}: the {what} is not UTF-8 text"),
-        );
-    };
-    // One line: the first, without its newline.
-    let line = text.lines().next().unwrap_or("");
-    if line.is_empty() {
-        return fail(
-            Status::BadInput,
-            "input.empty",
-            anyhow::anyhow!("{shown}: the {what} file is empty"),
-        );
-    }
-    Ok(Secret::new(line.to_owned()))
+/// A one-line secret file (`provision::Secret::from_file`: bounded, wiped, one error type).
+fn read_secret_file(path: &Path, what: &'static str) -> anyhow::Result<Secret> {
+    Secret::from_file(path, what).or_else(|e| fail(Status::BadInput, e.code(), e))
 }
+
+/// The most a client key file may hold: an RSA-8192 PKCS#8 PEM is under 7 KB.
+const MAX_KEY_FILE: usize = 64 * 1024;
 
 fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentity> {
     let chain = match trust::load_certificates(cert) {
         Ok(c) => c,
         Err(e) => return fail(Status::BadInput, e.code(), e),
     };
-    let key = match PrivateKeyDer::from_pem_file(key) {
+    // A private key: read as a secret (bounded, wiped), then parsed.
+    let pem = provision::read_secret_file(key, "client key", MAX_KEY_FILE)
+        .or_else(|e| fail(Status::BadInput, e.code(), e))?;
+    let key = match PrivateKeyDer::from_pem_slice(&pem) {
         Ok(k) => k,
         Err(e) => {
             return fail(

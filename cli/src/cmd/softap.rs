@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use accessory_sim::{LinkFault, RunningSim, Simulator, SoftAp, SoftApConfig};
+use provision::Secret;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use accessory_sim::Scenario;
 
@@ -92,29 +92,15 @@ fn softap_failure(e: accessory_sim::SoftApError) -> anyhow::Error {
     Failure::new(status, code, e).into()
 }
 
-fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Zeroizing<String>>> {
+/// `--passphrase-file`, else $ACCESSORY_SOFTAP_PASSPHRASE, else none (an open SoftAP).
+fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Secret>> {
     if let Some(path) = &args.passphrase_file {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => Zeroizing::new(t),
-            Err(e) => {
-                return fail(
-                    Status::BadInput,
-                    "input.unreadable",
-                    anyhow::anyhow!("{}: cannot read the SoftAP passphrase: {e}", path.display()),
-                )
-            }
+        return match Secret::from_file(path, "SoftAP passphrase") {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => fail(Status::BadInput, e.code(), e),
         };
-        let line = text.lines().next().unwrap_or("");
-        if line.is_empty() {
-            return fail(
-                Status::BadInput,
-                "input.empty",
-                anyhow::anyhow!("{}: the SoftAP passphrase file is empty", path.display()),
-            );
-        }
-        return Ok(Some(Zeroizing::new(line.to_owned())));
     }
-    Ok(std::env::var(PASSPHRASE_ENV).ok().map(Zeroizing::new))
+    Ok(std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
 }
 
 fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
@@ -166,7 +152,7 @@ pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow
         .clone()
         .unwrap_or_else(|| format!("Accessory-{tail}"));
     let mut config = match &passphrase {
-        Some(p) => SoftApConfig::wpa2(&ssid, p.as_str()),
+        Some(p) => SoftApConfig::wpa2(&ssid, p.expose()),
         None => SoftApConfig::open(&ssid),
     };
     config.signal_dbm = args.signal;

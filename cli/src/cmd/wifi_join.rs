@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use provision::wifi::{self, BackendKind, Joined, Wanted, WifiBackend, WifiError};
-use zeroize::Zeroizing;
+use provision::Secret;
 
 use crate::exit::{fail, Status};
 
@@ -136,41 +136,15 @@ pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Zeroizing<String>>> {
+/// `--softap-passphrase-file`, else $ACCESSORY_SOFTAP_PASSPHRASE, else none (an open SoftAP).
+fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Secret>> {
     if let Some(path) = &args.softap_passphrase_file {
-        let text = match std::fs::read(path) {
-            Ok(b) => Zeroizing::new(b),
-            Err(e) => {
-                return fail(
-                    Status::BadInput,
-                    "input.unreadable",
-                    anyhow::anyhow!("{}: cannot read the SoftAP passphrase: {e}", path.display()),
-                )
-            }
+        return match Secret::from_file(path, "SoftAP passphrase") {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => fail(Status::BadInput, e.code(), e),
         };
-        let Ok(s) = std::str::from_utf8(&text) else {
-            return fail(
-                Status::BadInput,
-                "input.not_utf8",
-                anyhow::anyhow!(
-                    "{}: the SoftAP passphrase is not UTF-8 text",
-                    path.display()
-                ),
-            );
-        };
-        let line = s.lines().next().unwrap_or("");
-        if line.is_empty() {
-            return fail(
-                Status::BadInput,
-                "input.empty",
-                anyhow::anyhow!("{}: the SoftAP passphrase file is empty", path.display()),
-            );
-        }
-        return Ok(Some(Zeroizing::new(line.to_owned())));
     }
-    Ok(std::env::var(SOFTAP_PASSPHRASE_ENV)
-        .ok()
-        .map(Zeroizing::new))
+    Ok(std::env::var(SOFTAP_PASSPHRASE_ENV).ok().map(Secret::new))
 }
 
 /// Joins when `--wifi` was given; returns `None` otherwise. Interruptible: on Ctrl-C or SIGTERM the
@@ -197,7 +171,7 @@ pub async fn join(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Op
             backend.as_mut(),
             wanted.as_ref(),
             device_id.as_deref(),
-            passphrase.as_deref().map(|p| p.as_str()),
+            passphrase.as_ref().map(Secret::expose),
             timeout,
         )?;
         Ok::<_, WifiError>(Session { backend, joined })
