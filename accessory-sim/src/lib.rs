@@ -19,6 +19,7 @@
 //! - `api`: the HTTP routes, validation, JSON errors.
 //! - `device`: the accessory's Wi-Fi state machine behind the long poll.
 //! - `pop`: proof of possession bound to the TLS exporter.
+//! - `handout`: the files written for the tester (anchors, pin, test secrets), one name rule.
 //! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
 //! - `error`: the one error type.
@@ -34,6 +35,7 @@ mod drip;
 mod error;
 mod fault;
 mod fleet;
+mod handout;
 mod identity;
 mod pop;
 mod record;
@@ -50,6 +52,7 @@ pub use error::Error;
 pub use fault::certificate_faults;
 pub use fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
 pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
+pub use handout::{passphrase_file_name, Handout};
 pub use pop::{authorization as pop_authorization, EXPORTER_LABEL, EXPORTER_LEN};
 pub use record::RequestRecord;
 pub use scenario::{Network, Scenario, Timings};

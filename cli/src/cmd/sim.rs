@@ -8,12 +8,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use accessory_sim::{Fault, Fleet, FleetOptions, RunningSim, Simulator};
-use anyhow::Context;
+use accessory_sim::{Fault, Fleet, FleetOptions, Handout, RunningSim, Simulator};
 use serde::Serialize;
 
 use super::scenario::ScenarioArgs;
-use crate::exit::{fail, Failure, Status};
+use crate::exit::{Failure, Status};
 use crate::output::say;
 
 #[derive(Debug, clap::Args)]
@@ -168,59 +167,30 @@ struct ClientFiles {
     key: PathBuf,
 }
 
-fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
-    let result = (|| -> std::io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        if secret {
-            options.mode(0o600);
-        }
-        options.open(path)?.write_all(contents.as_bytes())
-    })();
-    result
-        .with_context(|| format!("writing {}", path.display()))
-        .or_else(|e| fail(Status::LocalState, "sim.write", e))
-}
-
-/// A file name for an SSID: letters, digits, `-` and `_` kept, the rest `_`.
-fn file_name(ssid: &str) -> String {
-    ssid.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating {}", dir.display()))
-        .or_else(|e| fail(Status::LocalState, "sim.write", e))?;
-    let anchors = dir.join("anchors.pem");
-    let chain = dir.join("chain.pem");
-    write(&anchors, &sim.anchors_pem(), false)?;
-    write(&chain, &sim.chain_pem(), false)?;
-    write(&dir.join("pin.txt"), &format!("{}\n", sim.pin()), false)?;
+    let handout = Handout::create(dir).map_err(sim_failure)?;
+    let anchors = handout
+        .public("anchors.pem", &sim.anchors_pem())
+        .map_err(sim_failure)?;
+    let chain = handout
+        .public("chain.pem", &sim.chain_pem())
+        .map_err(sim_failure)?;
+    handout
+        .public("pin.txt", &format!("{}\n", sim.pin()))
+        .map_err(sim_failure)?;
     if let Some(key) = sim.key_pem() {
-        // The simulated accessory's own key (0600): lets a benchmark serve the same identity
-        // from `openssl s_server`.
-        write(&dir.join("key.pem"), key, true)?;
+        // The simulated accessory's own key: lets a benchmark serve the same identity from
+        // `openssl s_server`.
+        handout.private("key.pem", key).map_err(sim_failure)?;
     }
     let mut networks = Vec::new();
     for n in &sim.scenario().networks {
-        // These are the simulated networks' own test passphrases, written so that a tester can
-        // hand them to `--network-passphrase-file`; they are not anyone's credentials.
         let passphrase_file = match &n.passphrase {
-            Some(p) => {
-                let path = dir.join(format!("{}.passphrase", file_name(&n.ssid)));
-                write(&path, p, true)?;
-                Some(path)
-            }
+            Some(p) => Some(
+                handout
+                    .network_passphrase(&n.ssid, p)
+                    .map_err(sim_failure)?,
+            ),
             None => None,
         };
         networks.push(NetworkFile {
@@ -230,17 +200,17 @@ fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
         });
     }
     let client_certificate = match sim.client_credentials() {
-        Some(c) => {
-            let files = ClientFiles {
-                ca: dir.join("client-ca.pem"),
-                cert: dir.join("client.pem"),
-                key: dir.join("client-key.pem"),
-            };
-            write(&files.ca, &c.ca_pem, false)?;
-            write(&files.cert, &c.cert_pem, false)?;
-            write(&files.key, &c.key_pem, true)?;
-            Some(files)
-        }
+        Some(c) => Some(ClientFiles {
+            ca: handout
+                .public("client-ca.pem", &c.ca_pem)
+                .map_err(sim_failure)?,
+            cert: handout
+                .public("client.pem", &c.cert_pem)
+                .map_err(sim_failure)?,
+            key: handout
+                .private("client-key.pem", &c.key_pem)
+                .map_err(sim_failure)?,
+        }),
         None => None,
     };
     let network = networks
@@ -266,8 +236,7 @@ fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
     }
     if let Some(code) = &sim.scenario().pop_code {
         // The label code of a simulated accessory, in a file as `--pop-file` reads it.
-        let path = dir.join("pop.txt");
-        write(&path, code, true)?;
+        let path = handout.private("pop.txt", code).map_err(sim_failure)?;
         provision.push_str(&format!(" --pop-file {}", path.display()));
     }
     if let Some(c) = &client_certificate {

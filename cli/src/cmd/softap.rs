@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use accessory_sim::{LinkFault, RunningSim, Simulator, SoftAp, SoftApConfig};
+use accessory_sim::{Handout, LinkFault, RunningSim, Simulator, SoftAp, SoftApConfig};
 use provision::Secret;
 use serde::Serialize;
 
@@ -103,28 +103,11 @@ fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Secret>> {
     Ok(std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
 }
 
-fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    if secret {
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(contents.as_bytes()))
-        .or_else(|e| {
-            fail(
-                Status::LocalState,
-                "sim.write",
-                anyhow::anyhow!("writing {}: {e}", path.display()),
-            )
-        })
+/// A handout file that could not be written: local state, as for `accessory sim`.
+fn write_failure(e: accessory_sim::Error) -> anyhow::Error {
+    Failure::new(Status::LocalState, e.code(), e).into()
 }
 
-/// `scenario` is what `args.scenario` built (its error already carries its exit status), reported
-/// after the check for root as before.
 pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow::Result<Status> {
     if !accessory_sim::is_root() {
         return fail(
@@ -200,16 +183,13 @@ fn write_files(
     dir: &Path,
     args: &SoftapArgs,
 ) -> anyhow::Result<Startup> {
-    std::fs::create_dir_all(dir).or_else(|e| {
-        fail(
-            Status::LocalState,
-            "sim.write",
-            anyhow::anyhow!("creating {}: {e}", dir.display()),
-        )
-    })?;
-    let anchors = dir.join("anchors.pem");
-    write(&anchors, &sim.anchors_pem(), false)?;
-    write(&dir.join("pin.txt"), &format!("{}\n", sim.pin()), false)?;
+    let handout = Handout::create(dir).map_err(write_failure)?;
+    let anchors = handout
+        .public("anchors.pem", &sim.anchors_pem())
+        .map_err(write_failure)?;
+    handout
+        .public("pin.txt", &format!("{}\n", sim.pin()))
+        .map_err(write_failure)?;
     // The simulated home network's own test passphrase (not anyone's credential), for
     // `--network-passphrase-file`.
     let network = sim
@@ -217,23 +197,14 @@ fn write_files(
         .networks
         .iter()
         .find(|n| n.passphrase.is_some());
-    let mut network_passphrase_file = None;
-    if let Some(n) = network {
-        let name: String = n
-            .ssid
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let path = dir.join(format!("{name}.passphrase"));
-        write(&path, n.passphrase.as_deref().unwrap_or_default(), true)?;
-        network_passphrase_file = Some(path);
-    }
+    let network_passphrase_file = match network {
+        Some(n) => Some(
+            handout
+                .network_passphrase(&n.ssid, n.passphrase.as_deref().unwrap_or_default())
+                .map_err(write_failure)?,
+        ),
+        None => None,
+    };
     let entry = softap.entry();
     let mut provision = format!(
         "accessory provision --wifi sim --ssid {} --device-id {} --pin {}",
