@@ -156,31 +156,21 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
     let mut request = build_request(&args)?;
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
-    let session = super::wifi_join::join(&args.wifi, args.device_id.as_deref()).await?;
-    let result = match &session {
+    let result = match super::wifi_join::plan(&args.wifi, args.device_id.as_deref())? {
         None => provision::run(request).await,
-        Some(s) => {
-            request.accessory = s.accessory(args.accessory.as_ref());
-            request.bind_device = Some(s.interface().to_owned());
-            tokio::select! {
-                r = provision::run(request) => r,
-                _ = crate::signal::shutdown() => {
-                    eprintln!("accessory: interrupted; leaving the SoftAP");
-                    if let Some(s) = session {
-                        s.leave().await;
-                    }
-                    return fail(
-                        Status::Interrupted,
-                        "interrupted",
-                        anyhow::anyhow!("interrupted; the SoftAP was left and the previous connection restored"),
-                    );
-                }
-            }
+        Some(plan) => {
+            let given = args.accessory.clone();
+            let work = |j: &provision::wifi::Joined| {
+                request.accessory = given.unwrap_or_else(|| Target::from_addr(j.accessory_addr()));
+                request.bind_device = Some(j.lease.interface.clone());
+                provision::run(request)
+            };
+            let shutdown = crate::signal::shutdown();
+            provision::wifi::joined(plan, shutdown, super::wifi_join::report, work)
+                .await
+                .map_err(super::wifi_join::lifecycle_failure)?
         }
     };
-    if let Some(s) = session {
-        s.leave().await;
-    }
     let json = args.json;
     match result {
         Ok(outcome) => {

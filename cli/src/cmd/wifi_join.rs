@@ -1,12 +1,12 @@
 //! The Wi-Fi part of `accessory provision`: `--wifi BACKEND --ssid S | --ssid-prefix P`, joining the
 //! accessory's SoftAP before the flow and leaving it (restoring the previous connection) after, on
-//! success, on failure and on Ctrl-C or SIGTERM. The join layer is `provision::wifi`.
+//! success, on failure and on Ctrl-C or SIGTERM. The lifecycle is `provision::wifi::joined`; this
+//! module turns the flags into its plan and prints its events.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use provision::wifi::{self, BackendKind, Joined, Wanted, WifiBackend, WifiError};
+use provision::wifi::{BackendKind, Event, JoinPlan, LifecycleError, Phase, Wanted, WifiError};
 use provision::Secret;
 
 use crate::exit::{fail, Status};
@@ -45,44 +45,6 @@ pub struct WifiArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub join_timeout: u64,
-}
-
-/// A joined SoftAP; [`Session::leave`] puts the station back.
-pub struct Session {
-    backend: Box<dyn WifiBackend>,
-    pub joined: Joined,
-}
-
-impl Session {
-    /// Where the accessory is: `--accessory` if given, else the lease's router on port 443.
-    pub fn accessory(&self, given: Option<&provision::Target>) -> provision::Target {
-        match given {
-            Some(t) => t.clone(),
-            None => {
-                let router = self
-                    .joined
-                    .lease
-                    .router
-                    .unwrap_or(std::net::Ipv4Addr::new(192, 168, 4, 1));
-                provision::Target::from_addr(SocketAddr::from((router, provision::DEFAULT_PORT)))
-            }
-        }
-    }
-
-    /// The interface every connection is bound to.
-    pub fn interface(&self) -> &str {
-        &self.joined.lease.interface
-    }
-
-    /// Leaves and restores; a failure here is reported on stderr but does not change the outcome.
-    pub async fn leave(mut self) {
-        let result = tokio::task::spawn_blocking(move || wifi::leave(self.backend.as_mut())).await;
-        match result {
-            Ok(Ok(())) => tracing::info!("left the SoftAP and restored the previous connection"),
-            Ok(Err(e)) => eprintln!("accessory: warning: leaving the SoftAP: {e} [{}]", e.code()),
-            Err(e) => eprintln!("accessory: warning: leaving the SoftAP: {e}"),
-        }
-    }
 }
 
 fn wifi_failure(e: WifiError) -> anyhow::Error {
@@ -147,80 +109,61 @@ fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Secret>> {
     Ok(std::env::var(SOFTAP_PASSPHRASE_ENV).ok().map(Secret::new))
 }
 
-/// Joins when `--wifi` was given; returns `None` otherwise. Interruptible: on Ctrl-C or SIGTERM the
-/// join is allowed to finish (it is bounded by --join-timeout), then left, and the run ends.
-pub async fn join(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<Session>> {
+/// The join plan when `--wifi` was given (reading the SoftAP passphrase); `None` otherwise.
+pub fn plan(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<JoinPlan>> {
     let Some(name) = &args.wifi else {
         return Ok(None);
     };
     let kind: BackendKind = name.parse().map_err(|e: String| {
         crate::exit::Failure::new(Status::Usage, "usage.wifi", anyhow::anyhow!(e))
     })?;
-    let passphrase = softap_passphrase(args)?;
-    let wanted = match (&args.ssid, &args.ssid_prefix) {
+    let timeout = Duration::from_secs(args.join_timeout);
+    let mut plan = JoinPlan::new(kind, args.interface.clone(), timeout);
+    plan.passphrase = softap_passphrase(args)?;
+    plan.wanted = match (&args.ssid, &args.ssid_prefix) {
         (Some(s), _) => Some(Wanted::Ssid(s.clone())),
         (None, Some(p)) => Some(Wanted::Prefix(p.clone())),
         (None, None) => None,
     };
-    let interface = args.interface.clone();
-    let device_id = device_id.map(str::to_owned);
-    let timeout = Duration::from_secs(args.join_timeout);
-    let task = tokio::task::spawn_blocking(move || {
-        let mut backend = wifi::backend(kind, interface.as_deref())?;
-        let joined = wifi::join(
-            backend.as_mut(),
-            wanted.as_ref(),
-            device_id.as_deref(),
-            passphrase.as_ref().map(Secret::expose),
-            timeout,
-        )?;
-        Ok::<_, WifiError>(Session { backend, joined })
-    });
-    tokio::pin!(task);
-    let interrupted = tokio::select! {
-        r = &mut task => return finish_join(r),
-        _ = crate::signal::shutdown() => true,
-    };
-    debug_assert!(interrupted);
-    eprintln!("accessory: interrupted while joining; leaving the SoftAP");
-    if let Ok(Ok(session)) = task.await {
-        session.leave().await;
-    }
-    fail(
-        Status::Interrupted,
-        "interrupted",
-        anyhow::anyhow!(
-            "interrupted while joining the SoftAP; the previous connection was restored"
-        ),
-    )
+    plan.device_id = device_id.map(str::to_owned);
+    Ok(Some(plan))
 }
 
-fn finish_join(
-    r: Result<Result<Session, WifiError>, tokio::task::JoinError>,
-) -> anyhow::Result<Option<Session>> {
-    match r {
-        Ok(Ok(session)) => {
-            let j = &session.joined;
-            eprintln!(
-                "accessory: joined {} on {} as {}/{} (accessory {}) in {} ms",
-                j.network
-                    .as_ref()
-                    .map_or("(already joined)", |n| n.ssid.as_str()),
-                j.lease.interface,
-                j.lease.address,
-                j.lease.prefix_len,
-                j.lease
-                    .router
-                    .map_or_else(|| "unknown".to_owned(), |r| r.to_string()),
-                j.took.as_millis()
-            );
-            Ok(Some(session))
-        }
-        Ok(Err(e)) => Err(wifi_failure(e)),
-        Err(e) => fail(
-            Status::Internal,
-            "internal",
-            anyhow::anyhow!("the join task failed: {e}"),
+/// Tells the user what the Wi-Fi lifecycle did, on stderr.
+pub fn report(event: Event<'_>) {
+    match event {
+        Event::Joined(j) => eprintln!(
+            "accessory: joined {} on {} as {}/{} (accessory {}) in {} ms",
+            j.network
+                .as_ref()
+                .map_or("(already joined)", |n| n.ssid.as_str()),
+            j.lease.interface,
+            j.lease.address,
+            j.lease.prefix_len,
+            j.lease
+                .router
+                .map_or_else(|| "unknown".to_owned(), |r| r.to_string()),
+            j.took.as_millis()
         ),
+        Event::Interrupted(Phase::Joining) => {
+            eprintln!("accessory: interrupted while joining; leaving the SoftAP")
+        }
+        Event::Interrupted(_) => eprintln!("accessory: interrupted; leaving the SoftAP"),
+        Event::LeaveFailed(e) => {
+            eprintln!("accessory: warning: leaving the SoftAP: {e} [{}]", e.code())
+        }
+        Event::Left => tracing::info!("left the SoftAP and restored the previous connection"),
+        _ => {}
+    }
+}
+
+/// The exit status of a lifecycle that did not run its work to the end.
+pub fn lifecycle_failure(e: LifecycleError) -> anyhow::Error {
+    match e {
+        LifecycleError::Join(e) => wifi_failure(e),
+        e @ LifecycleError::Interrupted(_) => {
+            crate::exit::Failure::new(Status::Interrupted, "interrupted", e).into()
+        }
+        e => crate::exit::Failure::new(Status::Internal, "internal", e).into(),
     }
 }
