@@ -6,10 +6,13 @@
 //! they existed), and never written through a symbolic link planted in the directory.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::Error;
+use serde::Serialize;
+
+use crate::{Error, LinkFault, RunningSim, SoftAp};
 
 /// A directory of handout files.
 #[derive(Debug, Clone)]
@@ -51,6 +54,224 @@ impl Handout {
     /// `--network-passphrase-file` reads it, under [`passphrase_file_name`]; returns its path.
     pub fn network_passphrase(&self, ssid: &str, passphrase: &str) -> Result<PathBuf, Error> {
         self.private(&passphrase_file_name(ssid), passphrase)
+    }
+}
+
+impl Handout {
+    /// Writes everything a tester of the simulated accessory `sim` needs: anchors, chain, pin, its
+    /// key, the simulated networks' test passphrases, the client certificate it demands, the PoP
+    /// code; returns the paths and the `accessory provision` command that uses them.
+    pub fn write_sim(&self, sim: &RunningSim) -> Result<SimHandout, Error> {
+        let handout = self;
+        let anchors = handout.public("anchors.pem", &sim.anchors_pem())?;
+        let chain = handout.public("chain.pem", &sim.chain_pem())?;
+        handout.public("pin.txt", &format!("{}\n", sim.pin()))?;
+        if let Some(key) = sim.key_pem() {
+            // The simulated accessory's own key: lets a benchmark serve the same identity from
+            // `openssl s_server`.
+            handout.private("key.pem", key)?;
+        }
+        let mut networks = Vec::new();
+        for n in &sim.scenario().networks {
+            let passphrase_file = match &n.passphrase {
+                Some(p) => Some(handout.network_passphrase(&n.ssid, p)?),
+                None => None,
+            };
+            networks.push(NetworkFile {
+                ssid: n.ssid.clone(),
+                security: n.security.clone(),
+                passphrase_file,
+            });
+        }
+        let client_certificate = match sim.client_credentials() {
+            Some(c) => Some(ClientFiles {
+                ca: handout.public("client-ca.pem", &c.ca_pem)?,
+                cert: handout.public("client.pem", &c.cert_pem)?,
+                key: handout.private("client-key.pem", &c.key_pem)?,
+            }),
+            None => None,
+        };
+        let network = networks
+            .iter()
+            .find(|n| n.passphrase_file.is_some())
+            .or(networks.first());
+        let mut provision = format!(
+            "accessory provision --accessory {} --device-id {} --anchors {}",
+            sim.addr(),
+            sim.device_id(),
+            anchors.display()
+        );
+        if let Some(n) = network {
+            provision.push_str(&format!(" --network-ssid {}", shell_word(&n.ssid)));
+            if let Some(f) = &n.passphrase_file {
+                provision.push_str(&format!(" --network-passphrase-file {}", f.display()));
+            }
+        }
+        if let Some(n) = network {
+            if n.security != "wpa2-psk" && n.passphrase_file.is_some() {
+                provision.push_str(&format!(" --network-security {}", n.security));
+            }
+        }
+        if let Some(code) = &sim.scenario().pop_code {
+            // The label code of a simulated accessory, in a file as `--pop-file` reads it.
+            let path = handout.private("pop.txt", code)?;
+            provision.push_str(&format!(" --pop-file {}", path.display()));
+        }
+        if let Some(c) = &client_certificate {
+            provision.push_str(&format!(
+                " --client-cert {} --client-key {}",
+                c.cert.display(),
+                c.key.display()
+            ));
+        }
+        Ok(SimHandout {
+            device_id: sim.device_id().to_owned(),
+            addr: sim.addr(),
+            profile: sim.profile().to_owned(),
+            faults: sim
+                .scenario()
+                .faults
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+            pin: sim.pin().to_string(),
+            anchors,
+            chain,
+            pop_code: sim.scenario().pop_code.clone(),
+            networks,
+            client_certificate,
+            provision,
+        })
+    }
+
+    /// Writes what a tester of the simulated accessory `sim` behind `softap` needs: anchors, pin, the
+    /// simulated home network's test passphrase; returns the paths and the `accessory provision
+    /// --wifi sim` command that uses them.
+    pub fn write_softap(
+        &self,
+        softap: &SoftAp,
+        sim: &RunningSim,
+        link_faults: &[LinkFault],
+    ) -> Result<SoftApHandout, Error> {
+        let handout = self;
+        let anchors = handout.public("anchors.pem", &sim.anchors_pem())?;
+        handout.public("pin.txt", &format!("{}\n", sim.pin()))?;
+        // The simulated home network's own test passphrase (not anyone's credential), for
+        // `--network-passphrase-file`.
+        let network = sim
+            .scenario()
+            .networks
+            .iter()
+            .find(|n| n.passphrase.is_some());
+        let network_passphrase_file = match network {
+            Some(n) => Some(
+                handout.network_passphrase(&n.ssid, n.passphrase.as_deref().unwrap_or_default())?,
+            ),
+            None => None,
+        };
+        let entry = softap.entry();
+        let mut provision = format!(
+            "accessory provision --wifi sim --ssid {} --device-id {} --pin {}",
+            entry.ssid,
+            sim.device_id(),
+            sim.pin()
+        );
+        if entry.security != "open" {
+            provision.push_str(" --softap-passphrase-file <label passphrase file>");
+        }
+        if let (Some(n), Some(f)) = (network, &network_passphrase_file) {
+            provision.push_str(&format!(
+                " --network-ssid {} --network-passphrase-file {}",
+                n.ssid,
+                f.display()
+            ));
+        }
+        Ok(SoftApHandout {
+            ssid: entry.ssid.clone(),
+            security: if entry.security == "open" {
+                "open"
+            } else {
+                "wpa2-psk"
+            },
+            namespace: entry.namespace.clone(),
+            station_interface: entry.station_interface.clone(),
+            accessory: softap.accessory_addr().to_string(),
+            device_id: sim.device_id().to_owned(),
+            pin: sim.pin().to_string(),
+            anchors,
+            network_ssid: network.map(|n| n.ssid.clone()),
+            network_passphrase_file,
+            link_faults: link_faults.iter().map(|f| f.to_string()).collect(),
+            faults: sim
+                .scenario()
+                .faults
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+            registry_entry: entry.path_in(&crate::softap_registry_dir()),
+            provision,
+        })
+    }
+}
+
+/// The files `accessory sim` wrote and how to provision it: what `accessory sim --json` prints.
+#[derive(Debug, Serialize)]
+pub struct SimHandout {
+    pub device_id: String,
+    pub addr: SocketAddr,
+    pub profile: String,
+    pub faults: Vec<String>,
+    pub pin: String,
+    pub anchors: PathBuf,
+    pub chain: PathBuf,
+    pub pop_code: Option<String>,
+    pub networks: Vec<NetworkFile>,
+    pub client_certificate: Option<ClientFiles>,
+    pub provision: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NetworkFile {
+    pub ssid: String,
+    pub security: String,
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Serialize)]
+/// The files `accessory sim softap` wrote and how to provision through the SoftAP: what
+/// `accessory sim softap --json` prints.
+pub struct SoftApHandout {
+    pub ssid: String,
+    pub security: &'static str,
+    pub namespace: String,
+    pub station_interface: String,
+    pub accessory: String,
+    pub device_id: String,
+    pub pin: String,
+    pub anchors: PathBuf,
+    pub network_ssid: Option<String>,
+    pub network_passphrase_file: Option<PathBuf>,
+    pub link_faults: Vec<String>,
+    pub faults: Vec<String>,
+    pub registry_entry: PathBuf,
+    pub provision: String,
+}
+
+/// `s` as one shell word (quoted when it needs to be).
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 
@@ -134,5 +355,43 @@ mod tests {
         let err = h.private("pop.txt", "secret").unwrap_err();
         assert_eq!(err.code(), "sim.write");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched");
+    }
+
+    #[tokio::test]
+    async fn a_sim_handout_writes_the_files_its_provision_command_names() {
+        let mut scenario = crate::Scenario::good("SIM-0042");
+        scenario.pop_code = Some("LABEL-CODE".into());
+        let sim = crate::Simulator::start(scenario, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let h = Handout::create(dir.path()).unwrap();
+        let out = h.write_sim(&sim).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&out.anchors).unwrap(),
+            sim.anchors_pem()
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("pin.txt")).unwrap(),
+            format!("{}\n", sim.pin())
+        );
+        let pop = dir.path().join("pop.txt");
+        assert_eq!(std::fs::read_to_string(&pop).unwrap(), "LABEL-CODE");
+        assert_eq!(
+            std::fs::metadata(&pop).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(out
+            .provision
+            .contains(&format!("--anchors {}", out.anchors.display())));
+        assert!(out
+            .provision
+            .contains(&format!("--pop-file {}", pop.display())));
+        for n in &out.networks {
+            if let Some(f) = &n.passphrase_file {
+                assert!(f.exists(), "{}", f.display());
+            }
+        }
+        sim.shutdown().await;
     }
 }

@@ -52,7 +52,9 @@ pub use error::Error;
 pub use fault::certificate_faults;
 pub use fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
 pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
-pub use handout::{passphrase_file_name, Handout};
+pub use handout::{
+    passphrase_file_name, ClientFiles, Handout, NetworkFile, SimHandout, SoftApHandout,
+};
 pub use pop::{authorization as pop_authorization, EXPORTER_LABEL, EXPORTER_LEN};
 pub use record::RequestRecord;
 pub use scenario::{Network, Scenario, Timings};

@@ -6,10 +6,9 @@
 //! namespace) share the scenario flags.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use accessory_sim::{Fault, Fleet, FleetOptions, Handout, RunningSim, Simulator};
-use serde::Serialize;
+use accessory_sim::{Fault, Fleet, FleetOptions, Handout, RunningSim, SimHandout, Simulator};
 
 use super::scenario::ScenarioArgs;
 use crate::exit::{Failure, Status};
@@ -137,145 +136,6 @@ fn default_dir(name: &str) -> PathBuf {
     std::env::temp_dir().join("accessory-sim").join(name)
 }
 
-/// What `accessory sim --json` prints.
-#[derive(Debug, Serialize)]
-struct Startup {
-    device_id: String,
-    addr: SocketAddr,
-    profile: String,
-    faults: Vec<String>,
-    pin: String,
-    anchors: PathBuf,
-    chain: PathBuf,
-    pop_code: Option<String>,
-    networks: Vec<NetworkFile>,
-    client_certificate: Option<ClientFiles>,
-    provision: String,
-}
-
-#[derive(Debug, Serialize)]
-struct NetworkFile {
-    ssid: String,
-    security: String,
-    passphrase_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Serialize)]
-struct ClientFiles {
-    ca: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
-}
-
-fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
-    let handout = Handout::create(dir).map_err(sim_failure)?;
-    let anchors = handout
-        .public("anchors.pem", &sim.anchors_pem())
-        .map_err(sim_failure)?;
-    let chain = handout
-        .public("chain.pem", &sim.chain_pem())
-        .map_err(sim_failure)?;
-    handout
-        .public("pin.txt", &format!("{}\n", sim.pin()))
-        .map_err(sim_failure)?;
-    if let Some(key) = sim.key_pem() {
-        // The simulated accessory's own key: lets a benchmark serve the same identity from
-        // `openssl s_server`.
-        handout.private("key.pem", key).map_err(sim_failure)?;
-    }
-    let mut networks = Vec::new();
-    for n in &sim.scenario().networks {
-        let passphrase_file = match &n.passphrase {
-            Some(p) => Some(
-                handout
-                    .network_passphrase(&n.ssid, p)
-                    .map_err(sim_failure)?,
-            ),
-            None => None,
-        };
-        networks.push(NetworkFile {
-            ssid: n.ssid.clone(),
-            security: n.security.clone(),
-            passphrase_file,
-        });
-    }
-    let client_certificate = match sim.client_credentials() {
-        Some(c) => Some(ClientFiles {
-            ca: handout
-                .public("client-ca.pem", &c.ca_pem)
-                .map_err(sim_failure)?,
-            cert: handout
-                .public("client.pem", &c.cert_pem)
-                .map_err(sim_failure)?,
-            key: handout
-                .private("client-key.pem", &c.key_pem)
-                .map_err(sim_failure)?,
-        }),
-        None => None,
-    };
-    let network = networks
-        .iter()
-        .find(|n| n.passphrase_file.is_some())
-        .or(networks.first());
-    let mut provision = format!(
-        "accessory provision --accessory {} --device-id {} --anchors {}",
-        sim.addr(),
-        sim.device_id(),
-        anchors.display()
-    );
-    if let Some(n) = network {
-        provision.push_str(&format!(" --network-ssid {}", shell_word(&n.ssid)));
-        if let Some(f) = &n.passphrase_file {
-            provision.push_str(&format!(" --network-passphrase-file {}", f.display()));
-        }
-    }
-    if let Some(n) = network {
-        if n.security != "wpa2-psk" && n.passphrase_file.is_some() {
-            provision.push_str(&format!(" --network-security {}", n.security));
-        }
-    }
-    if let Some(code) = &sim.scenario().pop_code {
-        // The label code of a simulated accessory, in a file as `--pop-file` reads it.
-        let path = handout.private("pop.txt", code).map_err(sim_failure)?;
-        provision.push_str(&format!(" --pop-file {}", path.display()));
-    }
-    if let Some(c) = &client_certificate {
-        provision.push_str(&format!(
-            " --client-cert {} --client-key {}",
-            c.cert.display(),
-            c.key.display()
-        ));
-    }
-    Ok(Startup {
-        device_id: sim.device_id().to_owned(),
-        addr: sim.addr(),
-        profile: sim.profile().to_owned(),
-        faults: sim
-            .scenario()
-            .faults
-            .iter()
-            .map(|f| f.to_string())
-            .collect(),
-        pin: sim.pin().to_string(),
-        anchors,
-        chain,
-        pop_code: sim.scenario().pop_code.clone(),
-        networks,
-        client_certificate,
-        provision,
-    })
-}
-
-fn shell_word(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     if args.list_faults {
         for name in Fault::catalogue() {
@@ -292,7 +152,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     let sim = Simulator::start(scenario, args.listen)
         .await
         .map_err(sim_failure)?;
-    let startup = write_files(&sim, &dir)?;
+    let startup = Handout::create(&dir)
+        .and_then(|h| h.write_sim(&sim))
+        .map_err(sim_failure)?;
     if args.json {
         crate::output::json_line(&startup)?;
     } else {
@@ -303,7 +165,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
-fn print_startup(sim: &RunningSim, s: &Startup) {
+fn print_startup(sim: &RunningSim, s: &SimHandout) {
     let faults = if s.faults.is_empty() {
         "none".to_owned()
     } else {

@@ -6,11 +6,10 @@
 //! and serves until Ctrl-C or SIGTERM, then removes everything. SoftAPs left by a killed process
 //! are swept first.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use accessory_sim::{Handout, LinkFault, RunningSim, Simulator, SoftAp, SoftApConfig};
+use accessory_sim::{Handout, LinkFault, Simulator, SoftAp, SoftApConfig, SoftApHandout};
 use provision::Secret;
-use serde::Serialize;
 
 use accessory_sim::Scenario;
 
@@ -58,24 +57,6 @@ pub struct SoftapArgs {
     /// Print the startup information as one line of JSON on stdout, then serve.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct Startup {
-    ssid: String,
-    security: &'static str,
-    namespace: String,
-    station_interface: String,
-    accessory: String,
-    device_id: String,
-    pin: String,
-    anchors: PathBuf,
-    network_ssid: Option<String>,
-    network_passphrase_file: Option<PathBuf>,
-    link_faults: Vec<String>,
-    faults: Vec<String>,
-    registry_entry: PathBuf,
-    provision: String,
 }
 
 fn softap_failure(e: accessory_sim::SoftApError) -> anyhow::Error {
@@ -158,7 +139,10 @@ pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow
         .out
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("accessory-softap").join(&id));
-    let startup = match write_files(&softap, &sim, &dir, &args) {
+    let startup = match Handout::create(&dir)
+        .and_then(|h| h.write_softap(&softap, &sim, &args.link_faults))
+        .map_err(write_failure)
+    {
         Ok(s) => s,
         Err(e) => {
             tokio::task::spawn_blocking(move || softap.stop()).await?;
@@ -177,79 +161,7 @@ pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow
     Ok(Status::Success)
 }
 
-fn write_files(
-    softap: &SoftAp,
-    sim: &RunningSim,
-    dir: &Path,
-    args: &SoftapArgs,
-) -> anyhow::Result<Startup> {
-    let handout = Handout::create(dir).map_err(write_failure)?;
-    let anchors = handout
-        .public("anchors.pem", &sim.anchors_pem())
-        .map_err(write_failure)?;
-    handout
-        .public("pin.txt", &format!("{}\n", sim.pin()))
-        .map_err(write_failure)?;
-    // The simulated home network's own test passphrase (not anyone's credential), for
-    // `--network-passphrase-file`.
-    let network = sim
-        .scenario()
-        .networks
-        .iter()
-        .find(|n| n.passphrase.is_some());
-    let network_passphrase_file = match network {
-        Some(n) => Some(
-            handout
-                .network_passphrase(&n.ssid, n.passphrase.as_deref().unwrap_or_default())
-                .map_err(write_failure)?,
-        ),
-        None => None,
-    };
-    let entry = softap.entry();
-    let mut provision = format!(
-        "accessory provision --wifi sim --ssid {} --device-id {} --pin {}",
-        entry.ssid,
-        sim.device_id(),
-        sim.pin()
-    );
-    if entry.security != "open" {
-        provision.push_str(" --softap-passphrase-file <label passphrase file>");
-    }
-    if let (Some(n), Some(f)) = (network, &network_passphrase_file) {
-        provision.push_str(&format!(
-            " --network-ssid {} --network-passphrase-file {}",
-            n.ssid,
-            f.display()
-        ));
-    }
-    Ok(Startup {
-        ssid: entry.ssid.clone(),
-        security: if entry.security == "open" {
-            "open"
-        } else {
-            "wpa2-psk"
-        },
-        namespace: entry.namespace.clone(),
-        station_interface: entry.station_interface.clone(),
-        accessory: softap.accessory_addr().to_string(),
-        device_id: sim.device_id().to_owned(),
-        pin: sim.pin().to_string(),
-        anchors,
-        network_ssid: network.map(|n| n.ssid.clone()),
-        network_passphrase_file,
-        link_faults: args.link_faults.iter().map(|f| f.to_string()).collect(),
-        faults: sim
-            .scenario()
-            .faults
-            .iter()
-            .map(|f| f.to_string())
-            .collect(),
-        registry_entry: entry.path_in(&accessory_sim::softap_registry_dir()),
-        provision,
-    })
-}
-
-fn print_startup(s: &Startup) {
+fn print_startup(s: &SoftApHandout) {
     say!(
         "SoftAP {} ({}) in namespace {}: accessory {} at {}",
         s.ssid,
