@@ -252,49 +252,7 @@ async fn sweep(
 }
 
 fn list_profiles(json: bool) -> anyhow::Result<Status> {
-    #[derive(serde::Serialize)]
-    struct Listed {
-        #[serde(flatten)]
-        profile: &'static probe::Profile,
-        /// Measured towards an IP address (no SNI), as a phone on the SoftAP sends it.
-        clienthello: probe::ClientHelloSize,
-        /// The real platform's hello (a public capture, refreshed) towards an IP address.
-        faithful: Option<Faithful>,
-    }
-    #[derive(serde::Serialize)]
-    struct Faithful {
-        source: &'static str,
-        record_bytes: usize,
-        segments_at_1460: usize,
-    }
-    let accessory =
-        rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::new(192, 168, 4, 1).into());
-    let mut listed = Vec::new();
-    for p in probe::profiles() {
-        let size = probe::measure(p, accessory.clone())
-            .or_else(|e| fail(Status::Internal, "probe.profile", e))?;
-        let faithful = match probe::Template::of(p.name) {
-            None => None,
-            Some(t) => {
-                let bytes = t
-                    .captured()
-                    .refreshed(None)
-                    .or_else(|e| fail(Status::Internal, "probe.profile", e))?
-                    .to_record()
-                    .len();
-                Some(Faithful {
-                    source: t.source,
-                    record_bytes: bytes,
-                    segments_at_1460: probe::Segmentation::default().segments(bytes),
-                })
-            }
-        };
-        listed.push(Listed {
-            profile: p,
-            clienthello: size,
-            faithful,
-        });
-    }
+    let listed = probe::profile_sheet().or_else(|e| fail(Status::Internal, "probe.profile", e))?;
     if json {
         output::json(&listed)?;
     } else {
