@@ -35,6 +35,8 @@ mod proven;
 mod request;
 // Credentials in memory.
 mod secret;
+// How a run's end reads to a person.
+mod text;
 // The Wi-Fi join layer: backends (sim, networkmanager, wpa_supplicant, none), the DHCP client,
 // choosing the SoftAP, leaving and restoring. A namespace of its own: `provision::wifi::SimBackend`.
 pub mod wifi;

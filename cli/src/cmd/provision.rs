@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger, Network, Outcome,
-    Request, Secret, Target, TrustInputs,
+    ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network, Request, Secret,
+    Target, TrustInputs,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
@@ -177,29 +177,19 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
             if json {
                 output::json(&outcome)?;
             } else {
-                print_outcome(&outcome);
+                say!("{outcome}");
             }
             Ok(Status::Success)
         }
         Err(failure) => {
             let status = status_of(failure.diagnosis.code);
-            if let provision::Error::KeyChanged { .. } = &failure.error {
-                eprint!("{}", key_changed_warning(&failure));
+            if let Some(warning) = failure.key_changed_warning() {
+                eprint!("{warning}");
             }
             if json {
                 output::json(&failure)?;
             } else {
-                eprintln!("{:#}", failure.diagnosis);
-                eprintln!(
-                    "  step: {}; round trips: {}; credentials sent: {}",
-                    failure.step,
-                    failure.round_trips,
-                    if failure.credentials_sent {
-                        "yes"
-                    } else {
-                        "no"
-                    }
-                );
+                eprint!("{}", failure.explanation());
             }
             let code = failure.diagnosis.code;
             // The error's own text, once: its sources are already in it.
@@ -404,80 +394,6 @@ fn ask_first_use(q: &FirstUseQuestion) -> bool {
         return false;
     }
     matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y")
-}
-
-fn print_outcome(o: &Outcome) {
-    let d = &o.device;
-    say!(
-        "accessory {} ({}, firmware {}) joined {}{}",
-        d.device_id,
-        if d.model.is_empty() {
-            "unknown model"
-        } else {
-            &d.model
-        },
-        if d.firmware.is_empty() {
-            "unknown"
-        } else {
-            &d.firmware
-        },
-        o.ssid,
-        o.ip.as_deref()
-            .map(|ip| format!(" as {ip}"))
-            .unwrap_or_default(),
-    );
-    say!(
-        "  key {} (fingerprint {}){}",
-        o.pin,
-        o.fingerprint,
-        if o.first_use {
-            ", recorded at first use"
-        } else {
-            ""
-        }
-    );
-    say!(
-        "  {} round trips ({} tcp, {} tls, {} http){} in {} ms",
-        o.round_trips.total(),
-        o.round_trips.tcp,
-        o.round_trips.tls,
-        o.round_trips.http,
-        if o.reconnects > 0 {
-            format!(", {} reconnect(s)", o.reconnects)
-        } else {
-            String::new()
-        },
-        o.elapsed_ms
-    );
-}
-
-/// The SSH-style warning for a key that changed since first use.
-fn key_changed_warning(f: &Failure) -> String {
-    let provision::Error::KeyChanged {
-        device_id,
-        recorded_pin,
-        recorded_fingerprint,
-        observed_pin,
-        observed_fingerprint,
-    } = &f.error
-    else {
-        return String::new();
-    };
-    format!(
-        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
-         @    WARNING: ACCESSORY IDENTIFICATION HAS CHANGED!       @\n\
-         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
-         IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n\
-         Someone could be impersonating accessory {device_id} to capture your Wi-Fi passphrase.\n\
-         It is also possible that the accessory was reflashed or replaced.\n\
-         Recorded at first use: fingerprint {recorded_fingerprint}\n\
-         \x20                      pin {recorded_pin}\n\
-         Presented now:         fingerprint {observed_fingerprint}\n\
-         \x20                      pin {observed_pin}\n\
-         Nothing was sent to it. If you are sure the change is legitimate, remove the old record:\n\
-         \x20   accessory ledger forget {device_id}\n\
-         and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
-    )
 }
 
 #[cfg(test)]

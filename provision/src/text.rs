@@ -1,0 +1,100 @@
+//! How the end of a run reads to a person: the outcome, the failure's explanation, and the
+//! SSH-style warning for a key that changed since first use. JSON is the types' `Serialize`.
+
+use std::fmt;
+
+use crate::{Error, Failure, Outcome};
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = self;
+        let d = &o.device;
+        writeln!(
+            f,
+            "accessory {} ({}, firmware {}) joined {}{}",
+            d.device_id,
+            if d.model.is_empty() {
+                "unknown model"
+            } else {
+                &d.model
+            },
+            if d.firmware.is_empty() {
+                "unknown"
+            } else {
+                &d.firmware
+            },
+            o.ssid,
+            o.ip.as_deref()
+                .map(|ip| format!(" as {ip}"))
+                .unwrap_or_default(),
+        )?;
+        writeln!(
+            f,
+            "  key {} (fingerprint {}){}",
+            o.pin,
+            o.fingerprint,
+            if o.first_use {
+                ", recorded at first use"
+            } else {
+                ""
+            }
+        )?;
+        write!(
+            f,
+            "  {} round trips ({} tcp, {} tls, {} http){} in {} ms",
+            o.round_trips.total(),
+            o.round_trips.tcp,
+            o.round_trips.tls,
+            o.round_trips.http,
+            if o.reconnects > 0 {
+                format!(", {} reconnect(s)", o.reconnects)
+            } else {
+                String::new()
+            },
+            o.elapsed_ms
+        )
+    }
+}
+
+impl Failure {
+    /// The diagnosis in full, then the step, the round trips and whether credentials were sent;
+    /// each line ends with a newline.
+    pub fn explanation(&self) -> String {
+        format!(
+            "{:#}\n  step: {}; round trips: {}; credentials sent: {}\n",
+            self.diagnosis,
+            self.step,
+            self.round_trips,
+            if self.credentials_sent { "yes" } else { "no" }
+        )
+    }
+
+    /// The SSH-style warning for a key that changed since first use; `None` for any other failure.
+    pub fn key_changed_warning(&self) -> Option<String> {
+        let Error::KeyChanged {
+            device_id,
+            recorded_pin,
+            recorded_fingerprint,
+            observed_pin,
+            observed_fingerprint,
+        } = &self.error
+        else {
+            return None;
+        };
+        Some(format!(
+            "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         @    WARNING: ACCESSORY IDENTIFICATION HAS CHANGED!       @\n\
+         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n\
+         Someone could be impersonating accessory {device_id} to capture your Wi-Fi passphrase.\n\
+         It is also possible that the accessory was reflashed or replaced.\n\
+         Recorded at first use: fingerprint {recorded_fingerprint}\n\
+         \x20                      pin {recorded_pin}\n\
+         Presented now:         fingerprint {observed_fingerprint}\n\
+         \x20                      pin {observed_pin}\n\
+         Nothing was sent to it. If you are sure the change is legitimate, remove the old record:\n\
+         \x20   accessory ledger forget {device_id}\n\
+         and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
+        ))
+    }
+}
