@@ -5,6 +5,7 @@
 //! tester is told are the paths written. Private files are created 0600 (and put back to 0600 when
 //! they existed), and never written through a symbolic link planted in the directory.
 
+use std::fmt;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -262,6 +263,93 @@ pub struct SoftApHandout {
     pub faults: Vec<String>,
     pub registry_entry: PathBuf,
     pub provision: String,
+}
+
+/// What `accessory sim` prints for people (without the closing "Serving until Ctrl-C.").
+impl fmt::Display for SimHandout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self;
+        let faults = if s.faults.is_empty() {
+            "none".to_owned()
+        } else {
+            s.faults.join(", ")
+        };
+        writeln!(
+            f,
+            "Simulated accessory {} listening on {} (certificate profile {}, faults: {faults})",
+            s.device_id, s.addr, s.profile
+        )?;
+        writeln!(f, "  pin:      {}", s.pin)?;
+        writeln!(f, "  anchors:  {}", s.anchors.display())?;
+        writeln!(f, "  chain:    {}", s.chain.display())?;
+        if let Some(code) = &s.pop_code {
+            writeln!(f, "  PoP code: {code} (printed on the label)")?;
+        }
+        for n in &s.networks {
+            match &n.passphrase_file {
+                Some(file) => writeln!(
+                    f,
+                    "  network:  {} ({}; test passphrase in {})",
+                    n.ssid,
+                    n.security,
+                    file.display()
+                )?,
+                None => writeln!(f, "  network:  {} ({})", n.ssid, n.security)?,
+            }
+        }
+        if let Some(c) = &s.client_certificate {
+            writeln!(
+                f,
+                "  client certificate required: {} (key {}, CA {})",
+                c.cert.display(),
+                c.key.display(),
+                c.ca.display()
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "Provision it (the passphrase is read from a file, never from the command line):"
+        )?;
+        writeln!(f, "  {}", s.provision)?;
+        writeln!(
+            f,
+            "or trust it by its pin instead of the anchors: --pin {}",
+            s.pin
+        )?;
+        writeln!(f, "Look at it with curl:")?;
+        writeln!(
+        f,
+        "  curl --cacert {} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
+        s.anchors.display(),
+        s.device_id,
+        s.addr.port(),
+        s.addr.ip(),
+        s.device_id,
+        s.addr.port()
+    )?;
+        Ok(())
+    }
+}
+
+/// What `accessory sim softap` prints for people (without the closing "Serving until Ctrl-C.").
+impl fmt::Display for SoftApHandout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self;
+        writeln!(
+            f,
+            "SoftAP {} ({}) in namespace {}: accessory {} at {}",
+            s.ssid, s.security, s.namespace, s.device_id, s.accessory
+        )?;
+        writeln!(f, "  pin:      {}", s.pin)?;
+        writeln!(f, "  anchors:  {}", s.anchors.display())?;
+        if !s.link_faults.is_empty() {
+            writeln!(f, "  link faults: {}", s.link_faults.join(", "))?;
+        }
+        writeln!(f, "Provision it (as root):")?;
+        writeln!(f, "  {}", s.provision)?;
+        Ok(())
+    }
 }
 
 /// `s` as one shell word (quoted when it needs to be).

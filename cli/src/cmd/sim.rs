@@ -8,7 +8,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use accessory_sim::{Fault, Fleet, FleetOptions, Handout, RunningSim, SimHandout, Simulator};
+use accessory_sim::{Fault, Fleet, FleetOptions, Handout, Simulator};
 
 use super::scenario::ScenarioArgs;
 use crate::exit::{Failure, Status};
@@ -158,69 +158,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     if args.json {
         crate::output::json_line(&startup)?;
     } else {
-        print_startup(&sim, &startup);
+        crate::output::bytes(startup.to_string().as_bytes());
+        say!("Serving until Ctrl-C.");
     }
     shutdown.await;
     sim.shutdown().await;
     Ok(Status::Success)
-}
-
-fn print_startup(sim: &RunningSim, s: &SimHandout) {
-    let faults = if s.faults.is_empty() {
-        "none".to_owned()
-    } else {
-        s.faults.join(", ")
-    };
-    say!(
-        "Simulated accessory {} listening on {} (certificate profile {}, faults: {faults})",
-        s.device_id,
-        s.addr,
-        s.profile
-    );
-    say!("  pin:      {}", s.pin);
-    say!("  anchors:  {}", s.anchors.display());
-    say!("  chain:    {}", s.chain.display());
-    if let Some(code) = &s.pop_code {
-        say!("  PoP code: {code} (printed on the label)");
-    }
-    for n in &s.networks {
-        match &n.passphrase_file {
-            Some(f) => say!(
-                "  network:  {} ({}; test passphrase in {})",
-                n.ssid,
-                n.security,
-                f.display()
-            ),
-            None => say!("  network:  {} ({})", n.ssid, n.security),
-        }
-    }
-    if let Some(c) = &s.client_certificate {
-        say!(
-            "  client certificate required: {} (key {}, CA {})",
-            c.cert.display(),
-            c.key.display(),
-            c.ca.display()
-        );
-    }
-    say!();
-    say!("Provision it (the passphrase is read from a file, never from the command line):");
-    say!("  {}", s.provision);
-    say!(
-        "or trust it by its pin instead of the anchors: --pin {}",
-        s.pin
-    );
-    say!("Look at it with curl:");
-    say!(
-        "  curl --cacert {} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
-        s.anchors.display(),
-        s.device_id,
-        s.addr.port(),
-        s.addr.ip(),
-        s.device_id,
-        s.addr.port()
-    );
-    say!("Serving until Ctrl-C.");
-    let _ = sim;
 }
 
 async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use accessory_sim::{Handout, LinkFault, Simulator, SoftAp, SoftApConfig, SoftApHandout};
+use accessory_sim::{Handout, LinkFault, Simulator, SoftAp, SoftApConfig};
 use provision::Secret;
 
 use accessory_sim::Scenario;
@@ -152,30 +152,12 @@ pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow
     if args.json {
         crate::output::json_line(&startup)?;
     } else {
-        print_startup(&startup);
+        crate::output::bytes(startup.to_string().as_bytes());
+        say!("Serving until Ctrl-C.");
     }
     shutdown.await;
     eprintln!("accessory: stopping the SoftAP {}", startup.ssid);
     drop(sim);
     tokio::task::spawn_blocking(move || softap.stop()).await?;
     Ok(Status::Success)
-}
-
-fn print_startup(s: &SoftApHandout) {
-    say!(
-        "SoftAP {} ({}) in namespace {}: accessory {} at {}",
-        s.ssid,
-        s.security,
-        s.namespace,
-        s.device_id,
-        s.accessory
-    );
-    say!("  pin:      {}", s.pin);
-    say!("  anchors:  {}", s.anchors.display());
-    if !s.link_faults.is_empty() {
-        say!("  link faults: {}", s.link_faults.join(", "));
-    }
-    say!("Provision it (as root):");
-    say!("  {}", s.provision);
-    say!("Serving until Ctrl-C.");
 }
