@@ -263,21 +263,7 @@ fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
     if args.json {
         output::json(&summary)?;
     } else {
-        say!(
-            "manufacturer CA for {:?} in {}",
-            summary.organization,
-            summary.dir.display()
-        );
-        say!("  root (distribute)     {}", summary.root.display());
-        if let Some(key) = &summary.root_key {
-            say!("  root key (offline!)   {}", key.display());
-        }
-        say!("  intermediate          {}", summary.intermediate.display());
-        say!(
-            "  intermediate key      {}",
-            summary.intermediate_key.display()
-        );
-        say!("  root fingerprint      {}", summary.root_fingerprint);
+        output::bytes(summary.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
@@ -303,15 +289,7 @@ fn mint(args: MintArgs) -> anyhow::Result<Status> {
     if args.json {
         output::json(&summary)?;
     } else {
-        say!(
-            "minted {} (valid until {})",
-            summary.device_id,
-            summary.not_after
-        );
-        say!("  chain        {}", summary.chain.display());
-        say!("  key          {}", summary.key.display());
-        say!("  pin          {}", summary.pin);
-        say!("  fingerprint  {}", summary.fingerprint);
+        output::bytes(summary.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
