@@ -51,3 +51,4 @@ pub use request::{
     DEFAULT_PORT,
 };
 pub use secret::{read_secret_file, Problem, Secret, SecretFileError, MAX_SECRET_LINE};
+pub use text::accessory_table;

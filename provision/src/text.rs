@@ -1,9 +1,12 @@
-//! How the end of a run reads to a person: the outcome, the failure's explanation, and the
-//! SSH-style warning for a key that changed since first use. JSON is the types' `Serialize`.
+//! How things read to a person: a run's outcome, the failure's explanation, the SSH-style warning
+//! for a key that changed since first use, and the ledger's records. JSON is the types' `Serialize`.
 
 use std::fmt;
 
-use crate::{Error, Failure, Outcome};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::{AccessoryRecord, AttemptRecord, Error, Failure, Outcome};
 
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -97,4 +100,69 @@ impl Failure {
          and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
         ))
     }
+}
+
+/// The accessories as a table (`accessory ledger list`): a header, one line each.
+pub fn accessory_table(records: &[AccessoryRecord]) -> String {
+    let mut out = format!(
+        "{:<20} {:<20} {:<10} {:<20} PIN\n",
+        "ID", "MODEL", "FIRMWARE", "LAST SEEN"
+    );
+    for a in records {
+        out.push_str(&format!(
+            "{:<20} {:<20} {:<10} {:<20} {}\n",
+            a.id,
+            a.model.as_deref().unwrap_or("-"),
+            a.firmware.as_deref().unwrap_or("-"),
+            when(a.last_seen),
+            a.pin
+        ));
+    }
+    out
+}
+
+/// One accessory in full (`accessory ledger show`), a line per field.
+impl fmt::Display for AccessoryRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "accessory {}", self.id)?;
+        writeln!(f, "  model        {}", self.model.as_deref().unwrap_or("-"))?;
+        writeln!(
+            f,
+            "  firmware     {}",
+            self.firmware.as_deref().unwrap_or("-")
+        )?;
+        writeln!(f, "  pin          {}", self.pin)?;
+        writeln!(f, "  fingerprint  {}", self.fingerprint)?;
+        writeln!(f, "  first seen   {}", when(self.first_seen))?;
+        writeln!(f, "  last seen    {}", when(self.last_seen))
+    }
+}
+
+/// One attempt on one line: id, start, outcome, address, SSID, diagnosis code, round trips.
+impl fmt::Display for AttemptRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let outcome = serde_json::to_value(self.outcome).map_err(|_| fmt::Error)?;
+        write!(
+            f,
+            "#{:<5} {} {:<12} {:<12} ssid {:<16} {}{}",
+            self.id,
+            when(self.started),
+            outcome.as_str().unwrap_or("?"),
+            self.address,
+            self.ssid,
+            self.diagnosis.as_deref().unwrap_or(""),
+            self.round_trips
+                .map(|n| format!(" ({n} round trips)"))
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// RFC 3339 to the second, in UTC: what a person reads in a table (JSON keeps full precision).
+fn when(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }

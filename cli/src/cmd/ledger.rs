@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use provision::{AccessoryRecord, AttemptRecord, Ledger};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 
 use crate::exit::{fail, Status};
 use crate::output::{self, say};
@@ -99,23 +98,7 @@ fn list(common: &Common) -> anyhow::Result<Status> {
         say!("no accessories in {}", ledger.path().display());
         return Ok(Status::Success);
     }
-    say!(
-        "{:<20} {:<20} {:<10} {:<20} PIN",
-        "ID",
-        "MODEL",
-        "FIRMWARE",
-        "LAST SEEN"
-    );
-    for a in &accessories {
-        say!(
-            "{:<20} {:<20} {:<10} {:<20} {}",
-            a.id,
-            a.model.as_deref().unwrap_or("-"),
-            a.firmware.as_deref().unwrap_or("-"),
-            when(a.last_seen),
-            a.pin
-        );
-    }
+    output::bytes(provision::accessory_table(&accessories).as_bytes());
     Ok(Status::Success)
 }
 
@@ -145,31 +128,12 @@ fn show(id: &str, common: &Common) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     match &accessory {
-        Some(a) => {
-            say!("accessory {}", a.id);
-            say!("  model        {}", a.model.as_deref().unwrap_or("-"));
-            say!("  firmware     {}", a.firmware.as_deref().unwrap_or("-"));
-            say!("  pin          {}", a.pin);
-            say!("  fingerprint  {}", a.fingerprint);
-            say!("  first seen   {}", when(a.first_seen));
-            say!("  last seen    {}", when(a.last_seen));
-        }
+        Some(a) => output::bytes(a.to_string().as_bytes()),
         None => say!("accessory {id} (no key on record: forgotten, or never verified)"),
     }
     say!("attempts ({}):", attempts.len());
     for t in &attempts {
-        say!(
-            "  #{:<5} {} {:<12} {:<12} ssid {:<16} {}{}",
-            t.id,
-            when(t.started),
-            serde_json::to_value(t.outcome)?.as_str().unwrap_or("?"),
-            t.address,
-            t.ssid,
-            t.diagnosis.as_deref().unwrap_or(""),
-            t.round_trips
-                .map(|n| format!(" ({n} round trips)"))
-                .unwrap_or_default(),
-        );
+        say!("  {t}");
     }
     Ok(Status::Success)
 }
@@ -193,13 +157,4 @@ fn forget(id: &str, common: &Common) -> anyhow::Result<Status> {
         );
     }
     Ok(Status::Success)
-}
-
-/// RFC 3339 to the second, in UTC: what a person reads in a table (JSON keeps full precision).
-fn when(t: time::OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
