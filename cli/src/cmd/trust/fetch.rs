@@ -179,7 +179,7 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
             say!("saved the chain to {}", path.display());
         }
         say!();
-        super::lint::print_report("of the presented chain", &result.lint);
+        output::bytes(result.lint.text("of the presented chain").as_bytes());
         say!();
         say!(
             "NOTHING WAS TRUSTED: the chain was recorded and the handshake refused; nothing was sent to {}.",
