@@ -22,6 +22,8 @@ mod load;
 mod pin;
 mod policy;
 mod rfc5280;
+// How an inspection reads to a person.
+mod text;
 mod verifier;
 
 // For admins (the "admin" room): lint against platform rules, the anchor store, exports.

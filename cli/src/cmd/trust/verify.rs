@@ -112,48 +112,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
         if inspections.len() > 1 {
             say!("certificate {} of {}:", i + 1, inspections.len());
         }
-        print_inspection(c);
+        output::bytes(c.to_string().as_bytes());
     }
     Ok(Status::Success)
-}
-
-fn print_inspection(c: &Inspection) {
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "(none)".to_owned()
-        } else {
-            v.join(", ")
-        }
-    };
-    say!("  subject:        {}", c.subject);
-    say!("  issuer:         {}", c.issuer);
-    say!("  serial:         {}", c.serial);
-    say!(
-        "  validity:       {} .. {} ({} days)",
-        c.not_before,
-        c.not_after,
-        c.validity_days
-    );
-    say!("  DNS names:      {}", list(&c.dns_names));
-    let ips: Vec<String> = c.ip_addresses.iter().map(ToString::to_string).collect();
-    say!("  IP addresses:   {}", list(&ips));
-    say!(
-        "  CA:             {}{}",
-        c.is_ca,
-        if c.self_issued { " (self-issued)" } else { "" }
-    );
-    match &c.extended_key_usage {
-        Some(eku) => say!("  extended usage: {}", list(eku)),
-        None => say!("  extended usage: (no extendedKeyUsage)"),
-    }
-    say!("  key:            {} {} bits", c.key_algorithm, c.key_bits);
-    say!("  signature:      {}", c.signature_algorithm);
-    if !c.critical_extensions.is_empty() {
-        say!("  critical:       {}", list(&c.critical_extensions));
-    }
-    say!("  pin:            {}", c.pin);
-    say!("  pin (curl):     {}", c.pin_curl);
-    say!("  fingerprint:    {}", c.fingerprint_sha256);
 }
 
 #[derive(Serialize)]
