@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use serde::Serialize;
-use trust::store::{AddOptions, Added, Store, StoreError, StoredAnchor};
-use trust::AnchorRole;
+use trust::store::{AddOptions, Added, AddedOut, Store, StoreError, Summary, WithRole};
 
 use crate::exit::{fail, Status};
 use crate::output::{self, say};
@@ -206,7 +204,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
                     x.pin,
                     x.not_before,
                     x.not_after,
-                    role_text(x),
+                    x.role_text(),
                     if x.leaf { "\n  (a leaf, added with --allow-leaf)" } else { "" }
                 ),
                 Added::AlreadyPresent(x) => say!(
@@ -230,25 +228,7 @@ pub fn list(a: ListArgs) -> anyhow::Result<Status> {
         say!("no anchors in {}", store.dir().display());
         return Ok(Status::Success);
     }
-    say!(
-        "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  subject",
-        "id",
-        "label",
-        "kind",
-        "role",
-        "not after"
-    );
-    for x in &anchors {
-        say!(
-            "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  {}",
-            x.id,
-            x.label,
-            kind(x),
-            role_of(x).0,
-            x.not_after,
-            x.subject
-        );
-    }
+    output::bytes(trust::store::table(&anchors).as_bytes());
     Ok(Status::Success)
 }
 
@@ -260,19 +240,7 @@ pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
     } else if a.json {
         output::json(&WithRole::of(&x))?;
     } else {
-        say!("label        {}", x.label);
-        say!("id           {}", x.id);
-        say!("kind         {}", kind(&x));
-        say!("role         {}", role_text(&x));
-        say!("subject      {}", x.subject);
-        say!("issuer       {}", x.issuer);
-        say!("valid        {} to {}", x.not_before, x.not_after);
-        say!("SHA-256      {}", x.fingerprint);
-        say!("pin          {}", x.pin);
-        say!("added        {}", x.added);
-        if let Some(n) = &x.note {
-            say!("note         {n}");
-        }
+        output::bytes(x.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
@@ -291,94 +259,4 @@ pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
         );
     }
     Ok(Status::Success)
-}
-
-/// The anchor's role as the verifier will apply it; a certificate the store cannot decode is an
-/// endpoint (the verifier would not let it issue either).
-fn role_of(x: &StoredAnchor) -> (AnchorRole, String) {
-    x.role()
-        .unwrap_or_else(|e| (AnchorRole::Endpoint, format!("cannot be read ({e})")))
-}
-
-/// `endpoint: authenticates this accessory only, never issues (it names a host ...)`.
-fn role_text(x: &StoredAnchor) -> String {
-    let (role, why) = role_of(x);
-    format!("{role}: {} (it {why})", role.meaning())
-}
-
-/// An anchor with its role, for `--json` (`add`, `show`).
-#[derive(Serialize)]
-struct WithRole<'a> {
-    #[serde(flatten)]
-    anchor: &'a StoredAnchor,
-    role: AnchorRole,
-    role_reason: String,
-}
-
-impl<'a> WithRole<'a> {
-    fn of(anchor: &'a StoredAnchor) -> Self {
-        let (role, role_reason) = role_of(anchor);
-        Self {
-            anchor,
-            role,
-            role_reason,
-        }
-    }
-}
-
-/// What `add --json` prints for each certificate.
-#[derive(Serialize)]
-struct AddedOut<'a> {
-    outcome: &'static str,
-    anchor: WithRole<'a>,
-}
-
-fn kind(x: &StoredAnchor) -> &'static str {
-    match (x.ca, x.self_signed, x.leaf) {
-        (_, _, true) => "leaf",
-        (true, true, _) => "root",
-        (true, false, _) => "ca",
-        (false, true, _) => "self-signed",
-        _ => "other",
-    }
-}
-
-/// What `list --json` prints: everything but the PEM (`show --json` has it).
-#[derive(Serialize)]
-struct Summary<'a> {
-    id: &'a str,
-    label: &'a str,
-    kind: &'static str,
-    role: AnchorRole,
-    role_reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'a str>,
-    fingerprint: &'a str,
-    pin: &'a str,
-    subject: &'a str,
-    issuer: &'a str,
-    not_before: &'a str,
-    not_after: &'a str,
-    added: &'a str,
-}
-
-impl<'a> From<&'a StoredAnchor> for Summary<'a> {
-    fn from(x: &'a StoredAnchor) -> Self {
-        let (role, role_reason) = role_of(x);
-        Self {
-            id: &x.id,
-            label: &x.label,
-            kind: kind(x),
-            role,
-            role_reason,
-            note: x.note.as_deref(),
-            fingerprint: &x.fingerprint,
-            pin: &x.pin,
-            subject: &x.subject,
-            issuer: &x.issuer,
-            not_before: &x.not_before,
-            not_after: &x.not_after,
-            added: &x.added,
-        }
-    }
 }
