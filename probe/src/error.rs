@@ -77,4 +77,15 @@ pub enum Error {
         /// What happened instead (`net.refused`, `net.timeout`, `tls.peer_alert.*`...).
         diagnosis: Box<trust::Diagnosis>,
     },
+    /// A certificate the accessory presented cannot be read (`Fetched::of`).
+    #[error("certificate #{index} cannot be read: {source}")]
+    PresentedCertificate {
+        /// Its place in the chain, 0 for the leaf.
+        index: usize,
+        /// What `trust` said.
+        source: trust::Error,
+    },
+    /// The chain the accessory presented cannot be linted (`Fetched::of`).
+    #[error("the presented chain cannot be linted: {0}")]
+    PresentedChain(trust::lint::LintError),
 }

@@ -74,7 +74,7 @@ mod verdict;
 pub use alert::Alert;
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
-pub use fetch::fetch_chain;
+pub use fetch::{fetch_chain, Fetched, Link};
 pub use hello::{
     read_capture, send, sweep, try_hello, Answer, ClientHello, HelloResult, Segmentation, Sweep,
     Template, MAX_RECORD,

@@ -11,12 +11,9 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context as _};
 use rustls::pki_types::ServerName;
-use serde::Serialize;
-use trust::lint::{self, LintOptions, LintProfile, LintReport};
-use trust::Inspection;
 
 use crate::exit::{fail, Status};
-use crate::output::{self, say};
+use crate::output;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -47,24 +44,6 @@ pub struct FetchArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Serialize)]
-struct Fetched {
-    target: String,
-    address: String,
-    trusted: bool,
-    chain: Vec<Link>,
-    pin: String,
-    lint: LintReport,
-}
-
-#[derive(Serialize)]
-struct Link {
-    index: usize,
-    subject: String,
-    sha256: String,
-    pin: String,
 }
 
 pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
@@ -104,35 +83,24 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
         Err(e) => return fail(Status::Internal, "internal", e),
     };
 
-    let mut links = Vec::new();
-    for (index, cert) in chain.iter().enumerate() {
-        let link = match Inspection::of(cert) {
-            Ok(i) => Link {
-                index,
-                subject: i.subject,
-                sha256: i.fingerprint_sha256,
-                pin: i.pin.to_string(),
-            },
-            Err(e) => {
-                return fail(
-                    Status::BadInput,
-                    e.code(),
-                    anyhow::Error::new(e)
-                        .context(format!("certificate #{index} {} presented", a.target)),
-                )
-            }
-        };
-        links.push(link);
-    }
-    let report = match lint::lint(&chain, &LintOptions::new(LintProfile::Apple)) {
+    let mut result = match probe::Fetched::of(&a.target, addr, &chain) {
         Ok(r) => r,
-        Err(e) => {
+        Err(probe::Error::PresentedCertificate { index, source }) => {
+            return fail(
+                Status::BadInput,
+                source.code(),
+                anyhow::Error::new(source)
+                    .context(format!("certificate #{index} {} presented", a.target)),
+            )
+        }
+        Err(probe::Error::PresentedChain(e)) => {
             return fail(
                 Status::BadInput,
                 "input.bad_certificate",
                 anyhow::Error::new(e).context(format!("the chain {} presented", a.target)),
             )
         }
+        Err(e) => return fail(Status::Internal, "internal", e),
     };
 
     if let Some(path) = &a.save {
@@ -152,40 +120,11 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
             .or_else(|e| fail(Status::LocalState, "fetch.write", e))?;
     }
 
-    let result = Fetched {
-        target: a.target.clone(),
-        address: addr.to_string(),
-        trusted: false,
-        pin: links[0].pin.clone(),
-        chain: links,
-        lint: report,
-    };
+    result.saved = a.save.clone();
     if a.json {
         output::json(&result)?;
     } else {
-        say!(
-            "{} ({}) presented {} certificate(s):",
-            result.target,
-            result.address,
-            result.chain.len()
-        );
-        for l in &result.chain {
-            say!("  #{} {}", l.index, l.subject);
-            say!("     SHA-256 {}", l.sha256);
-            say!("     pin     {}", l.pin);
-        }
-        say!("leaf pin: {}", result.pin);
-        if let Some(path) = &a.save {
-            say!("saved the chain to {}", path.display());
-        }
-        say!();
-        output::bytes(result.lint.text("of the presented chain").as_bytes());
-        say!();
-        say!(
-            "NOTHING WAS TRUSTED: the chain was recorded and the handshake refused; nothing was sent to {}.",
-            result.target
-        );
-        say!("Compare the fingerprints with the manufacturer's before `accessory trust add` or pinning.");
+        output::bytes(result.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
