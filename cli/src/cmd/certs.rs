@@ -4,9 +4,7 @@
 //! All the work is in the `certs` library; this module parses flags, maps `certs::Error` to an exit
 //! status and prints. Private keys are written to files (0600) and never printed.
 
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
+use std::path::PathBuf;
 
 use crate::exit::{fail, Status};
 use crate::output::{self, say};
@@ -208,18 +206,6 @@ fn print_table<'a>(rows: impl Iterator<Item = (&'a str, &'a certs::Expectations)
     }
 }
 
-#[derive(Serialize)]
-struct Generated<'a> {
-    profile: &'a str,
-    summary: &'a str,
-    identity: String,
-    pin: &'a str,
-    fingerprint: String,
-    expect: certs::Expectations,
-    dir: &'a Path,
-    files: Vec<PathBuf>,
-}
-
 fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
     let material =
         certs::generate(&args.profile, &certs::Options::new(args.device_id)).or_else(failure)?;
@@ -228,31 +214,11 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
         return failure(certs::Error::WouldOverwrite { path: key });
     }
     let files = material.write_to(&args.out).or_else(failure)?;
-    let generated = Generated {
-        profile: material.profile.name,
-        summary: material.profile.summary,
-        identity: material.identity(),
-        pin: &material.pin,
-        fingerprint: material.fingerprint(),
-        expect: material.profile.expect,
-        dir: &args.out,
-        files,
-    };
+    let generated = material.written(&args.out, files);
     if args.json {
         output::json(&generated)?;
     } else {
-        say!("{}: {}", generated.profile, generated.summary);
-        say!("  identity  {}", generated.identity);
-        say!("  pin       {}", generated.pin);
-        say!(
-            "  expect    pin: {}, anchors: {}, both: {}",
-            generated.expect.pin,
-            generated.expect.anchors,
-            generated.expect.both
-        );
-        for f in &generated.files {
-            say!("  wrote     {}", f.display());
-        }
+        output::bytes(generated.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
