@@ -8,8 +8,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use serde::Serialize;
-use trust::{AccessoryVerifier, Anchors, CertificateDer, Diagnosis, Identity, Inspection, Pin};
+use trust::{Anchors, CertificateDer, Identity, Inspection, Pin};
 
 use crate::exit::{fail, Status};
 use crate::output::{self, say};
@@ -117,48 +116,17 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
-#[derive(Serialize)]
-struct PinOutput {
-    pin: String,
-    curl: String,
-    hex: String,
-    base64: String,
-}
-
 pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
     let certs = load(&a.file)?;
     let leaf = certs.first().context("no certificate")?;
     let pin = Pin::of_certificate(leaf).or_else(input_error)?;
-    let out = PinOutput {
-        pin: pin.to_string(),
-        curl: pin.to_curl(),
-        hex: pin.to_hex(),
-        base64: pin.to_base64(),
-    };
+    let out = trust::PinSpellings::from(&pin);
     if a.json {
         output::json(&out)?;
     } else {
-        say!("okhttp  {}", out.pin);
-        say!("curl    {}", out.curl);
-        say!("hex     {}", out.hex);
-        say!("base64  {}", out.base64);
+        output::bytes(out.to_string().as_bytes());
     }
     Ok(Status::Success)
-}
-
-#[derive(Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-enum VerifyOutput {
-    Accept {
-        mode: String,
-        identity: Option<Identity>,
-        observed: trust::Observed,
-    },
-    Refuse {
-        mode: String,
-        identity: Option<Identity>,
-        diagnosis: Diagnosis,
-    },
 }
 
 pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
@@ -185,63 +153,22 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
     let policy = builder
         .build()
         .or_else(|e| fail(Status::Usage, e.code(), e))?;
-    let mode = policy.mode();
 
     let mut chain = load(&a.leaf)?;
     for path in &a.chain {
         chain.extend(load(path)?);
     }
-    let verifier = AccessoryVerifier::new(policy);
-    let (out, status) =
-        match verifier.verify_offline(&chain, a.at.unwrap_or_else(trust::UnixTime::now)) {
-            Ok(observed) => (
-                VerifyOutput::Accept {
-                    mode,
-                    identity,
-                    observed,
-                },
-                Status::Success,
-            ),
-            Err(refusal) => (
-                VerifyOutput::Refuse {
-                    mode,
-                    identity,
-                    diagnosis: Diagnosis::from_refusal(&refusal),
-                },
-                Status::Verdict,
-            ),
-        };
+    let now = a.at.unwrap_or_else(trust::UnixTime::now);
+    let verdict = trust::OfflineVerdict::of(policy, identity, &chain, now);
+    let status = if verdict.accepted() {
+        Status::Success
+    } else {
+        Status::Verdict
+    };
     if a.json {
-        output::json(&out)?;
-        return Ok(status);
-    }
-    match out {
-        VerifyOutput::Accept {
-            mode,
-            identity,
-            observed,
-        } => {
-            say!("accepted ({mode} mode)");
-            match identity {
-                Some(id) => say!("  identity:     {id}"),
-                None => say!("  identity:     not checked (give --device-id, --dns or --ip)"),
-            }
-            say!("  pin:          {}", observed.pin);
-            say!("  fingerprint:  {}", observed.fingerprint);
-            for note in &observed.notes {
-                say!(
-                    "  not enforced in this mode: {} ({})",
-                    note.detail,
-                    note.code
-                );
-            }
-        }
-        VerifyOutput::Refuse {
-            mode, diagnosis, ..
-        } => {
-            say!("refused ({mode} mode)");
-            say!("{diagnosis:#}");
-        }
+        output::json(&verdict)?;
+    } else {
+        output::bytes(verdict.to_string().as_bytes());
     }
     Ok(status)
 }
