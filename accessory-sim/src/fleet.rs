@@ -205,10 +205,7 @@ pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), Error> {
             io,
         })?;
     }
-    std::fs::write(path, contents).map_err(|io| Error::Write {
-        path: path.to_owned(),
-        io,
-    })
+    crate::handout::write(path, contents, false)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 //! - `server`: accept loop, wire faults, reboot, [`RunningSim`].
 //! - `api`: the HTTP routes, validation, JSON errors.
 //! - `device`: the accessory's Wi-Fi state machine behind the long poll.
+//! - `handout`: the files written for the tester (anchors, pin, test secrets), one name rule.
 //! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
 //! - `error`: the one error type.
@@ -36,6 +37,7 @@ mod drip;
 mod error;
 mod fault;
 mod fleet;
+mod handout;
 mod identity;
 mod record;
 mod scenario;
@@ -49,6 +51,9 @@ pub use error::Error;
 pub use fault::certificate_faults;
 pub use fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
 pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
+pub use handout::{
+    passphrase_file_name, ClientFiles, Handout, NetworkFile, SimHandout, SoftApHandout,
+};
 pub use record::RequestRecord;
 pub use scenario::{Network, Scenario, Timings, HEADER_READ_TIMEOUT};
 pub use server::{RunningSim, Simulator};

@@ -238,3 +238,26 @@ fn organization_of(cert: &[u8]) -> Option<String> {
         .to_owned();
     Some(org)
 }
+
+/// What `accessory certs ca init` prints for people.
+impl std::fmt::Display for CaSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "manufacturer CA for {:?} in {}",
+            self.organization,
+            self.dir.display()
+        )?;
+        writeln!(f, "  root (distribute)     {}", self.root.display())?;
+        if let Some(key) = &self.root_key {
+            writeln!(f, "  root key (offline!)   {}", key.display())?;
+        }
+        writeln!(f, "  intermediate          {}", self.intermediate.display())?;
+        writeln!(
+            f,
+            "  intermediate key      {}",
+            self.intermediate_key.display()
+        )?;
+        writeln!(f, "  root fingerprint      {}", self.root_fingerprint)
+    }
+}

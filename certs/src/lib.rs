@@ -47,7 +47,7 @@ pub use ca::{
 pub use device_id::{another as another_device_id, validate as validate_device_id, DNS_SUFFIX};
 pub use error::Error;
 pub use generate::{generate, generate_with_ca, Options};
-pub use material::{file, Material};
+pub use material::{file, Material, Written};
 pub use pem::{certificate_pin, fingerprint, spki_pin};
 pub use profile::{
     faulty_profiles, profile_named, profiles, Expectations, Expected, Profile, ProfileIdentity,

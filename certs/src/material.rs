@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::files::{self, Output};
+use serde::Serialize;
+
 use crate::{pem, Error, Profile, ProfileIdentity};
 
 /// The certificates and key of one profile, as served and as trusted.
@@ -150,5 +152,60 @@ impl Material {
             }
         }
         Ok(outputs.into_iter().map(|o| o.path).collect())
+    }
+}
+
+impl Material {
+    /// What was written into `dir` (`files`, as [`Material::write_to`] returned them), with what a
+    /// verifying client must conclude: what `accessory certs generate` prints.
+    pub fn written<'a>(&'a self, dir: &'a Path, files: Vec<PathBuf>) -> Written<'a> {
+        Written {
+            profile: self.profile.name,
+            summary: self.profile.summary,
+            identity: self.identity(),
+            pin: &self.pin,
+            fingerprint: self.fingerprint(),
+            expect: self.profile.expect,
+            dir,
+            files,
+        }
+    }
+}
+
+/// A profile's material as written: see [`Material::written`].
+#[derive(Debug, Serialize)]
+pub struct Written<'a> {
+    /// The profile's name.
+    pub profile: &'a str,
+    /// What it is, in one line.
+    pub summary: &'a str,
+    /// The identity the leaf names.
+    pub identity: String,
+    /// The leaf key's pin.
+    pub pin: &'a str,
+    /// The leaf's SHA-256 fingerprint.
+    pub fingerprint: String,
+    /// The verdict expected under each trust mode.
+    pub expect: crate::Expectations,
+    /// The directory written into.
+    pub dir: &'a Path,
+    /// The files written.
+    pub files: Vec<PathBuf>,
+}
+
+impl std::fmt::Display for Written<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}: {}", self.profile, self.summary)?;
+        writeln!(f, "  identity  {}", self.identity)?;
+        writeln!(f, "  pin       {}", self.pin)?;
+        writeln!(
+            f,
+            "  expect    pin: {}, anchors: {}, both: {}",
+            self.expect.pin, self.expect.anchors, self.expect.both
+        )?;
+        for file in &self.files {
+            writeln!(f, "  wrote     {}", file.display())?;
+        }
+        Ok(())
     }
 }

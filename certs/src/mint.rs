@@ -158,6 +158,21 @@ impl Minted {
     }
 }
 
+/// What `accessory certs mint` prints for people.
+impl std::fmt::Display for MintSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "minted {} (valid until {})",
+            self.device_id, self.not_after
+        )?;
+        writeln!(f, "  chain        {}", self.chain.display())?;
+        writeln!(f, "  key          {}", self.key.display())?;
+        writeln!(f, "  pin          {}", self.pin)?;
+        writeln!(f, "  fingerprint  {}", self.fingerprint)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

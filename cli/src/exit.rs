@@ -10,9 +10,6 @@ use std::process::ExitCode;
 
 use trust::{Diagnosis, ErrorKind};
 
-use crate::cli::{Cli, Command};
-use crate::cmd;
-
 pub use trust::diagnosis::codes;
 
 /// The documented exit statuses. Numbers are stable: scripts and factory CI depend on them.
@@ -109,6 +106,8 @@ library_error!(
     probe::Error,
     provision::Error,
     provision::wifi::WifiError,
+    provision::wifi::LifecycleError,
+    provision::SecretFileError,
 );
 
 /// An error that knows its exit status and stable code. Commands wrap library errors in this.
@@ -173,78 +172,8 @@ pub fn failed<T>(e: impl LibraryError) -> anyhow::Result<T> {
     Err(Failure::of(e).into())
 }
 
-fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ACCESSORY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-/// `accessory ... | head` closes stdout early. Rust ignores SIGPIPE, so `println!` then panics with
-/// "failed printing to stdout: Broken pipe"; a reader that stopped reading is not a failure, so end
-/// quietly with success, as ripgrep does. (Restoring SIGPIPE's default would need unsafe code.)
-fn quiet_on_broken_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default(info);
-    }));
-}
-
-pub fn run(cli: Cli) -> ExitCode {
-    quiet_on_broken_pipe();
-    init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!(
-                "accessory: error: cannot start the async runtime: {e} [{}]",
-                codes::INTERNAL
-            );
-            return Status::Internal.into();
-        }
-    };
-    let result = runtime.block_on(dispatch(cli.command));
-    match result {
-        Ok(status) => status.into(),
-        Err(err) => report(&err),
-    }
-}
-
-async fn dispatch(command: Command) -> anyhow::Result<Status> {
-    match command {
-        Command::Provision(args) => cmd::provision::run(args).await,
-        Command::Trust(c) => cmd::trust::run(c).await,
-        Command::Sim(args) => cmd::sim::run(args).await,
-        Command::Certs(c) => cmd::certs::run(c).await,
-        Command::Probe(args) => cmd::probe::run(args).await,
-        Command::Ledger(c) => cmd::ledger::run(c).await,
-        Command::Completions(args) => cmd::meta::completions(args),
-        Command::Man(args) => cmd::meta::man(args),
-    }
-}
-
 /// Prints one line (plus `caused by` lines for context) and returns the status.
-fn report(err: &anyhow::Error) -> ExitCode {
+pub fn report(err: &anyhow::Error) -> ExitCode {
     let (status, code) = match err.chain().find_map(|e| e.downcast_ref::<Failure>()) {
         Some(f) => (f.status, f.code.clone()),
         None => (Status::Internal, codes::INTERNAL.to_owned()),
@@ -300,6 +229,36 @@ mod tests {
         assert_eq!(status(codes::NET_RESOLVE), Status::Unreachable);
         assert_eq!(status(codes::INTERRUPTED), Status::Interrupted);
         assert_eq!(status("no.such_code"), Status::Internal);
+    }
+
+    #[test]
+    fn the_errors_the_thin_cli_moved_into_libraries_keep_their_codes_and_statuses() {
+        let interrupted =
+            provision::wifi::LifecycleError::Interrupted(provision::wifi::Phase::Running);
+        let f = Failure::of(interrupted);
+        assert_eq!(
+            (f.status, f.code.as_str()),
+            (Status::Interrupted, codes::INTERRUPTED)
+        );
+        let empty = provision::SecretFileError {
+            path: "pop.txt".into(),
+            what: "PoP code",
+            problem: provision::Problem::Empty,
+        };
+        let f = Failure::of(empty);
+        assert_eq!(
+            (f.status, f.code.as_str()),
+            (Status::BadInput, codes::INPUT_EMPTY)
+        );
+        let write = accessory_sim::Error::Write {
+            path: "anchors.pem".into(),
+            io: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let f = Failure::of(write);
+        assert_eq!(
+            (f.status, f.code.as_str()),
+            (Status::LocalState, codes::SIM_WRITE)
+        );
     }
 
     #[test]

@@ -68,6 +68,26 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// `fetch_chain` got no certificate: the connection or the handshake failed before the
+    /// accessory presented one.
+    #[error("{addr}: no certificate captured: {} ({})", diagnosis.summary, diagnosis.detail)]
+    NoChain {
+        /// The address connected to.
+        addr: std::net::SocketAddr,
+        /// What happened instead (`net.refused`, `net.timeout`, `tls.peer_alert.*`...).
+        diagnosis: Box<trust::Diagnosis>,
+    },
+    /// A certificate the accessory presented cannot be read (`Fetched::of`).
+    #[error("certificate #{index} cannot be read: {source}")]
+    PresentedCertificate {
+        /// Its place in the chain, 0 for the leaf.
+        index: usize,
+        /// What `trust` said.
+        source: trust::Error,
+    },
+    /// The chain the accessory presented cannot be linted (`Fetched::of`).
+    #[error("the presented chain cannot be linted: {0}")]
+    PresentedChain(trust::lint::LintError),
 }
 
 impl Error {
@@ -84,6 +104,9 @@ impl Error {
             Error::Profile { .. } => trust::diagnosis::codes::PROBE_INTERNAL,
             Error::Pin { .. } => trust::diagnosis::codes::PROBE_UNREADABLE_CERTIFICATE,
             Error::ClientHello { .. } => trust::diagnosis::codes::PROBE_BAD_CLIENT_HELLO,
+            Error::NoChain { diagnosis, .. } => diagnosis.code,
+            Error::PresentedCertificate { source, .. } => source.code(),
+            Error::PresentedChain(_) => trust::diagnosis::codes::INPUT_BAD_CERTIFICATE,
         }
     }
 
@@ -99,6 +122,10 @@ impl Error {
             Error::Resolve { .. } | Error::Connect { .. } => K::Unreachable,
             Error::Pin { .. } => K::Untrusted,
             Error::Profile { .. } => K::Internal,
+            // What the connection or handshake diagnosis says (unreachable, timed out...).
+            Error::NoChain { diagnosis, .. } => diagnosis.kind,
+            Error::PresentedCertificate { source, .. } => source.kind(),
+            Error::PresentedChain(_) => K::BadInput,
         }
     }
 }

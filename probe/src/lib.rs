@@ -49,13 +49,16 @@
 //! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
 //! - `lint`: the served chain against Apple's and Android's rules, through `trust::lint`.
 //! - `report`: the report, as JSON and as text.
+//! - `sheet`: the profiles and their hello sizes, offline ([`profile_sheet`]).
 //! - `alert`, `platform`, `target`: TLS alert names, the platforms, `HOST:PORT`.
+//! - `fetch`: capturing the chain an accessory presents, trusting nothing ([`fetch_chain`]).
 //! - `error`: the one error type.
 #![forbid(unsafe_code)]
 
 mod alert;
 mod clienthello;
 mod error;
+mod fetch;
 mod handshake;
 mod hello;
 mod lint;
@@ -64,12 +67,14 @@ mod platform;
 mod probe;
 mod profile;
 mod report;
+mod sheet;
 mod target;
 mod verdict;
 
 pub use alert::Alert;
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
+pub use fetch::{fetch_chain, Fetched, Link};
 pub use hello::{
     read_capture, send, sweep, try_hello, Answer, ClientHello, HelloResult, Segmentation, Sweep,
     Template, MAX_RECORD,
@@ -78,5 +83,6 @@ pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};
 pub use profile::{profiles, Group, Profile, Version};
 pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
+pub use sheet::{profile_sheet, FaithfulSize, ProfileSheet};
 pub use target::Target;
 pub use verdict::{Reason, Verdict};

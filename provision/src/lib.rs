@@ -37,6 +37,8 @@ mod request;
 mod secret;
 // The steps of a run.
 mod step;
+// How a run's end reads to a person.
+mod text;
 // The Wi-Fi join layer: backends (sim, networkmanager, wpa_supplicant, none), the DHCP client,
 // choosing the SoftAP, leaving and restoring. A namespace of its own: `provision::wifi::SimBackend`.
 pub mod wifi;
@@ -50,5 +52,6 @@ pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
     ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
 };
-pub use secret::Secret;
+pub use secret::{read_secret_file, Problem, Secret, SecretFileError, MAX_SECRET_LINE};
 pub use step::Step;
+pub use text::accessory_table;

@@ -24,6 +24,8 @@ mod load;
 mod pin;
 mod policy;
 mod rfc5280;
+// How an inspection reads to a person.
+mod text;
 mod verifier;
 
 // For admins (the "admin" room): lint against platform rules, the anchor store, exports.
@@ -41,6 +43,7 @@ pub use kind::ErrorKind;
 pub use load::{load_certificates, parse_certificates, read_input, MAX_INPUT_BYTES};
 pub use pin::Pin;
 pub use policy::{Note, Observed, TrustPolicy, TrustPolicyBuilder, MIN_RSA_BITS};
+pub use text::{OfflineVerdict, PinSpellings};
 pub use verifier::{client_config, AccessoryVerifier};
 
 /// The certificate and time types of the rustls family, re-exported so callers need not depend on

@@ -13,6 +13,9 @@
 //! says so explicitly, because trusting a leaf as an anchor is almost always a mistake (the chain's
 //! root was meant) and it stops working at the leaf's renewal.
 
+// How stored anchors read (text and JSON shapes).
+mod view;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -24,7 +27,9 @@ use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
+
 use time::OffsetDateTime;
+pub use view::{table, AddedOut, Summary, WithRole};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// The manifest's file name inside the store directory.

@@ -4,26 +4,10 @@
 //! All the work is in the `certs` library; this module parses flags, maps `certs::Error` to an exit
 //! status and prints. Private keys are written to files (0600) and never printed.
 
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
+use std::path::PathBuf;
 
 use crate::exit::{codes, fail, failed, Status};
-use crate::output;
-
-/// `println!` that ends the command quietly when stdout is closed (`accessory certs profiles | head`)
-/// instead of panicking; by then everything the command had to write to disk is written.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        if let Err(e) = writeln!(out, $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -222,18 +206,6 @@ fn print_table<'a>(rows: impl Iterator<Item = (&'a str, &'a certs::Expectations)
     }
 }
 
-#[derive(Serialize)]
-struct Generated<'a> {
-    profile: &'a str,
-    summary: &'a str,
-    identity: String,
-    pin: &'a str,
-    fingerprint: String,
-    expect: certs::Expectations,
-    dir: &'a Path,
-    files: Vec<PathBuf>,
-}
-
 fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
     let material =
         certs::generate(&args.profile, &certs::Options::new(args.device_id)).or_else(failed)?;
@@ -242,31 +214,11 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
         return failed(certs::Error::WouldOverwrite { path: key });
     }
     let files = material.write_to(&args.out).or_else(failed)?;
-    let generated = Generated {
-        profile: material.profile.name,
-        summary: material.profile.summary,
-        identity: material.identity(),
-        pin: &material.pin,
-        fingerprint: material.fingerprint(),
-        expect: material.profile.expect,
-        dir: &args.out,
-        files,
-    };
+    let generated = material.written(&args.out, files);
     if args.json {
         output::json(&generated)?;
     } else {
-        say!("{}: {}", generated.profile, generated.summary);
-        say!("  identity  {}", generated.identity);
-        say!("  pin       {}", generated.pin);
-        say!(
-            "  expect    pin: {}, anchors: {}, both: {}",
-            generated.expect.pin,
-            generated.expect.anchors,
-            generated.expect.both
-        );
-        for f in &generated.files {
-            say!("  wrote     {}", f.display());
-        }
+        output::bytes(generated.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
@@ -277,21 +229,7 @@ fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
     if args.json {
         output::json(&summary)?;
     } else {
-        say!(
-            "manufacturer CA for {:?} in {}",
-            summary.organization,
-            summary.dir.display()
-        );
-        say!("  root (distribute)     {}", summary.root.display());
-        if let Some(key) = &summary.root_key {
-            say!("  root key (offline!)   {}", key.display());
-        }
-        say!("  intermediate          {}", summary.intermediate.display());
-        say!(
-            "  intermediate key      {}",
-            summary.intermediate_key.display()
-        );
-        say!("  root fingerprint      {}", summary.root_fingerprint);
+        output::bytes(summary.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
@@ -315,15 +253,7 @@ fn mint(args: MintArgs) -> anyhow::Result<Status> {
     if args.json {
         output::json(&summary)?;
     } else {
-        say!(
-            "minted {} (valid until {})",
-            summary.device_id,
-            summary.not_after
-        );
-        say!("  chain        {}", summary.chain.display());
-        say!("  key          {}", summary.key.display());
-        say!("  pin          {}", summary.pin);
-        say!("  fingerprint  {}", summary.fingerprint);
+        output::bytes(summary.to_string().as_bytes());
     }
     Ok(Status::Success)
 }

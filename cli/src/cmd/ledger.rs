@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use provision::{AccessoryRecord, AttemptRecord, Ledger};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 
 use crate::exit::{codes, fail, failed, Status};
-use crate::output;
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -95,23 +94,10 @@ fn list(common: &Common) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     if accessories.is_empty() {
-        println!("no accessories in {}", ledger.path().display());
+        say!("no accessories in {}", ledger.path().display());
         return Ok(Status::Success);
     }
-    println!(
-        "{:<20} {:<20} {:<10} {:<20} PIN",
-        "ID", "MODEL", "FIRMWARE", "LAST SEEN"
-    );
-    for a in &accessories {
-        println!(
-            "{:<20} {:<20} {:<10} {:<20} {}",
-            a.id,
-            a.model.as_deref().unwrap_or("-"),
-            a.firmware.as_deref().unwrap_or("-"),
-            when(a.last_seen),
-            a.pin
-        );
-    }
+    output::bytes(provision::accessory_table(&accessories).as_bytes());
     Ok(Status::Success)
 }
 
@@ -140,31 +126,12 @@ fn show(id: &str, common: &Common) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     match &accessory {
-        Some(a) => {
-            println!("accessory {}", a.id);
-            println!("  model        {}", a.model.as_deref().unwrap_or("-"));
-            println!("  firmware     {}", a.firmware.as_deref().unwrap_or("-"));
-            println!("  pin          {}", a.pin);
-            println!("  fingerprint  {}", a.fingerprint);
-            println!("  first seen   {}", when(a.first_seen));
-            println!("  last seen    {}", when(a.last_seen));
-        }
-        None => println!("accessory {id} (no key on record: forgotten, or never verified)"),
+        Some(a) => output::bytes(a.to_string().as_bytes()),
+        None => say!("accessory {id} (no key on record: forgotten, or never verified)"),
     }
-    println!("attempts ({}):", attempts.len());
+    say!("attempts ({}):", attempts.len());
     for t in &attempts {
-        println!(
-            "  #{:<5} {} {:<12} {:<12} ssid {:<16} {}{}",
-            t.id,
-            when(t.started),
-            serde_json::to_value(t.outcome)?.as_str().unwrap_or("?"),
-            t.address,
-            t.ssid,
-            t.diagnosis.as_deref().unwrap_or(""),
-            t.round_trips
-                .map(|n| format!(" ({n} round trips)"))
-                .unwrap_or_default(),
-        );
+        say!("  {t}");
     }
     Ok(Status::Success)
 }
@@ -182,18 +149,9 @@ fn forget(id: &str, common: &Common) -> anyhow::Result<Status> {
         );
     }
     if !common.json {
-        println!(
+        say!(
             "forgot the key of {id}; the next provisioning is a first use (confirm it with --expect-fingerprint)"
         );
     }
     Ok(Status::Success)
-}
-
-/// RFC 3339 to the second, in UTC: what a person reads in a table (JSON keeps full precision).
-fn when(t: time::OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }

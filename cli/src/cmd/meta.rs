@@ -1,13 +1,11 @@
 //! Completions and man pages, generated from the same definitions as `--help`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::CommandFactory;
 
-use crate::cli::Cli;
 use crate::exit::Status;
+use crate::output;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -27,22 +25,19 @@ pub struct ManArgs {
     pub out: PathBuf,
 }
 
-pub fn completions(args: CompletionsArgs) -> anyhow::Result<Status> {
-    let mut cmd = Cli::command();
+/// `cli` is the whole command line (`Cli::command()`), given by the caller.
+pub fn completions(args: CompletionsArgs, mut cli: clap::Command) -> anyhow::Result<Status> {
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "accessory", &mut script);
-    match std::io::stdout().write_all(&script) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("writing completions to stdout")
-        }
-        _ => Ok(Status::Success),
-    }
+    clap_complete::generate(args.shell, &mut cli, "accessory", &mut script);
+    output::bytes(&script);
+    Ok(Status::Success)
 }
 
-pub fn man(args: ManArgs) -> anyhow::Result<Status> {
+/// `cli` is the whole command line (`Cli::command()`), given by the caller.
+pub fn man(args: ManArgs, cli: clap::Command) -> anyhow::Result<Status> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating man page directory {}", args.out.display()))?;
-    clap_mangen::generate_to(Cli::command(), &args.out)
+    clap_mangen::generate_to(cli, &args.out)
         .with_context(|| format!("writing man pages into {}", args.out.display()))?;
     Ok(Status::Success)
 }

@@ -5,6 +5,8 @@ pub mod ledger;
 pub mod meta;
 pub mod probe;
 pub mod provision;
+// The flags that describe one simulated accessory.
+pub mod scenario;
 pub mod sim;
 // `accessory sim softap`: a simulated accessory behind a namespace SoftAP (root).
 pub mod softap;

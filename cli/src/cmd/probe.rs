@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use crate::exit::{codes, fail, Failure, Status};
-use crate::output;
+use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -133,7 +133,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     if args.json {
         output::json(&report)?;
     } else {
-        print!("{report}");
+        crate::output::bytes(report.to_string().as_bytes());
     }
     Ok(if report.passed() {
         Status::Success
@@ -186,7 +186,7 @@ async fn replay(
     if json {
         output::json(&result)?;
     } else {
-        println!(
+        say!(
             "accessory probe {target}: {} ({} bytes, {} segment(s) at MSS {})\n  {}",
             result.source,
             result.bytes,
@@ -224,7 +224,7 @@ async fn sweep(
     if json {
         output::json(&result)?;
     } else {
-        println!("accessory probe {target} --sweep\n{result}");
+        say!("accessory probe {target} --sweep\n{result}");
     }
     let fits = |limit: Option<usize>| limit.is_some_and(|n| n >= result.ios26_bytes);
     Ok(if fits(result.whole) && fits(result.split) {
@@ -235,61 +235,21 @@ async fn sweep(
 }
 
 fn list_profiles(json: bool) -> anyhow::Result<Status> {
-    #[derive(serde::Serialize)]
-    struct Listed {
-        #[serde(flatten)]
-        profile: &'static probe::Profile,
-        /// Measured towards an IP address (no SNI), as a phone on the SoftAP sends it.
-        clienthello: probe::ClientHelloSize,
-        /// The real platform's hello (a public capture, refreshed) towards an IP address.
-        faithful: Option<Faithful>,
-    }
-    #[derive(serde::Serialize)]
-    struct Faithful {
-        source: &'static str,
-        record_bytes: usize,
-        segments_at_1460: usize,
-    }
-    let accessory =
-        rustls::pki_types::ServerName::IpAddress(std::net::Ipv4Addr::new(192, 168, 4, 1).into());
-    let mut listed = Vec::new();
-    for p in probe::profiles() {
-        let size =
-            probe::measure(p, accessory.clone()).or_else(|e| fail(codes::PROBE_PROFILE, e))?;
-        let faithful = match probe::Template::of(p.name) {
-            None => None,
-            Some(t) => {
-                let bytes = t
-                    .captured()
-                    .refreshed(None)
-                    .or_else(|e| fail(codes::PROBE_PROFILE, e))?
-                    .to_record()
-                    .len();
-                Some(Faithful {
-                    source: t.source,
-                    record_bytes: bytes,
-                    segments_at_1460: probe::Segmentation::default().segments(bytes),
-                })
-            }
-        };
-        listed.push(Listed {
-            profile: p,
-            clienthello: size,
-            faithful,
-        });
-    }
+    let listed = probe::profile_sheet().or_else(|e| fail(codes::PROBE_PROFILE, e))?;
     if json {
         output::json(&listed)?;
     } else {
         for l in &listed {
-            println!(
+            say!(
                 "{:<11} ClientHello {:>5} bytes on the wire (to 192.168.4.1, no SNI)\n            {}",
                 l.profile.name, l.clienthello.record_bytes, l.profile.emulates
             );
             if let Some(f) = &l.faithful {
-                println!(
+                say!(
                     "            real hello {:>5} bytes, {} segment(s) at MSS 1460: {}",
-                    f.record_bytes, f.segments_at_1460, f.source
+                    f.record_bytes,
+                    f.segments_at_1460,
+                    f.source
                 );
             }
         }

@@ -8,15 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    AccessoryAddress, ClientIdentity, ExpectedKey, Failure, FirstUse, FirstUseQuestion, Ledger,
-    Network, Outcome, Request, Secret, TrustInputs,
+    AccessoryAddress, ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
+    Request, Secret, TrustInputs,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
-use zeroize::Zeroizing;
 
 use crate::exit::{codes, fail, failed, Status};
-use crate::output;
+use crate::output::{self, say};
 
 /// The environment variable the passphrase may come from (never a flag: argv is world-readable).
 pub const PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
@@ -158,57 +157,40 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
     let mut request = build_request(&args)?;
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
-    let session = super::wifi_join::join(&args.wifi, args.device_id.as_deref()).await?;
-    let result = match &session {
+    let result = match super::wifi_join::plan(&args.wifi, args.device_id.as_deref())? {
         None => provision::run(request).await,
-        Some(s) => {
-            request.accessory = s.accessory(args.accessory.as_ref());
-            request.bind_device = Some(s.interface().to_owned());
-            tokio::select! {
-                r = provision::run(request) => r,
-                _ = super::wifi_join::interrupted() => {
-                    eprintln!("accessory: interrupted; leaving the SoftAP");
-                    if let Some(s) = session {
-                        s.leave().await;
-                    }
-                    return fail(codes::INTERRUPTED,
-                        anyhow::anyhow!("interrupted; the SoftAP was left and the previous connection restored"),
-                    );
-                }
-            }
+        Some(plan) => {
+            let given = args.accessory.clone();
+            let work = |j: &provision::wifi::Joined| {
+                request.accessory =
+                    given.unwrap_or_else(|| AccessoryAddress::from_socket_addr(j.accessory_addr()));
+                request.bind_device = Some(j.lease.interface.clone());
+                provision::run(request)
+            };
+            let shutdown = crate::signal::shutdown();
+            provision::wifi::joined(plan, shutdown, super::wifi_join::report, work)
+                .await
+                .or_else(failed)?
         }
     };
-    if let Some(s) = session {
-        s.leave().await;
-    }
     let json = args.json;
     match result {
         Ok(outcome) => {
             if json {
                 output::json(&outcome)?;
             } else {
-                print_outcome(&outcome);
+                say!("{outcome}");
             }
             Ok(Status::Success)
         }
         Err(failure) => {
-            if let provision::Error::KeyChanged { .. } = &failure.error {
-                eprint!("{}", key_changed_warning(&failure));
+            if let Some(warning) = failure.key_changed_warning() {
+                eprint!("{warning}");
             }
             if json {
                 output::json(&failure)?;
             } else {
-                eprintln!("{:#}", failure.diagnosis);
-                eprintln!(
-                    "  step: {}; round trips: {}; credentials sent: {}",
-                    failure.step,
-                    failure.round_trips,
-                    if failure.credentials_sent {
-                        "yes"
-                    } else {
-                        "no"
-                    }
-                );
+                eprint!("{}", failure.explanation());
             }
             let code = failure.diagnosis.code;
             // The error's own text, once: its sources are already in it.
@@ -345,72 +327,22 @@ fn read_passphrase(args: &Args) -> anyhow::Result<Secret> {
     )
 }
 
-/// Reads a small secret file into wiped memory, with a precise error naming the file.
-fn read_secret_file(path: &Path, what: &str) -> anyhow::Result<Secret> {
-    const MAX: u64 = 4096;
-    let shown = path.display();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return fail(
-                codes::INPUT_NOT_FOUND,
-                anyhow::anyhow!("{shown}: no such file (the {what})"),
-            )
-        }
-        Err(e) => {
-            return fail(
-                codes::INPUT_UNREADABLE,
-                anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
-            )
-        }
-    };
-    if meta.is_dir() {
-        return fail(
-            codes::INPUT_IS_A_DIRECTORY,
-            anyhow::anyhow!("{shown}: is a directory, not the {what}"),
-        );
-    }
-    if meta.len() > MAX {
-        return fail(
-            codes::INPUT_TOO_LARGE,
-            anyhow::anyhow!(
-                "{shown}: {} bytes is too large for the {what} (at most {MAX})",
-                meta.len()
-            ),
-        );
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => Zeroizing::new(b),
-        Err(e) => {
-            return fail(
-                codes::INPUT_UNREADABLE,
-                anyhow::anyhow!("{shown}: cannot read the {what}: {e}"),
-            )
-        }
-    };
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return fail(
-            codes::INPUT_NOT_UTF8,
-            anyhow::anyhow!("{shown}: the {what} is not UTF-8 text"),
-        );
-    };
-    // One line: the first, without its newline.
-    let line = text.lines().next().unwrap_or("");
-    if line.is_empty() {
-        return fail(
-            codes::INPUT_EMPTY,
-            anyhow::anyhow!("{shown}: the {what} file is empty"),
-        );
-    }
-    Ok(Secret::new(line.to_owned()))
+/// A one-line secret file (`provision::Secret::from_file`: bounded, wiped, one error type).
+fn read_secret_file(path: &Path, what: &'static str) -> anyhow::Result<Secret> {
+    Secret::from_file(path, what).or_else(failed)
 }
+
+/// The most a client key file may hold: an RSA-8192 PKCS#8 PEM is under 7 KB.
+const MAX_KEY_FILE: usize = 64 * 1024;
 
 fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentity> {
     let chain = match trust::load_certificates(cert) {
         Ok(c) => c,
         Err(e) => return failed(e),
     };
-    let key = match PrivateKeyDer::from_pem_file(key) {
+    // A private key: read as a secret (bounded, wiped), then parsed.
+    let pem = provision::read_secret_file(key, "client key", MAX_KEY_FILE).or_else(failed)?;
+    let key = match PrivateKeyDer::from_pem_slice(&pem) {
         Ok(k) => k,
         Err(e) => {
             return fail(
@@ -439,78 +371,4 @@ fn ask_first_use(q: &FirstUseQuestion) -> bool {
         return false;
     }
     matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y")
-}
-
-fn print_outcome(o: &Outcome) {
-    let d = &o.device;
-    println!(
-        "accessory {} ({}, firmware {}) joined {}{}",
-        d.device_id,
-        if d.model.is_empty() {
-            "unknown model"
-        } else {
-            &d.model
-        },
-        if d.firmware.is_empty() {
-            "unknown"
-        } else {
-            &d.firmware
-        },
-        o.ssid,
-        o.ip.as_deref()
-            .map(|ip| format!(" as {ip}"))
-            .unwrap_or_default(),
-    );
-    println!(
-        "  key {} (fingerprint {}){}",
-        o.pin,
-        o.fingerprint,
-        if o.first_use {
-            ", recorded at first use"
-        } else {
-            ""
-        }
-    );
-    println!(
-        "  {} round trips ({} tcp, {} tls, {} http){} in {} ms",
-        o.round_trips.total(),
-        o.round_trips.tcp,
-        o.round_trips.tls,
-        o.round_trips.http,
-        if o.reconnects > 0 {
-            format!(", {} reconnect(s)", o.reconnects)
-        } else {
-            String::new()
-        },
-        o.elapsed_ms
-    );
-}
-
-/// The SSH-style warning for a key that changed since first use.
-fn key_changed_warning(f: &Failure) -> String {
-    let provision::Error::KeyChanged {
-        device_id,
-        recorded_pin,
-        recorded_fingerprint,
-        observed_pin,
-        observed_fingerprint,
-    } = &f.error
-    else {
-        return String::new();
-    };
-    format!(
-        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
-         @    WARNING: ACCESSORY IDENTIFICATION HAS CHANGED!       @\n\
-         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
-         IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n\
-         Someone could be impersonating accessory {device_id} to capture your Wi-Fi passphrase.\n\
-         It is also possible that the accessory was reflashed or replaced.\n\
-         Recorded at first use: fingerprint {recorded_fingerprint}\n\
-         \x20                      pin {recorded_pin}\n\
-         Presented now:         fingerprint {observed_fingerprint}\n\
-         \x20                      pin {observed_pin}\n\
-         Nothing was sent to it. If you are sure the change is legitimate, remove the old record:\n\
-         \x20   accessory ledger forget {device_id}\n\
-         and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
-    )
 }

@@ -6,13 +6,13 @@
 //! namespace) share the scenario flags.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use accessory_sim::{Fault, Fleet, FleetOptions, RunningSim, Scenario, Simulator};
-use anyhow::Context;
-use serde::Serialize;
+use accessory_sim::{Fault, Fleet, FleetOptions, Handout, Simulator};
 
-use crate::exit::{codes, fail, Failure, Status};
+use super::scenario::ScenarioArgs;
+use crate::exit::{Failure, Status};
+use crate::output::say;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -56,26 +56,6 @@ The manifest is JSON: {anchors, profile, accessories: [{id, addr, pin, anchors}]
     Fleet(FleetArgs),
     /// One accessory behind a SoftAP in a network namespace, with DHCP (root): what `provision --wifi sim` joins.
     Softap(super::softap::SoftapArgs),
-}
-
-/// What one simulated accessory is: shared by `accessory sim` and its subcommands.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ScenarioArgs {
-    /// A scenario file (TOML: id, model, profile, networks, timings, faults); flags override it.
-    #[arg(long, value_name = "FILE", env = "ACCESSORY_SIM_SCENARIO")]
-    pub scenario: Option<PathBuf>,
-    /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
-    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
-    pub faults: Vec<String>,
-    /// The device id (a fleet numbers its own: see --id-prefix) [default: SIM-0001, or the scenario's].
-    #[arg(long, value_name = "ID")]
-    pub device_id: Option<String>,
-    /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
-    /// Require proof of possession with this label code (`Authorization: PoP ...`) [default: none].
-    #[arg(long, value_name = "CODE", env = "ACCESSORY_SIM_POP_CODE")]
-    pub pop_code: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,214 +113,29 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         None => serve(args.serve).await,
         Some(SimCommand::Fleet(fleet_args)) => fleet(fleet_args).await,
-        Some(SimCommand::Softap(softap_args)) => super::softap::run(softap_args).await,
+        Some(SimCommand::Softap(softap_args)) => {
+            let scenario = softap_args
+                .scenario
+                .build()
+                .map_err(|e| Failure::of(e).into());
+            super::softap::run(softap_args, scenario).await
+        }
     }
-}
-
-/// Builds the scenario: the file or a good accessory, then the flags on top.
-pub fn build_scenario(args: &ScenarioArgs) -> anyhow::Result<Scenario> {
-    let mut scenario = match &args.scenario {
-        Some(path) => Scenario::from_file(path).map_err(Failure::of)?,
-        None => Scenario::good("SIM-0001"),
-    };
-    if let Some(id) = &args.device_id {
-        scenario.id = id.clone();
-    }
-    if let Some(profile) = &args.profile {
-        scenario.profile = profile.clone();
-    }
-    if let Some(code) = &args.pop_code {
-        scenario.pop_code = Some(code.clone());
-    }
-    for f in &args.faults {
-        let fault: Fault = f.parse().map_err(Failure::of)?;
-        scenario.faults.push(fault);
-    }
-    scenario.validate().map_err(Failure::of)?;
-    Ok(scenario)
 }
 
 fn default_dir(name: &str) -> PathBuf {
     std::env::temp_dir().join("accessory-sim").join(name)
 }
 
-/// What `accessory sim --json` prints.
-#[derive(Debug, Serialize)]
-struct Startup {
-    device_id: String,
-    addr: SocketAddr,
-    profile: String,
-    faults: Vec<String>,
-    pin: String,
-    anchors: PathBuf,
-    chain: PathBuf,
-    pop_code: Option<String>,
-    networks: Vec<NetworkFile>,
-    client_certificate: Option<ClientFiles>,
-    provision: String,
-}
-
-#[derive(Debug, Serialize)]
-struct NetworkFile {
-    ssid: String,
-    security: String,
-    passphrase_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Serialize)]
-struct ClientFiles {
-    ca: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
-}
-
-fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
-    let result = (|| -> std::io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        if secret {
-            options.mode(0o600);
-        }
-        options.open(path)?.write_all(contents.as_bytes())
-    })();
-    result
-        .with_context(|| format!("writing {}", path.display()))
-        .or_else(|e| fail(codes::SIM_WRITE, e))
-}
-
-/// A file name for an SSID: letters, digits, `-` and `_` kept, the rest `_`.
-fn file_name(ssid: &str) -> String {
-    ssid.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-fn write_files(sim: &RunningSim, dir: &Path) -> anyhow::Result<Startup> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating {}", dir.display()))
-        .or_else(|e| fail(codes::SIM_WRITE, e))?;
-    let anchors = dir.join("anchors.pem");
-    let chain = dir.join("chain.pem");
-    write(&anchors, &sim.anchors_pem(), false)?;
-    write(&chain, &sim.chain_pem(), false)?;
-    write(&dir.join("pin.txt"), &format!("{}\n", sim.pin()), false)?;
-    if let Some(key) = sim.key_pem() {
-        // The simulated accessory's own key (0600): lets a benchmark serve the same identity
-        // from `openssl s_server`.
-        write(&dir.join("key.pem"), key, true)?;
-    }
-    let mut networks = Vec::new();
-    for n in &sim.scenario().networks {
-        // These are the simulated networks' own test passphrases, written so that a tester can
-        // hand them to `--network-passphrase-file`; they are not anyone's credentials.
-        let passphrase_file = match &n.passphrase {
-            Some(p) => {
-                let path = dir.join(format!("{}.passphrase", file_name(&n.ssid)));
-                write(&path, p, true)?;
-                Some(path)
-            }
-            None => None,
-        };
-        networks.push(NetworkFile {
-            ssid: n.ssid.clone(),
-            security: n.security.to_string(),
-            passphrase_file,
-        });
-    }
-    let client_certificate = match sim.client_credentials() {
-        Some(c) => {
-            let files = ClientFiles {
-                ca: dir.join("client-ca.pem"),
-                cert: dir.join("client.pem"),
-                key: dir.join("client-key.pem"),
-            };
-            write(&files.ca, &c.ca_pem, false)?;
-            write(&files.cert, &c.cert_pem, false)?;
-            write(&files.key, &c.key_pem, true)?;
-            Some(files)
-        }
-        None => None,
-    };
-    let network = networks
-        .iter()
-        .find(|n| n.passphrase_file.is_some())
-        .or(networks.first());
-    let mut provision = format!(
-        "accessory provision --accessory {} --device-id {} --anchors {}",
-        sim.addr(),
-        sim.device_id(),
-        anchors.display()
-    );
-    if let Some(n) = network {
-        provision.push_str(&format!(" --network-ssid {}", shell_word(&n.ssid)));
-        if let Some(f) = &n.passphrase_file {
-            provision.push_str(&format!(" --network-passphrase-file {}", f.display()));
-        }
-    }
-    if let Some(n) = network {
-        if n.security != "wpa2-psk" && n.passphrase_file.is_some() {
-            provision.push_str(&format!(" --network-security {}", n.security));
-        }
-    }
-    if let Some(code) = &sim.scenario().pop_code {
-        // The label code of a simulated accessory, in a file as `--pop-file` reads it.
-        let path = dir.join("pop.txt");
-        write(&path, code, true)?;
-        provision.push_str(&format!(" --pop-file {}", path.display()));
-    }
-    if let Some(c) = &client_certificate {
-        provision.push_str(&format!(
-            " --client-cert {} --client-key {}",
-            c.cert.display(),
-            c.key.display()
-        ));
-    }
-    Ok(Startup {
-        device_id: sim.device_id().to_owned(),
-        addr: sim.addr(),
-        profile: sim.profile().to_owned(),
-        faults: sim
-            .scenario()
-            .faults
-            .iter()
-            .map(|f| f.to_string())
-            .collect(),
-        pin: sim.pin().to_string(),
-        anchors,
-        chain,
-        pop_code: sim.scenario().pop_code.clone(),
-        networks,
-        client_certificate,
-        provision,
-    })
-}
-
-fn shell_word(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     if args.list_faults {
         for name in Fault::catalogue() {
-            println!("{name}");
+            say!("{name}");
         }
         return Ok(Status::Success);
     }
-    let scenario = build_scenario(&args.scenario)?;
+    let shutdown = crate::signal::shutdown();
+    let scenario = args.scenario.build().map_err(Failure::of)?;
     let dir = args
         .out
         .clone()
@@ -348,75 +143,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     let sim = Simulator::start(scenario, args.listen)
         .await
         .map_err(Failure::of)?;
-    let startup = write_files(&sim, &dir)?;
+    let startup = Handout::create(&dir)
+        .and_then(|h| h.write_sim(&sim))
+        .map_err(Failure::of)?;
     if args.json {
-        println!("{}", serde_json::to_string(&startup)?);
+        crate::output::json_line(&startup)?;
     } else {
-        print_startup(&sim, &startup);
+        crate::output::bytes(startup.to_string().as_bytes());
+        say!("Serving until Ctrl-C.");
     }
-    wait_for_signal().await;
+    shutdown.await;
     sim.shutdown().await;
     Ok(Status::Success)
 }
 
-fn print_startup(sim: &RunningSim, s: &Startup) {
-    let faults = if s.faults.is_empty() {
-        "none".to_owned()
-    } else {
-        s.faults.join(", ")
-    };
-    println!(
-        "Simulated accessory {} listening on {} (certificate profile {}, faults: {faults})",
-        s.device_id, s.addr, s.profile
-    );
-    println!("  pin:      {}", s.pin);
-    println!("  anchors:  {}", s.anchors.display());
-    println!("  chain:    {}", s.chain.display());
-    if let Some(code) = &s.pop_code {
-        println!("  PoP code: {code} (printed on the label)");
-    }
-    for n in &s.networks {
-        match &n.passphrase_file {
-            Some(f) => println!(
-                "  network:  {} ({}; test passphrase in {})",
-                n.ssid,
-                n.security,
-                f.display()
-            ),
-            None => println!("  network:  {} ({})", n.ssid, n.security),
-        }
-    }
-    if let Some(c) = &s.client_certificate {
-        println!(
-            "  client certificate required: {} (key {}, CA {})",
-            c.cert.display(),
-            c.key.display(),
-            c.ca.display()
-        );
-    }
-    println!();
-    println!("Provision it (the passphrase is read from a file, never from the command line):");
-    println!("  {}", s.provision);
-    println!(
-        "or trust it by its pin instead of the anchors: --pin {}",
-        s.pin
-    );
-    println!("Look at it with curl:");
-    println!(
-        "  curl --cacert {} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
-        s.anchors.display(),
-        s.device_id,
-        s.addr.port(),
-        s.addr.ip(),
-        s.device_id,
-        s.addr.port()
-    );
-    println!("Serving until Ctrl-C.");
-    let _ = sim;
-}
-
 async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
-    let template = build_scenario(&args.scenario)?;
+    let shutdown = crate::signal::shutdown();
+    let template = args.scenario.build().map_err(Failure::of)?;
     let dir = args
         .out
         .clone()
@@ -437,35 +180,19 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
         .write(&dir.join("anchors.pem"), &manifest_file)
         .map_err(Failure::of)?;
     if args.json {
-        println!("{}", serde_json::to_string(&manifest)?);
+        crate::output::json_line(&manifest)?;
     } else {
-        println!(
+        say!(
             "{} simulated accessories ({} .. {}), one manufacturer CA",
             manifest.accessories.len(),
             manifest.accessories.first().map_or("-", |a| a.id.as_str()),
             manifest.accessories.last().map_or("-", |a| a.id.as_str()),
         );
-        println!("  anchors:  {}", manifest.anchors.display());
-        println!("  manifest: {}", manifest_file.display());
-        println!("Serving until Ctrl-C.");
+        say!("  anchors:  {}", manifest.anchors.display());
+        say!("  manifest: {}", manifest_file.display());
+        say!("Serving until Ctrl-C.");
     }
-    wait_for_signal().await;
+    shutdown.await;
     fleet.shutdown().await;
     Ok(Status::Success)
-}
-
-/// Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
 }

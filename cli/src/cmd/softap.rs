@@ -6,14 +6,16 @@
 //! and serves until Ctrl-C or SIGTERM, then removes everything. SoftAPs left by a killed process
 //! are swept first.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use accessory_sim::{LinkFault, RunningSim, Simulator, SoftAp, SoftApConfig};
-use serde::Serialize;
-use zeroize::Zeroizing;
+use accessory_sim::{Handout, LinkFault, Simulator, SoftAp, SoftApConfig};
+use provision::Secret;
 
-use super::sim::{build_scenario, ScenarioArgs};
-use crate::exit::{codes, fail, Failure, Status};
+use accessory_sim::Scenario;
+
+use super::scenario::ScenarioArgs;
+use crate::exit::{codes, fail, failed, Failure, Status};
+use crate::output::say;
 
 /// The environment variable the SoftAP's own passphrase may come from.
 pub const PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
@@ -57,67 +59,17 @@ pub struct SoftapArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct Startup {
-    ssid: String,
-    security: &'static str,
-    namespace: String,
-    station_interface: String,
-    accessory: String,
-    device_id: String,
-    pin: String,
-    anchors: PathBuf,
-    network_ssid: Option<String>,
-    network_passphrase_file: Option<PathBuf>,
-    link_faults: Vec<String>,
-    faults: Vec<String>,
-    registry_entry: PathBuf,
-    provision: String,
-}
-
-fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Zeroizing<String>>> {
+/// `--passphrase-file`, else $ACCESSORY_SOFTAP_PASSPHRASE, else none (an open SoftAP).
+fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Secret>> {
     if let Some(path) = &args.passphrase_file {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => Zeroizing::new(t),
-            Err(e) => {
-                return fail(
-                    codes::INPUT_UNREADABLE,
-                    anyhow::anyhow!("{}: cannot read the SoftAP passphrase: {e}", path.display()),
-                )
-            }
-        };
-        let line = text.lines().next().unwrap_or("");
-        if line.is_empty() {
-            return fail(
-                codes::INPUT_EMPTY,
-                anyhow::anyhow!("{}: the SoftAP passphrase file is empty", path.display()),
-            );
-        }
-        return Ok(Some(Zeroizing::new(line.to_owned())));
+        return Secret::from_file(path, "SoftAP passphrase")
+            .map(Some)
+            .or_else(failed);
     }
-    Ok(std::env::var(PASSPHRASE_ENV).ok().map(Zeroizing::new))
+    Ok(std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
 }
 
-fn write(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    if secret {
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(contents.as_bytes()))
-        .or_else(|e| {
-            fail(
-                codes::SIM_WRITE,
-                anyhow::anyhow!("writing {}: {e}", path.display()),
-            )
-        })
-}
-
-pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
+pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow::Result<Status> {
     if !accessory_sim::is_root() {
         return fail(codes::SOFTAP_NOT_ROOT,
             anyhow::anyhow!(
@@ -125,7 +77,8 @@ pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
             ),
         );
     }
-    let scenario = build_scenario(&args.scenario)?;
+    let shutdown = crate::signal::shutdown();
+    let scenario = scenario?;
     let passphrase = read_passphrase(&args)?;
     let id = scenario.id.clone();
     let tail: String = id
@@ -141,7 +94,7 @@ pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
         .clone()
         .unwrap_or_else(|| format!("Accessory-{tail}"));
     let mut config = match &passphrase {
-        Some(p) => SoftApConfig::wpa2(&ssid, p.as_str()),
+        Some(p) => SoftApConfig::wpa2(&ssid, p.expose()),
         None => SoftApConfig::open(&ssid),
     };
     config.signal_dbm = args.signal;
@@ -164,119 +117,25 @@ pub async fn run(args: SoftapArgs) -> anyhow::Result<Status> {
         .out
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("accessory-softap").join(&id));
-    let startup = match write_files(&softap, &sim, &dir, &args) {
+    let startup = match Handout::create(&dir)
+        .and_then(|h| h.write_softap(&softap, &sim, &args.link_faults))
+        .map_err(Failure::of)
+    {
         Ok(s) => s,
         Err(e) => {
             tokio::task::spawn_blocking(move || softap.stop()).await?;
-            return Err(e);
+            return Err(e.into());
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string(&startup)?);
+        crate::output::json_line(&startup)?;
     } else {
-        print_startup(&startup);
+        crate::output::bytes(startup.to_string().as_bytes());
+        say!("Serving until Ctrl-C.");
     }
-    super::wifi_join::interrupted().await;
+    shutdown.await;
     eprintln!("accessory: stopping the SoftAP {}", startup.ssid);
     drop(sim);
     tokio::task::spawn_blocking(move || softap.stop()).await?;
     Ok(Status::Success)
-}
-
-fn write_files(
-    softap: &SoftAp,
-    sim: &RunningSim,
-    dir: &Path,
-    args: &SoftapArgs,
-) -> anyhow::Result<Startup> {
-    std::fs::create_dir_all(dir).or_else(|e| {
-        fail(
-            codes::SIM_WRITE,
-            anyhow::anyhow!("creating {}: {e}", dir.display()),
-        )
-    })?;
-    let anchors = dir.join("anchors.pem");
-    write(&anchors, &sim.anchors_pem(), false)?;
-    write(&dir.join("pin.txt"), &format!("{}\n", sim.pin()), false)?;
-    // The simulated home network's own test passphrase (not anyone's credential), for
-    // `--network-passphrase-file`.
-    let network = sim
-        .scenario()
-        .networks
-        .iter()
-        .find(|n| n.passphrase.is_some());
-    let mut network_passphrase_file = None;
-    if let Some(n) = network {
-        let name: String = n
-            .ssid
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let path = dir.join(format!("{name}.passphrase"));
-        write(&path, n.passphrase.as_deref().unwrap_or_default(), true)?;
-        network_passphrase_file = Some(path);
-    }
-    let entry = softap.entry();
-    let mut provision = format!(
-        "accessory provision --wifi sim --ssid {} --device-id {} --pin {}",
-        entry.ssid,
-        sim.device_id(),
-        sim.pin()
-    );
-    if entry.security.needs_passphrase() {
-        provision.push_str(" --softap-passphrase-file <label passphrase file>");
-    }
-    if let (Some(n), Some(f)) = (network, &network_passphrase_file) {
-        provision.push_str(&format!(
-            " --network-ssid {} --network-passphrase-file {}",
-            n.ssid,
-            f.display()
-        ));
-    }
-    Ok(Startup {
-        ssid: entry.ssid.clone(),
-        security: if !entry.security.needs_passphrase() {
-            "open"
-        } else {
-            "wpa2-psk"
-        },
-        namespace: entry.namespace.clone(),
-        station_interface: entry.station_interface.clone(),
-        accessory: softap.accessory_addr().to_string(),
-        device_id: sim.device_id().to_owned(),
-        pin: sim.pin().to_string(),
-        anchors,
-        network_ssid: network.map(|n| n.ssid.clone()),
-        network_passphrase_file,
-        link_faults: args.link_faults.iter().map(|f| f.to_string()).collect(),
-        faults: sim
-            .scenario()
-            .faults
-            .iter()
-            .map(|f| f.to_string())
-            .collect(),
-        registry_entry: entry.path_in(&accessory_sim::softap_registry_dir()),
-        provision,
-    })
-}
-
-fn print_startup(s: &Startup) {
-    println!(
-        "SoftAP {} ({}) in namespace {}: accessory {} at {}",
-        s.ssid, s.security, s.namespace, s.device_id, s.accessory
-    );
-    println!("  pin:      {}", s.pin);
-    println!("  anchors:  {}", s.anchors.display());
-    if !s.link_faults.is_empty() {
-        println!("  link faults: {}", s.link_faults.join(", "));
-    }
-    println!("Provision it (as root):");
-    println!("  {}", s.provision);
-    println!("Serving until Ctrl-C.");
 }

@@ -1,15 +1,15 @@
 //! The Wi-Fi part of `accessory provision`: `--wifi BACKEND --ssid S | --ssid-prefix P`, joining the
 //! accessory's SoftAP before the flow and leaving it (restoring the previous connection) after, on
-//! success, on failure and on Ctrl-C or SIGTERM. The join layer is `provision::wifi`.
+//! success, on failure and on Ctrl-C or SIGTERM. The lifecycle is `provision::wifi::joined`; this
+//! module turns the flags into its plan and prints its events.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use provision::wifi::{self, BackendKind, Joined, Wanted, WifiBackend, WifiError};
-use zeroize::Zeroizing;
+use provision::wifi::{BackendKind, Event, JoinPlan, Phase, Wanted};
+use provision::Secret;
 
-use crate::exit::{codes, fail};
+use crate::exit::{codes, fail, failed};
 
 /// The environment variable the SoftAP's own passphrase (from the label) may come from.
 pub const SOFTAP_PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
@@ -47,50 +47,6 @@ pub struct WifiArgs {
     pub join_timeout: u64,
 }
 
-/// A joined SoftAP; [`Session::leave`] puts the station back.
-pub struct Session {
-    backend: Box<dyn WifiBackend>,
-    pub joined: Joined,
-}
-
-impl Session {
-    /// Where the accessory is: `--accessory` if given, else the lease's router on port 443.
-    pub fn accessory(
-        &self,
-        given: Option<&provision::AccessoryAddress>,
-    ) -> provision::AccessoryAddress {
-        match given {
-            Some(t) => t.clone(),
-            None => {
-                let router = self
-                    .joined
-                    .lease
-                    .router
-                    .unwrap_or(std::net::Ipv4Addr::new(192, 168, 4, 1));
-                provision::AccessoryAddress::from_socket_addr(SocketAddr::from((
-                    router,
-                    provision::DEFAULT_PORT,
-                )))
-            }
-        }
-    }
-
-    /// The interface every connection is bound to.
-    pub fn interface(&self) -> &str {
-        &self.joined.lease.interface
-    }
-
-    /// Leaves and restores; a failure here is reported on stderr but does not change the outcome.
-    pub async fn leave(mut self) {
-        let result = tokio::task::spawn_blocking(move || wifi::leave(self.backend.as_mut())).await;
-        match result {
-            Ok(Ok(())) => tracing::info!("left the SoftAP and restored the previous connection"),
-            Ok(Err(e)) => eprintln!("accessory: warning: leaving the SoftAP: {e} [{}]", e.code()),
-            Err(e) => eprintln!("accessory: warning: leaving the SoftAP: {e}"),
-        }
-    }
-}
-
 /// Checks the flags without touching the network (so bad input fails before joining).
 pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
     let Some(name) = &args.wifi else {
@@ -124,128 +80,60 @@ pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Zeroizing<String>>> {
+/// `--softap-passphrase-file`, else $ACCESSORY_SOFTAP_PASSPHRASE, else none (an open SoftAP).
+fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Secret>> {
     if let Some(path) = &args.softap_passphrase_file {
-        let text = match std::fs::read(path) {
-            Ok(b) => Zeroizing::new(b),
-            Err(e) => {
-                return fail(
-                    codes::INPUT_UNREADABLE,
-                    anyhow::anyhow!("{}: cannot read the SoftAP passphrase: {e}", path.display()),
-                )
-            }
-        };
-        let Ok(s) = std::str::from_utf8(&text) else {
-            return fail(
-                codes::INPUT_NOT_UTF8,
-                anyhow::anyhow!(
-                    "{}: the SoftAP passphrase is not UTF-8 text",
-                    path.display()
-                ),
-            );
-        };
-        let line = s.lines().next().unwrap_or("");
-        if line.is_empty() {
-            return fail(
-                codes::INPUT_EMPTY,
-                anyhow::anyhow!("{}: the SoftAP passphrase file is empty", path.display()),
-            );
-        }
-        return Ok(Some(Zeroizing::new(line.to_owned())));
+        return Secret::from_file(path, "SoftAP passphrase")
+            .map(Some)
+            .or_else(failed);
     }
-    Ok(std::env::var(SOFTAP_PASSPHRASE_ENV)
-        .ok()
-        .map(Zeroizing::new))
+    Ok(std::env::var(SOFTAP_PASSPHRASE_ENV).ok().map(Secret::new))
 }
 
-/// Joins when `--wifi` was given; returns `None` otherwise. Interruptible: on Ctrl-C or SIGTERM the
-/// join is allowed to finish (it is bounded by --join-timeout), then left, and the run ends.
-pub async fn join(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<Session>> {
+/// The join plan when `--wifi` was given (reading the SoftAP passphrase); `None` otherwise.
+pub fn plan(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<JoinPlan>> {
     let Some(name) = &args.wifi else {
         return Ok(None);
     };
     let kind: BackendKind = name
         .parse()
         .map_err(|e: String| crate::exit::Failure::coded(codes::USAGE_WIFI, anyhow::anyhow!(e)))?;
-    let passphrase = softap_passphrase(args)?;
-    let wanted = match (&args.ssid, &args.ssid_prefix) {
+    let timeout = Duration::from_secs(args.join_timeout);
+    let mut plan = JoinPlan::new(kind, args.interface.clone(), timeout);
+    plan.passphrase = softap_passphrase(args)?;
+    plan.wanted = match (&args.ssid, &args.ssid_prefix) {
         (Some(s), _) => Some(Wanted::Ssid(s.clone())),
         (None, Some(p)) => Some(Wanted::Prefix(p.clone())),
         (None, None) => None,
     };
-    let interface = args.interface.clone();
-    let device_id = device_id.map(str::to_owned);
-    let timeout = Duration::from_secs(args.join_timeout);
-    let task = tokio::task::spawn_blocking(move || {
-        let mut backend = wifi::backend(kind, interface.as_deref())?;
-        let joined = wifi::join(
-            backend.as_mut(),
-            wanted.as_ref(),
-            device_id.as_deref(),
-            passphrase.as_deref().map(|p| p.as_str()),
-            timeout,
-        )?;
-        Ok::<_, WifiError>(Session { backend, joined })
-    });
-    tokio::pin!(task);
-    let interrupted = tokio::select! {
-        r = &mut task => return finish_join(r),
-        _ = interrupted() => true,
-    };
-    debug_assert!(interrupted);
-    eprintln!("accessory: interrupted while joining; leaving the SoftAP");
-    if let Ok(Ok(session)) = task.await {
-        session.leave().await;
-    }
-    fail(
-        codes::INTERRUPTED,
-        anyhow::anyhow!(
-            "interrupted while joining the SoftAP; the previous connection was restored"
-        ),
-    )
+    plan.device_id = device_id.map(str::to_owned);
+    Ok(Some(plan))
 }
 
-fn finish_join(
-    r: Result<Result<Session, WifiError>, tokio::task::JoinError>,
-) -> anyhow::Result<Option<Session>> {
-    match r {
-        Ok(Ok(session)) => {
-            let j = &session.joined;
-            eprintln!(
-                "accessory: joined {} on {} as {}/{} (accessory {}) in {} ms",
-                j.network
-                    .as_ref()
-                    .map_or("(already joined)", |n| n.ssid.as_str()),
-                j.lease.interface,
-                j.lease.address,
-                j.lease.prefix_len,
-                j.lease
-                    .router
-                    .map_or_else(|| "unknown".to_owned(), |r| r.to_string()),
-                j.took.as_millis()
-            );
-            Ok(Some(session))
-        }
-        Ok(Err(e)) => Err(crate::exit::Failure::of(e).into()),
-        Err(e) => fail(
-            codes::INTERNAL,
-            anyhow::anyhow!("the join task failed: {e}"),
+/// Tells the user what the Wi-Fi lifecycle did, on stderr.
+pub fn report(event: Event<'_>) {
+    match event {
+        Event::Joined(j) => eprintln!(
+            "accessory: joined {} on {} as {}/{} (accessory {}) in {} ms",
+            j.network
+                .as_ref()
+                .map_or("(already joined)", |n| n.ssid.as_str()),
+            j.lease.interface,
+            j.lease.address,
+            j.lease.prefix_len,
+            j.lease
+                .router
+                .map_or_else(|| "unknown".to_owned(), |r| r.to_string()),
+            j.took.as_millis()
         ),
-    }
-}
-
-/// Ctrl-C or SIGTERM.
-pub async fn interrupted() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+        Event::Interrupted(Phase::Joining) => {
+            eprintln!("accessory: interrupted while joining; leaving the SoftAP")
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
+        Event::Interrupted(_) => eprintln!("accessory: interrupted; leaving the SoftAP"),
+        Event::LeaveFailed(e) => {
+            eprintln!("accessory: warning: leaving the SoftAP: {e} [{}]", e.code())
+        }
+        Event::Left => tracing::info!("left the SoftAP and restored the previous connection"),
+        _ => {}
     }
 }

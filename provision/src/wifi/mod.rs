@@ -13,12 +13,15 @@
 //!
 //! The trait is synchronous (the work is a few process spawns, datagrams and D-Bus calls): async
 //! callers run it on `spawn_blocking`. [`join`] and [`leave`] are the whole sequence, with the
-//! clean-up on every failure path.
+//! clean-up on every failure path; [`joined`] is join -> run the caller's work -> leave, with
+//! interrupts.
 //!
 //! Whichever backend joined, the connections to the accessory are bound to [`Lease::interface`]
 //! (`SO_BINDTODEVICE`), so a default route through another network can never carry them.
 
 mod dhcp;
+// Join -> run -> leave, with interrupts.
+mod lifecycle;
 mod networkmanager;
 mod none;
 mod sim;
@@ -31,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub use lifecycle::{joined, Event, JoinPlan, LifecycleError, Phase};
 pub use networkmanager::{
     access_point_from_properties, add_and_activate_message, connection_settings,
     NetworkManagerBackend,

@@ -15,6 +15,8 @@ mod android;
 mod apple;
 mod common;
 mod facts;
+// The report as text.
+mod text;
 mod webpki;
 
 use std::fmt;

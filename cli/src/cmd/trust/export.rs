@@ -1,7 +1,6 @@
 //! `accessory trust export`: anchors and pins in the form iOS, Android and curl install them.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, Context as _};
@@ -9,6 +8,7 @@ use trust::export::{self, ExportAnchor, ExportInput, Format};
 
 use super::store::StoreArg;
 use crate::exit::{codes, fail, failed, Failure, Status};
+use crate::output::say;
 use trust::ErrorKind;
 
 #[derive(Debug, clap::Args)]
@@ -137,9 +137,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
                 anyhow!("--format android-nsc writes several files: give --out DIR"),
             );
         }
-        std::io::stdout()
-            .write_all(&result.files[0].contents)
-            .context("writing to standard output")?;
+        crate::output::bytes(&result.files[0].contents);
         if !result.instructions.is_empty() {
             eprint!("{}", result.instructions);
         }
@@ -168,7 +166,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
         fs::write(&path, &f.contents)
             .with_context(|| format!("writing {}", path.display()))
             .or_else(|e| fail(codes::EXPORT_WRITE, e))?;
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     if !result.instructions.is_empty() {
         eprintln!("\n{}", result.instructions);

@@ -1,23 +1,19 @@
 //! `accessory trust fetch`: learn the chain an accessory presents, without trusting it.
 //!
-//! The handshake runs with `trust::ChainCapture`, which records the chain and then refuses it, so the
-//! session never completes and nothing is sent over it. What is printed (fingerprints, the leaf's pin,
+//! The handshake is `probe::fetch_chain`, with `trust::ChainCapture`, which records the chain and
+//! then refuses it, so the session never completes and nothing is sent over it. What is printed (fingerprints, the leaf's pin,
 //! the Apple lint) is for the admin to compare with what the manufacturer published, out of band,
 //! before adding anything to the store.
 
-use std::io;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context as _};
+use provision::AccessoryAddress;
 use rustls::pki_types::ServerName;
-use serde::Serialize;
-use trust::lint::{self, LintOptions, LintProfile, LintReport};
-use trust::{ChainCapture, Diagnosis, Inspection};
 
-use crate::exit::{codes, fail, Failure, Status};
+use crate::exit::{codes, fail, failed, Failure, Status};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -51,24 +47,6 @@ pub struct FetchArgs {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct Fetched {
-    target: String,
-    address: String,
-    trusted: bool,
-    chain: Vec<Link>,
-    pin: String,
-    lint: LintReport,
-}
-
-#[derive(Serialize)]
-struct Link {
-    index: usize,
-    subject: String,
-    sha256: String,
-    pin: String,
-}
-
 pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
     let (host, addr) = resolve(&a.target)?;
     let sni = a.sni.clone().unwrap_or_else(|| host.clone());
@@ -82,56 +60,36 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
         }
     };
     let timeout = Duration::from_secs(a.timeout.max(1));
-    let capture = ChainCapture::new();
-    let cap = capture.clone();
-    let outcome = tokio::task::spawn_blocking(move || handshake(addr, server_name, timeout, &cap))
-        .await
-        .context("the handshake task failed")?;
-
-    let Some(chain) = capture.captured() else {
-        let diagnosis = match outcome {
-            Err(e) => Diagnosis::from_io(&e),
-            Ok(()) => Diagnosis::new(
-                codes::TLS_OTHER,
-                "the handshake ended without a certificate",
-            ),
-        };
-        return fail(
-            diagnosis.code,
-            anyhow!(
-                "{}: no certificate captured: {} ({})",
-                a.target,
-                diagnosis.summary,
-                diagnosis.detail
-            ),
-        );
+    let chain = match probe::fetch_chain(addr, server_name, timeout).await {
+        Ok(chain) => chain,
+        Err(probe::Error::NoChain { diagnosis, .. }) => {
+            return fail(
+                diagnosis.code,
+                anyhow!(
+                    "{}: no certificate captured: {} ({})",
+                    a.target,
+                    diagnosis.summary,
+                    diagnosis.detail
+                ),
+            );
+        }
+        Err(e) => return failed(e),
     };
 
-    let mut links = Vec::new();
-    for (index, cert) in chain.iter().enumerate() {
-        let link = match Inspection::of(cert) {
-            Ok(i) => Link {
-                index,
-                subject: i.subject,
-                sha256: i.fingerprint_sha256,
-                pin: i.pin.to_string(),
-            },
-            Err(e) => {
-                return Err(Failure::of(e)
-                    .context(format!("certificate #{index} {} presented", a.target))
-                    .into())
-            }
-        };
-        links.push(link);
-    }
-    let report = match lint::lint(&chain, &LintOptions::new(LintProfile::Apple)) {
+    let mut result = match probe::Fetched::of(&a.target, addr, &chain) {
         Ok(r) => r,
-        Err(e) => {
+        Err(probe::Error::PresentedCertificate { index, source }) => {
+            return Err(Failure::of(source)
+                .context(format!("certificate #{index} {} presented", a.target))
+                .into())
+        }
+        Err(probe::Error::PresentedChain(e)) => {
             return fail(
                 codes::INPUT_BAD_CERTIFICATE,
                 anyhow::Error::new(e).context(format!("the chain {} presented", a.target)),
             )
         }
+        Err(e) => return failed(e),
     };
 
     if let Some(path) = &a.save {
@@ -150,84 +108,37 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
             .or_else(|e| fail(codes::FETCH_WRITE, e))?;
     }
 
-    let result = Fetched {
-        target: a.target.clone(),
-        address: addr.to_string(),
-        trusted: false,
-        pin: links[0].pin.clone(),
-        chain: links,
-        lint: report,
-    };
+    result.saved = a.save.clone();
     if a.json {
         output::json(&result)?;
     } else {
-        println!(
-            "{} ({}) presented {} certificate(s):",
-            result.target,
-            result.address,
-            result.chain.len()
-        );
-        for l in &result.chain {
-            println!("  #{} {}", l.index, l.subject);
-            println!("     SHA-256 {}", l.sha256);
-            println!("     pin     {}", l.pin);
-        }
-        println!("leaf pin: {}", result.pin);
-        if let Some(path) = &a.save {
-            println!("saved the chain to {}", path.display());
-        }
-        println!();
-        super::lint::print_report("of the presented chain", &result.lint);
-        println!();
-        println!(
-            "NOTHING WAS TRUSTED: the chain was recorded and the handshake refused; nothing was sent to {}.",
-            result.target
-        );
-        println!("Compare the fingerprints with the manufacturer's before `accessory trust add` or pinning.");
+        output::bytes(result.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
 
+/// `HOST:PORT` (`protocol::AccessoryAddress`, the port required as `trust fetch` always has) to
+/// the host (for SNI) and its first address.
 fn resolve(target: &str) -> anyhow::Result<(String, SocketAddr)> {
-    let (host, port) = match target.rsplit_once(':') {
-        Some((h, p)) if !h.is_empty() && p.parse::<u16>().is_ok() => {
-            (h.trim_start_matches('[').trim_end_matches(']'), p)
-        }
-        _ => {
-            return fail(
-                codes::INPUT_BAD_TARGET,
-                anyhow!("{target:?}: expected HOST:PORT (e.g. 192.168.4.1:443)"),
-            )
-        }
+    let Ok(address) = AccessoryAddress::parse_with_port(target) else {
+        return fail(
+            codes::INPUT_BAD_TARGET,
+            anyhow!("{target:?}: expected HOST:PORT (e.g. 192.168.4.1:443)"),
+        );
     };
-    let addr = (host, port.parse::<u16>().unwrap_or(443))
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut it| it.next());
+    let host = address.host.to_string();
+    let addr = match address.socket_addr() {
+        Some(a) => Some(a),
+        None => (host.as_str(), address.port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut it| it.next()),
+    };
     match addr {
-        Some(a) => Ok((host.to_owned(), a)),
+        Some(a) => Ok((host, a)),
         None => fail(
             codes::NET_RESOLVE,
             anyhow!("{host}: cannot resolve the address"),
         ),
     }
-}
-
-/// A blocking handshake with the capturing verifier. It always ends in an error once a certificate
-/// arrived (the capture refuses); the caller looks at what was captured.
-fn handshake(
-    addr: SocketAddr,
-    name: ServerName<'static>,
-    timeout: Duration,
-    capture: &Arc<ChainCapture>,
-) -> io::Result<()> {
-    let mut tcp = TcpStream::connect_timeout(&addr, timeout)?;
-    tcp.set_read_timeout(Some(timeout))?;
-    tcp.set_write_timeout(Some(timeout))?;
-    let config = Arc::new(capture.client_config());
-    let mut conn = rustls::ClientConnection::new(config, name).map_err(io::Error::other)?;
-    while conn.is_handshaking() {
-        conn.complete_io(&mut tcp)?;
-    }
-    Ok(())
 }

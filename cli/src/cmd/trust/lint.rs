@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use trust::lint::{self, LintOptions, LintProfile, LintReport, Role, Severity};
+use trust::lint::{self, LintOptions, LintProfile, Role};
 
 use crate::exit::{codes, fail, failed, Status};
 use crate::output;
@@ -68,44 +68,11 @@ pub fn lint(a: LintArgs) -> anyhow::Result<Status> {
     if a.json {
         output::json(&report)?;
     } else {
-        print_report(&a.file.display().to_string(), &report);
+        output::bytes(report.text(&a.file.display().to_string()).as_bytes());
     }
     Ok(if report.passed {
         Status::Success
     } else {
         Status::Verdict
     })
-}
-
-/// The human form of a report; `trust fetch` prints the same.
-pub fn print_report(what: &str, report: &LintReport) {
-    let profile = serde_json::to_value(report.profile)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    println!(
-        "lint {what} (profile {profile}): {} error(s), {} warning(s), {} note(s): {}",
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Note),
-        if report.passed { "PASS" } else { "FAIL" }
-    );
-    for c in &report.certificates {
-        let role = match c.role {
-            Role::Server => "server certificate",
-            Role::Ca => "CA",
-            Role::Auto => "certificate",
-        };
-        println!("certificate #{} ({role}): {}", c.index, c.subject);
-        if let (Some(r), Some(why)) = (c.anchor_role, &c.anchor_role_reason) {
-            println!("  as a trust anchor: {r} ({}): it {why}", r.meaning());
-        }
-        for f in report.findings.iter().filter(|f| f.certificate == c.index) {
-            println!(
-                "  {:<7} {}  [{}] {}",
-                f.severity, f.rule, f.field, f.message
-            );
-            println!("          source: {} <{}>", f.source.name, f.source.url);
-        }
-    }
 }

@@ -3,12 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use serde::Serialize;
-use trust::store::{AddOptions, Added, Store, StoredAnchor};
-use trust::AnchorRole;
+use trust::store::{AddOptions, Added, AddedOut, Store, Summary, WithRole};
 
 use crate::exit::{codes, fail, failed, Failure, Status};
-use crate::output;
+use crate::output::{self, say};
 
 /// Where the store lives. Shared by every store subcommand and by `trust export`.
 #[derive(Debug, Clone, clap::Args)]
@@ -177,7 +175,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
     } else {
         for r in &results {
             match r {
-                Added::Added(x) => println!(
+                Added::Added(x) => say!(
                     "added {} (id {}) to {}\n  subject {}\n  SHA-256 {}\n  pin     {}\n  valid   {} to {}\n  role    {}{}",
                     x.label,
                     x.id,
@@ -187,10 +185,10 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
                     x.pin,
                     x.not_before,
                     x.not_after,
-                    role_text(x),
+                    x.role_text(),
                     if x.leaf { "\n  (a leaf, added with --allow-leaf)" } else { "" }
                 ),
-                Added::AlreadyPresent(x) => println!(
+                Added::AlreadyPresent(x) => say!(
                     "already in the store as {} (id {}, added {}): nothing changed",
                     x.label, x.id, x.added
                 ),
@@ -208,24 +206,10 @@ pub fn list(a: ListArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     if anchors.is_empty() {
-        println!("no anchors in {}", store.dir().display());
+        say!("no anchors in {}", store.dir().display());
         return Ok(Status::Success);
     }
-    println!(
-        "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  subject",
-        "id", "label", "kind", "role", "not after"
-    );
-    for x in &anchors {
-        println!(
-            "{:<16}  {:<24}  {:<10}  {:<8}  {:<20}  {}",
-            x.id,
-            x.label,
-            kind(x),
-            role_of(x).0,
-            x.not_after,
-            x.subject
-        );
-    }
+    output::bytes(trust::store::table(&anchors).as_bytes());
     Ok(Status::Success)
 }
 
@@ -233,23 +217,11 @@ pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
     let store = a.store.open()?;
     let x = store.get(&a.anchor).or_else(failed)?;
     if a.pem {
-        print!("{}", x.pem);
+        crate::output::bytes(x.pem.as_bytes());
     } else if a.json {
         output::json(&WithRole::of(&x))?;
     } else {
-        println!("label        {}", x.label);
-        println!("id           {}", x.id);
-        println!("kind         {}", kind(&x));
-        println!("role         {}", role_text(&x));
-        println!("subject      {}", x.subject);
-        println!("issuer       {}", x.issuer);
-        println!("valid        {} to {}", x.not_before, x.not_after);
-        println!("SHA-256      {}", x.fingerprint);
-        println!("pin          {}", x.pin);
-        println!("added        {}", x.added);
-        if let Some(n) = &x.note {
-            println!("note         {n}");
-        }
+        output::bytes(x.to_string().as_bytes());
     }
     Ok(Status::Success)
 }
@@ -260,100 +232,12 @@ pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
     if a.json {
         output::json(&Summary::from(&x))?;
     } else {
-        println!(
+        say!(
             "removed {} (id {}, SHA-256 {})",
-            x.label, x.id, x.fingerprint
+            x.label,
+            x.id,
+            x.fingerprint
         );
     }
     Ok(Status::Success)
-}
-
-/// The anchor's role as the verifier will apply it; a certificate the store cannot decode is an
-/// endpoint (the verifier would not let it issue either).
-fn role_of(x: &StoredAnchor) -> (AnchorRole, String) {
-    x.role()
-        .unwrap_or_else(|e| (AnchorRole::Endpoint, format!("cannot be read ({e})")))
-}
-
-/// `endpoint: authenticates this accessory only, never issues (it names a host ...)`.
-fn role_text(x: &StoredAnchor) -> String {
-    let (role, why) = role_of(x);
-    format!("{role}: {} (it {why})", role.meaning())
-}
-
-/// An anchor with its role, for `--json` (`add`, `show`).
-#[derive(Serialize)]
-struct WithRole<'a> {
-    #[serde(flatten)]
-    anchor: &'a StoredAnchor,
-    role: AnchorRole,
-    role_reason: String,
-}
-
-impl<'a> WithRole<'a> {
-    fn of(anchor: &'a StoredAnchor) -> Self {
-        let (role, role_reason) = role_of(anchor);
-        Self {
-            anchor,
-            role,
-            role_reason,
-        }
-    }
-}
-
-/// What `add --json` prints for each certificate.
-#[derive(Serialize)]
-struct AddedOut<'a> {
-    outcome: &'static str,
-    anchor: WithRole<'a>,
-}
-
-fn kind(x: &StoredAnchor) -> &'static str {
-    match (x.ca, x.self_signed, x.leaf) {
-        (_, _, true) => "leaf",
-        (true, true, _) => "root",
-        (true, false, _) => "ca",
-        (false, true, _) => "self-signed",
-        _ => "other",
-    }
-}
-
-/// What `list --json` prints: everything but the PEM (`show --json` has it).
-#[derive(Serialize)]
-struct Summary<'a> {
-    id: &'a str,
-    label: &'a str,
-    kind: &'static str,
-    role: AnchorRole,
-    role_reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'a str>,
-    fingerprint: &'a str,
-    pin: &'a str,
-    subject: &'a str,
-    issuer: &'a str,
-    not_before: &'a str,
-    not_after: &'a str,
-    added: &'a str,
-}
-
-impl<'a> From<&'a StoredAnchor> for Summary<'a> {
-    fn from(x: &'a StoredAnchor) -> Self {
-        let (role, role_reason) = role_of(x);
-        Self {
-            id: &x.id,
-            label: &x.label,
-            kind: kind(x),
-            role,
-            role_reason,
-            note: x.note.as_deref(),
-            fingerprint: &x.fingerprint,
-            pin: &x.pin,
-            subject: &x.subject,
-            issuer: &x.issuer,
-            not_before: &x.not_before,
-            not_after: &x.not_after,
-            added: &x.added,
-        }
-    }
 }

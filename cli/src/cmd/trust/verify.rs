@@ -8,11 +8,10 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use serde::Serialize;
-use trust::{AccessoryVerifier, Anchors, CertificateDer, Diagnosis, Identity, Inspection, Pin};
+use trust::{Anchors, CertificateDer, Identity, Inspection, Pin};
 
 use crate::exit::{failed, Failure, Status};
-use crate::output;
+use crate::output::{self, say};
 use trust::ErrorKind;
 
 #[derive(Debug, clap::Args)]
@@ -102,92 +101,24 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
     }
     for (i, c) in inspections.iter().enumerate() {
         if inspections.len() > 1 {
-            println!("certificate {} of {}:", i + 1, inspections.len());
+            say!("certificate {} of {}:", i + 1, inspections.len());
         }
-        print_inspection(c);
+        output::bytes(c.to_string().as_bytes());
     }
     Ok(Status::Success)
-}
-
-fn print_inspection(c: &Inspection) {
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "(none)".to_owned()
-        } else {
-            v.join(", ")
-        }
-    };
-    println!("  subject:        {}", c.subject);
-    println!("  issuer:         {}", c.issuer);
-    println!("  serial:         {}", c.serial);
-    println!(
-        "  validity:       {} .. {} ({} days)",
-        c.not_before, c.not_after, c.validity_days
-    );
-    println!("  DNS names:      {}", list(&c.dns_names));
-    let ips: Vec<String> = c.ip_addresses.iter().map(ToString::to_string).collect();
-    println!("  IP addresses:   {}", list(&ips));
-    println!(
-        "  CA:             {}{}",
-        c.is_ca,
-        if c.self_issued { " (self-issued)" } else { "" }
-    );
-    match &c.extended_key_usage {
-        Some(eku) => println!("  extended usage: {}", list(eku)),
-        None => println!("  extended usage: (no extendedKeyUsage)"),
-    }
-    println!("  key:            {} {} bits", c.key_algorithm, c.key_bits);
-    println!("  signature:      {}", c.signature_algorithm);
-    if !c.critical_extensions.is_empty() {
-        println!("  critical:       {}", list(&c.critical_extensions));
-    }
-    println!("  pin:            {}", c.pin);
-    println!("  pin (curl):     {}", c.pin_curl);
-    println!("  fingerprint:    {}", c.fingerprint_sha256);
-}
-
-#[derive(Serialize)]
-struct PinOutput {
-    pin: String,
-    curl: String,
-    hex: String,
-    base64: String,
 }
 
 pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
     let certs = load(&a.file)?;
     let leaf = certs.first().context("no certificate")?;
     let pin = Pin::of_certificate(leaf).or_else(failed)?;
-    let out = PinOutput {
-        pin: pin.to_string(),
-        curl: pin.to_curl(),
-        hex: pin.to_hex(),
-        base64: pin.to_base64(),
-    };
+    let out = trust::PinSpellings::from(&pin);
     if a.json {
         output::json(&out)?;
     } else {
-        println!("okhttp  {}", out.pin);
-        println!("curl    {}", out.curl);
-        println!("hex     {}", out.hex);
-        println!("base64  {}", out.base64);
+        output::bytes(out.to_string().as_bytes());
     }
     Ok(Status::Success)
-}
-
-#[derive(Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-enum VerifyOutput {
-    Accept {
-        mode: String,
-        identity: Option<Identity>,
-        observed: trust::Observed,
-    },
-    Refuse {
-        mode: String,
-        identity: Option<Identity>,
-        diagnosis: Diagnosis,
-    },
 }
 
 pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
@@ -213,62 +144,22 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
         builder = builder.identity(id.clone());
     }
     let policy = builder.build().or_else(failed)?;
-    let mode = policy.mode();
 
     let mut chain = load(&a.leaf)?;
     for path in &a.chain {
         chain.extend(load(path)?);
     }
-    let verifier = AccessoryVerifier::new(policy);
-    let (out, status) =
-        match verifier.verify_offline(&chain, a.at.unwrap_or_else(trust::UnixTime::now)) {
-            Ok(observed) => (
-                VerifyOutput::Accept {
-                    mode,
-                    identity,
-                    observed,
-                },
-                Status::Success,
-            ),
-            Err(refusal) => (
-                VerifyOutput::Refuse {
-                    mode,
-                    identity,
-                    diagnosis: Diagnosis::from_refusal(&refusal),
-                },
-                Status::Verdict,
-            ),
-        };
+    let now = a.at.unwrap_or_else(trust::UnixTime::now);
+    let verdict = trust::OfflineVerdict::of(policy, identity, &chain, now);
+    let status = if verdict.accepted() {
+        Status::Success
+    } else {
+        Status::Verdict
+    };
     if a.json {
-        output::json(&out)?;
-        return Ok(status);
-    }
-    match out {
-        VerifyOutput::Accept {
-            mode,
-            identity,
-            observed,
-        } => {
-            println!("accepted ({mode} mode)");
-            match identity {
-                Some(id) => println!("  identity:     {id}"),
-                None => println!("  identity:     not checked (give --device-id, --dns or --ip)"),
-            }
-            println!("  pin:          {}", observed.pin);
-            println!("  fingerprint:  {}", observed.fingerprint);
-            for note in &observed.notes {
-                println!(
-                    "  not enforced in this mode: {} ({})",
-                    note.detail, note.code
-                );
-            }
-        }
-        VerifyOutput::Refuse {
-            mode, diagnosis, ..
-        } => {
-            println!("refused ({mode} mode)");
-            println!("{diagnosis:#}");
-        }
+        output::json(&verdict)?;
+    } else {
+        output::bytes(verdict.to_string().as_bytes());
     }
     Ok(status)
 }

@@ -1,0 +1,52 @@
+//! The flags that say what one simulated accessory is, shared by `accessory sim`, `sim fleet` and
+//! `sim softap`.
+
+use std::path::PathBuf;
+
+use accessory_sim::{Fault, Scenario};
+
+/// What one simulated accessory is: shared by `accessory sim` and its subcommands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScenarioArgs {
+    /// A scenario file (TOML: id, model, profile, networks, timings, faults); flags override it.
+    #[arg(long, value_name = "FILE", env = "ACCESSORY_SIM_SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
+    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
+    pub faults: Vec<String>,
+    /// The device id (a fleet numbers its own: see --id-prefix) [default: SIM-0001, or the scenario's].
+    #[arg(long, value_name = "ID")]
+    pub device_id: Option<String>,
+    /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Require proof of possession with this label code (`Authorization: PoP ...`) [default: none].
+    #[arg(long, value_name = "CODE", env = "ACCESSORY_SIM_POP_CODE")]
+    pub pop_code: Option<String>,
+}
+
+impl ScenarioArgs {
+    /// The scenario: the file or a good accessory, then the flags on top.
+    pub fn build(&self) -> Result<Scenario, accessory_sim::Error> {
+        let args = self;
+        let mut scenario = match &args.scenario {
+            Some(path) => Scenario::from_file(path)?,
+            None => Scenario::good("SIM-0001"),
+        };
+        if let Some(id) = &args.device_id {
+            scenario.id = id.clone();
+        }
+        if let Some(profile) = &args.profile {
+            scenario.profile = profile.clone();
+        }
+        if let Some(code) = &args.pop_code {
+            scenario.pop_code = Some(code.clone());
+        }
+        for f in &args.faults {
+            let fault: Fault = f.parse()?;
+            scenario.faults.push(fault);
+        }
+        scenario.validate()?;
+        Ok(scenario)
+    }
+}
