@@ -7,6 +7,7 @@ BIN := target/release/accessory
 all: build
 
 build:
+	@[ -x $(BIN) ] || echo "== first build of accessory (release): about 4 minutes on a 2-core machine; later builds take seconds"
 	$(CARGO) build --release --bin accessory
 
 # Installs the system packages the tests and the demo use (Debian). Safe to run again.
@@ -20,7 +21,11 @@ demo: build
 # Skipped tests are listed after the run (tests/src/skip.rs); under CI=true a skip of something
 # `make deps` installs, or of root, is a failure instead.
 SKIPS := $(CURDIR)/target/test-skips.txt
+# As root, installs what the tests use first (a no-op when present); otherwise says what is missing and
+# the tests that need it are listed as skipped.
 test:
+	@if [ "$$(id -u)" -eq 0 ]; then ./scripts/install-deps.sh; else ./scripts/install-deps.sh --check || true; fi
+	@[ -d target/debug ] || echo "== first test build: about 4 minutes on a 2-core machine"
 	$(CARGO) build --workspace --bins
 	@mkdir -p target && rm -f $(SKIPS)
 	@status=0; ACCESSORY_TEST_SKIPS=$(SKIPS) $(CARGO) test --workspace --no-fail-fast || status=$$?; \

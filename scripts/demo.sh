@@ -45,8 +45,35 @@ wait_for_json() {
   return 1
 }
 
-device_id="SIM-DEMO-7F3A"
+# What the SoftAP path needs beyond the binary: iproute2 (`ip`), dnsmasq (the SoftAP's DHCP server) and
+# python3 (this script reads JSON with it). As root on a fresh Debian machine they are installed here
+# (scripts/install-deps.sh, the same list `make deps` installs); when that cannot be done, the demo
+# falls back to loopback and says why. ACCESSORY_DEMO_NO_INSTALL=1 skips the install attempt.
+PATH="$PATH:/usr/sbin:/sbin"
+have() { local p; p=$(type -P "$1") && [ -x "$p" ]; }
+softap_ready() { have ip && have dnsmasq && have python3; }
+mode=loopback
 if [ "$(id -u)" -eq 0 ]; then
+  mode=softap
+  if ! softap_ready && [ "${ACCESSORY_DEMO_NO_INSTALL:-0}" != 1 ]; then
+    echo "== installing what the SoftAP demo needs (iproute2, dnsmasq, python3: scripts/install-deps.sh)"
+    ./scripts/install-deps.sh || echo "demo: the install failed (no package mirror?)" >&2
+  fi
+  if ! softap_ready; then
+    missing=""
+    for t in ip dnsmasq python3; do have "$t" || missing="$missing $t"; done
+    echo "== root, but${missing} missing: the SoftAP demo cannot run; falling back to loopback"
+    echo "   (\`make deps\` installs them; then \`make demo\` again for the namespace SoftAP with DHCP)"
+    mode=loopback-fallback
+  fi
+fi
+if ! have python3; then
+  echo "demo: python3 is needed to read the simulator's JSON (\`make deps\` installs it)" >&2
+  exit 3
+fi
+
+device_id="SIM-DEMO-7F3A"
+if [ "$mode" = softap ]; then
   echo "== root: a SoftAP in a network namespace, joined by DHCP through the sim Wi-Fi backend"
   "$BIN" sim softap --device-id "$device_id" --json --out "$work/softap" >"$work/softap.json" &
   sim_pid=$!
@@ -73,8 +100,10 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
   echo "   namespace, veth pair, dnsmasq and registry entry removed"
 else
-  echo "== not root: no network namespace can be made, so this runs on loopback instead"
-  echo "   (run as root, e.g. \`sudo make demo\`, for the SoftAP with DHCP and interface binding)"
+  if [ "$mode" = loopback ]; then
+    echo "== not root: no network namespace can be made, so this runs on loopback instead"
+    echo "   (run as root, e.g. \`sudo make demo\`, for the SoftAP with DHCP and interface binding)"
+  fi
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   "$BIN" sim --device-id "$device_id" --listen "127.0.0.1:$port" --json --out "$work/sim" >"$work/sim.json" &
   sim_pid=$!

@@ -68,3 +68,5 @@ mod softap_cli;
 mod softap_backends;
 // The binary in a shell pipeline: a reader that stops early is not an error.
 mod cli_output;
+// `make demo` as root on a machine without dnsmasq: falls back to loopback and says why.
+mod demo_fresh;
