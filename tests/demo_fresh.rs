@@ -46,7 +46,7 @@ fn the_demo_as_root_without_dnsmasq_falls_back_to_loopback_and_says_why() {
         "the demo did not say why it fell back:\n{text}"
     );
     assert!(
-        text.contains("connected"),
+        text.contains("joined Home as"),
         "the loopback provisioning did not finish:\n{text}"
     );
     // The namespace was the test's own: dnsmasq is still there for everyone else.
