@@ -47,14 +47,21 @@ pub(crate) struct Endpoint {
     pub config: Arc<rustls::ClientConfig>,
 }
 
-/// A request body that holds a secret (the `PUT /v1/network` JSON with the passphrase), handed to
-/// hyper without a copy: the `Bytes` owns the zeroizing buffer and wipes it when hyper drops the
-/// last reference (after writing it). No other plaintext copy outlives the write: hyper queues the
-/// `Bytes` as it is (its `Queue` write strategy, chosen because tokio-rustls streams write
-/// vectored; hyper 1.x `proto/h1/io.rs`), and rustls copies each chunk into the TLS record it
-/// encrypts in place (`PrefixedPayload`, sealed by the AEAD), so that copy holds ciphertext once
-/// sent. A `Bytes::copy_from_slice` here would leave an unwiped copy in freed memory.
-pub(crate) fn secret_body<Z>(body: Zeroizing<Z>) -> Bytes
+/// Bytes that hold a secret (the `PUT /v1/network` JSON with the passphrase, the `Authorization:
+/// PoP` value), handed to hyper without a copy: the `Bytes` owns the zeroizing buffer and wipes it
+/// when hyper drops the last reference, after writing it.
+///
+/// What remains in libraries we do not control, exactly (hyper 1.x, rustls 0.23):
+/// - the body: none in plaintext. hyper queues the `Bytes` as it is (`WriteStrategy::Queue` in
+///   `proto/h1/io.rs`, chosen because a tokio-rustls stream writes vectored; the `Flatten`
+///   strategy that copies is for streams that do not), and rustls copies each chunk into the
+///   record it encrypts in place (`PrefixedPayload`, sealed by the AEAD), so that copy is
+///   ciphertext once written.
+/// - the proof-of-possession header: hyper encodes the request head into its own write buffer
+///   (`WriteBuf::headers`, a `Vec<u8>` it clears but does not wipe), so the proof stays there
+///   until a later request head overwrites it or the connection's memory is freed. The proof is
+///   bound to this TLS session's exporter: it proves nothing on any other session.
+pub(crate) fn secret_bytes<Z>(body: Zeroizing<Z>) -> Bytes
 where
     Z: Zeroize + AsRef<[u8]> + Send + 'static,
 {
@@ -229,7 +236,8 @@ impl Session {
         }
         if let Some(code) = pop {
             let proof = pop::authorization(code.expose(), &self.exporter);
-            let mut value = HeaderValue::from_str(&proof).expect("base64 is a valid header value");
+            let mut value = HeaderValue::from_maybe_shared(secret_bytes(proof))
+                .expect("base64 is a valid header value");
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
@@ -315,9 +323,9 @@ mod tests {
     }
 
     #[test]
-    fn secret_body_is_wiped_when_its_last_reference_is_dropped_and_not_before() {
+    fn secret_bytes_is_wiped_when_its_last_reference_is_dropped_and_not_before() {
         let (owner, wiped) = probe(r#"{"passphrase":"correct horse"}"#);
-        let body = secret_body(owner);
+        let body = secret_bytes(owner);
         let clone = body.clone();
         assert_eq!(&body[..], br#"{"passphrase":"correct horse"}"#);
         drop(body);
@@ -334,7 +342,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn secret_body_sent_through_hyper_arrives_whole_and_is_wiped_once_the_answer_is_read() {
+    async fn secret_bytes_sent_through_hyper_arrives_whole_and_is_wiped_once_the_answer_is_read() {
         let body_text = r#"{"ssid":"home","passphrase":"correct horse battery"}"#;
         let (owner, wiped) = probe(body_text);
         let (client_io, mut server_io) = tokio::io::duplex(64 * 1024);
@@ -360,7 +368,7 @@ mod tests {
             .method(Method::PUT)
             .uri("/v1/network")
             .header(HOST, "accessory")
-            .body(Full::new(secret_body(owner)))
+            .body(Full::new(secret_bytes(owner)))
             .unwrap();
         let response = sender.send_request(request).await.unwrap();
         assert_eq!(response.status().as_u16(), 204);

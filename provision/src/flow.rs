@@ -1,25 +1,38 @@
 //! The provisioning flow (DESIGN.md "Provisioning flow"), from an address to "connected":
 //!
-//! 1. connect (retrying transient errors within the deadline; bound to the joined interface);
-//! 2. TLS with the trust policy (`trust::AccessoryVerifier`); on first use, confirm the key
-//!    (`--expect-fingerprint` or a person) before anything is sent;
-//! 3. `GET /v1/device` (nothing secret: no proof of possession): the id it reports must be one the
-//!    certificate names, and the one asked for if one was (`proven.rs`); trust on first use without
-//!    `--device-id` looks the record up by that proven id;
-//! 4. `PUT /v1/network` with `"apply": true`: the only request that carries the passphrase;
-//! 5. `GET /v1/status?wait=N` until `connected`, `failed` or the deadline, opening the session again
-//!    if the accessory drops it to reboot (the key must be the same after the reboot);
-//! 6. record the accessory and the attempt in the ledger.
+//! 1. connect (retrying transient errors within the deadline; bound to the joined interface) and
+//!    TLS with the trust policy (`trust::AccessoryVerifier`): a [`Connected`] session, its key
+//!    observed;
+//! 2. [`Run::verify`]: the key must be the one `--expect-fingerprint` names, if given; then it is
+//!    [`Trusted`] by a pin or an anchor the verifier checked, or (trust on first use) by the
+//!    first-use decision, [`Run::decide`]: the ledger's recorded key for the device id matched, or
+//!    a first use vouched by a pin or an anchor, or confirmed by `--expect-fingerprint` or by a
+//!    person. With `--device-id` it is decided here, before any request;
+//! 3. `GET /v1/device` (the one request a `Connected` session can make: no body, no proof of
+//!    possession): [`Run::identify`] makes a [`ProvenDevice`], the id it reports being one the
+//!    certificate names and the one asked for if one was (`proven.rs`). Trust on first use without
+//!    `--device-id` looks the ledger up by that proven id and decides here (the same
+//!    [`Run::decide`]);
+//! 4. [`Run::send_network`], `PUT /v1/network` with `"apply": true`: the only request that carries
+//!    the passphrase and the first that carries the proof of possession. It takes a [`Trusted`]
+//!    and a [`ProvenDevice`], values only the checks above make (their constructors are private
+//!    to `trusted.rs` and `proven.rs`);
+//! 5. [`Run::await_connected`], `GET /v1/status?wait=N` on the trusted session until `connected`,
+//!    `failed` or the deadline, opening the session again if the accessory drops it to reboot: it
+//!    stays trusted only if the key is the same after the reboot ([`Trusted::reopened`]);
+//! 6. record the accessory (under its proven id, with the trusted key) and the attempt in the
+//!    ledger.
 //!
 //! Five round trips when nothing goes wrong (TCP, TLS 1.3, device, network, one long-poll answer):
 //! one session for everything, the apply folded into the network request, and a long poll instead
 //! of polling on an interval. The count is kept and reported, so a regression shows.
 //!
-//! The order is the security argument: no credential (passphrase or proof of possession) is written
-//! before the verifier accepted the peer, the id it reports was proven by its certificate
-//! ([`ProvenDevice`], which the sending step takes) and, for a first use, the key was confirmed.
-//! `GET /v1/device` comes before all that and carries nothing secret. The ledger records an
-//! accessory only under a proven id.
+//! The types are the security argument: no credential (passphrase or proof of possession) is
+//! written except on a [`Trusted`] session to a [`ProvenDevice`], so not before the verifier
+//! accepted the peer, a first use was confirmed and the id the accessory reports was proven by
+//! its certificate. `GET /v1/device` comes before all that and carries nothing secret. The bodies
+//! and headers that carry a credential are wiped when hyper drops them (`client::secret_bytes`,
+//! which says what copies remain in the libraries).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -470,8 +483,8 @@ impl Run<'_> {
         let request = self.request;
         self.step = Step::Network;
         tracing::debug!(device_id = device.id(), "sending the home network");
-        // Wiped when hyper drops the body (`client::secret_body`).
-        let body = client::secret_body(request.network.body(true));
+        // Wiped when hyper drops the body (`client::secret_bytes`).
+        let body = client::secret_bytes(request.network.body(true));
         self.credentials_sent = true;
         let answer = trusted
             .session()
