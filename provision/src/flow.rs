@@ -42,7 +42,7 @@ use rustls::pki_types::ServerName;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use protocol::api::{DeviceInfo, ErrorBody, State, Status, DEVICE};
+use protocol::api::{DeviceInfo, ErrorBody, State, Status};
 use protocol::Host;
 
 use crate::client::{self, Answer, Endpoint};
@@ -278,13 +278,13 @@ impl Run<'_> {
         let (mut trusted, device) = match self.verify(connected, recorded).await? {
             Verified::Trusted(mut trusted) => {
                 self.step = Step::Device;
-                let answer = trusted.get(DEVICE, &mut self.round_trips).await?;
+                let answer = trusted.get_device(&mut self.round_trips).await?;
                 let device = self.identify(&answer, trusted.key())?;
                 (trusted, device)
             }
             Verified::ByReportedId(mut connected) => {
                 self.step = Step::Device;
-                let answer = connected.get(DEVICE, &mut self.round_trips).await?;
+                let answer = connected.get_device(&mut self.round_trips).await?;
                 let device = self.identify(&answer, connected.key())?;
                 let recorded = self.recorded(device.id()).await?;
                 (self.decide(connected, recorded).await?, device)

@@ -65,12 +65,11 @@ impl Connected {
 
     /// A `GET` that carries nothing secret (`GET /v1/device`): no body, no proof of possession.
     /// The only request a session that is not [`Trusted`] can make.
-    pub(crate) async fn get(
+    pub(crate) async fn get_device(
         &mut self,
-        path: &str,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Error> {
-        get(&mut self.session, path, round_trips).await
+        get_device(&mut self.session, round_trips).await
     }
 }
 
@@ -160,13 +159,12 @@ impl Trusted {
         self.first_use
     }
 
-    /// `GET /v1/device` on a trusted session: as [`Connected::get`], nothing secret.
-    pub(crate) async fn get(
+    /// `GET /v1/device` on a trusted session: as [`Connected::get_device`], nothing secret.
+    pub(crate) async fn get_device(
         &mut self,
-        path: &str,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Error> {
-        get(&mut self.connected.session, path, round_trips).await
+        get_device(&mut self.connected.session, round_trips).await
     }
 
     /// The session, which may now carry a credential.
@@ -192,13 +190,17 @@ impl Trusted {
     }
 }
 
-async fn get(
-    session: &mut Session,
-    path: &str,
-    round_trips: &mut RoundTrips,
-) -> Result<Answer, Error> {
+/// `GET /v1/device`: no body, no proof of possession.
+async fn get_device(session: &mut Session, round_trips: &mut RoundTrips) -> Result<Answer, Error> {
     session
-        .exchange(Step::Device, Method::GET, path, None, None, round_trips)
+        .exchange(
+            Step::Device,
+            Method::GET,
+            protocol::api::DEVICE,
+            None,
+            None,
+            round_trips,
+        )
         .await
 }
 
