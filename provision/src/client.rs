@@ -23,7 +23,7 @@ use rustls::{HandshakeKind, ProtocolVersion};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::connect;
 use crate::error::Error;
@@ -45,6 +45,27 @@ pub(crate) struct Endpoint {
     pub server_name: ServerName<'static>,
     pub bind_device: Option<String>,
     pub config: Arc<rustls::ClientConfig>,
+}
+
+/// Bytes that hold a secret (the `PUT /v1/network` JSON with the passphrase, the `Authorization:
+/// PoP` value), handed to hyper without a copy: the `Bytes` owns the zeroizing buffer and wipes it
+/// when hyper drops the last reference, after writing it.
+///
+/// What remains in libraries we do not control, exactly (hyper 1.x, rustls 0.23):
+/// - the body: none in plaintext. hyper queues the `Bytes` as it is (`WriteStrategy::Queue` in
+///   `proto/h1/io.rs`, chosen because a tokio-rustls stream writes vectored; the `Flatten`
+///   strategy that copies is for streams that do not), and rustls copies each chunk into the
+///   record it encrypts in place (`PrefixedPayload`, sealed by the AEAD), so that copy is
+///   ciphertext once written.
+/// - the proof-of-possession header: hyper encodes the request head into its own write buffer
+///   (`WriteBuf::headers`, a `Vec<u8>` it clears but does not wipe), so the proof stays there
+///   until a later request head overwrites it or the connection's memory is freed. The proof is
+///   bound to this TLS session's exporter: it proves nothing on any other session.
+pub(crate) fn secret_bytes<Z>(body: Zeroizing<Z>) -> Bytes
+where
+    Z: Zeroize + AsRef<[u8]> + Send + 'static,
+{
+    Bytes::from_owner(body)
 }
 
 /// An answer: status and body.
@@ -155,7 +176,7 @@ impl Session {
         step: crate::Step,
         method: Method,
         path: &str,
-        body: Option<&[u8]>,
+        body: Option<Bytes>,
         pop: Option<&Secret>,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Error> {
@@ -199,7 +220,7 @@ impl Session {
         step: crate::Step,
         method: Method,
         path: &str,
-        body: Option<&[u8]>,
+        body: Option<Bytes>,
         pop: Option<&Secret>,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Failed> {
@@ -215,14 +236,13 @@ impl Session {
         }
         if let Some(code) = pop {
             let proof = pop::authorization(code.expose(), &self.exporter);
-            let mut value = HeaderValue::from_str(&proof).expect("base64 is a valid header value");
+            let mut value = HeaderValue::from_maybe_shared(secret_bytes(proof))
+                .expect("base64 is a valid header value");
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
         let request = request
-            .body(Full::new(
-                body.map(Bytes::copy_from_slice).unwrap_or_default(),
-            ))
+            .body(Full::new(body.unwrap_or_default()))
             .map_err(|e| {
                 Failed::Other(Error::Malformed {
                     step,
@@ -263,5 +283,101 @@ fn handshake_round_trips(version: Option<ProtocolVersion>, kind: Option<Handshak
         (_, Some(HandshakeKind::FullWithHelloRetryRequest)) => 2,
         (Some(ProtocolVersion::TLSv1_2), _) => 2,
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A buffer that reports when it is zeroized (and what it held then).
+    struct Probe {
+        bytes: Vec<u8>,
+        wiped: Arc<AtomicBool>,
+    }
+
+    impl AsRef<[u8]> for Probe {
+        fn as_ref(&self) -> &[u8] {
+            &self.bytes
+        }
+    }
+
+    impl Zeroize for Probe {
+        fn zeroize(&mut self) {
+            self.bytes.zeroize();
+            self.wiped.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn probe(text: &str) -> (Zeroizing<Probe>, Arc<AtomicBool>) {
+        let wiped = Arc::new(AtomicBool::new(false));
+        let probe = Probe {
+            bytes: text.as_bytes().to_vec(),
+            wiped: Arc::clone(&wiped),
+        };
+        (Zeroizing::new(probe), wiped)
+    }
+
+    #[test]
+    fn secret_bytes_is_wiped_when_its_last_reference_is_dropped_and_not_before() {
+        let (owner, wiped) = probe(r#"{"passphrase":"correct horse"}"#);
+        let body = secret_bytes(owner);
+        let clone = body.clone();
+        assert_eq!(&body[..], br#"{"passphrase":"correct horse"}"#);
+        drop(body);
+        assert!(
+            !wiped.load(Ordering::SeqCst),
+            "wiped while a clone still reads it"
+        );
+        assert_eq!(&clone[..], br#"{"passphrase":"correct horse"}"#);
+        drop(clone);
+        assert!(
+            wiped.load(Ordering::SeqCst),
+            "the last reference dropped without a wipe"
+        );
+    }
+
+    #[tokio::test]
+    async fn secret_bytes_sent_through_hyper_arrives_whole_and_is_wiped_once_the_answer_is_read() {
+        let body_text = r#"{"ssid":"home","passphrase":"correct horse battery"}"#;
+        let (owner, wiped) = probe(body_text);
+        let (client_io, mut server_io) = tokio::io::duplex(64 * 1024);
+        let server = tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.ends_with(body_text.as_bytes()) {
+                let n = server_io.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client closed before the body arrived");
+                got.extend_from_slice(&buf[..n]);
+            }
+            server_io
+                .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+                .await
+                .unwrap();
+            got
+        });
+        let (mut sender, connection) = http1::handshake::<_, Full<Bytes>>(TokioIo::new(client_io))
+            .await
+            .unwrap();
+        let connection = tokio::spawn(connection);
+        let request = Request::builder()
+            .method(Method::PUT)
+            .uri("/v1/network")
+            .header(HOST, "accessory")
+            .body(Full::new(secret_bytes(owner)))
+            .unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), 204);
+        let got = server.await.unwrap();
+        assert!(got.ends_with(body_text.as_bytes()));
+        assert!(
+            wiped.load(Ordering::SeqCst),
+            "hyper still holds the passphrase after the answer came back"
+        );
+        connection.abort();
     }
 }

@@ -1,25 +1,38 @@
 //! The provisioning flow (DESIGN.md "Provisioning flow"), from an address to "connected":
 //!
-//! 1. connect (retrying transient errors within the deadline; bound to the joined interface);
-//! 2. TLS with the trust policy (`trust::AccessoryVerifier`); on first use, confirm the key
-//!    (`--expect-fingerprint` or a person) before anything is sent;
-//! 3. `GET /v1/device` (nothing secret: no proof of possession): the id it reports must be one the
-//!    certificate names, and the one asked for if one was (`proven.rs`); trust on first use without
-//!    `--device-id` looks the record up by that proven id;
-//! 4. `PUT /v1/network` with `"apply": true`: the only request that carries the passphrase;
-//! 5. `GET /v1/status?wait=N` until `connected`, `failed` or the deadline, opening the session again
-//!    if the accessory drops it to reboot (the key must be the same after the reboot);
-//! 6. record the accessory and the attempt in the ledger.
+//! 1. connect (retrying transient errors within the deadline; bound to the joined interface) and
+//!    TLS with the trust policy (`trust::AccessoryVerifier`): a [`Connected`] session, its key
+//!    observed;
+//! 2. [`Run::verify`]: the key must be the one `--expect-fingerprint` names, if given; then it is
+//!    [`Trusted`] by a pin or an anchor the verifier checked, or (trust on first use) by the
+//!    first-use decision, [`Run::decide`]: the ledger's recorded key for the device id matched, or
+//!    a first use vouched by a pin or an anchor, or confirmed by `--expect-fingerprint` or by a
+//!    person. With `--device-id` it is decided here, before any request;
+//! 3. `GET /v1/device` (the one request a `Connected` session can make: no body, no proof of
+//!    possession): [`Run::identify`] makes a [`ProvenDevice`], the id it reports being one the
+//!    certificate names and the one asked for if one was (`proven.rs`). Trust on first use without
+//!    `--device-id` looks the ledger up by that proven id and decides here (the same
+//!    [`Run::decide`]);
+//! 4. [`Run::send_network`], `PUT /v1/network` with `"apply": true`: the only request that carries
+//!    the passphrase and the first that carries the proof of possession. It takes a [`Trusted`]
+//!    and a [`ProvenDevice`], values only the checks above make (their constructors are private
+//!    to `trusted.rs` and `proven.rs`);
+//! 5. [`Run::await_connected`], `GET /v1/status?wait=N` on the trusted session until `connected`,
+//!    `failed` or the deadline, opening the session again if the accessory drops it to reboot: it
+//!    stays trusted only if the key is the same after the reboot ([`Trusted::reopened`]);
+//! 6. record the accessory (under its proven id, with the trusted key) and the attempt in the
+//!    ledger.
 //!
 //! Five round trips when nothing goes wrong (TCP, TLS 1.3, device, network, one long-poll answer):
 //! one session for everything, the apply folded into the network request, and a long poll instead
 //! of polling on an interval. The count is kept and reported, so a regression shows.
 //!
-//! The order is the security argument: no credential (passphrase or proof of possession) is written
-//! before the verifier accepted the peer, the id it reports was proven by its certificate
-//! ([`ProvenDevice`], which the sending step takes) and, for a first use, the key was confirmed.
-//! `GET /v1/device` comes before all that and carries nothing secret. The ledger records an
-//! accessory only under a proven id.
+//! The types are the security argument: no credential (passphrase or proof of possession) is
+//! written except on a [`Trusted`] session to a [`ProvenDevice`], so not before the verifier
+//! accepted the peer, a first use was confirmed and the id the accessory reports was proven by
+//! its certificate. `GET /v1/device` comes before all that and carries nothing secret. The bodies
+//! and headers that carry a credential are wiped when hyper drops them (`client::secret_bytes`,
+//! which says what copies remain in the libraries).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,7 +45,7 @@ use tokio::time::Instant;
 use protocol::api::{DeviceInfo, ErrorBody, State, Status};
 use protocol::Host;
 
-use crate::client::{Answer, Endpoint, Session};
+use crate::client::{self, Answer, Endpoint};
 use crate::diagnosis;
 use crate::error::Error;
 use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
@@ -40,19 +53,12 @@ use crate::outcome::{Failure, Outcome, RoundTrips};
 use crate::proven::ProvenDevice;
 use crate::request::{ClientIdentity, FirstUse, FirstUseQuestion, Request};
 use crate::step::Step;
+use crate::trusted::{self, Connected, Key, Trusted};
 
 /// The longest single long poll; the accessory caps it too (60 s in the simulator).
 const MAX_WAIT_SECS: u64 = 30;
 /// How many times a dropped session is opened again after apply (each reboot is one).
 const MAX_RECONNECTS: u32 = 5;
-
-/// The key the accessory presented: (pin, fingerprint), and the certificate the verifier accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Key {
-    pin: trust::Pin,
-    fingerprint: String,
-    leaf: rustls::pki_types::CertificateDer<'static>,
-}
 
 /// Provisions one accessory. See the module documentation for the steps.
 pub async fn run(request: Request) -> Result<Outcome, Failure> {
@@ -172,6 +178,16 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
     }
 }
 
+/// What [`Run::verify`] made of a connected session.
+enum Verified {
+    /// Trusted now (by the policy, by the ledger's record for the id on the label, or a first use
+    /// confirmed).
+    Trusted(Trusted),
+    /// Trust on first use without `--device-id`: the ledger is looked up by the id the
+    /// certificate proves, after `GET /v1/device`.
+    ByReportedId(Connected),
+}
+
 /// What a successful exchange learned.
 struct Done {
     device: ProvenDevice,
@@ -220,11 +236,15 @@ impl Run<'_> {
         }
     }
 
+    /// The exchange, as typed steps: [`Connected`] → [`Run::verify`] → [`Trusted`] (at once, or
+    /// for trust on first use without `--device-id`, once [`Run::identify`] proved the id the
+    /// ledger is looked up by) → [`Run::send_network`], which takes a `Trusted` and a
+    /// [`ProvenDevice`] → [`Run::await_connected`].
     async fn exchange(&mut self, deadline: Instant) -> Result<Done, Error> {
         let request = self.request;
         let trust_in = &request.trust;
         request.network.validate()?;
-        if !trust_in.tofu && trust_in.pins.is_empty() && trust_in.anchors.is_none() {
+        if !trust_in.tofu && !trusted::vouches(trust_in) {
             return Err(Error::InvalidRequest(
                 "no trust policy: give --pin, --anchors or --tofu (there is no way to accept any certificate)".into(),
             ));
@@ -233,11 +253,8 @@ impl Run<'_> {
 
         // Trust on first use is keyed by device id: look the id on the label up now, so that a
         // changed key is refused right after the handshake.
-        let mut recorded = match (&request.ledger, &request.device_id) {
-            (Some(ledger), Some(id)) if trust_in.tofu => {
-                let id = id.clone();
-                with_ledger(ledger, move |l| l.accessory(&id)).await?
-            }
+        let recorded = match &request.device_id {
+            Some(id) if trust_in.tofu => self.recorded(id).await?,
             _ => None,
         };
         let verifier = trust::AccessoryVerifier::new(self.policy()?);
@@ -254,80 +271,142 @@ impl Run<'_> {
         };
 
         self.step = Step::Connect;
-        let opened = Session::open(&endpoint, deadline, &mut self.round_trips).await;
-        let mut session = opened?;
-        let key = observed_key(&verifier)?;
-        self.key = Some(key.clone());
+        let connected =
+            Connected::open(&endpoint, &verifier, deadline, &mut self.round_trips).await?;
+        self.key = Some(connected.key().clone());
 
-        // Established by a pin or an anchor, or (first use) by a confirmation below.
-        let vouched = !trust_in.pins.is_empty() || trust_in.anchors.is_some();
+        let (mut trusted, device) = match self.verify(connected, recorded).await? {
+            Verified::Trusted(mut trusted) => {
+                self.step = Step::Device;
+                let answer = trusted.get_device(&mut self.round_trips).await?;
+                let device = self.identify(&answer, trusted.key())?;
+                (trusted, device)
+            }
+            Verified::ByReportedId(mut connected) => {
+                self.step = Step::Device;
+                let answer = connected.get_device(&mut self.round_trips).await?;
+                let device = self.identify(&answer, connected.key())?;
+                let recorded = self.recorded(device.id()).await?;
+                (self.decide(connected, recorded).await?, device)
+            }
+        };
+
+        self.send_network(&mut trusted, &device).await?;
+        self.await_connected(&endpoint, &verifier, deadline, trusted, device)
+            .await
+    }
+
+    /// The ledger's record for a device id (trust on first use compares the key with it).
+    async fn recorded(&self, id: &str) -> Result<Option<AccessoryRecord>, Error> {
+        match &self.request.ledger {
+            Some(ledger) => {
+                let id = id.to_owned();
+                with_ledger(ledger, move |l| l.accessory(&id)).await
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Right after the handshake: the key must be the one `--expect-fingerprint` names (if given);
+    /// then it is trusted by the policy's pins or anchors, or (trust on first use) by the first-use
+    /// decision, which needs the device id: the one on the label now, or the proven one later.
+    async fn verify(
+        &mut self,
+        connected: Connected,
+        recorded: Option<AccessoryRecord>,
+    ) -> Result<Verified, Error> {
+        let trust_in = &self.request.trust;
         if let Some(expect) = &trust_in.expect {
-            if !expect.matches(&key.pin, &key.fingerprint) {
+            if let Err(e) = trusted::check_expected(connected.key(), expect) {
                 self.step = Step::ConfirmFirstUse;
-                return Err(Error::FingerprintMismatch {
-                    expected: expect.to_string(),
+                return Err(e);
+            }
+        }
+        if !trust_in.tofu {
+            return Trusted::vouched(connected, trust_in, false).map(Verified::Trusted);
+        }
+        if self.request.device_id.is_none() {
+            // Looked up by the id the accessory reports, once its certificate proved it.
+            return Ok(Verified::ByReportedId(connected));
+        }
+        self.decide(connected, recorded)
+            .await
+            .map(Verified::Trusted)
+    }
+
+    /// The first-use decision (trust on first use), written once: the ledger's recorded key must
+    /// be the one observed; without a record it is a first use, vouched by a pin or an anchor,
+    /// or confirmed by `--expect-fingerprint` (checked against the key in [`Run::verify`]) or by a
+    /// person.
+    async fn decide(
+        &mut self,
+        connected: Connected,
+        recorded: Option<AccessoryRecord>,
+    ) -> Result<Trusted, Error> {
+        let request = self.request;
+        if let Some(record) = &recorded {
+            return Trusted::recorded(connected, record);
+        }
+        if trusted::vouches(&request.trust) {
+            return Trusted::vouched(connected, &request.trust, true);
+        }
+        self.step = Step::ConfirmFirstUse;
+        if let Some(expect) = &request.trust.expect {
+            return Trusted::expected(connected, expect);
+        }
+        let key = connected.key();
+        let unconfirmed = Error::FirstUseUnconfirmed {
+            who: self
+                .device_id
+                .clone()
+                .unwrap_or_else(|| request.accessory.authority()),
+            fingerprint: key.fingerprint.clone(),
+            pin: key.pin.to_string(),
+        };
+        match &request.first_use {
+            FirstUse::Refuse => Err(unconfirmed),
+            FirstUse::Ask(ask) => {
+                let question = FirstUseQuestion {
+                    address: request.accessory.authority(),
+                    device_id: self.device_id.clone(),
                     fingerprint: key.fingerprint.clone(),
                     pin: key.pin.to_string(),
-                });
+                };
+                Trusted::asked(connected, question, ask.clone())
+                    .await
+                    .map_err(|_| unconfirmed)
             }
         }
-        let mut first_use = false;
-        if trust_in.tofu {
-            match (&recorded, &request.device_id) {
-                (Some(rec), _) => check_same_key(rec, &key)?,
-                (None, Some(_)) => {
-                    first_use = true;
-                    if !vouched {
-                        self.confirm_first_use(&key).await?;
-                    }
-                }
-                // Looked up by the id the accessory reports, once its certificate proved it.
-                (None, None) => {}
-            }
-        }
+    }
 
-        // Nothing secret in this request: no proof of possession before the id is proven.
-        self.step = Step::Device;
-        let answer = session
-            .exchange(
-                Step::Device,
-                Method::GET,
-                protocol::api::DEVICE,
-                None,
-                None,
-                &mut self.round_trips,
-            )
-            .await?;
-        let device: DeviceInfo = self.json(Step::Device, &answer, false)?;
-        let device = ProvenDevice::check(&key.leaf, device, request.device_id.as_deref())?;
+    /// What `GET /v1/device` answered (nothing secret was sent: no proof of possession before the
+    /// id is proven): the id it reports must be one the certificate (`key`) names, and the one
+    /// asked for if one was.
+    fn identify(&mut self, answer: &Answer, key: &Key) -> Result<ProvenDevice, Error> {
+        let device: DeviceInfo = self.json(Step::Device, answer, false)?;
+        let device = ProvenDevice::check(&key.leaf, device, self.request.device_id.as_deref())?;
         self.device_id = Some(device.id().to_owned());
-        if trust_in.tofu && request.device_id.is_none() {
-            recorded = match &request.ledger {
-                Some(ledger) => {
-                    let id = device.id().to_owned();
-                    with_ledger(ledger, move |l| l.accessory(&id)).await?
-                }
-                None => None,
-            };
-            match &recorded {
-                Some(rec) => check_same_key(rec, &key)?,
-                None => {
-                    first_use = true;
-                    if !vouched {
-                        self.confirm_first_use(&key).await?;
-                    }
-                }
-            }
-        }
+        Ok(device)
+    }
 
-        self.send_network(&mut session, &device).await?;
-
+    /// `GET /v1/status?wait=N` until `connected`, `failed` or the deadline, opening the session
+    /// again if the accessory drops it to reboot; the key must be the same after the reboot.
+    async fn await_connected(
+        &mut self,
+        endpoint: &Endpoint,
+        verifier: &trust::AccessoryVerifier,
+        deadline: Instant,
+        mut trusted: Trusted,
+        device: ProvenDevice,
+    ) -> Result<Done, Error> {
+        let request = self.request;
         self.step = Step::Status;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let wait = remaining.as_secs().clamp(1, MAX_WAIT_SECS);
             let path = format!("{}?wait={wait}", protocol::api::STATUS);
-            let answer = match session
+            let answer = match trusted
+                .session()
                 .exchange(
                     Step::Status,
                     Method::GET,
@@ -353,17 +432,10 @@ impl Run<'_> {
                     }
                     self.reconnects += 1;
                     tracing::info!(error = %source, "the accessory dropped the session; reconnecting");
-                    session = Session::open(&endpoint, deadline, &mut self.round_trips).await?;
-                    let again = observed_key(&verifier)?;
-                    if again != key {
-                        return Err(Error::KeyChanged {
-                            device_id: device.id().to_owned(),
-                            recorded_pin: key.pin.to_string(),
-                            recorded_fingerprint: key.fingerprint.clone(),
-                            observed_pin: again.pin.to_string(),
-                            observed_fingerprint: again.fingerprint,
-                        });
-                    }
+                    let again =
+                        Connected::open(endpoint, verifier, deadline, &mut self.round_trips)
+                            .await?;
+                    trusted.reopened(again, device.id())?;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -375,7 +447,7 @@ impl Run<'_> {
                     return Ok(Done {
                         device,
                         ip: status.ip,
-                        first_use,
+                        first_use: trusted.first_use(),
                     })
                 }
                 State::Failed => {
@@ -401,29 +473,30 @@ impl Run<'_> {
     }
 
     /// `PUT /v1/network` with `"apply": true`: the only request that carries the passphrase, and
-    /// the first that carries the proof of possession. It takes a [`ProvenDevice`]: the key was
-    /// accepted (and a first use confirmed) before one is made.
+    /// the first that carries the proof of possession. It takes a [`Trusted`] session and a
+    /// [`ProvenDevice`], which only the checks make.
     async fn send_network(
         &mut self,
-        session: &mut Session,
+        trusted: &mut Trusted,
         device: &ProvenDevice,
     ) -> Result<(), Error> {
         let request = self.request;
         self.step = Step::Network;
         tracing::debug!(device_id = device.id(), "sending the home network");
-        let body = request.network.body(true);
+        // Wiped when hyper drops the body (`client::secret_bytes`).
+        let body = client::secret_bytes(request.network.body(true));
         self.credentials_sent = true;
-        let answer = session
+        let answer = trusted
+            .session()
             .exchange(
                 Step::Network,
                 Method::PUT,
                 protocol::api::NETWORK,
-                Some(&body),
+                Some(body),
                 request.pop.as_ref(),
                 &mut self.round_trips,
             )
             .await?;
-        drop(body);
         self.check_status(Step::Network, &answer, request.pop.is_some())
     }
 
@@ -456,44 +529,6 @@ impl Run<'_> {
         builder
             .build()
             .map_err(|e| Error::InvalidRequest(format!("trust policy: {e}")))
-    }
-
-    async fn confirm_first_use(&mut self, key: &Key) -> Result<(), Error> {
-        self.step = Step::ConfirmFirstUse;
-        let request = self.request;
-        if request.trust.expect.is_some() {
-            // Checked against the key right after the handshake: it matched.
-            return Ok(());
-        }
-        let who = self
-            .device_id
-            .clone()
-            .unwrap_or_else(|| request.accessory.authority());
-        let unconfirmed = || Error::FirstUseUnconfirmed {
-            who: who.clone(),
-            fingerprint: key.fingerprint.clone(),
-            pin: key.pin.to_string(),
-        };
-        match &request.first_use {
-            FirstUse::Refuse => Err(unconfirmed()),
-            FirstUse::Ask(ask) => {
-                let question = FirstUseQuestion {
-                    address: request.accessory.authority(),
-                    device_id: self.device_id.clone(),
-                    fingerprint: key.fingerprint.clone(),
-                    pin: key.pin.to_string(),
-                };
-                let ask = ask.clone();
-                let yes = tokio::task::spawn_blocking(move || ask(&question))
-                    .await
-                    .unwrap_or(false);
-                if yes {
-                    Ok(())
-                } else {
-                    Err(unconfirmed())
-                }
-            }
-        }
     }
 
     /// Checks the status and parses a JSON answer.
@@ -529,40 +564,6 @@ impl Run<'_> {
             message: body.error,
         })
     }
-}
-
-fn check_same_key(recorded: &AccessoryRecord, key: &Key) -> Result<(), Error> {
-    if recorded.pin == key.pin.to_string() {
-        Ok(())
-    } else {
-        Err(Error::KeyChanged {
-            device_id: recorded.id.clone(),
-            recorded_pin: recorded.pin.clone(),
-            recorded_fingerprint: recorded.fingerprint.clone(),
-            observed_pin: key.pin.to_string(),
-            observed_fingerprint: key.fingerprint.clone(),
-        })
-    }
-}
-
-fn observed_key(verifier: &trust::AccessoryVerifier) -> Result<Key, Error> {
-    let observed = verifier.observed().ok_or_else(|| Error::Malformed {
-        step: Step::Handshake,
-        detail: "the handshake finished without a verified certificate (resumed session?)".into(),
-    })?;
-    let leaf = observed
-        .chain
-        .first()
-        .cloned()
-        .ok_or_else(|| Error::Malformed {
-            step: Step::Handshake,
-            detail: "the verifier accepted no certificate".into(),
-        })?;
-    Ok(Key {
-        pin: observed.pin,
-        fingerprint: observed.fingerprint,
-        leaf,
-    })
 }
 
 async fn resolve(request: &Request) -> Result<SocketAddr, Error> {

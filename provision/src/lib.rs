@@ -37,6 +37,8 @@ mod request;
 mod secret;
 // The steps of a run.
 mod step;
+// The exchange's typed steps: a connected session, a trusted one.
+mod trusted;
 // How a run's end reads to a person.
 mod text;
 // The Wi-Fi join layer: backends (sim, networkmanager, wpa_supplicant, none), the DHCP client,
