@@ -52,6 +52,9 @@ pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
     ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
 };
-pub use secret::{read_secret_file, Problem, Secret, SecretFileError, MAX_SECRET_LINE};
+pub use secret::{
+    read_secret_file, PassphraseError, Problem, Secret, SecretFileError, MAX_SECRET_LINE,
+    NETWORK_PASSPHRASE_ENV, SOFTAP_PASSPHRASE_ENV,
+};
 pub use step::Step;
 pub use text::accessory_table;

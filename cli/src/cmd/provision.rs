@@ -17,9 +17,6 @@ use rustls_pki_types::PrivateKeyDer;
 use crate::exit::{codes, fail, failed, Status};
 use crate::output::{self, say};
 
-/// The environment variable the passphrase may come from (never a flag: argv is world-readable).
-pub const PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
-
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   # pinned key, passphrase from a file
@@ -230,7 +227,8 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
     let passphrase = if args.network_security == "open" {
         Secret::new(String::new())
     } else {
-        read_passphrase(args)?
+        Secret::network_passphrase(args.network_passphrase_file.as_deref(), &args.network_ssid)
+            .or_else(failed)?
     };
     let pop = match &args.pop_file {
         Some(path) => Some(read_secret_file(path, "proof-of-possession code")?),
@@ -292,39 +290,6 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         ledger: Some(ledger),
         first_use,
     })
-}
-
-/// File, then environment, then a no-echo prompt on a terminal. Never argv.
-fn read_passphrase(args: &Args) -> anyhow::Result<Secret> {
-    if let Some(path) = &args.network_passphrase_file {
-        return read_secret_file(path, "network passphrase");
-    }
-    if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
-        let Ok(value) = value.into_string() else {
-            return fail(
-                codes::INPUT_NOT_UTF8,
-                anyhow::anyhow!("${PASSPHRASE_ENV} is not UTF-8"),
-            );
-        };
-        return Ok(Secret::new(value));
-    }
-    if std::io::stdin().is_terminal() {
-        let prompt = format!("Passphrase for {}: ", args.network_ssid);
-        return match rpassword::prompt_password(prompt) {
-            Ok(p) => Ok(Secret::new(p)),
-            Err(e) => fail(
-                codes::INPUT_UNREADABLE,
-                anyhow::anyhow!("cannot read the passphrase from the terminal: {e}"),
-            ),
-        };
-    }
-    fail(
-        codes::INPUT_NO_PASSPHRASE,
-        anyhow::anyhow!(
-            "no network passphrase: give --network-passphrase-file FILE or set ${PASSPHRASE_ENV} \
-             (it is never read from the command line)"
-        ),
-    )
 }
 
 /// A one-line secret file (`provision::Secret::from_file`: bounded, wiped, one error type).
