@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::exit::{codes, fail, Failure, Status};
+use crate::exit::{codes, fail, failed, Failure, Status};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
@@ -150,27 +150,7 @@ async fn replay(
     timeout: Duration,
     json: bool,
 ) -> anyhow::Result<Status> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return fail(
-                codes::PROBE_CLIENT_HELLO_UNREADABLE,
-                anyhow::Error::new(e).context(format!("reading {}", path.display())),
-            )
-        }
-    };
-    let record = match probe::read_capture(&bytes).and_then(|r| {
-        probe::ClientHello::parse(&r)?;
-        Ok(r)
-    }) {
-        Ok(r) => r,
-        Err(e) => {
-            return fail(
-                codes::PROBE_BAD_CLIENT_HELLO,
-                anyhow::Error::new(e).context(format!("reading {}", path.display())),
-            )
-        }
-    };
+    let record = probe::read_capture_file(path).or_else(failed)?;
     let addr = match target.resolve().await {
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
