@@ -91,6 +91,28 @@ pub struct Manifest {
     pub profile: String,
     /// The members, in id order.
     pub accessories: Vec<ManifestEntry>,
+    /// Where [`Fleet::write`] wrote the manifest (not part of it).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// What `accessory sim fleet` prints: how many, which ids, the anchors and manifest files.
+impl std::fmt::Display for Manifest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = |a: Option<&ManifestEntry>| a.map_or("-", |a| a.id.as_str()).to_owned();
+        writeln!(
+            f,
+            "{} simulated accessories ({} .. {}), one manufacturer CA",
+            self.accessories.len(),
+            id(self.accessories.first()),
+            id(self.accessories.last()),
+        )?;
+        writeln!(f, "  anchors:  {}", self.anchors.display())?;
+        if let Some(file) = &self.file {
+            writeln!(f, "  manifest: {}", file.display())?;
+        }
+        Ok(())
+    }
 }
 
 impl Fleet {
@@ -165,13 +187,15 @@ impl Fleet {
                     anchors: anchors_file.to_owned(),
                 })
                 .collect(),
+            file: None,
         }
     }
 
     /// Writes the anchors (`anchors.pem`) and the manifest (`manifest`) and returns the manifest.
     pub fn write(&self, anchors_file: &Path, manifest_file: &Path) -> Result<Manifest, Error> {
         write_file(anchors_file, self.anchors_pem.as_bytes())?;
-        let manifest = self.manifest(anchors_file);
+        let mut manifest = self.manifest(anchors_file);
+        manifest.file = Some(manifest_file.to_owned());
         let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
         write_file(manifest_file, format!("{text}\n").as_bytes())?;
         Ok(manifest)
