@@ -45,7 +45,9 @@ pub mod wifi;
 
 pub use error::Error;
 pub use flow::run;
-pub use ledger::{AccessoryRecord, AttemptOutcome, AttemptRecord, Ledger, SCHEMA_VERSION};
+pub use ledger::{
+    AccessoryRecord, AttemptOutcome, AttemptRecord, History, Ledger, Listing, SCHEMA_VERSION,
+};
 pub use outcome::{Failure, Outcome, RoundTrips};
 pub use protocol::api::DeviceInfo;
 pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};

@@ -238,19 +238,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         (Some(cert), Some(key)) => Some(read_client_identity(cert, key)?),
         _ => None,
     };
-    let ledger_path = match args.ledger.clone().or_else(Ledger::default_path) {
-        Some(p) => p,
-        None => {
-            return fail(
-                codes::LEDGER_NO_DEFAULT,
-                anyhow::anyhow!("no home directory to keep the ledger in; give --ledger PATH"),
-            )
-        }
-    };
-    let ledger = match Ledger::open(&ledger_path) {
-        Ok(l) => Arc::new(l),
-        Err(e) => return failed(e),
-    };
+    let ledger = Arc::new(Ledger::open_or_default(args.ledger.clone()).or_else(failed)?);
     let first_use = if args.expect_fingerprint.is_none()
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal()
