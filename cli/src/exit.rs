@@ -109,6 +109,7 @@ library_error!(
     provision::wifi::LifecycleError,
     provision::SecretFileError,
     provision::PassphraseError,
+    provision::ClientIdentityError,
 );
 
 /// An error that knows its exit status and stable code. Commands wrap library errors in this.

@@ -167,7 +167,10 @@ impl Ledger {
     /// Opens the ledger at `path`, else at [`Ledger::default_path`] ([`Error::LedgerNoDefault`]
     /// when there is none).
     pub fn open_or_default(path: Option<PathBuf>) -> Result<Self, Error> {
-        Self::open(path.or_else(Self::default_path).ok_or(Error::LedgerNoDefault)?)
+        Self::open(
+            path.or_else(Self::default_path)
+                .ok_or(Error::LedgerNoDefault)?,
+        )
     }
 
     /// Every accessory, most recent first, with the ledger's file (`accessory ledger list`).

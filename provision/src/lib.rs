@@ -52,7 +52,8 @@ pub use outcome::{Failure, Outcome, RoundTrips};
 pub use protocol::api::DeviceInfo;
 pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
-    ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
+    ClientIdentity, ClientIdentityError, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request,
+    TrustInputs,
 };
 pub use secret::{
     read_secret_file, PassphraseError, Problem, Secret, SecretFileError, MAX_SECRET_LINE,

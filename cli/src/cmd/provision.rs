@@ -11,8 +11,6 @@ use provision::{
     AccessoryAddress, ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
     Request, Secret, TrustInputs,
 };
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::PrivateKeyDer;
 
 use crate::exit::{codes, fail, failed, Status};
 use crate::output::{self, say};
@@ -235,7 +233,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         None => None,
     };
     let client_identity = match (&args.client_cert, &args.client_key) {
-        (Some(cert), Some(key)) => Some(read_client_identity(cert, key)?),
+        (Some(cert), Some(key)) => Some(ClientIdentity::from_files(cert, key).or_else(failed)?),
         _ => None,
     };
     let ledger = Arc::new(Ledger::open_or_default(args.ledger.clone()).or_else(failed)?);
@@ -283,28 +281,6 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
 /// A one-line secret file (`provision::Secret::from_file`: bounded, wiped, one error type).
 fn read_secret_file(path: &Path, what: &'static str) -> anyhow::Result<Secret> {
     Secret::from_file(path, what).or_else(failed)
-}
-
-/// The most a client key file may hold: an RSA-8192 PKCS#8 PEM is under 7 KB.
-const MAX_KEY_FILE: usize = 64 * 1024;
-
-fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentity> {
-    let chain = match trust::load_certificates(cert) {
-        Ok(c) => c,
-        Err(e) => return failed(e),
-    };
-    // A private key: read as a secret (bounded, wiped), then parsed.
-    let pem = provision::read_secret_file(key, "client key", MAX_KEY_FILE).or_else(failed)?;
-    let key = match PrivateKeyDer::from_pem_slice(&pem) {
-        Ok(k) => k,
-        Err(e) => {
-            return fail(
-                codes::INPUT_BAD_KEY,
-                anyhow::anyhow!("{}: not a PEM private key: {e}", key.display()),
-            )
-        }
-    };
-    Ok(ClientIdentity { chain, key })
 }
 
 /// The first-use question, on the terminal (stderr for the text, stdin for the answer).
