@@ -249,4 +249,26 @@ mod tests {
         assert_eq!(split_pem(fleet.anchors_pem()).len(), 1);
         fleet.shutdown().await;
     }
+
+    #[tokio::test]
+    async fn the_written_manifest_names_its_file_in_the_summary_but_not_in_its_json() {
+        let fleet = Fleet::start(2, FleetOptions::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (anchors, file) = (dir.path().join("a.pem"), dir.path().join("m.json"));
+        let m = fleet.write(&anchors, &file).unwrap();
+        assert_eq!(
+            m.to_string(),
+            format!(
+                "2 simulated accessories (SIM-0001 .. SIM-0002), one manufacturer CA\n  anchors:  {}\n  manifest: {}\n",
+                anchors.display(),
+                file.display()
+            )
+        );
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let mut keys: Vec<_> = written.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["accessories", "anchors", "profile"]);
+        fleet.shutdown().await;
+    }
 }

@@ -597,6 +597,37 @@ mod tests {
     }
 
     #[test]
+    fn the_history_of_a_forgotten_accessory_keeps_its_attempts_and_an_unknown_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
+        let unknown = ledger.history("SIM-9").unwrap_err();
+        assert_eq!(
+            unknown.code(),
+            trust::diagnosis::codes::LEDGER_UNKNOWN_ACCESSORY
+        );
+        assert!(unknown
+            .to_string()
+            .starts_with("SIM-9 is not in the ledger "));
+        ledger.saw_accessory(&record("SIM-1", "sha256/x")).unwrap();
+        ledger
+            .start_attempt(Some("SIM-1"), "127.0.0.1:1", "Home", now())
+            .unwrap();
+        assert!(ledger.forget("SIM-1").unwrap());
+        let h = ledger.history("SIM-1").unwrap();
+        assert_eq!((h.accessory.is_none(), h.attempts.len()), (true, 1));
+        let text = h.to_string();
+        assert!(
+            text.starts_with("accessory SIM-1 (no key on record"),
+            "{text}"
+        );
+        assert!(text.contains("attempts (1):\n  "), "{text}");
+        assert_eq!(
+            ledger.listing().unwrap().to_string(),
+            format!("no accessories in {}\n", ledger.path().display())
+        );
+    }
+
+    #[test]
     fn an_unfinished_attempt_reads_as_in_progress() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::open(dir.path().join("l.db")).unwrap();

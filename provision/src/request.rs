@@ -338,3 +338,40 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod client_identity_tests {
+    use super::*;
+
+    #[test]
+    fn a_key_file_that_holds_no_pem_key_is_bad_input_named_by_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        // A certificate made by OpenSSL; only the key file is wrong.
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-subj", "/CN=client", "-days", "1", "-keyout"])
+            .arg(dir.path().join("real.key"))
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl runs");
+        assert!(made.status.success(), "{made:?}");
+        std::fs::write(&key, "not a key\n").unwrap();
+        let e = ClientIdentity::from_files(&cert, &key).unwrap_err();
+        assert_eq!(e.code(), trust::diagnosis::codes::INPUT_BAD_KEY);
+        assert_eq!(e.kind(), trust::ErrorKind::BadInput);
+        assert!(e
+            .to_string()
+            .starts_with(&format!("{}: not a PEM private key", key.display())));
+        let missing = ClientIdentity::from_files(&dir.path().join("none.pem"), &key).unwrap_err();
+        assert_eq!(missing.code(), trust::diagnosis::codes::INPUT_NOT_FOUND);
+    }
+}
