@@ -91,6 +91,28 @@ pub struct Manifest {
     pub profile: String,
     /// The members, in id order.
     pub accessories: Vec<ManifestEntry>,
+    /// Where [`Fleet::write`] wrote the manifest (not part of it).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// What `accessory sim fleet` prints: how many, which ids, the anchors and manifest files.
+impl std::fmt::Display for Manifest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = |a: Option<&ManifestEntry>| a.map_or("-", |a| a.id.as_str()).to_owned();
+        writeln!(
+            f,
+            "{} simulated accessories ({} .. {}), one manufacturer CA",
+            self.accessories.len(),
+            id(self.accessories.first()),
+            id(self.accessories.last()),
+        )?;
+        writeln!(f, "  anchors:  {}", self.anchors.display())?;
+        if let Some(file) = &self.file {
+            writeln!(f, "  manifest: {}", file.display())?;
+        }
+        Ok(())
+    }
 }
 
 impl Fleet {
@@ -165,13 +187,15 @@ impl Fleet {
                     anchors: anchors_file.to_owned(),
                 })
                 .collect(),
+            file: None,
         }
     }
 
     /// Writes the anchors (`anchors.pem`) and the manifest (`manifest`) and returns the manifest.
     pub fn write(&self, anchors_file: &Path, manifest_file: &Path) -> Result<Manifest, Error> {
         write_file(anchors_file, self.anchors_pem.as_bytes())?;
-        let manifest = self.manifest(anchors_file);
+        let mut manifest = self.manifest(anchors_file);
+        manifest.file = Some(manifest_file.to_owned());
         let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
         write_file(manifest_file, format!("{text}\n").as_bytes())?;
         Ok(manifest)
@@ -223,6 +247,28 @@ mod tests {
         assert_ne!(m.accessories[0].addr, m.accessories[1].addr);
         assert_eq!(m.accessories[2].id, "SIM-0003");
         assert_eq!(split_pem(fleet.anchors_pem()).len(), 1);
+        fleet.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn the_written_manifest_names_its_file_in_the_summary_but_not_in_its_json() {
+        let fleet = Fleet::start(2, FleetOptions::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (anchors, file) = (dir.path().join("a.pem"), dir.path().join("m.json"));
+        let m = fleet.write(&anchors, &file).unwrap();
+        assert_eq!(
+            m.to_string(),
+            format!(
+                "2 simulated accessories (SIM-0001 .. SIM-0002), one manufacturer CA\n  anchors:  {}\n  manifest: {}\n",
+                anchors.display(),
+                file.display()
+            )
+        );
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let mut keys: Vec<_> = written.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["accessories", "anchors", "profile"]);
         fleet.shutdown().await;
     }
 }

@@ -108,6 +108,8 @@ library_error!(
     provision::wifi::WifiError,
     provision::wifi::LifecycleError,
     provision::SecretFileError,
+    provision::PassphraseError,
+    provision::ClientIdentityError,
 );
 
 /// An error that knows its exit status and stable code. Commands wrap library errors in this.

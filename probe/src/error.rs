@@ -68,6 +68,22 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The file given with `--client-hello` cannot be read.
+    #[error("reading {}: {io}", path.display())]
+    CaptureUnreadable {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What reading it said.
+        io: io::Error,
+    },
+    /// The file given with `--client-hello` holds no ClientHello that can be read.
+    #[error("reading {}: {error}", path.display())]
+    Capture {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with what it holds (an [`Error::ClientHello`]).
+        error: Box<Error>,
+    },
     /// `fetch_chain` got no certificate: the connection or the handshake failed before the
     /// accessory presented one.
     #[error("{addr}: no certificate captured: {} ({})", diagnosis.summary, diagnosis.detail)]
@@ -103,7 +119,12 @@ impl Error {
             Error::Connect { code, .. } => code,
             Error::Profile { .. } => trust::diagnosis::codes::PROBE_INTERNAL,
             Error::Pin { .. } => trust::diagnosis::codes::PROBE_UNREADABLE_CERTIFICATE,
-            Error::ClientHello { .. } => trust::diagnosis::codes::PROBE_BAD_CLIENT_HELLO,
+            Error::ClientHello { .. } | Error::Capture { .. } => {
+                trust::diagnosis::codes::PROBE_BAD_CLIENT_HELLO
+            }
+            Error::CaptureUnreadable { .. } => {
+                trust::diagnosis::codes::PROBE_CLIENT_HELLO_UNREADABLE
+            }
             Error::NoChain { diagnosis, .. } => diagnosis.code,
             Error::PresentedCertificate { source, .. } => source.code(),
             Error::PresentedChain(_) => trust::diagnosis::codes::INPUT_BAD_CERTIFICATE,
@@ -118,7 +139,9 @@ impl Error {
             Error::Target { .. }
             | Error::UnknownProfile { .. }
             | Error::NoProfiles
-            | Error::ClientHello { .. } => K::Usage,
+            | Error::ClientHello { .. }
+            | Error::CaptureUnreadable { .. }
+            | Error::Capture { .. } => K::Usage,
             Error::Resolve { .. } | Error::Connect { .. } => K::Unreachable,
             Error::Pin { .. } => K::Untrusted,
             Error::Profile { .. } => K::Internal,

@@ -365,6 +365,20 @@ pub fn read_capture(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     decode_hex(&cleaned).ok_or_else(|| bad("the hex text has a character that is not hex"))
 }
 
+/// Reads a captured ClientHello from a file (`accessory probe --client-hello FILE`): [`read_capture`]
+/// of its bytes, checked to parse as a ClientHello. The record is returned byte for byte.
+pub fn read_capture_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    let bytes = std::fs::read(path).map_err(|io| Error::CaptureUnreadable {
+        path: path.to_owned(),
+        io,
+    })?;
+    let record = read_capture(&bytes).and_then(|r| ClientHello::parse(&r).map(|_| r));
+    record.map_err(|e| Error::Capture {
+        path: path.to_owned(),
+        error: Box::new(e),
+    })
+}
+
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if !s.len().is_multiple_of(2) {

@@ -76,8 +76,8 @@ pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
 pub use fetch::{fetch_chain, Fetched, Link};
 pub use hello::{
-    read_capture, send, sweep, try_hello, Answer, ClientHello, HelloResult, Segmentation, Sweep,
-    Template, MAX_RECORD,
+    read_capture, read_capture_file, send, sweep, try_hello, Answer, ClientHello, HelloResult,
+    Segmentation, Sweep, Template, MAX_RECORD,
 };
 pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};

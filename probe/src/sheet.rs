@@ -19,6 +19,26 @@ pub struct ProfileSheet {
     pub faithful: Option<FaithfulSize>,
 }
 
+/// What `accessory probe --list-profiles` prints for it: the profile, its hello's size, what it
+/// emulates, and the size of the real platform's hello when there is a capture.
+impl std::fmt::Display for ProfileSheet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{:<11} ClientHello {:>5} bytes on the wire (to 192.168.4.1, no SNI)\n            {}",
+            self.profile.name, self.clienthello.record_bytes, self.profile.emulates
+        )?;
+        if let Some(x) = &self.faithful {
+            writeln!(
+                f,
+                "            real hello {:>5} bytes, {} segment(s) at MSS 1460: {}",
+                x.record_bytes, x.segments_at_1460, x.source
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// The size of a profile's faithful hello.
 #[derive(Debug, serde::Serialize)]
 pub struct FaithfulSize {

@@ -43,6 +43,14 @@ impl Target {
         }
     }
 
+    /// The name sent as SNI: the host when it is a DNS name, none for an address.
+    pub fn sni(&self) -> Option<String> {
+        match self.server_name() {
+            ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+            _ => None,
+        }
+    }
+
     /// Resolves the host (the first address wins: a probe compares profiles on one address).
     pub async fn resolve(&self) -> Result<SocketAddr, Error> {
         if let Some(addr) = self.address.socket_addr() {

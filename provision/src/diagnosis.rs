@@ -82,6 +82,8 @@ pub fn of(error: &Error) -> Diagnosis {
         Error::Deadline { .. } => Diagnosis::new(codes::DEADLINE, detail),
         Error::Ledger { .. } => Diagnosis::new(codes::LEDGER, detail),
         Error::LedgerTooNew { .. } => Diagnosis::new(codes::LEDGER_TOO_NEW, detail),
+        Error::LedgerNoDefault => Diagnosis::new(codes::LEDGER_NO_DEFAULT, detail),
+        Error::UnknownAccessory { .. } => Diagnosis::new(codes::LEDGER_UNKNOWN_ACCESSORY, detail),
     }
 }
 
@@ -150,6 +152,8 @@ mod tests {
             codes::RESOLVE,
             codes::LEDGER,
             codes::LEDGER_TOO_NEW,
+            codes::LEDGER_NO_DEFAULT,
+            codes::LEDGER_UNKNOWN_ACCESSORY,
         ] {
             assert!(
                 Diagnosis::lookup(code).is_some(),

@@ -111,6 +111,20 @@ pub enum Error {
         action: &'static str,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// No ledger path was given and there is no home directory to keep the default one in.
+    #[error("no home directory to keep the ledger in; give --ledger PATH")]
+    LedgerNoDefault,
+    /// The ledger has no record of the accessory: no key and no attempt (`keyed: false`), or no
+    /// key to forget (`keyed: true`).
+    #[error("{id} {} the ledger {}", if *keyed { "has no key in" } else { "is not in" }, path.display())]
+    UnknownAccessory {
+        /// The device id asked for.
+        id: String,
+        /// The ledger file.
+        path: PathBuf,
+        /// Whether what is missing is the key only.
+        keyed: bool,
+    },
     /// The ledger was written by a newer version of this tool.
     #[error("ledger {path}: schema version {found} is newer than this tool understands ({supported}); upgrade accessory")]
     LedgerTooNew {

@@ -62,6 +62,26 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_by_device ON attempts (device_id, started);
 ";
 
+/// Every accessory in a ledger ([`Ledger::listing`]); its `Display` is the table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    /// The ledger file.
+    pub ledger: String,
+    /// The accessories, most recent first.
+    pub accessories: Vec<AccessoryRecord>,
+}
+
+/// One accessory's record and attempts ([`Ledger::history`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// The device id asked for.
+    pub id: String,
+    /// Its key, unless forgotten or never verified.
+    pub accessory: Option<AccessoryRecord>,
+    /// Every provisioning attempt.
+    pub attempts: Vec<AttemptRecord>,
+}
+
 /// One accessory as the ledger knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccessoryRecord {
@@ -142,6 +162,47 @@ impl Ledger {
     pub fn default_path() -> Option<PathBuf> {
         directories::ProjectDirs::from("", "", "accessory")
             .map(|dirs| dirs.data_dir().join("ledger.sqlite3"))
+    }
+
+    /// Opens the ledger at `path`, else at [`Ledger::default_path`] ([`Error::LedgerNoDefault`]
+    /// when there is none).
+    pub fn open_or_default(path: Option<PathBuf>) -> Result<Self, Error> {
+        Self::open(
+            path.or_else(Self::default_path)
+                .ok_or(Error::LedgerNoDefault)?,
+        )
+    }
+
+    /// Every accessory, most recent first, with the ledger's file (`accessory ledger list`).
+    pub fn listing(&self) -> Result<Listing, Error> {
+        Ok(Listing {
+            ledger: self.path.display().to_string(),
+            accessories: self.accessories()?,
+        })
+    }
+
+    /// One accessory's record and attempts (`accessory ledger show`); [`Error::UnknownAccessory`]
+    /// when the ledger has neither.
+    pub fn history(&self, id: &str) -> Result<History, Error> {
+        let accessory = self.accessory(id)?;
+        let attempts = self.attempts(Some(id))?;
+        if accessory.is_none() && attempts.is_empty() {
+            return Err(self.unknown(id, false));
+        }
+        Ok(History {
+            id: id.to_owned(),
+            accessory,
+            attempts,
+        })
+    }
+
+    /// [`Error::UnknownAccessory`] for `id` in this ledger; `keyed`: only its key is missing.
+    pub fn unknown(&self, id: &str, keyed: bool) -> Error {
+        Error::UnknownAccessory {
+            id: id.to_owned(),
+            path: self.path.clone(),
+            keyed,
+        }
     }
 
     /// Opens (creating if needed, with its parent directory) and migrates the ledger at `path`.
@@ -533,6 +594,37 @@ mod tests {
         assert_eq!(attempts.len(), 1);
         assert_eq!(attempts[0].outcome, AttemptOutcome::Connected);
         assert_eq!(attempts[0].round_trips, Some(5));
+    }
+
+    #[test]
+    fn the_history_of_a_forgotten_accessory_keeps_its_attempts_and_an_unknown_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
+        let unknown = ledger.history("SIM-9").unwrap_err();
+        assert_eq!(
+            unknown.code(),
+            trust::diagnosis::codes::LEDGER_UNKNOWN_ACCESSORY
+        );
+        assert!(unknown
+            .to_string()
+            .starts_with("SIM-9 is not in the ledger "));
+        ledger.saw_accessory(&record("SIM-1", "sha256/x")).unwrap();
+        ledger
+            .start_attempt(Some("SIM-1"), "127.0.0.1:1", "Home", now())
+            .unwrap();
+        assert!(ledger.forget("SIM-1").unwrap());
+        let h = ledger.history("SIM-1").unwrap();
+        assert_eq!((h.accessory.is_none(), h.attempts.len()), (true, 1));
+        let text = h.to_string();
+        assert!(
+            text.starts_with("accessory SIM-1 (no key on record"),
+            "{text}"
+        );
+        assert!(text.contains("attempts (1):\n  "), "{text}");
+        assert_eq!(
+            ledger.listing().unwrap().to_string(),
+            format!("no accessories in {}\n", ledger.path().display())
+        );
     }
 
     #[test]

@@ -47,13 +47,19 @@ pub mod wifi;
 
 pub use error::Error;
 pub use flow::run;
-pub use ledger::{AccessoryRecord, AttemptOutcome, AttemptRecord, Ledger, SCHEMA_VERSION};
+pub use ledger::{
+    AccessoryRecord, AttemptOutcome, AttemptRecord, History, Ledger, Listing, SCHEMA_VERSION,
+};
 pub use outcome::{Failure, Outcome, RoundTrips};
 pub use protocol::api::DeviceInfo;
 pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
-    ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
+    ClientIdentity, ClientIdentityError, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request,
+    TrustInputs,
 };
-pub use secret::{read_secret_file, Problem, Secret, SecretFileError, MAX_SECRET_LINE};
+pub use secret::{
+    read_secret_file, PassphraseError, Problem, Secret, SecretFileError, MAX_SECRET_LINE,
+    NETWORK_PASSPHRASE_ENV, SOFTAP_PASSPHRASE_ENV,
+};
 pub use step::Step;
 pub use text::accessory_table;

@@ -184,6 +184,68 @@ pub struct ClientIdentity {
     pub key: PrivateKeyDer<'static>,
 }
 
+/// The most a client key file may hold: an RSA-8192 PKCS#8 PEM is under 7 KB.
+const MAX_KEY_FILE: usize = 64 * 1024;
+
+impl ClientIdentity {
+    /// Reads the chain (PEM or DER) from `cert` and the private key (PEM: PKCS#8, SEC1 or PKCS#1)
+    /// from `key`; the key is read as a secret (bounded, wiped), then parsed.
+    pub fn from_files(
+        cert: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Result<Self, ClientIdentityError> {
+        use rustls::pki_types::pem::PemObject as _;
+        let chain = trust::load_certificates(cert)?;
+        let pem = crate::secret::read_secret_file(key, "client key", MAX_KEY_FILE)?;
+        let key =
+            PrivateKeyDer::from_pem_slice(&pem).map_err(|e| ClientIdentityError::NotAKey {
+                path: key.to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self { chain, key })
+    }
+}
+
+/// Why [`ClientIdentity::from_files`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientIdentityError {
+    /// The certificate file cannot be used.
+    #[error(transparent)]
+    Certificates(#[from] trust::Error),
+    /// The key file cannot be read.
+    #[error(transparent)]
+    KeyFile(#[from] crate::secret::SecretFileError),
+    /// The key file holds no PEM private key.
+    #[error("{}: not a PEM private key: {reason}", path.display())]
+    NotAKey {
+        /// The key file.
+        path: std::path::PathBuf,
+        /// What the PEM reader said.
+        reason: String,
+    },
+}
+
+impl ClientIdentityError {
+    /// The stable code (the input error's own, or `input.bad_key`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Certificates(e) => e.code(),
+            Self::KeyFile(e) => e.code(),
+            Self::NotAKey { .. } => trust::diagnosis::codes::INPUT_BAD_KEY,
+        }
+    }
+
+    /// What a caller does about it: give usable files.
+    pub fn kind(&self) -> trust::ErrorKind {
+        match self {
+            Self::Certificates(e) => e.kind(),
+            Self::KeyFile(e) => e.kind(),
+            Self::NotAKey { .. } => trust::ErrorKind::BadInput,
+        }
+    }
+}
+
 /// How a first use is confirmed when no expected fingerprint was given.
 #[derive(Clone)]
 pub enum FirstUse {
@@ -274,5 +336,42 @@ mod tests {
             std::str::from_utf8(&open.body(false)).unwrap(),
             r#"{"ssid":"Cafe","security":"open","hidden":true,"apply":false}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod client_identity_tests {
+    use super::*;
+
+    #[test]
+    fn a_key_file_that_holds_no_pem_key_is_bad_input_named_by_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        // A certificate made by OpenSSL; only the key file is wrong.
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-subj", "/CN=client", "-days", "1", "-keyout"])
+            .arg(dir.path().join("real.key"))
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl runs");
+        assert!(made.status.success(), "{made:?}");
+        std::fs::write(&key, "not a key\n").unwrap();
+        let e = ClientIdentity::from_files(&cert, &key).unwrap_err();
+        assert_eq!(e.code(), trust::diagnosis::codes::INPUT_BAD_KEY);
+        assert_eq!(e.kind(), trust::ErrorKind::BadInput);
+        assert!(e
+            .to_string()
+            .starts_with(&format!("{}: not a PEM private key", key.display())));
+        let missing = ClientIdentity::from_files(&dir.path().join("none.pem"), &key).unwrap_err();
+        assert_eq!(missing.code(), trust::diagnosis::codes::INPUT_NOT_FOUND);
     }
 }

@@ -16,6 +16,13 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+/// The environment variable the home network passphrase may come from (never a flag: argv is
+/// world-readable).
+pub const NETWORK_PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
+
+/// The environment variable the SoftAP's own passphrase (from the accessory's label) may come from.
+pub const SOFTAP_PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
+
 /// The most a one-line secret file (a passphrase, a PoP code) may hold, in bytes.
 pub const MAX_SECRET_LINE: usize = 4096;
 
@@ -66,6 +73,75 @@ impl Secret {
             return Err(fail(Problem::Empty));
         }
         Ok(Self::new(line.to_owned()))
+    }
+}
+
+impl Secret {
+    /// The home network passphrase for `ssid`: from `file`, else $ACCESSORY_NETWORK_PASSPHRASE,
+    /// else a no-echo prompt when standard input is a terminal. Never argv.
+    pub fn network_passphrase(file: Option<&Path>, ssid: &str) -> Result<Self, PassphraseError> {
+        use std::io::IsTerminal as _;
+        if let Some(path) = file {
+            return Ok(Self::from_file(path, "network passphrase")?);
+        }
+        if let Some(value) = std::env::var_os(NETWORK_PASSPHRASE_ENV) {
+            let value = value.into_string().map_err(|_| PassphraseError::NotUtf8)?;
+            return Ok(Self::new(value));
+        }
+        if std::io::stdin().is_terminal() {
+            return rpassword::prompt_password(format!("Passphrase for {ssid}: "))
+                .map(Self::new)
+                .map_err(PassphraseError::Terminal);
+        }
+        Err(PassphraseError::Missing)
+    }
+
+    /// The SoftAP's own passphrase (from the accessory's label): from `file`, else
+    /// $ACCESSORY_SOFTAP_PASSPHRASE, else none (an open SoftAP).
+    pub fn softap_passphrase(file: Option<&Path>) -> Result<Option<Self>, SecretFileError> {
+        match file {
+            Some(path) => Self::from_file(path, "SoftAP passphrase").map(Some),
+            None => Ok(std::env::var(SOFTAP_PASSPHRASE_ENV).ok().map(Self::new)),
+        }
+    }
+}
+
+/// Why no home network passphrase could be read ([`Secret::network_passphrase`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PassphraseError {
+    /// The passphrase file is unusable.
+    #[error(transparent)]
+    File(#[from] SecretFileError),
+    /// $ACCESSORY_NETWORK_PASSPHRASE is set, and is not UTF-8.
+    #[error("${NETWORK_PASSPHRASE_ENV} is not UTF-8")]
+    NotUtf8,
+    /// The terminal prompt failed.
+    #[error("cannot read the passphrase from the terminal: {0}")]
+    Terminal(std::io::Error),
+    /// No file, no environment variable, no terminal to ask on.
+    #[error(
+        "no network passphrase: give --network-passphrase-file FILE or set ${NETWORK_PASSPHRASE_ENV} \
+         (it is never read from the command line)"
+    )]
+    Missing,
+}
+
+impl PassphraseError {
+    /// The stable code (`input.no_passphrase`, `input.not_utf8`...).
+    pub fn code(&self) -> &'static str {
+        use trust::diagnosis::codes;
+        match self {
+            Self::File(e) => e.code(),
+            Self::NotUtf8 => codes::INPUT_NOT_UTF8,
+            Self::Terminal(_) => codes::INPUT_UNREADABLE,
+            Self::Missing => codes::INPUT_NO_PASSPHRASE,
+        }
+    }
+
+    /// What a caller does about it: give the passphrase in a usable way.
+    pub fn kind(&self) -> trust::ErrorKind {
+        trust::ErrorKind::BadInput
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::{AccessoryRecord, AttemptRecord, Error, Failure, Outcome};
+use crate::{AccessoryRecord, AttemptRecord, Error, Failure, History, Listing, Outcome};
 
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,6 +119,35 @@ pub fn accessory_table(records: &[AccessoryRecord]) -> String {
         ));
     }
     out
+}
+
+/// `accessory ledger list`: the table, or a line saying the ledger is empty.
+impl fmt::Display for Listing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.accessories.is_empty() {
+            return writeln!(f, "no accessories in {}", self.ledger);
+        }
+        f.write_str(&accessory_table(&self.accessories))
+    }
+}
+
+/// `accessory ledger show`: the record (or why there is none), then the attempts.
+impl fmt::Display for History {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.accessory {
+            Some(a) => write!(f, "{a}")?,
+            None => writeln!(
+                f,
+                "accessory {} (no key on record: forgotten, or never verified)",
+                self.id
+            )?,
+        }
+        writeln!(f, "attempts ({}):", self.attempts.len())?;
+        for t in &self.attempts {
+            writeln!(f, "  {t}")?;
+        }
+        Ok(())
+    }
 }
 
 /// One accessory in full (`accessory ledger show`), a line per field.

@@ -3,10 +3,9 @@
 
 use std::path::PathBuf;
 
-use provision::{AccessoryRecord, AttemptRecord, Ledger};
-use serde::Serialize;
+use provision::Ledger;
 
-use crate::exit::{codes, fail, failed, Status};
+use crate::exit::{failed, Status};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
@@ -50,108 +49,37 @@ pub struct Common {
     pub json: bool,
 }
 
-fn open(common: &Common) -> anyhow::Result<Ledger> {
-    let Some(path) = common.ledger.clone().or_else(Ledger::default_path) else {
-        return fail(
-            codes::LEDGER_NO_DEFAULT,
-            anyhow::anyhow!("no home directory to keep the ledger in; give --ledger PATH"),
-        );
-    };
-    match Ledger::open(&path) {
-        Ok(l) => Ok(l),
-        Err(e) => failed(e),
-    }
-}
-
-fn local<T>(r: Result<T, provision::Error>) -> anyhow::Result<T> {
-    match r {
-        Ok(v) => Ok(v),
-        Err(e) => failed(e),
-    }
-}
-
 pub async fn run(command: Command) -> anyhow::Result<Status> {
-    match command {
-        Command::List(common) => list(&common),
-        Command::Show { id, common } => show(&id, &common),
-        Command::Forget { id, common } => forget(&id, &common),
-    }
-}
-
-fn list(common: &Common) -> anyhow::Result<Status> {
-    let ledger = open(common)?;
-    let accessories = local(ledger.accessories())?;
-    if common.json {
-        #[derive(Serialize)]
-        struct List<'a> {
-            ledger: String,
-            accessories: &'a [AccessoryRecord],
+    let (Command::List(common) | Command::Show { common, .. } | Command::Forget { common, .. }) =
+        &command;
+    let ledger = Ledger::open_or_default(common.ledger.clone()).or_else(failed)?;
+    let json = common.json;
+    match &command {
+        Command::List(_) => print(&ledger.listing().or_else(failed)?, json)?,
+        Command::Show { id, .. } => print(&ledger.history(id).or_else(failed)?, json)?,
+        Command::Forget { id, .. } => {
+            let forgotten = ledger.forget(id).or_else(failed)?;
+            if json {
+                output::json(&serde_json::json!({ "id": id, "forgotten": forgotten }))?;
+            }
+            if !forgotten {
+                return failed(ledger.unknown(id, true));
+            }
+            if !json {
+                say!(
+                    "forgot the key of {id}; the next provisioning is a first use (confirm it with --expect-fingerprint)"
+                );
+            }
         }
-        output::json(&List {
-            ledger: ledger.path().display().to_string(),
-            accessories: &accessories,
-        })?;
-        return Ok(Status::Success);
-    }
-    if accessories.is_empty() {
-        say!("no accessories in {}", ledger.path().display());
-        return Ok(Status::Success);
-    }
-    output::bytes(provision::accessory_table(&accessories).as_bytes());
-    Ok(Status::Success)
-}
-
-fn show(id: &str, common: &Common) -> anyhow::Result<Status> {
-    let ledger = open(common)?;
-    let accessory = local(ledger.accessory(id))?;
-    let attempts = local(ledger.attempts(Some(id)))?;
-    if accessory.is_none() && attempts.is_empty() {
-        return fail(
-            codes::LEDGER_UNKNOWN_ACCESSORY,
-            anyhow::anyhow!("{id} is not in the ledger {}", ledger.path().display()),
-        );
-    }
-    if common.json {
-        #[derive(Serialize)]
-        struct Show<'a> {
-            id: &'a str,
-            accessory: Option<&'a AccessoryRecord>,
-            attempts: &'a [AttemptRecord],
-        }
-        output::json(&Show {
-            id,
-            accessory: accessory.as_ref(),
-            attempts: &attempts,
-        })?;
-        return Ok(Status::Success);
-    }
-    match &accessory {
-        Some(a) => output::bytes(a.to_string().as_bytes()),
-        None => say!("accessory {id} (no key on record: forgotten, or never verified)"),
-    }
-    say!("attempts ({}):", attempts.len());
-    for t in &attempts {
-        say!("  {t}");
     }
     Ok(Status::Success)
 }
 
-fn forget(id: &str, common: &Common) -> anyhow::Result<Status> {
-    let ledger = open(common)?;
-    let forgotten = local(ledger.forget(id))?;
-    if common.json {
-        output::json(&serde_json::json!({ "id": id, "forgotten": forgotten }))?;
+fn print<T: serde::Serialize + std::fmt::Display>(value: &T, json: bool) -> anyhow::Result<()> {
+    if json {
+        output::json(value)
+    } else {
+        output::bytes(value.to_string().as_bytes());
+        Ok(())
     }
-    if !forgotten {
-        return fail(
-            codes::LEDGER_UNKNOWN_ACCESSORY,
-            anyhow::anyhow!("{id} has no key in the ledger {}", ledger.path().display()),
-        );
-    }
-    if !common.json {
-        say!(
-            "forgot the key of {id}; the next provisioning is a first use (confirm it with --expect-fingerprint)"
-        );
-    }
-    Ok(Status::Success)
 }

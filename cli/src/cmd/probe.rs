@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::exit::{codes, fail, Failure, Status};
+use crate::exit::{codes, fail, failed, Failure, Status};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
@@ -150,27 +150,7 @@ async fn replay(
     timeout: Duration,
     json: bool,
 ) -> anyhow::Result<Status> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return fail(
-                codes::PROBE_CLIENT_HELLO_UNREADABLE,
-                anyhow::Error::new(e).context(format!("reading {}", path.display())),
-            )
-        }
-    };
-    let record = match probe::read_capture(&bytes).and_then(|r| {
-        probe::ClientHello::parse(&r)?;
-        Ok(r)
-    }) {
-        Ok(r) => r,
-        Err(e) => {
-            return fail(
-                codes::PROBE_BAD_CLIENT_HELLO,
-                anyhow::Error::new(e).context(format!("reading {}", path.display())),
-            )
-        }
-    };
+    let record = probe::read_capture_file(path).or_else(failed)?;
     let addr = match target.resolve().await {
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
@@ -213,11 +193,7 @@ async fn sweep(
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
     };
-    let sni = match target.server_name() {
-        rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
-        _ => None,
-    };
-    let result = match probe::sweep(addr, sni.as_deref(), segmentation, timeout).await {
+    let result = match probe::sweep(addr, target.sni().as_deref(), segmentation, timeout).await {
         Ok(r) => r,
         Err(e) => return fail(codes::PROBE_INTERNAL, e),
     };
@@ -240,18 +216,7 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
         output::json(&listed)?;
     } else {
         for l in &listed {
-            say!(
-                "{:<11} ClientHello {:>5} bytes on the wire (to 192.168.4.1, no SNI)\n            {}",
-                l.profile.name, l.clienthello.record_bytes, l.profile.emulates
-            );
-            if let Some(f) = &l.faithful {
-                say!(
-                    "            real hello {:>5} bytes, {} segment(s) at MSS 1460: {}",
-                    f.record_bytes,
-                    f.segments_at_1460,
-                    f.source
-                );
-            }
+            output::bytes(l.to_string().as_bytes());
         }
     }
     Ok(Status::Success)

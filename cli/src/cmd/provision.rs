@@ -11,14 +11,9 @@ use provision::{
     AccessoryAddress, ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
     Request, Secret, TrustInputs,
 };
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::PrivateKeyDer;
 
 use crate::exit::{codes, fail, failed, Status};
 use crate::output::{self, say};
-
-/// The environment variable the passphrase may come from (never a flag: argv is world-readable).
-pub const PASSPHRASE_ENV: &str = "ACCESSORY_NETWORK_PASSPHRASE";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -230,29 +225,18 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
     let passphrase = if args.network_security == "open" {
         Secret::new(String::new())
     } else {
-        read_passphrase(args)?
+        Secret::network_passphrase(args.network_passphrase_file.as_deref(), &args.network_ssid)
+            .or_else(failed)?
     };
     let pop = match &args.pop_file {
         Some(path) => Some(read_secret_file(path, "proof-of-possession code")?),
         None => None,
     };
     let client_identity = match (&args.client_cert, &args.client_key) {
-        (Some(cert), Some(key)) => Some(read_client_identity(cert, key)?),
+        (Some(cert), Some(key)) => Some(ClientIdentity::from_files(cert, key).or_else(failed)?),
         _ => None,
     };
-    let ledger_path = match args.ledger.clone().or_else(Ledger::default_path) {
-        Some(p) => p,
-        None => {
-            return fail(
-                codes::LEDGER_NO_DEFAULT,
-                anyhow::anyhow!("no home directory to keep the ledger in; give --ledger PATH"),
-            )
-        }
-    };
-    let ledger = match Ledger::open(&ledger_path) {
-        Ok(l) => Arc::new(l),
-        Err(e) => return failed(e),
-    };
+    let ledger = Arc::new(Ledger::open_or_default(args.ledger.clone()).or_else(failed)?);
     let first_use = if args.expect_fingerprint.is_none()
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal()
@@ -294,64 +278,9 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
     })
 }
 
-/// File, then environment, then a no-echo prompt on a terminal. Never argv.
-fn read_passphrase(args: &Args) -> anyhow::Result<Secret> {
-    if let Some(path) = &args.network_passphrase_file {
-        return read_secret_file(path, "network passphrase");
-    }
-    if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
-        let Ok(value) = value.into_string() else {
-            return fail(
-                codes::INPUT_NOT_UTF8,
-                anyhow::anyhow!("${PASSPHRASE_ENV} is not UTF-8"),
-            );
-        };
-        return Ok(Secret::new(value));
-    }
-    if std::io::stdin().is_terminal() {
-        let prompt = format!("Passphrase for {}: ", args.network_ssid);
-        return match rpassword::prompt_password(prompt) {
-            Ok(p) => Ok(Secret::new(p)),
-            Err(e) => fail(
-                codes::INPUT_UNREADABLE,
-                anyhow::anyhow!("cannot read the passphrase from the terminal: {e}"),
-            ),
-        };
-    }
-    fail(
-        codes::INPUT_NO_PASSPHRASE,
-        anyhow::anyhow!(
-            "no network passphrase: give --network-passphrase-file FILE or set ${PASSPHRASE_ENV} \
-             (it is never read from the command line)"
-        ),
-    )
-}
-
 /// A one-line secret file (`provision::Secret::from_file`: bounded, wiped, one error type).
 fn read_secret_file(path: &Path, what: &'static str) -> anyhow::Result<Secret> {
     Secret::from_file(path, what).or_else(failed)
-}
-
-/// The most a client key file may hold: an RSA-8192 PKCS#8 PEM is under 7 KB.
-const MAX_KEY_FILE: usize = 64 * 1024;
-
-fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentity> {
-    let chain = match trust::load_certificates(cert) {
-        Ok(c) => c,
-        Err(e) => return failed(e),
-    };
-    // A private key: read as a secret (bounded, wiped), then parsed.
-    let pem = provision::read_secret_file(key, "client key", MAX_KEY_FILE).or_else(failed)?;
-    let key = match PrivateKeyDer::from_pem_slice(&pem) {
-        Ok(k) => k,
-        Err(e) => {
-            return fail(
-                codes::INPUT_BAD_KEY,
-                anyhow::anyhow!("{}: not a PEM private key: {e}", key.display()),
-            )
-        }
-    };
-    Ok(ClientIdentity { chain, key })
 }
 
 /// The first-use question, on the terminal (stderr for the text, stdin for the answer).

@@ -182,14 +182,7 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
     if args.json {
         crate::output::json_line(&manifest)?;
     } else {
-        say!(
-            "{} simulated accessories ({} .. {}), one manufacturer CA",
-            manifest.accessories.len(),
-            manifest.accessories.first().map_or("-", |a| a.id.as_str()),
-            manifest.accessories.last().map_or("-", |a| a.id.as_str()),
-        );
-        say!("  anchors:  {}", manifest.anchors.display());
-        say!("  manifest: {}", manifest_file.display());
+        crate::output::bytes(manifest.to_string().as_bytes());
         say!("Serving until Ctrl-C.");
     }
     shutdown.await;

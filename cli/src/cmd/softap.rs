@@ -17,9 +17,6 @@ use super::scenario::ScenarioArgs;
 use crate::exit::{codes, fail, failed, Failure, Status};
 use crate::output::say;
 
-/// The environment variable the SoftAP's own passphrase may come from.
-pub const PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
-
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples (as root):
   accessory sim softap                                    # open SoftAP `Accessory-0001`, accessory SIM-0001
@@ -59,16 +56,6 @@ pub struct SoftapArgs {
     pub json: bool,
 }
 
-/// `--passphrase-file`, else $ACCESSORY_SOFTAP_PASSPHRASE, else none (an open SoftAP).
-fn read_passphrase(args: &SoftapArgs) -> anyhow::Result<Option<Secret>> {
-    if let Some(path) = &args.passphrase_file {
-        return Secret::from_file(path, "SoftAP passphrase")
-            .map(Some)
-            .or_else(failed);
-    }
-    Ok(std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
-}
-
 pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow::Result<Status> {
     if !accessory_sim::is_root() {
         return fail(codes::SOFTAP_NOT_ROOT,
@@ -79,7 +66,7 @@ pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow
     }
     let shutdown = crate::signal::shutdown();
     let scenario = scenario?;
-    let passphrase = read_passphrase(&args)?;
+    let passphrase = Secret::softap_passphrase(args.passphrase_file.as_deref()).or_else(failed)?;
     let id = scenario.id.clone();
     let tail: String = id
         .chars()

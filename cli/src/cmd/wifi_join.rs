@@ -11,9 +11,6 @@ use provision::Secret;
 
 use crate::exit::{codes, fail, failed};
 
-/// The environment variable the SoftAP's own passphrase (from the label) may come from.
-pub const SOFTAP_PASSPHRASE_ENV: &str = "ACCESSORY_SOFTAP_PASSPHRASE";
-
 #[derive(Debug, Clone, clap::Args)]
 pub struct WifiArgs {
     /// Join the accessory's SoftAP first, with this backend: `sim` (a namespace SoftAP from
@@ -80,16 +77,6 @@ pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--softap-passphrase-file`, else $ACCESSORY_SOFTAP_PASSPHRASE, else none (an open SoftAP).
-fn softap_passphrase(args: &WifiArgs) -> anyhow::Result<Option<Secret>> {
-    if let Some(path) = &args.softap_passphrase_file {
-        return Secret::from_file(path, "SoftAP passphrase")
-            .map(Some)
-            .or_else(failed);
-    }
-    Ok(std::env::var(SOFTAP_PASSPHRASE_ENV).ok().map(Secret::new))
-}
-
 /// The join plan when `--wifi` was given (reading the SoftAP passphrase); `None` otherwise.
 pub fn plan(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<JoinPlan>> {
     let Some(name) = &args.wifi else {
@@ -100,7 +87,8 @@ pub fn plan(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<J
         .map_err(|e: String| crate::exit::Failure::coded(codes::USAGE_WIFI, anyhow::anyhow!(e)))?;
     let timeout = Duration::from_secs(args.join_timeout);
     let mut plan = JoinPlan::new(kind, args.interface.clone(), timeout);
-    plan.passphrase = softap_passphrase(args)?;
+    plan.passphrase =
+        Secret::softap_passphrase(args.softap_passphrase_file.as_deref()).or_else(failed)?;
     plan.wanted = match (&args.ssid, &args.ssid_prefix) {
         (Some(s), _) => Some(Wanted::Ssid(s.clone())),
         (None, Some(p)) => Some(Wanted::Prefix(p.clone())),

@@ -17,6 +17,8 @@ mod android;
 mod mobileconfig;
 mod text;
 
+use std::path::{Path, PathBuf};
+
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -162,6 +164,37 @@ pub struct Export {
     pub warnings: Vec<String>,
 }
 
+impl Export {
+    /// Writes the files (and README.txt) into `dir`, creating the directories they need, calling
+    /// `wrote` after each file. Nothing is written when a file exists and `force` is false.
+    pub fn write_to(
+        &self,
+        dir: &Path,
+        force: bool,
+        mut wrote: impl FnMut(&Path),
+    ) -> Result<(), ExportError> {
+        for f in &self.files {
+            let path = dir.join(&f.path);
+            if path.exists() && !force {
+                return Err(ExportError::Exists { path });
+            }
+        }
+        for f in &self.files {
+            let path = dir.join(&f.path);
+            let failed = |action, path: &Path| {
+                let path = path.to_owned();
+                move |io| ExportError::Write { action, path, io }
+            };
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(failed("creating", parent))?;
+            }
+            std::fs::write(&path, &f.contents).map_err(failed("writing", &path))?;
+            wrote(&path);
+        }
+        Ok(())
+    }
+}
+
 /// Why an export could not be made.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -185,6 +218,16 @@ pub enum ExportError {
     /// The plist writer failed.
     #[error("cannot write the configuration profile: {0}")]
     Plist(String),
+    /// A file of the export exists in the output directory, and overwriting was not asked for.
+    #[error("{}: already exists (pass --force to overwrite)", path.display())]
+    Exists { path: PathBuf },
+    /// Creating the output directory or writing a file failed. `action` is "creating" or "writing".
+    #[error("{action} {}: {io}", path.display())]
+    Write {
+        action: &'static str,
+        path: PathBuf,
+        io: std::io::Error,
+    },
 }
 
 impl ExportError {
@@ -196,13 +239,17 @@ impl ExportError {
             Self::BadCertificate { .. } => crate::diagnosis::codes::INPUT_BAD_CERTIFICATE,
             Self::InvalidValue { .. } => crate::diagnosis::codes::EXPORT_INVALID_VALUE,
             Self::Plist(_) => crate::diagnosis::codes::EXPORT_PLIST,
+            Self::Exists { .. } => crate::diagnosis::codes::EXPORT_EXISTS,
+            Self::Write { .. } => crate::diagnosis::codes::EXPORT_WRITE,
         }
     }
 
-    /// What a caller does about it: the plist writer failing is a bug; the rest is the input.
+    /// What a caller does about it: the plist writer failing is a bug; the output directory is
+    /// local state; the rest is the input.
     pub fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::Plist(_) => crate::ErrorKind::Internal,
+            Self::Exists { .. } | Self::Write { .. } => crate::ErrorKind::LocalState,
             _ => crate::ErrorKind::BadInput,
         }
     }

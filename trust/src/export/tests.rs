@@ -178,3 +178,29 @@ fn the_json_export_parses_and_carries_each_anchor_with_its_pem() {
     );
     assert_eq!(v["pins"][0], "sha256/x");
 }
+
+#[test]
+fn writing_into_a_directory_with_an_existing_file_writes_nothing_without_force() {
+    let input = ExportInput::new(vec![root("Maker Root")], vec![]);
+    let e = export(Format::Mobileconfig, &input).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let readme = dir.path().join("README.txt");
+    std::fs::write(&readme, "mine").unwrap();
+    let mut wrote = Vec::new();
+    let err = e
+        .write_to(dir.path(), false, |p| wrote.push(p.to_owned()))
+        .unwrap_err();
+    assert!(matches!(&err, ExportError::Exists { path } if *path == readme));
+    assert_eq!(err.code(), crate::diagnosis::codes::EXPORT_EXISTS);
+    assert_eq!(err.kind(), crate::ErrorKind::LocalState);
+    assert!(wrote.is_empty());
+    assert_eq!(std::fs::read_to_string(&readme).unwrap(), "mine");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    e.write_to(dir.path(), true, |p| wrote.push(p.to_owned()))
+        .unwrap();
+    assert_eq!(wrote.len(), e.files.len());
+    for f in &e.files {
+        assert_eq!(std::fs::read(dir.path().join(&f.path)).unwrap(), f.contents);
+    }
+}

@@ -2,10 +2,12 @@
 //! (`accessory trust list`, `show`, `add`, `remove`).
 
 use std::fmt;
+use std::path::Path;
 
+use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 
-use super::StoredAnchor;
+use super::{Added, StoredAnchor};
 use crate::AnchorRole;
 
 impl StoredAnchor {
@@ -96,6 +98,68 @@ impl<'a> WithRole<'a> {
             role,
             role_reason,
         }
+    }
+}
+
+impl Added {
+    /// What `add --json` prints for it.
+    pub fn json(&self) -> AddedOut<'_> {
+        let (outcome, anchor) = match self {
+            Added::Added(x) => ("added", x),
+            Added::AlreadyPresent(x) => ("already_present", x),
+        };
+        AddedOut {
+            outcome,
+            anchor: WithRole::of(anchor),
+        }
+    }
+
+    /// What `add` prints for it, without a final newline; `dir` is the store's directory.
+    pub fn describe(&self, dir: &Path) -> String {
+        match self {
+            Added::Added(x) => format!(
+                "added {} (id {}) to {}\n  subject {}\n  SHA-256 {}\n  pin     {}\n  valid   {} to {}\n  role    {}{}",
+                x.label,
+                x.id,
+                dir.display(),
+                x.subject,
+                x.fingerprint,
+                x.pin,
+                x.not_before,
+                x.not_after,
+                x.role_text(),
+                if x.leaf { "\n  (a leaf, added with --allow-leaf)" } else { "" }
+            ),
+            Added::AlreadyPresent(x) => format!(
+                "already in the store as {} (id {}, added {}): nothing changed",
+                x.label, x.id, x.added
+            ),
+        }
+    }
+
+    /// What phones will think of a new anchor (`cert`, the certificate added): a weak root
+    /// (RSA-1024, SHA-1 issuing CA) fails on every device it is exported to, so say it when it is
+    /// added rather than after distribution. Lint findings above note severity, one line each;
+    /// none for an anchor that was already present.
+    pub fn warnings(&self, cert: &CertificateDer<'_>) -> Vec<String> {
+        let Added::Added(x) = self else {
+            return Vec::new();
+        };
+        let options = crate::lint::LintOptions::new(crate::lint::LintProfile::All);
+        let Ok(report) = crate::lint::lint(std::slice::from_ref(cert), &options) else {
+            return Vec::new();
+        };
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity > crate::lint::Severity::Note)
+            .map(|f| {
+                format!(
+                    "{}: {} {}: {} (source: {})",
+                    x.label, f.severity, f.rule, f.message, f.source.url
+                )
+            })
+            .collect()
     }
 }
 

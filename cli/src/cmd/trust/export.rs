@@ -1,9 +1,8 @@
 //! `accessory trust export`: anchors and pins in the form iOS, Android and curl install them.
 
-use std::fs;
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context as _};
+use anyhow::anyhow;
 use trust::export::{self, ExportAnchor, ExportInput, Format};
 
 use super::store::StoreArg;
@@ -144,30 +143,9 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     };
 
-    for f in &result.files {
-        let path = dir.join(&f.path);
-        if path.exists() && !a.force {
-            return fail(
-                codes::EXPORT_EXISTS,
-                anyhow!(
-                    "{}: already exists (pass --force to overwrite)",
-                    path.display()
-                ),
-            );
-        }
-    }
-    for f in &result.files {
-        let path = dir.join(&f.path);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))
-                .or_else(|e| fail(codes::EXPORT_WRITE, e))?;
-        }
-        fs::write(&path, &f.contents)
-            .with_context(|| format!("writing {}", path.display()))
-            .or_else(|e| fail(codes::EXPORT_WRITE, e))?;
-        say!("wrote {}", path.display());
-    }
+    result
+        .write_to(dir, a.force, |path| say!("wrote {}", path.display()))
+        .or_else(failed)?;
     if !result.instructions.is_empty() {
         eprintln!("\n{}", result.instructions);
     }

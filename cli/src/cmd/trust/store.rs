@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use trust::store::{AddOptions, Added, AddedOut, Store, Summary, WithRole};
+use trust::store::{AddOptions, Added, Store, Summary, WithRole};
 
 use crate::exit::{codes, fail, failed, Failure, Status};
 use crate::output::{self, say};
@@ -136,63 +136,16 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
             }
         }
     }
-    // What phones will think of the new anchors: a weak root (RSA-1024, SHA-1 issuing CA) fails on
-    // every device it is exported to, so say it now rather than after distribution.
     for (r, cert) in results.iter().zip(&certs) {
-        if let Added::Added(x) = r {
-            if let Ok(report) = trust::lint::lint(
-                std::slice::from_ref(cert),
-                &trust::lint::LintOptions::new(trust::lint::LintProfile::All),
-            ) {
-                for f in report
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity > trust::lint::Severity::Note)
-                {
-                    eprintln!(
-                        "accessory: warning: {}: {} {}: {} (source: {})",
-                        x.label, f.severity, f.rule, f.message, f.source.url
-                    );
-                }
-            }
+        for w in r.warnings(cert) {
+            eprintln!("accessory: warning: {w}");
         }
     }
     if a.json {
-        let shown = results
-            .iter()
-            .map(|r| match r {
-                Added::Added(x) => AddedOut {
-                    outcome: "added",
-                    anchor: WithRole::of(x),
-                },
-                Added::AlreadyPresent(x) => AddedOut {
-                    outcome: "already_present",
-                    anchor: WithRole::of(x),
-                },
-            })
-            .collect::<Vec<_>>();
-        output::json(&shown)?;
+        output::json(&results.iter().map(Added::json).collect::<Vec<_>>())?;
     } else {
         for r in &results {
-            match r {
-                Added::Added(x) => say!(
-                    "added {} (id {}) to {}\n  subject {}\n  SHA-256 {}\n  pin     {}\n  valid   {} to {}\n  role    {}{}",
-                    x.label,
-                    x.id,
-                    store.dir().display(),
-                    x.subject,
-                    x.fingerprint,
-                    x.pin,
-                    x.not_before,
-                    x.not_after,
-                    x.role_text(),
-                    if x.leaf { "\n  (a leaf, added with --allow-leaf)" } else { "" }
-                ),
-                Added::AlreadyPresent(x) => say!(
-                    "already in the store as {} (id {}, added {}): nothing changed",
-                    x.label, x.id, x.added
-                ),
-            }
+            say!("{}", r.describe(store.dir()));
         }
     }
     Ok(Status::Success)
