@@ -11,6 +11,7 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::CertificateDer;
 
 use crate::error::Error;
+use crate::fault::FaultKind;
 
 /// What one accessory serves and what its administrator trusts.
 #[derive(Debug, Clone)]
@@ -53,7 +54,7 @@ impl Identity {
         let pin: trust::Pin = material.pin.parse().map_err(|e| err(&e))?;
         Ok(Identity {
             profile: if wrong_key {
-                "wrong-key".to_owned()
+                FaultKind::WrongKey.name().to_owned()
             } else {
                 profile.to_owned()
             },

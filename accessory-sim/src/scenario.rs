@@ -28,7 +28,7 @@ use protocol::Security;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultKind};
 
 /// One simulated accessory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -316,9 +316,9 @@ impl Scenario {
             .unwrap_or(&self.profile)
     }
 
-    /// Whether a fault of this name is present.
-    pub fn has(&self, name: &str) -> bool {
-        self.faults.iter().any(|f| f.name() == name)
+    /// Whether a fault of this kind is present.
+    pub fn has(&self, kind: FaultKind) -> bool {
+        self.faults.iter().any(|f| f.kind() == kind)
     }
 }
 

@@ -26,7 +26,7 @@ use crate::clienthello::{read_first_record, Replay};
 use crate::device::{Device, Forced};
 use crate::drip::Drip;
 use crate::error::Error;
-use crate::fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
+use crate::fault::{AlertPoint, ClientCertRefusal, Fault, FaultKind, LimitAnswer};
 use crate::identity::Identity;
 use crate::record::RequestRecord;
 use crate::scenario::Scenario;
@@ -92,7 +92,7 @@ impl Simulator {
         let identity = Identity::generate(
             scenario.effective_profile(),
             &scenario.id,
-            scenario.has("wrong-key"),
+            scenario.has(FaultKind::WrongKey),
             None,
         )?;
         Self::start_with_identity(scenario, listen, identity).await

@@ -172,6 +172,35 @@ pub fn failed<T>(e: impl LibraryError) -> anyhow::Result<T> {
     Err(Failure::of(e).into())
 }
 
+/// A flag value refused by the library type clap parsed it into (`--fault expird`, `--pin nope`):
+/// prints the one line a command prints for that library error and returns the exit status, or
+/// `None` when the error is clap's own (exit status 2, clap's message). A fault is the simulator's
+/// error with its own kind; a pin given as a flag is a usage error (the command line is wrong, not
+/// an input file).
+pub fn report_flag(e: &clap::Error) -> Option<i32> {
+    use std::error::Error as _;
+    if e.kind() != clap::error::ErrorKind::ValueValidation {
+        return None;
+    }
+    let source = e.source()?;
+    let (kind, code) = if let Some(e) = source.downcast_ref::<accessory_sim::Error>() {
+        (e.kind(), e.code())
+    } else if let Some(e) = source.downcast_ref::<trust::Error>() {
+        (ErrorKind::Usage, e.code())
+    } else {
+        return None;
+    };
+    // The text and its causes, as `{:#}` of the error would print them.
+    let mut text = source.to_string();
+    let mut cause = source.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    eprintln!("accessory: error: {text} [{code}]");
+    Some(Status::from(kind) as i32)
+}
+
 /// Prints one line (plus `caused by` lines for context) and returns the status.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     let (status, code) = match err.chain().find_map(|e| e.downcast_ref::<Failure>()) {

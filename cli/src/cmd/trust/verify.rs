@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use trust::{Anchors, CertificateDer, Identity, Inspection, Pin};
 
-use crate::exit::{failed, Failure, Status};
+use crate::exit::{failed, Status};
 use crate::output::{self, say};
-use trust::ErrorKind;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -54,8 +53,9 @@ Exit status: 0 accepted, 1 refused (the diagnosis says why), 3 unreadable input.
 pub struct VerifyArgs {
     /// Accept a leaf whose key has this SPKI pin (`sha256/BASE64`, `sha256//BASE64` or hex); may
     /// be repeated. Pins alone do not enforce dates or the chain (they are reported).
+    // A pin that does not parse is a usage error with trust's code (`crate::exit::report_flag`).
     #[arg(long, value_name = "PIN")]
-    pub pin: Vec<String>,
+    pub pin: Vec<Pin>,
     /// PEM file of trust anchors (roots, or a self-signed accessory certificate); the chain must
     /// validate to one of them, and only to them.
     #[arg(long, value_name = "FILE")]
@@ -124,11 +124,7 @@ pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
 pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
     let mut builder = trust::TrustPolicy::builder();
     for p in &a.pin {
-        builder = builder.pin(
-            p.parse::<Pin>()
-                // A pin given as a flag: the command line is wrong, not an input file.
-                .map_err(|e| Failure::as_kind(ErrorKind::Usage, e))?,
-        );
+        builder = builder.pin(*p);
     }
     if let Some(path) = &a.anchors {
         let anchors = Anchors::from_certificates(load(path)?).or_else(failed)?;
