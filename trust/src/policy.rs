@@ -54,9 +54,21 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub struct TrustPolicy {
     pins: Vec<Pin>,
     anchors: Option<Anchors>,
-    tofu: Option<Option<Pin>>,
+    first_use: FirstUse,
     identity: Option<Identity>,
     algorithms: WebPkiSupportedAlgorithms,
+}
+
+/// Whether a policy trusts on first use, and what it recorded ([`TrustPolicy::first_use`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum FirstUse {
+    /// Not trust on first use.
+    #[default]
+    Off,
+    /// Trust on first use, and this is the first use: nothing recorded yet.
+    Unrecorded,
+    /// Trust on first use, with the pin recorded at first use.
+    Recorded(Pin),
 }
 
 /// Builds a [`TrustPolicy`]; see [`TrustPolicy::builder`].
@@ -64,7 +76,7 @@ pub struct TrustPolicy {
 pub struct TrustPolicyBuilder {
     pins: Vec<Pin>,
     anchors: Option<Anchors>,
-    tofu: Option<Option<Pin>>,
+    first_use: FirstUse,
     identity: Option<Identity>,
 }
 
@@ -105,20 +117,23 @@ impl TrustPolicyBuilder {
     /// Trust on first use: `Some(pin)` is the pin recorded at first use, `None` means this is the
     /// first use (see [`TrustPolicy`] for what the application must then do).
     pub fn tofu(mut self, recorded: Option<Pin>) -> Self {
-        self.tofu = Some(recorded);
+        self.first_use = match recorded {
+            Some(pin) => FirstUse::Recorded(pin),
+            None => FirstUse::Unrecorded,
+        };
         self
     }
 
     /// The policy, or [`Error::EmptyPolicy`] when there is nothing to trust.
     pub fn build(self) -> Result<TrustPolicy, Error> {
         let anchors = self.anchors.filter(|a| !a.is_empty());
-        if self.pins.is_empty() && anchors.is_none() && self.tofu.is_none() {
+        if self.pins.is_empty() && anchors.is_none() && self.first_use == FirstUse::Off {
             return Err(Error::EmptyPolicy);
         }
         Ok(TrustPolicy {
             pins: self.pins,
             anchors,
-            tofu: self.tofu,
+            first_use: self.first_use,
             identity: self.identity,
             algorithms: rustls::crypto::aws_lc_rs::default_provider()
                 .signature_verification_algorithms,
@@ -173,9 +188,9 @@ impl TrustPolicy {
         self.identity.as_ref()
     }
 
-    /// `Some(recorded)` when this policy is trust on first use.
-    pub fn tofu(&self) -> Option<Option<&Pin>> {
-        self.tofu.as_ref().map(Option::as_ref)
+    /// Whether this policy is trust on first use, and what it recorded.
+    pub fn first_use(&self) -> FirstUse {
+        self.first_use
     }
 
     /// The mode's name: `pin`, `anchors`, `both`, `tofu`, `tofu-first-use` (plus combinations).
@@ -187,10 +202,10 @@ impl TrustPolicy {
             (true, true) => parts.push("anchors"),
             (true, false) => {}
         }
-        match self.tofu {
-            Some(Some(_)) => parts.push("tofu"),
-            Some(None) => parts.push("tofu-first-use"),
-            None => {}
+        match self.first_use {
+            FirstUse::Recorded(_) => parts.push("tofu"),
+            FirstUse::Unrecorded => parts.push("tofu-first-use"),
+            FirstUse::Off => {}
         }
         parts.join("+")
     }
@@ -309,8 +324,8 @@ impl TrustPolicy {
                 ),
             ));
         }
-        if let Some(Some(recorded)) = &self.tofu {
-            if *recorded != pin {
+        if let FirstUse::Recorded(recorded) = self.first_use {
+            if recorded != pin {
                 return Err(Refusal::new(
                     codes::KEY_CHANGED,
                     format!("the accessory presented key {pin}, the key recorded at first use is {recorded}"),
@@ -386,7 +401,7 @@ impl TrustPolicy {
             pin,
             fingerprint: hex::encode(Sha256::digest(end_entity.as_ref())),
             chain,
-            first_use: matches!(self.tofu, Some(None)),
+            first_use: self.first_use == FirstUse::Unrecorded,
             notes,
         })
     }
@@ -398,7 +413,7 @@ impl fmt::Debug for TrustPolicy {
             .field("mode", &self.mode())
             .field("pins", &self.pins)
             .field("anchors", &self.anchors.as_ref().map(Anchors::len))
-            .field("tofu", &self.tofu)
+            .field("first_use", &self.first_use)
             .field("identity", &self.identity)
             .finish()
     }
@@ -887,6 +902,20 @@ mod tests {
         for id in ["dev-8", "dev-9"] {
             assert_eq!(check(id).unwrap_err().code(), codes::WRONG_NAME, "{id}");
         }
+    }
+
+    #[test]
+    fn a_policy_says_whether_it_trusts_on_first_use_and_what_it_recorded() {
+        let leaf = self_signed(false, &["acc-42.accessory.local"]);
+        let pin = Pin::of_certificate(&leaf).unwrap();
+        let by_pin = TrustPolicy::builder().pin(pin).build().unwrap();
+        assert_eq!(by_pin.first_use(), FirstUse::Off);
+        let first = TrustPolicy::builder().tofu(None).build().unwrap();
+        assert_eq!(first.first_use(), FirstUse::Unrecorded);
+        assert_eq!(first.mode(), "tofu-first-use");
+        let recorded = TrustPolicy::builder().tofu(Some(pin)).build().unwrap();
+        assert_eq!(recorded.first_use(), FirstUse::Recorded(pin));
+        assert_eq!(recorded.mode(), "tofu");
     }
 
     #[test]
