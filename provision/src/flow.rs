@@ -381,9 +381,7 @@ impl Run<'_> {
                 State::Failed => {
                     return Err(Error::JoinFailed {
                         ssid: request.network.ssid.clone(),
-                        reason: status
-                            .reason
-                            .map_or_else(|| "unknown".into(), |r| r.to_string()),
+                        reason: status.reason.unwrap_or_else(|| "unknown".into()),
                     })
                 }
                 State::Connecting | State::Configured => {}
