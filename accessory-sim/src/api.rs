@@ -52,9 +52,9 @@ pub(crate) struct Api {
     pub reboot: mpsc::UnboundedSender<Duration>,
 }
 
-/// One TLS connection's view: the exporter that PoP proofs are bound to.
+/// One TLS connection's channel binding: the exporter that PoP proofs are bound to.
 #[derive(Debug)]
-pub(crate) struct Session {
+pub(crate) struct ChannelBinding {
     pub exporter: Option<pop::Exporter>,
 }
 
@@ -120,7 +120,7 @@ fn carries_credential(body: &[u8]) -> bool {
 /// Answers one request. Never fails: every problem is a JSON error with a status.
 pub(crate) async fn handle(
     api: Arc<Api>,
-    session: Arc<Session>,
+    session: Arc<ChannelBinding>,
     req: Request<Incoming>,
 ) -> Result<Answer, Infallible> {
     let method = req.method().clone();
@@ -192,7 +192,7 @@ pub(crate) async fn handle(
 
 async fn route(
     api: &Arc<Api>,
-    session: &Session,
+    session: &ChannelBinding,
     method: &Method,
     path: &str,
     query: Option<&str>,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::fault::FaultKind;
-use crate::identity::Identity;
+use crate::identity::ServedCert;
 use crate::scenario::Scenario;
 use crate::server::{RunningSim, Simulator};
 
@@ -116,7 +116,7 @@ impl Fleet {
         for i in 0..count {
             let mut scenario = options.template.clone();
             scenario.id = format!("{}-{:04}", options.id_prefix, i + 1);
-            let identity = Identity::generate(
+            let identity = ServedCert::generate(
                 &profile,
                 &scenario.id,
                 scenario.has(FaultKind::WrongKey),

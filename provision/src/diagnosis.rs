@@ -49,7 +49,7 @@ pub fn of(error: &Error) -> Diagnosis {
             }
             d
         }
-        Error::ClientIdentity(_) => Diagnosis::new(codes::CLIENT_IDENTITY, detail),
+        Error::ClientCert(_) => Diagnosis::new(codes::CLIENT_IDENTITY, detail),
         Error::FirstUseUnconfirmed { .. } => Diagnosis::new(codes::FIRST_USE_UNCONFIRMED, detail),
         Error::FingerprintMismatch { .. } => Diagnosis::new(codes::FINGERPRINT_MISMATCH, detail),
         Error::KeyChanged { .. } => Diagnosis::new(codes::KEY_CHANGED, detail),

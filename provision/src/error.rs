@@ -36,7 +36,7 @@ pub enum Error {
     Handshake { addr: SocketAddr, source: io::Error },
     /// The client certificate or key given for mutual TLS cannot be used.
     #[error("client certificate: {0}")]
-    ClientIdentity(String),
+    ClientCert(String),
     /// Trust on first use, and nobody confirmed the fingerprint (no `--expect-fingerprint`, and no
     /// terminal to ask on, or the person answered no). Nothing secret was sent.
     #[error("first use of {who}: the key was not confirmed (observed fingerprint {fingerprint}, pin {pin})")]

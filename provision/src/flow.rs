@@ -38,7 +38,7 @@ use crate::error::Error;
 use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
 use crate::outcome::{Failure, Outcome, RoundTrips};
 use crate::proven::ProvenDevice;
-use crate::request::{ClientIdentity, FirstUse, FirstUseQuestion, Request};
+use crate::request::{ClientCert, FirstUse, FirstUseQuestion, Request};
 use crate::step::Step;
 
 /// The longest single long poll; the accessory caps it too (60 s in the simulator).
@@ -595,14 +595,14 @@ fn server_name(host: &Host) -> Result<ServerName<'static>, Error> {
 
 fn add_client_identity(
     config: &mut rustls::ClientConfig,
-    identity: &ClientIdentity,
+    identity: &ClientCert,
 ) -> Result<(), Error> {
     let key = rustls::sign::CertifiedKey::from_der(
         identity.chain.clone(),
         identity.key.clone_key(),
         config.crypto_provider(),
     )
-    .map_err(|e| Error::ClientIdentity(e.to_string()))?;
+    .map_err(|e| Error::ClientCert(e.to_string()))?;
     config.client_auth_cert_resolver = Arc::new(rustls::sign::SingleCertAndKey::from(key));
     Ok(())
 }

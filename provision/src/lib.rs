@@ -50,7 +50,7 @@ pub use outcome::{Failure, Outcome, RoundTrips};
 pub use protocol::api::DeviceInfo;
 pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
-    ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
+    ClientCert, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request, TrustInputs,
 };
 pub use secret::{read_secret_file, Problem, Secret, SecretFileError, MAX_SECRET_LINE};
 pub use step::Step;

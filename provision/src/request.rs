@@ -31,7 +31,7 @@ pub struct Request {
     /// The proof-of-possession code on the label.
     pub pop: Option<Secret>,
     /// For accessories that demand mutual TLS.
-    pub client_identity: Option<ClientIdentity>,
+    pub client_identity: Option<ClientCert>,
     /// The whole run, from the first connect to the accessory's answer "connected".
     pub deadline: Duration,
     /// Where first-use keys are looked up and the attempt is recorded.
@@ -179,7 +179,7 @@ impl Network {
 
 /// A client certificate chain and its key, for accessories that demand mutual TLS.
 #[derive(Debug)]
-pub struct ClientIdentity {
+pub struct ClientCert {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: PrivateKeyDer<'static>,
 }

@@ -54,14 +54,15 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub struct TrustPolicy {
     pins: Vec<Pin>,
     anchors: Option<Anchors>,
-    first_use: FirstUse,
+    tofu: Tofu,
     identity: Option<Identity>,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
-/// Whether a policy trusts on first use, and what it recorded ([`TrustPolicy::first_use`]).
+/// Whether a policy trusts on first use, and what it recorded ([`TrustPolicy::tofu`]). Not
+/// `provision::FirstUse`, which is how a first use is confirmed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub enum FirstUse {
+pub enum Tofu {
     /// Not trust on first use.
     #[default]
     Off,
@@ -76,7 +77,7 @@ pub enum FirstUse {
 pub struct TrustPolicyBuilder {
     pins: Vec<Pin>,
     anchors: Option<Anchors>,
-    first_use: FirstUse,
+    tofu: Tofu,
     identity: Option<Identity>,
 }
 
@@ -117,9 +118,9 @@ impl TrustPolicyBuilder {
     /// Trust on first use: `Some(pin)` is the pin recorded at first use, `None` means this is the
     /// first use (see [`TrustPolicy`] for what the application must then do).
     pub fn tofu(mut self, recorded: Option<Pin>) -> Self {
-        self.first_use = match recorded {
-            Some(pin) => FirstUse::Recorded(pin),
-            None => FirstUse::Unrecorded,
+        self.tofu = match recorded {
+            Some(pin) => Tofu::Recorded(pin),
+            None => Tofu::Unrecorded,
         };
         self
     }
@@ -127,13 +128,13 @@ impl TrustPolicyBuilder {
     /// The policy, or [`Error::EmptyPolicy`] when there is nothing to trust.
     pub fn build(self) -> Result<TrustPolicy, Error> {
         let anchors = self.anchors.filter(|a| !a.is_empty());
-        if self.pins.is_empty() && anchors.is_none() && self.first_use == FirstUse::Off {
+        if self.pins.is_empty() && anchors.is_none() && self.tofu == Tofu::Off {
             return Err(Error::EmptyPolicy);
         }
         Ok(TrustPolicy {
             pins: self.pins,
             anchors,
-            first_use: self.first_use,
+            tofu: self.tofu,
             identity: self.identity,
             algorithms: rustls::crypto::aws_lc_rs::default_provider()
                 .signature_verification_algorithms,
@@ -189,8 +190,8 @@ impl TrustPolicy {
     }
 
     /// Whether this policy is trust on first use, and what it recorded.
-    pub fn first_use(&self) -> FirstUse {
-        self.first_use
+    pub fn tofu(&self) -> Tofu {
+        self.tofu
     }
 
     /// The mode's name: `pin`, `anchors`, `both`, `tofu`, `tofu-first-use` (plus combinations).
@@ -202,10 +203,10 @@ impl TrustPolicy {
             (true, true) => parts.push("anchors"),
             (true, false) => {}
         }
-        match self.first_use {
-            FirstUse::Recorded(_) => parts.push("tofu"),
-            FirstUse::Unrecorded => parts.push("tofu-first-use"),
-            FirstUse::Off => {}
+        match self.tofu {
+            Tofu::Recorded(_) => parts.push("tofu"),
+            Tofu::Unrecorded => parts.push("tofu-first-use"),
+            Tofu::Off => {}
         }
         parts.join("+")
     }
@@ -324,7 +325,7 @@ impl TrustPolicy {
                 ),
             ));
         }
-        if let FirstUse::Recorded(recorded) = self.first_use {
+        if let Tofu::Recorded(recorded) = self.tofu {
             if recorded != pin {
                 return Err(Refusal::new(
                     codes::KEY_CHANGED,
@@ -401,7 +402,7 @@ impl TrustPolicy {
             pin,
             fingerprint: hex::encode(Sha256::digest(end_entity.as_ref())),
             chain,
-            first_use: self.first_use == FirstUse::Unrecorded,
+            first_use: self.tofu == Tofu::Unrecorded,
             notes,
         })
     }
@@ -413,7 +414,7 @@ impl fmt::Debug for TrustPolicy {
             .field("mode", &self.mode())
             .field("pins", &self.pins)
             .field("anchors", &self.anchors.as_ref().map(Anchors::len))
-            .field("first_use", &self.first_use)
+            .field("tofu", &self.tofu)
             .field("identity", &self.identity)
             .finish()
     }
@@ -905,16 +906,16 @@ mod tests {
     }
 
     #[test]
-    fn a_policy_says_whether_it_trusts_on_first_use_and_what_it_recorded() {
+    fn a_policy_says_whether_it_trusts_on_first_use_and_what_it_recorded_as_a_tofu_value() {
         let leaf = self_signed(false, &["acc-42.accessory.local"]);
         let pin = Pin::of_certificate(&leaf).unwrap();
         let by_pin = TrustPolicy::builder().pin(pin).build().unwrap();
-        assert_eq!(by_pin.first_use(), FirstUse::Off);
+        assert_eq!(by_pin.tofu(), Tofu::Off);
         let first = TrustPolicy::builder().tofu(None).build().unwrap();
-        assert_eq!(first.first_use(), FirstUse::Unrecorded);
+        assert_eq!(first.tofu(), Tofu::Unrecorded);
         assert_eq!(first.mode(), "tofu-first-use");
         let recorded = TrustPolicy::builder().tofu(Some(pin)).build().unwrap();
-        assert_eq!(recorded.first_use(), FirstUse::Recorded(pin));
+        assert_eq!(recorded.tofu(), Tofu::Recorded(pin));
         assert_eq!(recorded.mode(), "tofu");
     }
 

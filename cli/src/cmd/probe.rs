@@ -114,7 +114,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     } else {
         let mut chosen = Vec::new();
         for name in &args.profiles {
-            match probe::Profile::by_name(name.trim()) {
+            match probe::ClientProfile::by_name(name.trim()) {
                 Ok(p) => chosen.push(p),
                 Err(e) => return fail(codes::PROBE_UNKNOWN_PROFILE, e),
             }

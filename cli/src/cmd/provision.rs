@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    AccessoryAddress, ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
+    AccessoryAddress, ClientCert, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
     Request, Secret, TrustInputs,
 };
 use rustls_pki_types::pem::PemObject;
@@ -335,7 +335,7 @@ fn read_secret_file(path: &Path, what: &'static str) -> anyhow::Result<Secret> {
 /// The most a client key file may hold: an RSA-8192 PKCS#8 PEM is under 7 KB.
 const MAX_KEY_FILE: usize = 64 * 1024;
 
-fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentity> {
+fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientCert> {
     let chain = match trust::load_certificates(cert) {
         Ok(c) => c,
         Err(e) => return failed(e),
@@ -351,7 +351,7 @@ fn read_client_identity(cert: &Path, key: &Path) -> anyhow::Result<ClientIdentit
             )
         }
     };
-    Ok(ClientIdentity { chain, key })
+    Ok(ClientCert { chain, key })
 }
 
 /// The first-use question, on the terminal (stderr for the text, stdin for the answer).

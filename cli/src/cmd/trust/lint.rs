@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use trust::lint::{self, LintOptions, LintProfile, Role};
+use trust::lint::{self, LintOptions, Role, RuleBook};
 
 use crate::exit::{codes, fail, failed, Status};
 use crate::output;
@@ -23,7 +23,7 @@ pub struct LintArgs {
     /// Whose rules: apple (iOS 13+/macOS 10.15+), android (7+, Conscrypt), webpki (CA/B Forum
     /// Baseline Requirements), or all [default: all]
     #[arg(long, default_value = "all", value_parser = parse_profile)]
-    pub profile: LintProfile,
+    pub profile: RuleBook,
     /// How to read the first certificate: server, ca, or auto (a CA:TRUE certificate with neither
     /// subjectAltName nor extendedKeyUsage is a CA) [default: auto]
     #[arg(long, default_value = "auto", value_parser = parse_role)]
@@ -33,7 +33,7 @@ pub struct LintArgs {
     pub json: bool,
 }
 
-fn parse_profile(s: &str) -> Result<LintProfile, String> {
+fn parse_profile(s: &str) -> Result<RuleBook, String> {
     s.parse()
 }
 

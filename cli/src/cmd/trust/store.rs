@@ -142,7 +142,7 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
         if let Added::Added(x) = r {
             if let Ok(report) = trust::lint::lint(
                 std::slice::from_ref(cert),
-                &trust::lint::LintOptions::new(trust::lint::LintProfile::All),
+                &trust::lint::LintOptions::new(trust::lint::RuleBook::All),
             ) {
                 for f in report
                     .findings
