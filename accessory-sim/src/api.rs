@@ -27,7 +27,7 @@ use hyper::header::{
 };
 use hyper::{Method, Request, Response, StatusCode};
 use protocol::api::{
-    self as wire, DeviceInfo, NetworkEntry, NetworkList, NetworkRequest, State, MAX_BODY, MAX_WAIT,
+    self as wire, DeviceInfo, NetworkList, NetworkRequest, State, MAX_BODY, MAX_WAIT,
 };
 use protocol::{pop, NetworkError, Security};
 use serde_json::json;
@@ -276,16 +276,7 @@ async fn route(
             ))
         }
         Route::Networks => {
-            let networks = api
-                .device
-                .visible()
-                .map(|n| NetworkEntry {
-                    ssid: n.ssid.clone(),
-                    rssi: n.rssi,
-                    channel: n.channel,
-                    security: n.security.to_string(),
-                })
-                .collect();
+            let networks = api.device.visible().map(|n| n.entry()).collect();
             Ok(json_response(
                 api,
                 StatusCode::OK,
