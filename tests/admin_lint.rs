@@ -2,14 +2,14 @@
 //! the good profiles pass, and the binary's exit status is what a factory CI gate needs.
 
 use accessory_tests::admin::{arg, assert_status, json, run, write_profile};
-use trust::lint::{lint, LintOptions, LintProfile, Severity};
+use trust::lint::{lint, LintOptions, RuleBook, Severity};
 
 const DEVICE: &str = "ADM-0001";
 
 #[track_caller]
 fn apple_errors(profile: &str) -> Vec<&'static str> {
     let m = certs::generate(profile, &certs::Options::new(DEVICE)).expect("catalogue profile");
-    let report = lint(&m.chain, &LintOptions::new(LintProfile::Apple)).expect("lint runs");
+    let report = lint(&m.chain, &LintOptions::new(RuleBook::Apple)).expect("lint runs");
     report
         .findings
         .iter()
@@ -39,7 +39,7 @@ fn each_apple_rule_is_caught_on_the_catalogue_profile_that_breaks_it() {
 fn the_good_catalogue_leaves_pass_the_apple_profile() {
     for profile in ["good-chain", "good-self-signed"] {
         let m = certs::generate(profile, &certs::Options::new(DEVICE)).unwrap();
-        let report = lint(&m.chain, &LintOptions::new(LintProfile::Apple)).unwrap();
+        let report = lint(&m.chain, &LintOptions::new(RuleBook::Apple)).unwrap();
         assert!(report.passed, "{profile}: {:#?}", report.findings);
         assert_eq!(report.count(Severity::Error), 0, "{profile}");
     }
@@ -48,14 +48,14 @@ fn the_good_catalogue_leaves_pass_the_apple_profile() {
 #[test]
 fn the_good_chain_passes_every_profile_with_at_most_warnings() {
     let m = certs::generate("good-chain", &certs::Options::new(DEVICE)).unwrap();
-    let report = lint(&m.chain, &LintOptions::new(LintProfile::All)).unwrap();
+    let report = lint(&m.chain, &LintOptions::new(RuleBook::All)).unwrap();
     assert!(report.passed, "{:#?}", report.findings);
 }
 
 #[test]
 fn rsa_1024_is_an_android_warning_but_an_apple_error() {
     let m = certs::generate("rsa-1024", &certs::Options::new(DEVICE)).unwrap();
-    let report = lint(&m.chain, &LintOptions::new(LintProfile::Android)).unwrap();
+    let report = lint(&m.chain, &LintOptions::new(RuleBook::Android)).unwrap();
     let f = report
         .findings
         .iter()

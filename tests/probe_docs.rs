@@ -4,7 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-use probe::{Alert, Profile};
+use probe::{Alert, ClientProfile};
 use rustls_pki_types::ServerName;
 use trust::Diagnosis;
 
@@ -114,7 +114,7 @@ fn the_clienthello_sizes_in_the_docs_are_the_ones_measured() {
     let accessory = ServerName::IpAddress(Ipv4Addr::new(192, 168, 4, 1).into());
     let mut checked = 0;
     for row in rows(&doc) {
-        let Ok(profile) = Profile::by_name(&row[0]) else {
+        let Ok(profile) = ClientProfile::by_name(&row[0]) else {
             continue;
         };
         let measured = probe::measure(profile, accessory.clone()).unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use accessory_sim::{Fault, Scenario, Simulator};
 use accessory_tests::provision::accessory_bin;
-use probe::{Answer, Platform, Profile, Report, Segmentation, Target, Template};
+use probe::{Answer, ClientProfile, Platform, Report, Segmentation, Target, Template};
 
 async fn probe_sim(faults: &[&str]) -> Report {
     let mut scenario = Scenario::good("SIM-PROBE-FIDELITY");
@@ -19,7 +19,7 @@ async fn probe_sim(faults: &[&str]) -> Report {
         .await
         .unwrap();
     let target = Target::parse(&sim.addr().to_string()).unwrap();
-    let chosen: Vec<&'static Profile> = probe::profiles().iter().collect();
+    let chosen: Vec<&'static ClientProfile> = probe::profiles().iter().collect();
     let report = probe::run(&target, &chosen).await.expect("probe runs");
     let requests = sim.requests();
     sim.shutdown().await;

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use probe::{Profile, Report, Target, Version};
+use probe::{ClientProfile, Report, Target, Version};
 
 /// `openssl s_server` serving a good certificate on a free loopback port; killed on drop.
 struct SServer {
@@ -81,7 +81,7 @@ impl Drop for SServer {
 
 async fn probe(server: &SServer) -> Report {
     let target = Target::parse(&server.addr.to_string()).unwrap();
-    let profiles: Vec<&'static Profile> = probe::profiles().iter().collect();
+    let profiles: Vec<&'static ClientProfile> = probe::profiles().iter().collect();
     let report = probe::run(&target, &profiles).await.expect("probe runs");
     println!("{report}");
     report

@@ -2,7 +2,7 @@
 //! on real TLS over loopback, and the probe never sends the accessory anything but handshakes.
 
 use accessory_sim::{Fault, Scenario, Simulator};
-use probe::{Platform, Profile, ProfileResult, Report, Target};
+use probe::{ClientProfile, Platform, ProfileResult, Report, Target};
 
 const DEVICE: &str = "SIM-PROBE-0001";
 
@@ -18,12 +18,12 @@ async fn probe_with(faults: &[&str], profiles: &[&str]) -> Report {
         .await
         .expect("simulator starts");
     let target = Target::parse(&sim.addr().to_string()).unwrap();
-    let chosen: Vec<&'static Profile> = if profiles.is_empty() {
+    let chosen: Vec<&'static ClientProfile> = if profiles.is_empty() {
         probe::profiles().iter().collect()
     } else {
         profiles
             .iter()
-            .map(|p| Profile::by_name(p).unwrap())
+            .map(|p| ClientProfile::by_name(p).unwrap())
             .collect()
     };
     let report = probe::run(&target, &chosen).await.expect("probe runs");
@@ -90,7 +90,7 @@ async fn every_profile_passes_against_a_good_accessory() {
     // What went on the wire is what `measure` computes offline (no SNI towards an IP address).
     for p in &report.profiles {
         let offline = probe::measure(
-            Profile::by_name(p.profile).unwrap(),
+            ClientProfile::by_name(p.profile).unwrap(),
             Target::parse(&report.target).unwrap().server_name(),
         )
         .unwrap();
@@ -370,7 +370,7 @@ async fn a_stalled_accessory_times_out_on_every_profile_and_fails_every_platform
         timeout: std::time::Duration::from_secs(1),
         ..probe::Options::default()
     };
-    let chosen: Vec<&'static Profile> = probe::profiles().iter().collect();
+    let chosen: Vec<&'static ClientProfile> = probe::profiles().iter().collect();
     let report = probe::run_with(&target, &chosen, &options).await.unwrap();
     sim.shutdown().await;
     assert!(report.chain.is_none());

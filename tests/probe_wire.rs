@@ -2,7 +2,7 @@
 //! size the probe reports is the size that arrives, and the key shares are the ones each phone sends
 //! (iOS 26: the X25519MLKEM768 hybrid *and* an X25519 share; the others: X25519 alone).
 
-use probe::{Profile, Target};
+use probe::{ClientProfile, Target};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
@@ -63,7 +63,7 @@ async fn clienthello_of(name: &str) -> (Vec<u8>, probe::Report) {
             }
         }
     });
-    let profiles = [Profile::by_name(name).unwrap()];
+    let profiles = [ClientProfile::by_name(name).unwrap()];
     let report = probe::run(&target, &profiles).await.unwrap();
     server.abort();
     (first_rx.await.unwrap(), report)

@@ -7,7 +7,7 @@ use accessory_sim::Scenario;
 use accessory_tests::provision::{
     assert_no_credential_sent, good, home, ledger, request, start, with_faults, Mode,
 };
-use provision::{ClientIdentity, Error, ExpectedKey, FirstUse, Secret, Step};
+use provision::{ClientCert, Error, ExpectedKey, FirstUse, Secret, Step};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -364,7 +364,7 @@ async fn an_accessory_that_demands_a_client_certificate_is_provisioned_with_one_
     );
 
     let mut req = request(&sim, Mode::Pin, None);
-    req.client_identity = Some(ClientIdentity { chain, key });
+    req.client_identity = Some(ClientCert { chain, key });
     provision::run(req).await.unwrap_or_else(|f| panic!("{f}"));
 }
 

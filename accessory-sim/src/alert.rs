@@ -11,36 +11,6 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alert(u8);
 
-const ALERTS: &[(&str, u8)] = &[
-    ("close_notify", 0),
-    ("unexpected_message", 10),
-    ("bad_record_mac", 20),
-    ("record_overflow", 22),
-    ("handshake_failure", 40),
-    ("bad_certificate", 42),
-    ("unsupported_certificate", 43),
-    ("certificate_revoked", 44),
-    ("certificate_expired", 45),
-    ("certificate_unknown", 46),
-    ("illegal_parameter", 47),
-    ("unknown_ca", 48),
-    ("access_denied", 49),
-    ("decode_error", 50),
-    ("decrypt_error", 51),
-    ("protocol_version", 70),
-    ("insufficient_security", 71),
-    ("internal_error", 80),
-    ("inappropriate_fallback", 86),
-    ("user_canceled", 90),
-    ("missing_extension", 109),
-    ("unsupported_extension", 110),
-    ("unrecognized_name", 112),
-    ("bad_certificate_status_response", 113),
-    ("unknown_psk_identity", 115),
-    ("certificate_required", 116),
-    ("no_application_protocol", 120),
-];
-
 impl Alert {
     /// `bad_certificate` (42): what Apple reports as `errSSLPeerBadCert` (-9825).
     pub const BAD_CERTIFICATE: Alert = Alert(42);
@@ -52,13 +22,10 @@ impl Alert {
         self.0
     }
 
-    /// The RFC name, or `alert_N` for a number without one.
-    pub fn name(self) -> String {
-        ALERTS
-            .iter()
-            .find(|(_, c)| *c == self.0)
-            .map(|(n, _)| (*n).to_owned())
-            .unwrap_or_else(|| format!("alert_{}", self.0))
+    /// The RFC name, or `alert_N` for a number without one (`trust::diagnosis::alert_label`, the
+    /// one table and the one fallback).
+    pub fn name(self) -> &'static str {
+        trust::diagnosis::alert_label(self.0)
     }
 
     /// The 7-byte plaintext record a server sends for a fatal alert before any keys exist:
@@ -69,9 +36,7 @@ impl Alert {
 
     /// Every name this parser knows, for error messages.
     pub fn known_names() -> String {
-        ALERTS
-            .iter()
-            .map(|(n, _)| *n)
+        trust::diagnosis::alert_names()
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -79,23 +44,22 @@ impl Alert {
 
 impl fmt::Display for Alert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
+        f.write_str(self.name())
     }
 }
 
 impl FromStr for Alert {
     type Err = String;
 
-    /// Accepts the RFC name (`bad_certificate`, also with dashes) or the number (`42`).
+    /// Accepts the RFC name (`bad_certificate`, also with dashes), `alert_N` (how an alert without
+    /// a name is displayed) or the number (`42`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().replace('-', "_").to_ascii_lowercase();
         if let Ok(n) = wanted.parse::<u8>() {
             return Ok(Alert(n));
         }
-        ALERTS
-            .iter()
-            .find(|(n, _)| *n == wanted)
-            .map(|(_, c)| Alert(*c))
+        trust::diagnosis::alert_number(&wanted)
+            .map(Alert)
             .ok_or_else(|| {
                 format!(
                     "unknown alert `{s}` (known: {}, or a number)",
@@ -174,6 +138,13 @@ mod tests {
         let a: Alert = "bad_certificate".parse().unwrap();
         assert_eq!(a.plaintext_record(), [0x15, 3, 3, 0, 2, 2, 0x2a]);
         assert_eq!(a.to_string(), "bad_certificate");
+    }
+
+    #[test]
+    fn an_alert_without_a_name_is_spelled_alert_n_and_read_back() {
+        let a: Alert = "200".parse().unwrap();
+        assert_eq!(a.to_string(), "alert_200");
+        assert_eq!("alert_200".parse::<Alert>().unwrap(), a);
     }
 
     #[test]

@@ -27,7 +27,7 @@ use hyper::header::{
 };
 use hyper::{Method, Request, Response, StatusCode};
 use protocol::api::{
-    self as wire, DeviceInfo, NetworkEntry, NetworkList, NetworkRequest, State, MAX_BODY, MAX_WAIT,
+    self as wire, DeviceInfo, NetworkList, NetworkRequest, State, MAX_BODY, MAX_WAIT,
 };
 use protocol::{pop, NetworkError, Security};
 use serde_json::json;
@@ -52,9 +52,9 @@ pub(crate) struct Api {
     pub reboot: mpsc::UnboundedSender<Duration>,
 }
 
-/// One TLS connection's view: the exporter that PoP proofs are bound to.
+/// One TLS connection's channel binding: the exporter that PoP proofs are bound to.
 #[derive(Debug)]
-pub(crate) struct Session {
+pub(crate) struct ChannelBinding {
     pub exporter: Option<pop::Exporter>,
 }
 
@@ -120,7 +120,7 @@ fn carries_credential(body: &[u8]) -> bool {
 /// Answers one request. Never fails: every problem is a JSON error with a status.
 pub(crate) async fn handle(
     api: Arc<Api>,
-    session: Arc<Session>,
+    session: Arc<ChannelBinding>,
     req: Request<Incoming>,
 ) -> Result<Answer, Infallible> {
     let method = req.method().clone();
@@ -192,7 +192,7 @@ pub(crate) async fn handle(
 
 async fn route(
     api: &Arc<Api>,
-    session: &Session,
+    session: &ChannelBinding,
     method: &Method,
     path: &str,
     query: Option<&str>,
@@ -276,16 +276,7 @@ async fn route(
             ))
         }
         Route::Networks => {
-            let networks = api
-                .device
-                .visible()
-                .map(|n| NetworkEntry {
-                    ssid: n.ssid.clone(),
-                    rssi: n.rssi,
-                    channel: n.channel,
-                    security: n.security.to_string(),
-                })
-                .collect();
+            let networks = api.device.visible().map(|n| n.entry()).collect();
             Ok(json_response(
                 api,
                 StatusCode::OK,

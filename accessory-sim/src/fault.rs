@@ -19,23 +19,155 @@ pub fn certificate_faults() -> impl Iterator<Item = &'static str> {
     certs::faulty_profiles().iter().map(|p| p.name)
 }
 
-/// The other faults, as `name[=value]` with their default.
-const OTHER_FAULTS: &[&str] = &[
-    "wrong-key",
-    "tls12-only",
-    "clienthello-limit=N[,reset|,ALERT]",
-    "single-read[=16384]",
-    "alert=NAME[@accept|@hello|@handshake]",
-    "require-client-cert[=stock]",
-    "stall",
-    "drip[=5ms]",
-    "wrong-passphrase",
-    "network-not-found",
-    "reboot-after-apply[=5]",
-    "http-500",
-    "malformed-json",
-    "slow-status[=3]",
+/// The one fault table: every kind of fault but the certificate ones, in the order `--list-faults`
+/// prints them, with its name, its `name[=value]` syntax (with the default) and what it does.
+/// Parsing ([`Fault::from_str`]), [`Fault::name`], `--list-faults` and the unknown-fault message all
+/// read it.
+pub const FAULT_KINDS: &[FaultKind] = &[
+    FaultKind::WrongKey,
+    FaultKind::Tls12Only,
+    FaultKind::ClientHelloLimit,
+    FaultKind::SingleRead,
+    FaultKind::Alert,
+    FaultKind::RequireClientCert,
+    FaultKind::Stall,
+    FaultKind::Drip,
+    FaultKind::WrongPassphrase,
+    FaultKind::NetworkNotFound,
+    FaultKind::RebootAfterApply,
+    FaultKind::Http500,
+    FaultKind::MalformedJson,
+    FaultKind::SlowStatus,
 ];
+
+/// The kind of a [`Fault`] without its value: what the scenario asks "is there one of these?" with
+/// ([`crate::Scenario::has`]). Certificate faults are one kind, [`FaultKind::Certificate`]: their
+/// names are the `certs` profile names.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    /// [`Fault::Certificate`].
+    Certificate,
+    /// [`Fault::WrongKey`].
+    WrongKey,
+    /// [`Fault::Tls12Only`].
+    Tls12Only,
+    /// [`Fault::ClientHelloLimit`].
+    ClientHelloLimit,
+    /// [`Fault::SingleRead`].
+    SingleRead,
+    /// [`Fault::Alert`].
+    Alert,
+    /// [`Fault::RequireClientCert`].
+    RequireClientCert,
+    /// [`Fault::Stall`].
+    Stall,
+    /// [`Fault::Drip`].
+    Drip,
+    /// [`Fault::WrongPassphrase`].
+    WrongPassphrase,
+    /// [`Fault::NetworkNotFound`].
+    NetworkNotFound,
+    /// [`Fault::RebootAfterApply`].
+    RebootAfterApply,
+    /// [`Fault::Http500`].
+    Http500,
+    /// [`Fault::MalformedJson`].
+    MalformedJson,
+    /// [`Fault::SlowStatus`].
+    SlowStatus,
+}
+
+impl FaultKind {
+    /// The name, `wrong-key` (for [`FaultKind::Certificate`]: `certificate`, a kind, not a fault
+    /// name; a certificate fault is named by its profile).
+    pub fn name(self) -> &'static str {
+        self.row().0
+    }
+
+    /// The `name[=value]` syntax with its default, as `--list-faults` prints it.
+    pub fn syntax(self) -> &'static str {
+        self.row().1
+    }
+
+    /// What the fault does, in one line.
+    pub fn summary(self) -> &'static str {
+        self.row().2
+    }
+
+    /// The kind named `name` (not the certificate faults: see [`certificate_faults`]).
+    pub fn named(name: &str) -> Option<FaultKind> {
+        FAULT_KINDS.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// The table row: (name, syntax, summary).
+    fn row(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            FaultKind::Certificate => (
+                "certificate",
+                "PROFILE",
+                "serve the certs profile of this name (`accessory certs profiles`)",
+            ),
+            // The name is the certs catalogue's (`certs::WRONG_KEY`), which lists it as a serving fault.
+            FaultKind::WrongKey => (
+                certs::WRONG_KEY.name,
+                certs::WRONG_KEY.name,
+                certs::WRONG_KEY.summary,
+            ),
+            FaultKind::Tls12Only => ("tls12-only", "tls12-only", "speak TLS 1.2 only"),
+            FaultKind::ClientHelloLimit => (
+                "clienthello-limit",
+                "clienthello-limit=N[,reset|,ALERT]",
+                "refuse a first TLS record longer than N bytes (a post-quantum ClientHello)",
+            ),
+            FaultKind::SingleRead => (
+                "single-read",
+                "single-read[=16384]",
+                "read the ClientHello with one recv(), reset when it was split",
+            ),
+            FaultKind::Alert => (
+                "alert",
+                "alert=NAME[@accept|@hello|@handshake]",
+                "send a fatal alert at a chosen point of the handshake",
+            ),
+            FaultKind::RequireClientCert => (
+                "require-client-cert",
+                "require-client-cert[=stock]",
+                "require a client certificate from the scenario's client CA (mutual TLS)",
+            ),
+            FaultKind::Stall => ("stall", "stall", "accept the connection and never answer"),
+            FaultKind::Drip => (
+                "drip",
+                "drip[=5ms]",
+                "send the server's bytes one at a time",
+            ),
+            FaultKind::WrongPassphrase => (
+                "wrong-passphrase",
+                "wrong-passphrase",
+                "every join fails with auth_failed",
+            ),
+            FaultKind::NetworkNotFound => (
+                "network-not-found",
+                "network-not-found",
+                "every join fails with network_not_found",
+            ),
+            FaultKind::RebootAfterApply => (
+                "reboot-after-apply",
+                "reboot-after-apply[=5]",
+                "after an apply, go away for this many seconds",
+            ),
+            FaultKind::Http500 => ("http-500", "http-500", "answer every API request 500"),
+            FaultKind::MalformedJson => {
+                ("malformed-json", "malformed-json", "cut JSON answers short")
+            }
+            FaultKind::SlowStatus => (
+                "slow-status",
+                "slow-status[=3]",
+                "delay every status answer by this many seconds",
+            ),
+        }
+    }
+}
 
 /// One fault. Several may be combined in a scenario.
 #[non_exhaustive]
@@ -147,28 +279,36 @@ impl Fault {
     /// Every fault name, for help text and error messages.
     pub fn catalogue() -> Vec<&'static str> {
         certificate_faults()
-            .chain(OTHER_FAULTS.iter().copied())
+            .chain(FAULT_KINDS.iter().map(|k| k.syntax()))
             .collect()
     }
 
-    /// The canonical name, without value.
+    /// The canonical name, without value: the profile's for a certificate fault, else the table's.
     pub fn name(&self) -> &str {
         match self {
             Fault::Certificate(p) => p,
-            Fault::WrongKey => "wrong-key",
-            Fault::Tls12Only => "tls12-only",
-            Fault::ClientHelloLimit { .. } => "clienthello-limit",
-            Fault::SingleRead { .. } => "single-read",
-            Fault::Alert { .. } => "alert",
-            Fault::RequireClientCert { .. } => "require-client-cert",
-            Fault::Stall => "stall",
-            Fault::Drip { .. } => "drip",
-            Fault::WrongPassphrase => "wrong-passphrase",
-            Fault::NetworkNotFound => "network-not-found",
-            Fault::RebootAfterApply { .. } => "reboot-after-apply",
-            Fault::Http500 => "http-500",
-            Fault::MalformedJson => "malformed-json",
-            Fault::SlowStatus { .. } => "slow-status",
+            other => other.kind().name(),
+        }
+    }
+
+    /// The kind, without the value.
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Fault::Certificate(_) => FaultKind::Certificate,
+            Fault::WrongKey => FaultKind::WrongKey,
+            Fault::Tls12Only => FaultKind::Tls12Only,
+            Fault::ClientHelloLimit { .. } => FaultKind::ClientHelloLimit,
+            Fault::SingleRead { .. } => FaultKind::SingleRead,
+            Fault::Alert { .. } => FaultKind::Alert,
+            Fault::RequireClientCert { .. } => FaultKind::RequireClientCert,
+            Fault::Stall => FaultKind::Stall,
+            Fault::Drip { .. } => FaultKind::Drip,
+            Fault::WrongPassphrase => FaultKind::WrongPassphrase,
+            Fault::NetworkNotFound => FaultKind::NetworkNotFound,
+            Fault::RebootAfterApply { .. } => FaultKind::RebootAfterApply,
+            Fault::Http500 => FaultKind::Http500,
+            Fault::MalformedJson => FaultKind::MalformedJson,
+            Fault::SlowStatus { .. } => FaultKind::SlowStatus,
         }
     }
 }
@@ -226,10 +366,14 @@ impl FromStr for Fault {
         if certs::profile_named(name).is_ok() {
             return no_value(Fault::Certificate(name.to_owned()));
         }
-        match name {
-            "wrong-key" => no_value(Fault::WrongKey),
-            "tls12-only" => no_value(Fault::Tls12Only),
-            "require-client-cert" => Ok(Fault::RequireClientCert {
+        let unknown = || Error::UnknownFault {
+            name: name.to_owned(),
+            known: Fault::catalogue().join(", "),
+        };
+        match FaultKind::named(name).ok_or_else(unknown)? {
+            FaultKind::WrongKey => no_value(Fault::WrongKey),
+            FaultKind::Tls12Only => no_value(Fault::Tls12Only),
+            FaultKind::RequireClientCert => Ok(Fault::RequireClientCert {
                 refusal: match value {
                     None => ClientCertRefusal::BadCertificate,
                     Some("stock") => ClientCertRefusal::Stock,
@@ -240,12 +384,12 @@ impl FromStr for Fault {
                     }
                 },
             }),
-            "stall" => no_value(Fault::Stall),
-            "wrong-passphrase" => no_value(Fault::WrongPassphrase),
-            "network-not-found" => no_value(Fault::NetworkNotFound),
-            "http-500" => no_value(Fault::Http500),
-            "malformed-json" => no_value(Fault::MalformedJson),
-            "clienthello-limit" => {
+            FaultKind::Stall => no_value(Fault::Stall),
+            FaultKind::WrongPassphrase => no_value(Fault::WrongPassphrase),
+            FaultKind::NetworkNotFound => no_value(Fault::NetworkNotFound),
+            FaultKind::Http500 => no_value(Fault::Http500),
+            FaultKind::MalformedJson => no_value(Fault::MalformedJson),
+            FaultKind::ClientHelloLimit => {
                 let value = value.ok_or_else(|| bad("needs a size: clienthello-limit=1024"))?;
                 let (size, answer) = match value.split_once(',') {
                     Some((n, a)) => (n.trim(), Some(a.trim())),
@@ -266,7 +410,7 @@ impl FromStr for Fault {
                 };
                 Ok(Fault::ClientHelloLimit { max, answer })
             }
-            "single-read" => Ok(Fault::SingleRead {
+            FaultKind::SingleRead => Ok(Fault::SingleRead {
                 buffer: match value {
                     None => 16_384,
                     Some(v) => match v.parse::<usize>() {
@@ -279,7 +423,7 @@ impl FromStr for Fault {
                     },
                 },
             }),
-            "alert" => {
+            FaultKind::Alert => {
                 let value = value.ok_or_else(|| bad("needs an alert: alert=bad_certificate"))?;
                 let (alert, point) = match value.split_once('@') {
                     Some((a, p)) => (a, Some(p)),
@@ -294,28 +438,25 @@ impl FromStr for Fault {
                 };
                 Ok(Fault::Alert { alert, point })
             }
-            "drip" => Ok(Fault::Drip {
+            FaultKind::Drip => Ok(Fault::Drip {
                 per_byte: match value {
                     Some(v) => parse_duration(s, v)?,
                     None => Duration::from_millis(5),
                 },
             }),
-            "reboot-after-apply" => Ok(Fault::RebootAfterApply {
+            FaultKind::RebootAfterApply => Ok(Fault::RebootAfterApply {
                 down: match value {
                     Some(v) => parse_duration(s, v)?,
                     None => Duration::from_secs(5),
                 },
             }),
-            "slow-status" => Ok(Fault::SlowStatus {
+            FaultKind::SlowStatus => Ok(Fault::SlowStatus {
                 delay: match value {
                     Some(v) => parse_duration(s, v)?,
                     None => Duration::from_secs(3),
                 },
             }),
-            _ => Err(Error::UnknownFault {
-                name: name.to_owned(),
-                known: Fault::catalogue().join(", "),
-            }),
+            FaultKind::Certificate => Err(unknown()),
         }
     }
 }
@@ -395,6 +536,25 @@ mod tests {
             let f: Fault = s.parse().unwrap();
             assert_eq!(f.to_string(), s);
         }
+    }
+
+    #[test]
+    fn every_fault_of_the_table_is_named_by_its_row_and_listed_with_its_syntax() {
+        let listed = Fault::catalogue();
+        for kind in FAULT_KINDS {
+            assert_eq!(FaultKind::named(kind.name()), Some(*kind));
+            assert!(kind.syntax().starts_with(kind.name()), "{kind:?}");
+            assert!(!kind.summary().is_empty(), "{kind:?}");
+            assert!(listed.contains(&kind.syntax()), "{kind:?}");
+        }
+        assert_eq!(FaultKind::named("certificate"), None);
+        let wrong_key: Fault = "wrong-key".parse().unwrap();
+        assert_eq!(wrong_key.kind(), FaultKind::WrongKey);
+        let expired: Fault = "expired".parse().unwrap();
+        assert_eq!(
+            (expired.kind(), expired.name()),
+            (FaultKind::Certificate, "expired")
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::identity::Identity;
+use crate::fault::FaultKind;
+use crate::identity::ServedCert;
 use crate::scenario::Scenario;
 use crate::server::{RunningSim, Simulator};
 
@@ -137,8 +138,12 @@ impl Fleet {
         for i in 0..count {
             let mut scenario = options.template.clone();
             scenario.id = format!("{}-{:04}", options.id_prefix, i + 1);
-            let identity =
-                Identity::generate(&profile, &scenario.id, scenario.has("wrong-key"), Some(&ca))?;
+            let identity = ServedCert::generate(
+                &profile,
+                &scenario.id,
+                scenario.has(FaultKind::WrongKey),
+                Some(&ca),
+            )?;
             for pem in split_pem(&identity.anchors_pem()) {
                 if !anchors.contains(&pem) {
                     anchors.push(pem);

@@ -11,10 +11,12 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::CertificateDer;
 
 use crate::error::Error;
+use crate::fault::FaultKind;
 
-/// What one accessory serves and what its administrator trusts.
+/// The certificate and key one accessory serves, and what its administrator trusts (not
+/// `trust::Identity`, which is what a certificate must name).
 #[derive(Debug, Clone)]
-pub(crate) struct Identity {
+pub(crate) struct ServedCert {
     /// The `certs` profile served (`wrong-key` when a genuine chain is served with another key).
     pub profile: String,
     pub chain: Vec<CertificateDer<'static>>,
@@ -26,7 +28,7 @@ pub(crate) struct Identity {
     pub key_pem: Option<String>,
 }
 
-impl Identity {
+impl ServedCert {
     /// Makes the material of `profile` for `device_id` (under `ca` when given, else a fresh
     /// manufacturer CA) and what rustls serves from it.
     pub(crate) fn generate(
@@ -51,9 +53,9 @@ impl Identity {
             certs::serving::certified_key(&material).map_err(|e| err(&e))?
         };
         let pin: trust::Pin = material.pin.parse().map_err(|e| err(&e))?;
-        Ok(Identity {
+        Ok(ServedCert {
             profile: if wrong_key {
-                "wrong-key".to_owned()
+                FaultKind::WrongKey.name().to_owned()
             } else {
                 profile.to_owned()
             },

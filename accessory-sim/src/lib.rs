@@ -49,7 +49,7 @@ pub use alert::Alert;
 pub use client_auth::ClientCredentials;
 pub use error::Error;
 pub use fault::certificate_faults;
-pub use fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
+pub use fault::{AlertPoint, ClientCertRefusal, Fault, FaultKind, LimitAnswer, FAULT_KINDS};
 pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
 pub use handout::{
     passphrase_file_name, ClientFiles, Handout, NetworkFile, SimHandout, SoftApHandout,

@@ -28,7 +28,7 @@ use protocol::Security;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultKind};
 
 /// One simulated accessory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,7 +70,10 @@ pub struct Scenario {
 /// a scenario's `timings.header_read_timeout_ms`).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A network the accessory can see.
+/// A network the accessory can see, as the scenario describes it. Not the same thing as
+/// [`protocol::api::NetworkEntry`], which is what the accessory *says* about it in a scan: the
+/// scenario also knows the passphrase (a secret the API never sends) and whether the network is
+/// hidden (then it is not listed at all). [`Network::entry`] is the one conversion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -182,6 +185,18 @@ impl Network {
             rssi: -50,
             channel: 6,
             hidden: false,
+        }
+    }
+}
+
+impl Network {
+    /// What a scan answer lists for this network (`GET /v1/networks`).
+    pub fn entry(&self) -> protocol::api::NetworkEntry {
+        protocol::api::NetworkEntry {
+            ssid: self.ssid.clone(),
+            rssi: self.rssi,
+            channel: self.channel,
+            security: self.security.to_string(),
         }
     }
 }
@@ -316,9 +331,9 @@ impl Scenario {
             .unwrap_or(&self.profile)
     }
 
-    /// Whether a fault of this name is present.
-    pub fn has(&self, name: &str) -> bool {
-        self.faults.iter().any(|f| f.name() == name)
+    /// Whether a fault of this kind is present.
+    pub fn has(&self, kind: FaultKind) -> bool {
+        self.faults.iter().any(|f| f.kind() == kind)
     }
 }
 

@@ -20,14 +20,14 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::alert::Alert;
-use crate::api::{self, Api, Session};
+use crate::api::{self, Api, ChannelBinding};
 use crate::client_auth::{self, ClientCredentials};
 use crate::clienthello::{read_first_record, Replay};
 use crate::device::{Device, Forced};
 use crate::drip::Drip;
 use crate::error::Error;
-use crate::fault::{AlertPoint, ClientCertRefusal, Fault, LimitAnswer};
-use crate::identity::Identity;
+use crate::fault::{AlertPoint, ClientCertRefusal, Fault, FaultKind, LimitAnswer};
+use crate::identity::ServedCert;
 use crate::record::RequestRecord;
 use crate::scenario::Scenario;
 use crate::tls::{self, TlsOptions};
@@ -60,7 +60,7 @@ struct Wire {
 
 struct Inner {
     scenario: Scenario,
-    identity: Identity,
+    identity: ServedCert,
     client: Option<ClientCredentials>,
     wire: Wire,
     acceptor: TlsAcceptor,
@@ -89,10 +89,10 @@ impl Simulator {
     /// Mints the scenario's certificate and serves it on `listen` (port 0 picks a free port).
     pub async fn start(scenario: Scenario, listen: SocketAddr) -> Result<RunningSim, Error> {
         scenario.validate()?;
-        let identity = Identity::generate(
+        let identity = ServedCert::generate(
             scenario.effective_profile(),
             &scenario.id,
-            scenario.has("wrong-key"),
+            scenario.has(FaultKind::WrongKey),
             None,
         )?;
         Self::start_with_identity(scenario, listen, identity).await
@@ -101,7 +101,7 @@ impl Simulator {
     pub(crate) async fn start_with_identity(
         scenario: Scenario,
         listen: SocketAddr,
-        identity: Identity,
+        identity: ServedCert,
     ) -> Result<RunningSim, Error> {
         let mut wire = Wire::default();
         let mut forced = Forced::default();
@@ -448,7 +448,7 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
             None,
         )
         .ok();
-    let session = Arc::new(Session { exporter });
+    let session = Arc::new(ChannelBinding { exporter });
     let api = Arc::clone(&inner.api);
     let service = service_fn(move |req| api::handle(Arc::clone(&api), Arc::clone(&session), req));
     let mut http = http1::Builder::new();

@@ -20,7 +20,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::ca::{ecdsa_key, ManufacturerCa, DEFAULT_ORGANIZATION};
 use crate::files::{self, Output};
 use crate::{
-    generate_with_ca, pem, profiles, Error, Expectations, Material, Options, Profile,
+    generate_with_ca, pem, profiles, CertProfile, Error, Expectations, Material, Options,
     ProfileIdentity, TrustMode, WRONG_KEY,
 };
 
@@ -131,7 +131,7 @@ pub fn write(dir: &Path, options: &Options, force: bool) -> Result<Manifest, Err
     Ok(manifest)
 }
 
-fn write_entry(dir: &Path, profile: &Profile, material: &Material) -> Result<Entry, Error> {
+fn write_entry(dir: &Path, profile: &CertProfile, material: &Material) -> Result<Entry, Error> {
     let written = material.write_to(&dir.join(profile.name))?;
     Ok(Entry {
         name: profile.name.to_owned(),

@@ -10,7 +10,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use crate::ca::{ecdsa_key, ManufacturerCa, DEFAULT_ORGANIZATION};
 use crate::rsa_legacy::{self, RsaKey};
 use crate::template::{self, Validity};
-use crate::{device_id, pem, profile_named, Error, Material, Profile};
+use crate::{device_id, pem, profile_named, CertProfile, Error, Material};
 
 /// A private extension OID under 32473, the enterprise number RFC 5612 reserves for documentation:
 /// no client anywhere understands it.
@@ -199,7 +199,7 @@ fn sign(
 }
 
 struct Maker<'a> {
-    profile: &'static Profile,
+    profile: &'static CertProfile,
     id: &'a str,
     ca: &'a ManufacturerCa,
 }

@@ -1,6 +1,6 @@
 //! Certificates for Wi-Fi accessories, good and faulty, and the manufacturer CA that signs them.
 //!
-//! A [`Profile`] describes one kind of certificate an accessory may present (`good-chain`,
+//! A [`CertProfile`] describes one kind of certificate an accessory may present (`good-chain`,
 //! `expired`, `rsa-1024`...) and the verdict a verifying client must reach under each trust mode;
 //! [`generate`] makes its [`Material`] (chain, key, anchors, pin); [`serving`] turns that into what a
 //! rustls server serves; [`catalogue`] writes every profile and a `manifest.json` for other tools.
@@ -50,6 +50,6 @@ pub use generate::{generate, generate_with_ca, Options};
 pub use material::{file, Material, Written};
 pub use pem::{certificate_pin, fingerprint, spki_pin};
 pub use profile::{
-    faulty_profiles, profile_named, profiles, Expectations, Expected, Profile, ProfileIdentity,
+    faulty_profiles, profile_named, profiles, CertProfile, Expectations, Expected, ProfileIdentity,
     TrustMode, SOFTAP_IP, WRONG_KEY,
 };

@@ -8,13 +8,13 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use crate::files::{self, Output};
 use serde::Serialize;
 
-use crate::{pem, Error, Profile, ProfileIdentity};
+use crate::{pem, CertProfile, Error, ProfileIdentity};
 
 /// The certificates and key of one profile, as served and as trusted.
 #[non_exhaustive]
 pub struct Material {
     /// The profile this was made from.
-    pub profile: &'static Profile,
+    pub profile: &'static CertProfile,
     /// The device id asked for (a `wrong-name` leaf names another one).
     pub device_id: String,
     /// What the accessory serves, leaf first.

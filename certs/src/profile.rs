@@ -15,7 +15,7 @@ pub const SOFTAP_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 4, 1));
 /// One kind of certificate an accessory may present, good or faulty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Profile {
+pub struct CertProfile {
     /// The profile's name: a DESIGN.md fault name, or `good-chain`, `good-self-signed`, `self-signed-ca`.
     pub name: &'static str,
     /// What is in the certificate and what is wrong with it, in plain words.
@@ -144,8 +144,8 @@ const fn profile(
     summary: &'static str,
     identity: ProfileIdentity,
     expect: Expectations,
-) -> Profile {
-    Profile {
+) -> CertProfile {
+    CertProfile {
         name,
         summary,
         identity,
@@ -155,7 +155,7 @@ const fn profile(
 
 use ProfileIdentity::DeviceId;
 
-static PROFILES: [Profile; 18] = [
+static PROFILES: [CertProfile; 18] = [
     profile(
         "good-chain",
         "nothing: manufacturer root -> intermediate -> device leaf naming its device id (ECDSA P-256, serverAuth, 1 year)",
@@ -272,7 +272,7 @@ static PROFILES: [Profile; 18] = [
 
 /// A fault that is in how a certificate is served, not in the certificate: a genuine chain served
 /// with a key that does not match it (see [`crate::serving::with_other_key`]).
-pub const WRONG_KEY: Profile = profile(
+pub const WRONG_KEY: CertProfile = profile(
     "wrong-key",
     "a genuine device chain served with a different private key: what a man in the middle who copied the certificate looks like",
     DeviceId,
@@ -284,18 +284,18 @@ pub const WRONG_KEY: Profile = profile(
 const GOOD: usize = 3;
 
 /// Every certificate profile, good ones first.
-pub fn profiles() -> &'static [Profile] {
+pub fn profiles() -> &'static [CertProfile] {
     &PROFILES
 }
 
 /// The profiles that are certificate faults (every profile but the good ones): what a simulated
 /// accessory can be told to serve with `--fault NAME`.
-pub fn faulty_profiles() -> &'static [Profile] {
+pub fn faulty_profiles() -> &'static [CertProfile] {
     &PROFILES[GOOD..]
 }
 
 /// The certificate profile called `name`.
-pub fn profile_named(name: &str) -> Result<&'static Profile, crate::Error> {
+pub fn profile_named(name: &str) -> Result<&'static CertProfile, crate::Error> {
     PROFILES
         .iter()
         .find(|p| p.name == name)

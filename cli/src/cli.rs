@@ -54,6 +54,18 @@ pub enum Command {
     Man(cmd::meta::ManArgs),
 }
 
+/// Parses the command line. A flag value that a library type refused while clap parsed it (a
+/// `--fault`, a `--pin`) is reported as that library reports it: its own code and exit status, one
+/// line, as if the command had parsed it (see [`crate::exit::report_flag`]); every other mistake
+/// is clap's, exit status 2.
 pub fn parse() -> Cli {
-    Cli::parse()
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if let Some(code) = crate::exit::report_flag(&e) {
+                std::process::exit(code);
+            }
+            e.exit()
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! Every failure ends as one line on stderr naming what was wrong and what to do, with a stable code
 //! in brackets, and one of the documented exit statuses below (README.md "Exit status" has the same
 //! table; keep them in step). The libraries give every error its code and its [`ErrorKind`]; the
-//! one kind -> status table is `From<ErrorKind> for Status` below.
+//! one kind -> status table is `From<ErrorKind> for ExitStatus` below.
 
 use std::fmt;
 use std::process::ExitCode;
@@ -15,7 +15,7 @@ pub use trust::diagnosis::codes;
 /// The documented exit statuses. Numbers are stable: scripts and factory CI depend on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-pub enum Status {
+pub enum ExitStatus {
     /// Everything asked for was done, and every verdict was positive.
     Success = 0,
     /// The command ran, and its verdict was negative: a certificate refused by `trust verify`,
@@ -47,29 +47,29 @@ pub enum Status {
     Interrupted = 130,
 }
 
-impl From<Status> for ExitCode {
-    fn from(s: Status) -> Self {
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
         ExitCode::from(s as u8)
     }
 }
 
 /// The one table: what a caller does about an error ([`ErrorKind`], decided by the library that
 /// made it) -> the documented exit status. Nothing else in the binary picks a status for an error.
-impl From<ErrorKind> for Status {
+impl From<ErrorKind> for ExitStatus {
     fn from(kind: ErrorKind) -> Self {
         match kind {
-            ErrorKind::Verdict => Status::Verdict,
-            ErrorKind::Usage => Status::Usage,
-            ErrorKind::BadInput => Status::BadInput,
-            ErrorKind::Untrusted => Status::Untrusted,
-            ErrorKind::Unreachable => Status::Unreachable,
-            ErrorKind::AccessoryFailed => Status::AccessoryFailed,
-            ErrorKind::Timeout => Status::Timeout,
-            ErrorKind::LocalState => Status::LocalState,
-            ErrorKind::Interrupted => Status::Interrupted,
-            ErrorKind::Internal => Status::Internal,
+            ErrorKind::Verdict => ExitStatus::Verdict,
+            ErrorKind::Usage => ExitStatus::Usage,
+            ErrorKind::BadInput => ExitStatus::BadInput,
+            ErrorKind::Untrusted => ExitStatus::Untrusted,
+            ErrorKind::Unreachable => ExitStatus::Unreachable,
+            ErrorKind::AccessoryFailed => ExitStatus::AccessoryFailed,
+            ErrorKind::Timeout => ExitStatus::Timeout,
+            ErrorKind::LocalState => ExitStatus::LocalState,
+            ErrorKind::Interrupted => ExitStatus::Interrupted,
+            ErrorKind::Internal => ExitStatus::Internal,
             // A kind added to `trust` after this binary was written: a bug until it is mapped.
-            _ => Status::Internal,
+            _ => ExitStatus::Internal,
         }
     }
 }
@@ -109,13 +109,13 @@ library_error!(
     provision::wifi::LifecycleError,
     provision::SecretFileError,
     provision::PassphraseError,
-    provision::ClientIdentityError,
+    provision::ClientCertError,
 );
 
 /// An error that knows its exit status and stable code. Commands wrap library errors in this.
 #[derive(Debug)]
 pub struct Failure {
-    pub status: Status,
+    pub status: ExitStatus,
     pub code: String,
     pub source: anyhow::Error,
 }
@@ -174,11 +174,40 @@ pub fn failed<T>(e: impl LibraryError) -> anyhow::Result<T> {
     Err(Failure::of(e).into())
 }
 
+/// A flag value refused by the library type clap parsed it into (`--fault expird`, `--pin nope`):
+/// prints the one line a command prints for that library error and returns the exit status, or
+/// `None` when the error is clap's own (exit status 2, clap's message). A fault is the simulator's
+/// error with its own kind; a pin given as a flag is a usage error (the command line is wrong, not
+/// an input file).
+pub fn report_flag(e: &clap::Error) -> Option<i32> {
+    use std::error::Error as _;
+    if e.kind() != clap::error::ErrorKind::ValueValidation {
+        return None;
+    }
+    let source = e.source()?;
+    let (kind, code) = if let Some(e) = source.downcast_ref::<accessory_sim::Error>() {
+        (e.kind(), e.code())
+    } else if let Some(e) = source.downcast_ref::<trust::Error>() {
+        (ErrorKind::Usage, e.code())
+    } else {
+        return None;
+    };
+    // The text and its causes, as `{:#}` of the error would print them.
+    let mut text = source.to_string();
+    let mut cause = source.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    eprintln!("accessory: error: {text} [{code}]");
+    Some(ExitStatus::from(kind) as i32)
+}
+
 /// Prints one line (plus `caused by` lines for context) and returns the status.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     let (status, code) = match err.chain().find_map(|e| e.downcast_ref::<Failure>()) {
         Some(f) => (f.status, f.code.clone()),
-        None => (Status::Internal, codes::INTERNAL.to_owned()),
+        None => (ExitStatus::Internal, codes::INTERNAL.to_owned()),
     };
     eprintln!("accessory: error: {err:#} [{code}]");
     status.into()
@@ -191,7 +220,7 @@ mod tests {
     #[test]
     fn every_catalogued_code_has_a_documented_exit_status() {
         for d in trust::diagnosis::CATALOGUE {
-            let status = Status::from(d.kind);
+            let status = ExitStatus::from(d.kind);
             let bug = [codes::INTERNAL, codes::CAPTURED].contains(&d.code)
                 || d.code.ends_with(".internal")
                 || [
@@ -204,7 +233,7 @@ mod tests {
                 ]
                 .contains(&d.code);
             assert_eq!(
-                status == Status::Internal,
+                status == ExitStatus::Internal,
                 bug,
                 "{} has exit status {status:?}",
                 d.code
@@ -215,22 +244,25 @@ mod tests {
     #[test]
     fn trust_failures_are_untrusted_and_accessory_reports_are_accessory_failed() {
         let status = |code| Failure::coded(code, anyhow::anyhow!("")).status;
-        assert_eq!(status(codes::EXPIRED), Status::Untrusted);
-        assert_eq!(status(codes::KEY_CHANGED), Status::Untrusted);
-        assert_eq!(status(codes::BAD_HANDSHAKE_SIGNATURE), Status::Untrusted);
+        assert_eq!(status(codes::EXPIRED), ExitStatus::Untrusted);
+        assert_eq!(status(codes::KEY_CHANGED), ExitStatus::Untrusted);
+        assert_eq!(
+            status(codes::BAD_HANDSHAKE_SIGNATURE),
+            ExitStatus::Untrusted
+        );
         assert_eq!(
             status("tls.peer_alert.bad_certificate"),
-            Status::Unreachable
+            ExitStatus::Unreachable
         );
-        assert_eq!(status(codes::AUTH_FAILED), Status::AccessoryFailed);
-        assert_eq!(status(codes::DEVICE_ID_MISMATCH), Status::Untrusted);
-        assert_eq!(status(codes::TIMEOUT), Status::Timeout);
-        assert_eq!(status(codes::DEADLINE), Status::Timeout);
-        assert_eq!(status(codes::LEDGER), Status::LocalState);
-        assert_eq!(status(codes::INVALID_REQUEST), Status::BadInput);
-        assert_eq!(status(codes::NET_RESOLVE), Status::Unreachable);
-        assert_eq!(status(codes::INTERRUPTED), Status::Interrupted);
-        assert_eq!(status("no.such_code"), Status::Internal);
+        assert_eq!(status(codes::AUTH_FAILED), ExitStatus::AccessoryFailed);
+        assert_eq!(status(codes::DEVICE_ID_MISMATCH), ExitStatus::Untrusted);
+        assert_eq!(status(codes::TIMEOUT), ExitStatus::Timeout);
+        assert_eq!(status(codes::DEADLINE), ExitStatus::Timeout);
+        assert_eq!(status(codes::LEDGER), ExitStatus::LocalState);
+        assert_eq!(status(codes::INVALID_REQUEST), ExitStatus::BadInput);
+        assert_eq!(status(codes::NET_RESOLVE), ExitStatus::Unreachable);
+        assert_eq!(status(codes::INTERRUPTED), ExitStatus::Interrupted);
+        assert_eq!(status("no.such_code"), ExitStatus::Internal);
     }
 
     #[test]
@@ -240,7 +272,7 @@ mod tests {
         let f = Failure::of(interrupted);
         assert_eq!(
             (f.status, f.code.as_str()),
-            (Status::Interrupted, codes::INTERRUPTED)
+            (ExitStatus::Interrupted, codes::INTERRUPTED)
         );
         let empty = provision::SecretFileError {
             path: "pop.txt".into(),
@@ -250,7 +282,7 @@ mod tests {
         let f = Failure::of(empty);
         assert_eq!(
             (f.status, f.code.as_str()),
-            (Status::BadInput, codes::INPUT_EMPTY)
+            (ExitStatus::BadInput, codes::INPUT_EMPTY)
         );
         let write = accessory_sim::Error::Write {
             path: "anchors.pem".into(),
@@ -259,7 +291,7 @@ mod tests {
         let f = Failure::of(write);
         assert_eq!(
             (f.status, f.code.as_str()),
-            (Status::LocalState, codes::SIM_WRITE)
+            (ExitStatus::LocalState, codes::SIM_WRITE)
         );
     }
 
@@ -273,7 +305,7 @@ mod tests {
             .expect("README.md has an Exit status section");
         let mut seen = 0;
         for line in exit.lines().map(str::trim) {
-            // `Success = 0,` in the Status enum.
+            // `Success = 0,` in the ExitStatus enum.
             let Some((name, number)) = line.trim_end_matches(',').split_once(" = ") else {
                 continue;
             };
@@ -317,7 +349,7 @@ mod tests {
             };
             checked += 1;
             assert_eq!(
-                Status::from(d.kind) as u8,
+                ExitStatus::from(d.kind) as u8,
                 *number,
                 "README.md lists {} under exit status {number}",
                 d.code

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
-use crate::exit::Status;
+use crate::exit::ExitStatus;
 
 fn main() -> ExitCode {
     let cli = cli::parse();
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
                 "accessory: error: cannot start the async runtime: {e} [{}]",
                 exit::codes::INTERNAL
             );
-            return Status::Internal.into();
+            return ExitStatus::Internal.into();
         }
     };
     match runtime.block_on(dispatch(cli.command)) {
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn dispatch(command: Command) -> anyhow::Result<Status> {
+async fn dispatch(command: Command) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Provision(args) => cmd::provision::run(args).await,
         Command::Trust(c) => cmd::trust::run(c).await,

@@ -2,7 +2,8 @@
 //!
 //! rustls names alerts in CamelCase (`BadCertificate`); field reports, Apple's documentation and
 //! OpenSSL's logs use the RFC spelling (`bad_certificate`, "SSL alert number 42"). The names come
-//! from the IANA registry kept once, in `trust::diagnosis::alert_name`; what an alert *means* on
+//! from the IANA registry kept once, in `trust::diagnosis::alert_name` (spelled, with its one
+//! fallback for an unassigned number, by `trust::diagnosis::alert_label`); what an alert *means* on
 //! each platform is `trust::diagnose`'s business (and docs/alerts.md's).
 
 use std::fmt;
@@ -22,7 +23,7 @@ pub struct Alert {
 impl Alert {
     /// The alert with this number.
     pub fn from_number(number: u8) -> Self {
-        let name = trust::diagnosis::alert_name(number).unwrap_or("unassigned");
+        let name = trust::diagnosis::alert_label(number);
         Self { number, name }
     }
 }
@@ -54,6 +55,6 @@ mod tests {
             "certificate_required"
         );
         assert_eq!(Alert::from(AlertDescription::UnknownCA).name, "unknown_ca");
-        assert_eq!(Alert::from_number(200).name, "unassigned");
+        assert_eq!(Alert::from_number(200).name, "alert_200");
     }
 }

@@ -12,7 +12,7 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConnection, RootCertStore};
 use serde::Serialize;
 
-use crate::{Error, Profile};
+use crate::{ClientProfile, Error};
 
 /// The size of a ClientHello as it went on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,7 +50,7 @@ impl ClientHelloSize {
 /// The server name matters: a DNS name goes into the SNI extension, an IP address (an accessory on
 /// its SoftAP at 192.168.4.1) does not.
 pub fn measure(
-    profile: &Profile,
+    profile: &ClientProfile,
     server_name: ServerName<'static>,
 ) -> Result<ClientHelloSize, Error> {
     // The verifier is never asked anything: no byte is read. rustls's webpki verifier with no roots
@@ -61,18 +61,19 @@ pub fn measure(
         .with_no_client_auth();
     config.resumption = rustls::client::Resumption::disabled();
     let mut conn =
-        ClientConnection::new(Arc::new(config), server_name).map_err(|e| Error::Profile {
+        ClientConnection::new(Arc::new(config), server_name).map_err(|e| Error::ClientProfile {
             profile: profile.name,
             reason: e.to_string(),
         })?;
     let mut wire = Vec::new();
     while conn.wants_write() {
-        conn.write_tls(&mut wire).map_err(|e| Error::Profile {
-            profile: profile.name,
-            reason: e.to_string(),
-        })?;
+        conn.write_tls(&mut wire)
+            .map_err(|e| Error::ClientProfile {
+                profile: profile.name,
+                reason: e.to_string(),
+            })?;
     }
-    ClientHelloSize::parse(&wire).ok_or(Error::Profile {
+    ClientHelloSize::parse(&wire).ok_or(Error::ClientProfile {
         profile: profile.name,
         reason: "rustls did not write a ClientHello".to_owned(),
     })
@@ -89,8 +90,8 @@ mod tests {
 
     #[test]
     fn ios26_clienthello_is_past_one_kilobyte_because_of_the_post_quantum_share() {
-        let ios26 = measure(Profile::by_name("ios26").unwrap(), accessory_ip()).unwrap();
-        let ios18 = measure(Profile::by_name("ios18").unwrap(), accessory_ip()).unwrap();
+        let ios26 = measure(ClientProfile::by_name("ios26").unwrap(), accessory_ip()).unwrap();
+        let ios18 = measure(ClientProfile::by_name("ios18").unwrap(), accessory_ip()).unwrap();
         assert!(ios26.record_bytes > 1024, "{ios26:?}");
         assert!(ios18.record_bytes < 1024, "{ios18:?}");
         // The hybrid share is 1,216 bytes (1,184 of ML-KEM-768 and 32 of X25519), plus the group and
@@ -111,7 +112,7 @@ mod tests {
 
     #[test]
     fn a_dns_name_adds_the_sni_extension() {
-        let p = Profile::by_name("ios18").unwrap();
+        let p = ClientProfile::by_name("ios18").unwrap();
         let by_ip = measure(p, accessory_ip()).unwrap();
         let by_name =
             measure(p, ServerName::try_from("sim-0001.accessory.local").unwrap()).unwrap();

@@ -49,7 +49,7 @@ pub enum Error {
     },
     /// A profile could not be turned into a rustls configuration (a bug in the profile table).
     #[error("profile {profile} cannot be built: {reason}")]
-    Profile {
+    ClientProfile {
         /// The profile's name.
         profile: &'static str,
         /// What rustls refused, as text (rustls' error type is not part of this API).
@@ -117,7 +117,7 @@ impl Error {
             }
             Error::Resolve { .. } => trust::diagnosis::codes::NET_RESOLVE,
             Error::Connect { code, .. } => code,
-            Error::Profile { .. } => trust::diagnosis::codes::PROBE_INTERNAL,
+            Error::ClientProfile { .. } => trust::diagnosis::codes::PROBE_INTERNAL,
             Error::Pin { .. } => trust::diagnosis::codes::PROBE_UNREADABLE_CERTIFICATE,
             Error::ClientHello { .. } | Error::Capture { .. } => {
                 trust::diagnosis::codes::PROBE_BAD_CLIENT_HELLO
@@ -144,7 +144,7 @@ impl Error {
             | Error::Capture { .. } => K::Usage,
             Error::Resolve { .. } | Error::Connect { .. } => K::Unreachable,
             Error::Pin { .. } => K::Untrusted,
-            Error::Profile { .. } => K::Internal,
+            Error::ClientProfile { .. } => K::Internal,
             // What the connection or handshake diagnosis says (unreachable, timed out...).
             Error::NoChain { diagnosis, .. } => diagnosis.kind,
             Error::PresentedCertificate { source, .. } => source.kind(),

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
-use trust::lint::{LintOptions, LintProfile, LintReport};
+use trust::lint::{LintOptions, LintReport, RuleBook};
 use trust::{ChainCapture, Diagnosis, Inspection};
 
 use crate::Error;
@@ -103,7 +103,7 @@ impl Fetched {
                 pin: i.pin.to_string(),
             });
         }
-        let lint = trust::lint::lint(chain, &LintOptions::new(LintProfile::Apple))
+        let lint = trust::lint::lint(chain, &LintOptions::new(RuleBook::Apple))
             .map_err(Error::PresentedChain)?;
         Ok(Self {
             target: target.to_owned(),

@@ -1,7 +1,7 @@
 //! Which phones will fail against an accessory, and why: `accessory probe`.
 //!
 //! A firmware team has a field report ("works on iOS 18, `errSSLPeerBadCert` on iOS 26") and an
-//! accessory on the bench. This crate connects to it once per client [`Profile`] (`ios26`, `ios18`,
+//! accessory on the bench. This crate connects to it once per [`ClientProfile`] (a client) (`ios26`, `ios18`,
 //! `android`, and the diagnostic `tls12-only` and `tls13-only`), each a rustls client built with the
 //! aws-lc-rs provider to offer what that phone offers: versions, key-exchange groups (iOS 26 sends
 //! the post-quantum X25519MLKEM768 share, which grows its ClientHello past 1.4 KB) and cipher suites.
@@ -81,7 +81,7 @@ pub use hello::{
 };
 pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};
-pub use profile::{profiles, Group, Profile, Version};
+pub use profile::{profiles, ClientProfile, Group, Version};
 pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
 pub use sheet::{profile_sheet, FaithfulSize, ProfileSheet};
 pub use target::Target;

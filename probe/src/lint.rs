@@ -6,7 +6,7 @@
 //! answers, keeping each X.509 finding (which both books include) once.
 
 use rustls::pki_types::CertificateDer;
-use trust::lint::{lint, Finding, LintOptions, LintProfile, Role};
+use trust::lint::{lint, Finding, LintOptions, Role, RuleBook};
 
 /// What the rules say about a served chain.
 pub(crate) struct Linted {
@@ -19,7 +19,7 @@ pub(crate) struct Linted {
 pub(crate) fn served_chain(chain: &[CertificateDer<'_>]) -> Result<Linted, String> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut subject = None;
-    for book in [LintProfile::Apple, LintProfile::Android] {
+    for book in [RuleBook::Apple, RuleBook::Android] {
         let options = LintOptions {
             role: Role::Server,
             ..LintOptions::new(book)

@@ -13,7 +13,7 @@ use trust::{AccessoryVerifier, ChainCapture, Diagnosis, Identity, Inspection, Pi
 use crate::handshake::{Failure, Handshake};
 use crate::hello::{try_hello, Segmentation, Template};
 use crate::report::{AppleError, Chain, PlatformError, ProfileResult, Report};
-use crate::{lint, profiles, verdict, Error, Profile, Target};
+use crate::{lint, profiles, verdict, ClientProfile, Error, Target};
 
 /// How a probe runs.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ impl Default for Options {
 }
 
 /// Probes `target` with `profiles` (in that order) and the default [`Options`].
-pub async fn run(target: &Target, profiles: &[&'static Profile]) -> Result<Report, Error> {
+pub async fn run(target: &Target, profiles: &[&'static ClientProfile]) -> Result<Report, Error> {
     run_with(target, profiles, &Options::default()).await
 }
 
@@ -48,10 +48,10 @@ pub async fn run(target: &Target, profiles: &[&'static Profile]) -> Result<Repor
 /// refuses every TCP connection. Every TLS failure is a finding in the report.
 pub async fn run_with(
     target: &Target,
-    chosen: &[&'static Profile],
+    chosen: &[&'static ClientProfile],
     options: &Options,
 ) -> Result<Report, Error> {
-    let mut unique: Vec<&'static Profile> = Vec::with_capacity(chosen.len());
+    let mut unique: Vec<&'static ClientProfile> = Vec::with_capacity(chosen.len());
     for p in chosen {
         if !unique.iter().any(|u| u.name == p.name) {
             unique.push(p);
@@ -68,7 +68,7 @@ pub async fn run_with(
     //    attempt that fails before the certificate arrives is that profile's result: a pinned
     //    attempt would fail the same way before any verifier is asked.
     let mut early: HashMap<&'static str, Handshake> = HashMap::new();
-    let mut captured: Option<(Vec<CertificateDer<'static>>, &'static Profile)> = None;
+    let mut captured: Option<(Vec<CertificateDer<'static>>, &'static ClientProfile)> = None;
     let others = profiles()
         .iter()
         .filter(|p| !chosen.iter().any(|c| c.name == p.name));
@@ -152,7 +152,7 @@ pub async fn run_with(
 }
 
 async fn handshake(
-    profile: &'static Profile,
+    profile: &'static ClientProfile,
     verifier: Arc<dyn ServerCertVerifier>,
     target: &Target,
     addr: SocketAddr,
@@ -171,7 +171,7 @@ async fn handshake(
 /// The profile's faithful ClientHello (a real phone's capture, refreshed with fresh keys and the
 /// target's server name), sent whole and split; `None` for a profile without a template.
 async fn faithful(
-    profile: &'static Profile,
+    profile: &'static ClientProfile,
     target: &Target,
     addr: SocketAddr,
     options: &Options,
@@ -228,7 +228,7 @@ fn pinned_verifier(
     Ok(AccessoryVerifier::new(policy))
 }
 
-fn result(profile: &'static Profile, hs: Handshake) -> ProfileResult {
+fn result(profile: &'static ClientProfile, hs: Handshake) -> ProfileResult {
     let error = hs.failure.as_ref().map(platform_error);
     ProfileResult {
         profile: profile.name,

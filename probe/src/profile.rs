@@ -52,7 +52,7 @@ pub enum Group {
 
 /// One client profile: a phone (or a diagnostic variant) as its ClientHello shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Profile {
+pub struct ClientProfile {
     /// The name on the command line (`--profile ios26`).
     pub name: &'static str,
     /// What it emulates, in plain words.
@@ -99,8 +99,8 @@ const TLS12_SUITES: &[CipherSuite] = &[
 
 const CLASSICAL: &[Group] = &[Group::X25519, Group::Secp256r1, Group::Secp384r1];
 
-static PROFILES: [Profile; 5] = [
-    Profile {
+static PROFILES: [ClientProfile; 5] = [
+    ClientProfile {
         name: "ios26",
         emulates: "iOS 26 / macOS 26 (Network.framework, URLSession): TLS 1.2-1.3, X25519MLKEM768 \
                    preferred with an X25519 share alongside, then X25519, P-256, P-384: the \
@@ -115,7 +115,7 @@ static PROFILES: [Profile; 5] = [
         ],
         suites: BOTH_SUITES_AES_FIRST,
     },
-    Profile {
+    ClientProfile {
         name: "ios18",
         emulates: "iOS 18 / macOS 15: TLS 1.2-1.3, X25519, P-256, P-384 with one X25519 share; \
                    no post-quantum share",
@@ -124,7 +124,7 @@ static PROFILES: [Profile; 5] = [
         groups: CLASSICAL,
         suites: BOTH_SUITES_AES_FIRST,
     },
-    Profile {
+    ClientProfile {
         name: "android",
         emulates:
             "Android 10-15 apps through the platform stack (Conscrypt/BoringSSL via OkHttp or \
@@ -144,7 +144,7 @@ static PROFILES: [Profile; 5] = [
             CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
         ],
     },
-    Profile {
+    ClientProfile {
         name: "tls12-only",
         emulates:
             "diagnostic: TLS 1.2 only, X25519, P-256, P-384 (older clients; shows whether the \
@@ -154,7 +154,7 @@ static PROFILES: [Profile; 5] = [
         groups: CLASSICAL,
         suites: TLS12_SUITES,
     },
-    Profile {
+    ClientProfile {
         name: "tls13-only",
         emulates:
             "diagnostic: TLS 1.3 only, X25519, P-256, P-384 (shows whether the accessory speaks \
@@ -167,13 +167,13 @@ static PROFILES: [Profile; 5] = [
 ];
 
 /// Every client profile, in the order a probe runs them.
-pub fn profiles() -> &'static [Profile] {
+pub fn profiles() -> &'static [ClientProfile] {
     &PROFILES
 }
 
-impl Profile {
+impl ClientProfile {
     /// The profile called `name`.
-    pub fn by_name(name: &str) -> Result<&'static Profile, Error> {
+    pub fn by_name(name: &str) -> Result<&'static ClientProfile, Error> {
         PROFILES
             .iter()
             .find(|p| p.name == name)
@@ -237,7 +237,7 @@ impl Profile {
     ) -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, Error> {
         ClientConfig::builder_with_provider(Arc::new(self.provider()))
             .with_protocol_versions(&self.rustls_versions())
-            .map_err(|e| Error::Profile {
+            .map_err(|e| Error::ClientProfile {
                 profile: self.name,
                 reason: e.to_string(),
             })
@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn unknown_profile_names_the_known_ones() {
-        let err = Profile::by_name("ios9").unwrap_err().to_string();
+        let err = ClientProfile::by_name("ios9").unwrap_err().to_string();
         assert!(
             err.contains("ios9") && err.contains("ios26, ios18, android"),
             "{err}"

@@ -12,7 +12,7 @@ use crate::Error;
 pub struct ProfileSheet {
     /// The profile.
     #[serde(flatten)]
-    pub profile: &'static crate::Profile,
+    pub profile: &'static crate::ClientProfile,
     /// Measured towards an IP address (no SNI), as a phone on the SoftAP sends it.
     pub clienthello: crate::ClientHelloSize,
     /// The real platform's hello (a public capture, refreshed) towards an IP address.

@@ -22,7 +22,7 @@ use trust::lint::{self, Finding, Severity};
 use trust::Diagnosis;
 
 use crate::report::ProfileResult;
-use crate::{Platform, Profile, RuleBook, Version};
+use crate::{ClientProfile, Platform, RuleBook, Version};
 
 /// One reason a platform fails, with its fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,7 +58,7 @@ pub(crate) fn cause(failed: &ProfileResult, all: &[ProfileResult]) -> Option<Rea
     if failed.completed {
         return None;
     }
-    let profile = Profile::by_name(failed.profile).ok()?;
+    let profile = ClientProfile::by_name(failed.profile).ok()?;
     let refused_early = failed.version.is_none();
     if refused_early {
         if let Some(reason) = clienthello_too_large(failed, profile, all) {
@@ -79,7 +79,7 @@ pub(crate) fn cause(failed: &ProfileResult, all: &[ProfileResult]) -> Option<Rea
 
 fn clienthello_too_large(
     failed: &ProfileResult,
-    profile: &Profile,
+    profile: &ClientProfile,
     all: &[ProfileResult],
 ) -> Option<Reason> {
     let refused = failed.clienthello?.record_bytes;
@@ -88,7 +88,7 @@ fn clienthello_too_large(
         .filter(|r| r.completed)
         .filter_map(|r| Some((r, r.clienthello?.record_bytes)))
         .filter(|(r, _)| {
-            Profile::by_name(r.profile)
+            ClientProfile::by_name(r.profile)
                 .map(|p| p.versions.iter().any(|v| profile.offers(*v)))
                 .unwrap_or(false)
         })
@@ -118,7 +118,7 @@ fn clienthello_too_large(
     })
 }
 
-fn version_not_spoken(profile: &Profile, all: &[ProfileResult]) -> Option<Reason> {
+fn version_not_spoken(profile: &ClientProfile, all: &[ProfileResult]) -> Option<Reason> {
     let spoken: Vec<Version> = all
         .iter()
         .filter(|r| r.completed)
@@ -360,7 +360,7 @@ mod tests {
     use crate::{Alert, ClientHelloSize};
 
     fn result(profile: &'static str, bytes: usize, completed: bool) -> ProfileResult {
-        let p = Profile::by_name(profile).unwrap();
+        let p = ClientProfile::by_name(profile).unwrap();
         ProfileResult {
             profile,
             emulates: p.emulates,

@@ -164,6 +164,20 @@ impl Reason {
     }
 }
 
+/// The reason an accessory spelled: a known one, else [`Reason::Other`].
+impl From<String> for Reason {
+    fn from(s: String) -> Reason {
+        Reason::from_text(s)
+    }
+}
+
+/// The reason an accessory spelled: a known one, else [`Reason::Other`].
+impl From<&str> for Reason {
+    fn from(s: &str) -> Reason {
+        Reason::from_text(s.to_owned())
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -8,6 +8,8 @@
 
 use trust::Diagnosis;
 
+use protocol::api::Reason;
+
 use crate::error::Error;
 
 /// The codes of the provisioning flow, in `trust`'s one catalogue with every other code.
@@ -47,7 +49,7 @@ pub fn of(error: &Error) -> Diagnosis {
             }
             d
         }
-        Error::ClientIdentity(_) => Diagnosis::new(codes::CLIENT_IDENTITY, detail),
+        Error::ClientCert(_) => Diagnosis::new(codes::CLIENT_IDENTITY, detail),
         Error::FirstUseUnconfirmed { .. } => Diagnosis::new(codes::FIRST_USE_UNCONFIRMED, detail),
         Error::FingerprintMismatch { .. } => Diagnosis::new(codes::FINGERPRINT_MISMATCH, detail),
         Error::KeyChanged { .. } => Diagnosis::new(codes::KEY_CHANGED, detail),
@@ -60,12 +62,12 @@ pub fn of(error: &Error) -> Diagnosis {
         Error::AccessoryHttp { .. } => Diagnosis::new(codes::HTTP_ERROR, detail),
         Error::Malformed { .. } => Diagnosis::new(codes::MALFORMED_RESPONSE, detail),
         Error::JoinFailed { reason, .. } => {
-            let code = match reason.as_str() {
-                "auth_failed" => codes::AUTH_FAILED,
-                "network_not_found" => codes::NETWORK_NOT_FOUND,
-                "dhcp_failed" => codes::DHCP_FAILED,
-                "timeout" => codes::JOIN_TIMEOUT,
-                _ => codes::JOIN_FAILED,
+            let code = match reason {
+                Reason::AuthFailed => codes::AUTH_FAILED,
+                Reason::NetworkNotFound => codes::NETWORK_NOT_FOUND,
+                Reason::DhcpFailed => codes::DHCP_FAILED,
+                Reason::Timeout => codes::JOIN_TIMEOUT,
+                Reason::Other(_) => codes::JOIN_FAILED,
             };
             Diagnosis::new(code, detail)
         }

@@ -5,6 +5,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use protocol::api::Reason;
+
 use crate::step::Step;
 
 /// Everything that can go wrong while provisioning an accessory or using the ledger.
@@ -34,7 +36,7 @@ pub enum Error {
     Handshake { addr: SocketAddr, source: io::Error },
     /// The client certificate or key given for mutual TLS cannot be used.
     #[error("client certificate: {0}")]
-    ClientIdentity(String),
+    ClientCert(String),
     /// Trust on first use, and nobody confirmed the fingerprint (no `--expect-fingerprint`, and no
     /// terminal to ask on, or the person answered no). Nothing secret was sent.
     #[error("first use of {who}: the key was not confirmed (observed fingerprint {fingerprint}, pin {pin})")]
@@ -94,7 +96,11 @@ pub enum Error {
     /// The accessory tried the network and reports failure (`auth_failed`, `network_not_found`,
     /// `dhcp_failed`, `timeout`, or another reason it names).
     #[error("the accessory could not join {ssid}: {reason}")]
-    JoinFailed { ssid: String, reason: String },
+    JoinFailed {
+        ssid: String,
+        /// As the accessory reported it (`unknown` when it named none).
+        reason: Reason,
+    },
     /// The connection dropped and could not (or may not) be re-established.
     #[error("{step}: the connection to the accessory was lost: {source}")]
     ConnectionLost {

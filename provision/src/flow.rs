@@ -51,7 +51,7 @@ use crate::error::Error;
 use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
 use crate::outcome::{Failure, Outcome, RoundTrips};
 use crate::proven::ProvenDevice;
-use crate::request::{ClientIdentity, FirstUse, FirstUseQuestion, Request};
+use crate::request::{ClientCert, FirstUse, FirstUseQuestion, Request};
 use crate::step::Step;
 use crate::trusted::{self, Connected, Key, Trusted};
 
@@ -453,9 +453,7 @@ impl Run<'_> {
                 State::Failed => {
                     return Err(Error::JoinFailed {
                         ssid: request.network.ssid.clone(),
-                        reason: status
-                            .reason
-                            .map_or_else(|| "unknown".into(), |r| r.to_string()),
+                        reason: status.reason.unwrap_or_else(|| "unknown".into()),
                     })
                 }
                 State::Connecting | State::Configured => {}
@@ -598,14 +596,14 @@ fn server_name(host: &Host) -> Result<ServerName<'static>, Error> {
 
 fn add_client_identity(
     config: &mut rustls::ClientConfig,
-    identity: &ClientIdentity,
+    identity: &ClientCert,
 ) -> Result<(), Error> {
     let key = rustls::sign::CertifiedKey::from_der(
         identity.chain.clone(),
         identity.key.clone_key(),
         config.crypto_provider(),
     )
-    .map_err(|e| Error::ClientIdentity(e.to_string()))?;
+    .map_err(|e| Error::ClientCert(e.to_string()))?;
     config.client_auth_cert_resolver = Arc::new(rustls::sign::SingleCertAndKey::from(key));
     Ok(())
 }

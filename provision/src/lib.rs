@@ -54,7 +54,7 @@ pub use outcome::{Failure, Outcome, RoundTrips};
 pub use protocol::api::DeviceInfo;
 pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{
-    ClientIdentity, ClientIdentityError, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request,
+    ClientCert, ClientCertError, ExpectedKey, FirstUse, FirstUseQuestion, Network, Request,
     TrustInputs,
 };
 pub use secret::{

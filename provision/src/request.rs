@@ -31,7 +31,7 @@ pub struct Request {
     /// The proof-of-possession code on the label.
     pub pop: Option<Secret>,
     /// For accessories that demand mutual TLS.
-    pub client_identity: Option<ClientIdentity>,
+    pub client_identity: Option<ClientCert>,
     /// The whole run, from the first connect to the accessory's answer "connected".
     pub deadline: Duration,
     /// Where first-use keys are looked up and the attempt is recorded.
@@ -179,7 +179,7 @@ impl Network {
 
 /// A client certificate chain and its key, for accessories that demand mutual TLS.
 #[derive(Debug)]
-pub struct ClientIdentity {
+pub struct ClientCert {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: PrivateKeyDer<'static>,
 }
@@ -187,29 +187,28 @@ pub struct ClientIdentity {
 /// The most a client key file may hold: an RSA-8192 PKCS#8 PEM is under 7 KB.
 const MAX_KEY_FILE: usize = 64 * 1024;
 
-impl ClientIdentity {
+impl ClientCert {
     /// Reads the chain (PEM or DER) from `cert` and the private key (PEM: PKCS#8, SEC1 or PKCS#1)
     /// from `key`; the key is read as a secret (bounded, wiped), then parsed.
     pub fn from_files(
         cert: &std::path::Path,
         key: &std::path::Path,
-    ) -> Result<Self, ClientIdentityError> {
+    ) -> Result<Self, ClientCertError> {
         use rustls::pki_types::pem::PemObject as _;
         let chain = trust::load_certificates(cert)?;
         let pem = crate::secret::read_secret_file(key, "client key", MAX_KEY_FILE)?;
-        let key =
-            PrivateKeyDer::from_pem_slice(&pem).map_err(|e| ClientIdentityError::NotAKey {
-                path: key.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let key = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| ClientCertError::NotAKey {
+            path: key.to_owned(),
+            reason: e.to_string(),
+        })?;
         Ok(Self { chain, key })
     }
 }
 
-/// Why [`ClientIdentity::from_files`] failed.
+/// Why [`ClientCert::from_files`] failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ClientIdentityError {
+pub enum ClientCertError {
     /// The certificate file cannot be used.
     #[error(transparent)]
     Certificates(#[from] trust::Error),
@@ -226,7 +225,7 @@ pub enum ClientIdentityError {
     },
 }
 
-impl ClientIdentityError {
+impl ClientCertError {
     /// The stable code (the input error's own, or `input.bad_key`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -365,13 +364,13 @@ mod client_identity_tests {
             .expect("openssl runs");
         assert!(made.status.success(), "{made:?}");
         std::fs::write(&key, "not a key\n").unwrap();
-        let e = ClientIdentity::from_files(&cert, &key).unwrap_err();
+        let e = ClientCert::from_files(&cert, &key).unwrap_err();
         assert_eq!(e.code(), trust::diagnosis::codes::INPUT_BAD_KEY);
         assert_eq!(e.kind(), trust::ErrorKind::BadInput);
         assert!(e
             .to_string()
             .starts_with(&format!("{}: not a PEM private key", key.display())));
-        let missing = ClientIdentity::from_files(&dir.path().join("none.pem"), &key).unwrap_err();
+        let missing = ClientCert::from_files(&dir.path().join("none.pem"), &key).unwrap_err();
         assert_eq!(missing.code(), trust::diagnosis::codes::INPUT_NOT_FOUND);
     }
 }

@@ -42,7 +42,7 @@ pub use inspect::Inspection;
 pub use kind::ErrorKind;
 pub use load::{load_certificates, parse_certificates, read_input, MAX_INPUT_BYTES};
 pub use pin::Pin;
-pub use policy::{Note, Observed, TrustPolicy, TrustPolicyBuilder, MIN_RSA_BITS};
+pub use policy::{Note, Observed, Tofu, TrustPolicy, TrustPolicyBuilder, MIN_RSA_BITS};
 pub use text::{OfflineVerdict, PinSpellings};
 pub use verifier::{client_config, AccessoryVerifier};
 

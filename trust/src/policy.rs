@@ -54,9 +54,22 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub struct TrustPolicy {
     pins: Vec<Pin>,
     anchors: Option<Anchors>,
-    tofu: Option<Option<Pin>>,
+    tofu: Tofu,
     identity: Option<Identity>,
     algorithms: WebPkiSupportedAlgorithms,
+}
+
+/// Whether a policy trusts on first use, and what it recorded ([`TrustPolicy::tofu`]). Not
+/// `provision::FirstUse`, which is how a first use is confirmed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Tofu {
+    /// Not trust on first use.
+    #[default]
+    Off,
+    /// Trust on first use, and this is the first use: nothing recorded yet.
+    Unrecorded,
+    /// Trust on first use, with the pin recorded at first use.
+    Recorded(Pin),
 }
 
 /// Builds a [`TrustPolicy`]; see [`TrustPolicy::builder`].
@@ -64,7 +77,7 @@ pub struct TrustPolicy {
 pub struct TrustPolicyBuilder {
     pins: Vec<Pin>,
     anchors: Option<Anchors>,
-    tofu: Option<Option<Pin>>,
+    tofu: Tofu,
     identity: Option<Identity>,
 }
 
@@ -105,14 +118,17 @@ impl TrustPolicyBuilder {
     /// Trust on first use: `Some(pin)` is the pin recorded at first use, `None` means this is the
     /// first use (see [`TrustPolicy`] for what the application must then do).
     pub fn tofu(mut self, recorded: Option<Pin>) -> Self {
-        self.tofu = Some(recorded);
+        self.tofu = match recorded {
+            Some(pin) => Tofu::Recorded(pin),
+            None => Tofu::Unrecorded,
+        };
         self
     }
 
     /// The policy, or [`Error::EmptyPolicy`] when there is nothing to trust.
     pub fn build(self) -> Result<TrustPolicy, Error> {
         let anchors = self.anchors.filter(|a| !a.is_empty());
-        if self.pins.is_empty() && anchors.is_none() && self.tofu.is_none() {
+        if self.pins.is_empty() && anchors.is_none() && self.tofu == Tofu::Off {
             return Err(Error::EmptyPolicy);
         }
         Ok(TrustPolicy {
@@ -173,9 +189,9 @@ impl TrustPolicy {
         self.identity.as_ref()
     }
 
-    /// `Some(recorded)` when this policy is trust on first use.
-    pub fn tofu(&self) -> Option<Option<&Pin>> {
-        self.tofu.as_ref().map(Option::as_ref)
+    /// Whether this policy is trust on first use, and what it recorded.
+    pub fn tofu(&self) -> Tofu {
+        self.tofu
     }
 
     /// The mode's name: `pin`, `anchors`, `both`, `tofu`, `tofu-first-use` (plus combinations).
@@ -188,9 +204,9 @@ impl TrustPolicy {
             (true, false) => {}
         }
         match self.tofu {
-            Some(Some(_)) => parts.push("tofu"),
-            Some(None) => parts.push("tofu-first-use"),
-            None => {}
+            Tofu::Recorded(_) => parts.push("tofu"),
+            Tofu::Unrecorded => parts.push("tofu-first-use"),
+            Tofu::Off => {}
         }
         parts.join("+")
     }
@@ -309,8 +325,8 @@ impl TrustPolicy {
                 ),
             ));
         }
-        if let Some(Some(recorded)) = &self.tofu {
-            if *recorded != pin {
+        if let Tofu::Recorded(recorded) = self.tofu {
+            if recorded != pin {
                 return Err(Refusal::new(
                     codes::KEY_CHANGED,
                     format!("the accessory presented key {pin}, the key recorded at first use is {recorded}"),
@@ -386,7 +402,7 @@ impl TrustPolicy {
             pin,
             fingerprint: hex::encode(Sha256::digest(end_entity.as_ref())),
             chain,
-            first_use: matches!(self.tofu, Some(None)),
+            first_use: self.tofu == Tofu::Unrecorded,
             notes,
         })
     }
@@ -887,6 +903,20 @@ mod tests {
         for id in ["dev-8", "dev-9"] {
             assert_eq!(check(id).unwrap_err().code(), codes::WRONG_NAME, "{id}");
         }
+    }
+
+    #[test]
+    fn a_policy_says_whether_it_trusts_on_first_use_and_what_it_recorded_as_a_tofu_value() {
+        let leaf = self_signed(false, &["acc-42.accessory.local"]);
+        let pin = Pin::of_certificate(&leaf).unwrap();
+        let by_pin = TrustPolicy::builder().pin(pin).build().unwrap();
+        assert_eq!(by_pin.tofu(), Tofu::Off);
+        let first = TrustPolicy::builder().tofu(None).build().unwrap();
+        assert_eq!(first.tofu(), Tofu::Unrecorded);
+        assert_eq!(first.mode(), "tofu-first-use");
+        let recorded = TrustPolicy::builder().tofu(Some(pin)).build().unwrap();
+        assert_eq!(recorded.tofu(), Tofu::Recorded(pin));
+        assert_eq!(recorded.mode(), "tofu");
     }
 
     #[test]

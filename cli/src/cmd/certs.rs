@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::exit::{codes, fail, failed, Status};
+use crate::exit::{codes, fail, failed, ExitStatus};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
@@ -142,7 +142,7 @@ pub struct MintArgs {
     pub json: bool,
 }
 
-pub async fn run(c: Command) -> anyhow::Result<Status> {
+pub async fn run(c: Command) -> anyhow::Result<ExitStatus> {
     match c {
         Command::Catalogue(args) => catalogue(args),
         Command::Profiles(args) => profiles(args),
@@ -152,12 +152,12 @@ pub async fn run(c: Command) -> anyhow::Result<Status> {
     }
 }
 
-fn catalogue(args: CatalogueArgs) -> anyhow::Result<Status> {
+fn catalogue(args: CatalogueArgs) -> anyhow::Result<ExitStatus> {
     let options = certs::Options::new(args.device_id);
     let manifest = certs::catalogue::write(&args.out, &options, args.force).or_else(failed)?;
     if args.json {
         output::json(&manifest)?;
-        return Ok(Status::Success);
+        return Ok(ExitStatus::Success);
     }
     say!(
         "wrote {} profiles and {} into {}",
@@ -173,17 +173,17 @@ fn catalogue(args: CatalogueArgs) -> anyhow::Result<Status> {
             .chain(&manifest.serving_faults)
             .map(|e| (e.name.as_str(), &e.expect)),
     );
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-fn profiles(args: ProfilesArgs) -> anyhow::Result<Status> {
+fn profiles(args: ProfilesArgs) -> anyhow::Result<ExitStatus> {
     if args.json {
         let all: Vec<_> = certs::profiles()
             .iter()
             .chain(std::iter::once(&certs::WRONG_KEY))
             .collect();
         output::json(&all)?;
-        return Ok(Status::Success);
+        return Ok(ExitStatus::Success);
     }
     print_table(
         certs::profiles()
@@ -196,7 +196,7 @@ fn profiles(args: ProfilesArgs) -> anyhow::Result<Status> {
         say!("{:<28} {}", p.name, p.summary);
     }
     say!("{:<28} {}", certs::WRONG_KEY.name, certs::WRONG_KEY.summary);
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
 fn print_table<'a>(rows: impl Iterator<Item = (&'a str, &'a certs::Expectations)>) {
@@ -206,7 +206,7 @@ fn print_table<'a>(rows: impl Iterator<Item = (&'a str, &'a certs::Expectations)
     }
 }
 
-fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
+fn generate(args: GenerateArgs) -> anyhow::Result<ExitStatus> {
     let material =
         certs::generate(&args.profile, &certs::Options::new(args.device_id)).or_else(failed)?;
     let key = args.out.join(certs::file::KEY);
@@ -220,10 +220,10 @@ fn generate(args: GenerateArgs) -> anyhow::Result<Status> {
     } else {
         output::bytes(generated.to_string().as_bytes());
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
+fn ca_init(args: CaInitArgs) -> anyhow::Result<ExitStatus> {
     let ca = certs::ManufacturerCa::generate(&args.organization).or_else(failed)?;
     let summary = ca.write_to(&args.ca, args.force).or_else(failed)?;
     if args.json {
@@ -231,10 +231,10 @@ fn ca_init(args: CaInitArgs) -> anyhow::Result<Status> {
     } else {
         output::bytes(summary.to_string().as_bytes());
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-fn mint(args: MintArgs) -> anyhow::Result<Status> {
+fn mint(args: MintArgs) -> anyhow::Result<ExitStatus> {
     if !args.ca.join(certs::INTERMEDIATE_CERT).exists() {
         return fail(codes::CERTS_NO_CA,
             anyhow::anyhow!(
@@ -255,5 +255,5 @@ fn mint(args: MintArgs) -> anyhow::Result<Status> {
     } else {
         output::bytes(summary.to_string().as_bytes());
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }

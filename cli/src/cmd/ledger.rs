@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use provision::Ledger;
 
-use crate::exit::{failed, Status};
+use crate::exit::{failed, ExitStatus};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
@@ -49,7 +49,7 @@ pub struct Common {
     pub json: bool,
 }
 
-pub async fn run(command: Command) -> anyhow::Result<Status> {
+pub async fn run(command: Command) -> anyhow::Result<ExitStatus> {
     let (Command::List(common) | Command::Show { common, .. } | Command::Forget { common, .. }) =
         &command;
     let ledger = Ledger::open_or_default(common.ledger.clone()).or_else(failed)?;
@@ -72,7 +72,7 @@ pub async fn run(command: Command) -> anyhow::Result<Status> {
             }
         }
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
 fn print<T: serde::Serialize + std::fmt::Display>(value: &T, json: bool) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::exit::Status;
+use crate::exit::ExitStatus;
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -26,18 +26,18 @@ pub struct ManArgs {
 }
 
 /// `cli` is the whole command line (`Cli::command()`), given by the caller.
-pub fn completions(args: CompletionsArgs, mut cli: clap::Command) -> anyhow::Result<Status> {
+pub fn completions(args: CompletionsArgs, mut cli: clap::Command) -> anyhow::Result<ExitStatus> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cli, "accessory", &mut script);
     output::bytes(&script);
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// `cli` is the whole command line (`Cli::command()`), given by the caller.
-pub fn man(args: ManArgs, cli: clap::Command) -> anyhow::Result<Status> {
+pub fn man(args: ManArgs, cli: clap::Command) -> anyhow::Result<ExitStatus> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating man page directory {}", args.out.display()))?;
     clap_mangen::generate_to(cli, &args.out)
         .with_context(|| format!("writing man pages into {}", args.out.display()))?;
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::exit::{codes, fail, failed, Failure, Status};
+use crate::exit::{codes, fail, failed, ExitStatus, Failure};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
@@ -84,7 +84,7 @@ pub struct Args {
     pub list_profiles: bool,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<Status> {
+pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     if args.list_profiles {
         return list_profiles(args.json);
     }
@@ -114,7 +114,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
     } else {
         let mut chosen = Vec::new();
         for name in &args.profiles {
-            match probe::Profile::by_name(name.trim()) {
+            match probe::ClientProfile::by_name(name.trim()) {
                 Ok(p) => chosen.push(p),
                 Err(e) => return fail(codes::PROBE_UNKNOWN_PROFILE, e),
             }
@@ -136,9 +136,9 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
         crate::output::bytes(report.to_string().as_bytes());
     }
     Ok(if report.passed() {
-        Status::Success
+        ExitStatus::Success
     } else {
-        Status::Verdict
+        ExitStatus::Verdict
     })
 }
 
@@ -149,7 +149,7 @@ async fn replay(
     segmentation: probe::Segmentation,
     timeout: Duration,
     json: bool,
-) -> anyhow::Result<Status> {
+) -> anyhow::Result<ExitStatus> {
     let record = probe::read_capture_file(path).or_else(failed)?;
     let addr = match target.resolve().await {
         Ok(a) => a,
@@ -176,9 +176,9 @@ async fn replay(
         );
     }
     Ok(if result.accepted() {
-        Status::Success
+        ExitStatus::Success
     } else {
-        Status::Verdict
+        ExitStatus::Verdict
     })
 }
 
@@ -188,7 +188,7 @@ async fn sweep(
     segmentation: probe::Segmentation,
     timeout: Duration,
     json: bool,
-) -> anyhow::Result<Status> {
+) -> anyhow::Result<ExitStatus> {
     let addr = match target.resolve().await {
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
@@ -204,13 +204,13 @@ async fn sweep(
     }
     let fits = |limit: Option<usize>| limit.is_some_and(|n| n >= result.ios26_bytes);
     Ok(if fits(result.whole) && fits(result.split) {
-        Status::Success
+        ExitStatus::Success
     } else {
-        Status::Verdict
+        ExitStatus::Verdict
     })
 }
 
-fn list_profiles(json: bool) -> anyhow::Result<Status> {
+fn list_profiles(json: bool) -> anyhow::Result<ExitStatus> {
     let listed = probe::profile_sheet().or_else(|e| fail(codes::PROBE_PROFILE, e))?;
     if json {
         output::json(&listed)?;
@@ -219,5 +219,5 @@ fn list_profiles(json: bool) -> anyhow::Result<Status> {
             output::bytes(l.to_string().as_bytes());
         }
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    AccessoryAddress, ClientIdentity, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
+    AccessoryAddress, ClientCert, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
     Request, Secret, TrustInputs,
 };
 
-use crate::exit::{codes, fail, failed, Status};
+use crate::exit::{codes, fail, failed, ExitStatus};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Args)]
@@ -148,7 +148,7 @@ fn parse_expected(s: &str) -> Result<ExpectedKey, String> {
     s.parse().map_err(|e: provision::Error| e.to_string())
 }
 
-pub async fn run(args: Args) -> anyhow::Result<Status> {
+pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
     let mut request = build_request(&args)?;
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
@@ -176,7 +176,7 @@ pub async fn run(args: Args) -> anyhow::Result<Status> {
             } else {
                 say!("{outcome}");
             }
-            Ok(Status::Success)
+            Ok(ExitStatus::Success)
         }
         Err(failure) => {
             if let Some(warning) = failure.key_changed_warning() {
@@ -233,7 +233,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         None => None,
     };
     let client_identity = match (&args.client_cert, &args.client_key) {
-        (Some(cert), Some(key)) => Some(ClientIdentity::from_files(cert, key).or_else(failed)?),
+        (Some(cert), Some(key)) => Some(ClientCert::from_files(cert, key).or_else(failed)?),
         _ => None,
     };
     let ledger = Arc::new(Ledger::open_or_default(args.ledger.clone()).or_else(failed)?);

@@ -13,7 +13,7 @@ pub struct ScenarioArgs {
     pub scenario: Option<PathBuf>,
     /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
     #[arg(long = "fault", value_name = "NAME[=VALUE]")]
-    pub faults: Vec<String>,
+    pub faults: Vec<Fault>,
     /// The device id (a fleet numbers its own: see --id-prefix) [default: SIM-0001, or the scenario's].
     #[arg(long, value_name = "ID")]
     pub device_id: Option<String>,
@@ -42,10 +42,7 @@ impl ScenarioArgs {
         if let Some(code) = &args.pop_code {
             scenario.pop_code = Some(code.clone());
         }
-        for f in &args.faults {
-            let fault: Fault = f.parse()?;
-            scenario.faults.push(fault);
-        }
+        scenario.faults.extend(args.faults.iter().cloned());
         scenario.validate()?;
         Ok(scenario)
     }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use accessory_sim::{Fault, Fleet, FleetOptions, Handout, Simulator};
 
 use super::scenario::ScenarioArgs;
-use crate::exit::{Failure, Status};
+use crate::exit::{ExitStatus, Failure};
 use crate::output::say;
 
 #[derive(Debug, clap::Args)]
@@ -109,7 +109,7 @@ pub struct FleetArgs {
     pub json: bool,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<Status> {
+pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     match args.command {
         None => serve(args.serve).await,
         Some(SimCommand::Fleet(fleet_args)) => fleet(fleet_args).await,
@@ -127,12 +127,12 @@ fn default_dir(name: &str) -> PathBuf {
     std::env::temp_dir().join("accessory-sim").join(name)
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     if args.list_faults {
         for name in Fault::catalogue() {
             say!("{name}");
         }
-        return Ok(Status::Success);
+        return Ok(ExitStatus::Success);
     }
     let shutdown = crate::signal::shutdown();
     let scenario = args.scenario.build().map_err(Failure::of)?;
@@ -154,10 +154,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Status> {
     }
     shutdown.await;
     sim.shutdown().await;
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
+async fn fleet(args: FleetArgs) -> anyhow::Result<ExitStatus> {
     let shutdown = crate::signal::shutdown();
     let template = args.scenario.build().map_err(Failure::of)?;
     let dir = args
@@ -187,5 +187,5 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<Status> {
     }
     shutdown.await;
     fleet.shutdown().await;
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }

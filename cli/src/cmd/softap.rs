@@ -14,7 +14,7 @@ use provision::Secret;
 use accessory_sim::Scenario;
 
 use super::scenario::ScenarioArgs;
-use crate::exit::{codes, fail, failed, Failure, Status};
+use crate::exit::{codes, fail, failed, ExitStatus, Failure};
 use crate::output::say;
 
 #[derive(Debug, clap::Args)]
@@ -56,7 +56,10 @@ pub struct SoftapArgs {
     pub json: bool,
 }
 
-pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow::Result<Status> {
+pub async fn run(
+    args: SoftapArgs,
+    scenario: anyhow::Result<Scenario>,
+) -> anyhow::Result<ExitStatus> {
     if !accessory_sim::is_root() {
         return fail(codes::SOFTAP_NOT_ROOT,
             anyhow::anyhow!(
@@ -124,5 +127,5 @@ pub async fn run(args: SoftapArgs, scenario: anyhow::Result<Scenario>) -> anyhow
     eprintln!("accessory: stopping the SoftAP {}", startup.ssid);
     drop(sim);
     tokio::task::spawn_blocking(move || softap.stop()).await?;
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }

@@ -16,9 +16,8 @@ pub struct WifiArgs {
     /// Join the accessory's SoftAP first, with this backend: `sim` (a namespace SoftAP from
     /// `accessory sim softap`; root), `networkmanager` (D-Bus), `wpa_supplicant` (control socket),
     /// `none` (already joined; give --interface to bind to it) [default: no joining].
-    #[arg(long, value_name = "BACKEND", env = "ACCESSORY_WIFI",
-          value_parser = ["sim", "networkmanager", "wpa_supplicant", "none"])]
-    pub wifi: Option<String>,
+    #[arg(long, value_name = "BACKEND", env = "ACCESSORY_WIFI", value_parser = backend_parser())]
+    pub wifi: Option<BackendKind>,
 
     /// The SoftAP's exact SSID.
     #[arg(long, value_name = "SSID", conflicts_with = "ssid_prefix")]
@@ -44,9 +43,17 @@ pub struct WifiArgs {
     pub join_timeout: u64,
 }
 
+/// `--wifi`: one of the backends' names (clap lists them in help and errors), parsed once, into the
+/// enum.
+fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendKind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(BackendKind::NAMES)
+        .map(|name| BackendKind::named(&name).expect("a possible value is a backend's name"))
+}
+
 /// Checks the flags without touching the network (so bad input fails before joining).
 pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
-    let Some(name) = &args.wifi else {
+    let Some(kind) = args.wifi else {
         if args.ssid.is_some() || args.ssid_prefix.is_some() {
             return fail(codes::USAGE_SSID_WITHOUT_WIFI,
                 anyhow::anyhow!("--ssid and --ssid-prefix need --wifi BACKEND (sim, networkmanager, wpa_supplicant)"),
@@ -59,9 +66,6 @@ pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
         }
         return Ok(());
     };
-    let kind: BackendKind = name
-        .parse()
-        .map_err(|e: String| crate::exit::Failure::coded(codes::USAGE_WIFI, anyhow::anyhow!(e)))?;
     if kind != BackendKind::None && args.ssid.is_none() && args.ssid_prefix.is_none() {
         return fail(
             codes::USAGE_NO_SSID,
@@ -79,12 +83,9 @@ pub fn validate(args: &WifiArgs, have_accessory: bool) -> anyhow::Result<()> {
 
 /// The join plan when `--wifi` was given (reading the SoftAP passphrase); `None` otherwise.
 pub fn plan(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<JoinPlan>> {
-    let Some(name) = &args.wifi else {
+    let Some(kind) = args.wifi else {
         return Ok(None);
     };
-    let kind: BackendKind = name
-        .parse()
-        .map_err(|e: String| crate::exit::Failure::coded(codes::USAGE_WIFI, anyhow::anyhow!(e)))?;
     let timeout = Duration::from_secs(args.join_timeout);
     let mut plan = JoinPlan::new(kind, args.interface.clone(), timeout);
     plan.passphrase =

@@ -163,7 +163,7 @@ where
             passphrase.as_ref().map(Secret::expose),
             timeout,
         )?;
-        Ok::<_, WifiError>(Session { backend, joined })
+        Ok::<_, WifiError>(Association { backend, joined })
     });
     tokio::pin!(task);
     let session = tokio::select! {
@@ -193,12 +193,12 @@ where
 }
 
 /// A joined SoftAP and the backend that joined it.
-struct Session {
+struct Association {
     backend: Box<dyn WifiBackend>,
     joined: Joined,
 }
 
-impl Session {
+impl Association {
     /// Leaves and restores, on a blocking thread; a failure is an event, not an error.
     async fn leave(mut self, events: &mut impl FnMut(Event<'_>)) {
         let result = tokio::task::spawn_blocking(move || leave(self.backend.as_mut()))

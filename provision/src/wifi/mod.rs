@@ -341,17 +341,47 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
-    pub const NAMES: &'static [&'static str] = &["sim", "networkmanager", "wpa_supplicant", "none"];
+    /// Every backend, in the order `--wifi`'s help lists them.
+    pub const ALL: [BackendKind; 4] = [
+        BackendKind::Sim,
+        BackendKind::NetworkManager,
+        BackendKind::WpaSupplicant,
+        BackendKind::None,
+    ];
+    /// Every backend's name, in the order of [`BackendKind::ALL`].
+    pub const NAMES: [&'static str; 4] = [
+        BackendKind::Sim.name(),
+        BackendKind::NetworkManager.name(),
+        BackendKind::WpaSupplicant.name(),
+        BackendKind::None.name(),
+    ];
+
+    /// The backend of this exact name (no aliases).
+    pub fn named(name: &str) -> Option<BackendKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The name `--wifi` takes and the messages print (the one spelling; parsing also takes a
+    /// few aliases).
+    pub const fn name(self) -> &'static str {
+        match self {
+            BackendKind::Sim => "sim",
+            BackendKind::NetworkManager => "networkmanager",
+            BackendKind::WpaSupplicant => "wpa_supplicant",
+            BackendKind::None => "none",
+        }
+    }
 }
 
 impl FromStr for BackendKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(kind) = Self::named(s) {
+            return Ok(kind);
+        }
         match s {
-            "sim" => Ok(BackendKind::Sim),
-            "networkmanager" | "nm" => Ok(BackendKind::NetworkManager),
-            "wpa_supplicant" | "wpa-supplicant" | "wpa" => Ok(BackendKind::WpaSupplicant),
-            "none" => Ok(BackendKind::None),
+            "nm" => Ok(BackendKind::NetworkManager),
+            "wpa-supplicant" | "wpa" => Ok(BackendKind::WpaSupplicant),
             other => Err(format!(
                 "unknown Wi-Fi backend `{other}`: expected one of {}",
                 Self::NAMES.join(", ")
@@ -362,12 +392,7 @@ impl FromStr for BackendKind {
 
 impl fmt::Display for BackendKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            BackendKind::Sim => "sim",
-            BackendKind::NetworkManager => "networkmanager",
-            BackendKind::WpaSupplicant => "wpa_supplicant",
-            BackendKind::None => "none",
-        })
+        f.write_str(self.name())
     }
 }
 

@@ -255,6 +255,31 @@ pub fn alert_name(number: u8) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
+/// How an alert is spelled everywhere (reports, the simulator's `alert=` fault, `probe`): its RFC
+/// name from the one table ([`alert_name`]), or `alert_N` for a number without one. The one
+/// fallback rule; [`alert_number`] reads every spelling it makes back.
+pub fn alert_label(number: u8) -> &'static str {
+    static LABELS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        (0..=u8::MAX)
+            .map(|n| alert_name(n).map_or_else(|| format!("alert_{n}"), str::to_owned))
+            .collect()
+    });
+    &LABELS[usize::from(number)]
+}
+
+/// The number of an alert spelled as [`alert_label`] spells it (`bad_certificate`, `alert_200`).
+pub fn alert_number(label: &str) -> Option<u8> {
+    if let Some((number, _)) = ALERT_NAMES.iter().find(|(_, name)| *name == label) {
+        return Some(*number);
+    }
+    label.strip_prefix("alert_")?.parse().ok()
+}
+
+/// Every alert name of the one table, in number order.
+pub fn alert_names() -> impl Iterator<Item = &'static str> {
+    ALERT_NAMES.iter().map(|(_, name)| *name)
+}
+
 /// The code of a peer alert: `tls.peer_alert.<name>`.
 pub fn alert_code(a: AlertDescription) -> String {
     match alert_name(u8::from(a)) {
@@ -348,6 +373,17 @@ fn webpki_detail(e: &webpki::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_alert_number_has_one_spelling_that_reads_back() {
+        assert_eq!(alert_label(42), "bad_certificate");
+        assert_eq!(alert_label(200), "alert_200");
+        for n in 0..=u8::MAX {
+            assert_eq!(alert_number(alert_label(n)), Some(n), "{n}");
+        }
+        assert_eq!(alert_number("bad_cert"), None);
+        assert!(alert_names().any(|name| name == "certificate_required"));
+    }
 
     #[test]
     fn every_code_constant_is_in_the_catalogue() {

@@ -60,30 +60,31 @@ pub enum Platform {
     Webpki,
 }
 
-/// Which platforms' rules to apply. `X509` rules are always applied.
+/// The lint rule book: which platforms' rules to apply (`--profile` of `trust lint`). `X509`
+/// rules are always applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum LintProfile {
+pub enum RuleBook {
     Apple,
     Android,
     Webpki,
     All,
 }
 
-impl LintProfile {
+impl RuleBook {
     fn includes(self, p: Platform) -> bool {
         matches!(
             (self, p),
             (_, Platform::X509)
-                | (LintProfile::All, _)
-                | (LintProfile::Apple, Platform::Apple)
-                | (LintProfile::Android, Platform::Android)
-                | (LintProfile::Webpki, Platform::Webpki)
+                | (RuleBook::All, _)
+                | (RuleBook::Apple, Platform::Apple)
+                | (RuleBook::Android, Platform::Android)
+                | (RuleBook::Webpki, Platform::Webpki)
         )
     }
 }
 
-impl std::str::FromStr for LintProfile {
+impl std::str::FromStr for RuleBook {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
@@ -182,7 +183,7 @@ pub struct Linted {
 /// The outcome of a lint.
 #[derive(Debug, Clone, Serialize)]
 pub struct LintReport {
-    pub profile: LintProfile,
+    pub profile: RuleBook,
     pub certificates: Vec<Linted>,
     pub findings: Vec<Finding>,
     /// True when no finding has error severity.
@@ -206,14 +207,14 @@ impl LintReport {
 /// How to lint.
 #[derive(Debug, Clone, Copy)]
 pub struct LintOptions {
-    pub profile: LintProfile,
+    pub profile: RuleBook,
     pub role: Role,
     /// The time expiry is judged at.
     pub now: OffsetDateTime,
 }
 
 impl LintOptions {
-    pub fn new(profile: LintProfile) -> Self {
+    pub fn new(profile: RuleBook) -> Self {
         Self {
             profile,
             role: Role::Auto,

@@ -10,7 +10,7 @@ use time::macros::datetime;
 
 use super::*;
 
-fn options(profile: LintProfile) -> LintOptions {
+fn options(profile: RuleBook) -> LintOptions {
     LintOptions {
         profile,
         role: Role::Auto,
@@ -35,13 +35,13 @@ fn make(p: CertificateParams) -> CertificateDer<'static> {
     p.self_signed(&key).unwrap().der().clone()
 }
 
-fn lint_one(p: CertificateParams, profile: LintProfile) -> LintReport {
+fn lint_one(p: CertificateParams, profile: RuleBook) -> LintReport {
     lint(&[make(p)], &options(profile)).unwrap()
 }
 
 #[test]
 fn a_good_accessory_leaf_passes_the_apple_profile_without_findings() {
-    let r = lint_one(good_params(), LintProfile::Apple);
+    let r = lint_one(good_params(), RuleBook::Apple);
     assert!(r.passed, "{:#?}", r.findings);
     assert!(r.findings.is_empty(), "{:#?}", r.findings);
 }
@@ -50,7 +50,7 @@ fn a_good_accessory_leaf_passes_the_apple_profile_without_findings() {
 fn a_cn_only_leaf_breaks_the_san_rule_on_apple_android_and_webpki() {
     let mut p = good_params();
     p.subject_alt_names.clear();
-    let r = lint_one(p, LintProfile::All);
+    let r = lint_one(p, RuleBook::All);
     assert!(!r.passed);
     for rule in [
         "apple.san_dns_name",
@@ -74,7 +74,7 @@ fn a_cn_only_leaf_breaks_the_san_rule_on_apple_android_and_webpki() {
 fn a_three_year_leaf_breaks_apples_825_day_rule_and_398_is_only_a_note() {
     let mut p = good_params();
     p.not_after = date_time_ymd(2029, 1, 1);
-    let r = lint_one(p, LintProfile::Apple);
+    let r = lint_one(p, RuleBook::Apple);
     assert!(!r.passed);
     let f = r
         .findings
@@ -97,10 +97,10 @@ fn exactly_825_days_passes_and_one_day_more_fails() {
     // notAfter - notBefore = 825 days exactly (what `openssl req -days 825` makes), then 1 s more.
     p.not_before = date_time_ymd(2026, 1, 1);
     p.not_after = datetime!(2028-04-05 0:00 UTC);
-    let r = lint_one(p.clone(), LintProfile::Apple);
+    let r = lint_one(p.clone(), RuleBook::Apple);
     assert!(!r.has("apple.validity_825"), "{:#?}", r.findings);
     p.not_after = datetime!(2028-04-05 0:00:01 UTC);
-    let r = lint_one(p, LintProfile::Apple);
+    let r = lint_one(p, RuleBook::Apple);
     assert!(r.has("apple.validity_825"));
 }
 
@@ -109,9 +109,9 @@ fn the_web_pki_counts_398_days_inclusive_of_both_ends() {
     let mut p = good_params();
     p.not_before = date_time_ymd(2026, 1, 1);
     p.not_after = datetime!(2027-02-03 0:00 UTC); // 398 days after: 398 days and 1 s inclusive
-    assert!(lint_one(p.clone(), LintProfile::Webpki).has("webpki.validity_398"));
+    assert!(lint_one(p.clone(), RuleBook::Webpki).has("webpki.validity_398"));
     p.not_after = datetime!(2027-02-02 23:59:59 UTC);
-    assert!(!lint_one(p, LintProfile::Webpki).has("webpki.validity_398"));
+    assert!(!lint_one(p, RuleBook::Webpki).has("webpki.validity_398"));
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn a_leaf_from_before_july_2019_is_not_held_to_the_eku_and_825_day_rules() {
     p.extended_key_usages.clear();
     p.not_before = date_time_ymd(2019, 6, 1);
     p.not_after = date_time_ymd(2030, 1, 1);
-    let mut o = options(LintProfile::Apple);
+    let mut o = options(RuleBook::Apple);
     o.now = datetime!(2026-06-01 0:00 UTC);
     let r = lint(&[make(p)], &o).unwrap();
     assert!(!r.has("apple.server_auth_eku"));
@@ -131,7 +131,7 @@ fn a_leaf_from_before_july_2019_is_not_held_to_the_eku_and_825_day_rules() {
 fn a_client_auth_only_leaf_breaks_the_eku_rule_on_apple_and_android() {
     let mut p = good_params();
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let r = lint_one(p, LintProfile::All);
+    let r = lint_one(p, RuleBook::All);
     let apple = r
         .findings
         .iter()
@@ -147,7 +147,7 @@ fn a_client_auth_only_leaf_breaks_the_eku_rule_on_apple_and_android() {
 fn a_leaf_without_eku_fails_apple_but_passes_android() {
     let mut p = good_params();
     p.extended_key_usages.clear();
-    let r = lint_one(p, LintProfile::All);
+    let r = lint_one(p, RuleBook::All);
     assert!(r.has("apple.server_auth_eku"));
     assert!(!r.has("android.server_auth_eku"));
 }
@@ -157,11 +157,7 @@ fn an_expired_leaf_is_an_error_in_every_profile() {
     let mut p = good_params();
     p.not_before = date_time_ymd(2024, 1, 1);
     p.not_after = date_time_ymd(2025, 1, 1);
-    for profile in [
-        LintProfile::Apple,
-        LintProfile::Android,
-        LintProfile::Webpki,
-    ] {
+    for profile in [RuleBook::Apple, RuleBook::Android, RuleBook::Webpki] {
         let r = lint_one(p.clone(), profile);
         assert!(r.has("x509.expired"), "{profile:?}");
         assert!(!r.passed);
@@ -176,7 +172,7 @@ fn a_lone_root_is_linted_as_a_ca_and_not_held_to_server_rules() {
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     p.not_before = date_time_ymd(2026, 1, 1);
     p.not_after = date_time_ymd(2036, 1, 1);
-    let r = lint_one(p, LintProfile::All);
+    let r = lint_one(p, RuleBook::All);
     assert_eq!(r.certificates[0].role, Role::Ca);
     assert!(r.passed, "{:#?}", r.findings);
 }
@@ -185,7 +181,7 @@ fn a_lone_root_is_linted_as_a_ca_and_not_held_to_server_rules() {
 fn a_ca_true_leaf_with_names_is_linted_as_a_server_and_flagged_for_webpki() {
     let mut p = good_params();
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let r = lint_one(p, LintProfile::All);
+    let r = lint_one(p, RuleBook::All);
     assert_eq!(r.certificates[0].role, Role::Server);
     assert!(r.has("webpki.ca_as_end_entity"));
     assert!(!r.has("apple.san_dns_name"));
@@ -198,7 +194,7 @@ fn an_unknown_critical_extension_is_an_error() {
         rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
     ext.set_criticality(true);
     p.custom_extensions.push(ext);
-    let r = lint_one(p, LintProfile::Apple);
+    let r = lint_one(p, RuleBook::Apple);
     let f = r
         .findings
         .iter()
@@ -211,7 +207,7 @@ fn an_unknown_critical_extension_is_an_error() {
 fn garbage_is_an_error_naming_the_certificate() {
     let e = lint(
         &[CertificateDer::from(vec![0x30, 0x03, 1, 2, 3])],
-        &options(LintProfile::Apple),
+        &options(RuleBook::Apple),
     )
     .unwrap_err();
     assert!(e.to_string().contains("certificate #0"), "{e}");

@@ -145,7 +145,7 @@ impl Added {
         let Added::Added(x) = self else {
             return Vec::new();
         };
-        let options = crate::lint::LintOptions::new(crate::lint::LintProfile::All);
+        let options = crate::lint::LintOptions::new(crate::lint::RuleBook::All);
         let Ok(report) = crate::lint::lint(std::slice::from_ref(cert), &options) else {
             return Vec::new();
         };

@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use trust::export::{self, ExportAnchor, ExportInput, Format};
 
 use super::store::StoreArg;
-use crate::exit::{codes, fail, failed, Failure, Status};
+use crate::exit::{codes, fail, failed, ExitStatus, Failure};
 use crate::output::say;
 use trust::ErrorKind;
 
@@ -66,7 +66,7 @@ fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
-pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
+pub fn export(a: ExportArgs) -> anyhow::Result<ExitStatus> {
     let mut pins = Vec::new();
     for p in &a.pins {
         match p.parse::<trust::Pin>() {
@@ -140,7 +140,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
         if !result.instructions.is_empty() {
             eprint!("{}", result.instructions);
         }
-        return Ok(Status::Success);
+        return Ok(ExitStatus::Success);
     };
 
     result
@@ -149,5 +149,5 @@ pub fn export(a: ExportArgs) -> anyhow::Result<Status> {
     if !result.instructions.is_empty() {
         eprintln!("\n{}", result.instructions);
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }

@@ -13,7 +13,7 @@ use anyhow::{anyhow, Context as _};
 use provision::AccessoryAddress;
 use rustls::pki_types::ServerName;
 
-use crate::exit::{codes, fail, failed, Failure, Status};
+use crate::exit::{codes, fail, failed, ExitStatus, Failure};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -47,7 +47,7 @@ pub struct FetchArgs {
     pub json: bool,
 }
 
-pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
+pub async fn fetch(a: FetchArgs) -> anyhow::Result<ExitStatus> {
     let (host, addr) = resolve(&a.target)?;
     let sni = a.sni.clone().unwrap_or_else(|| host.clone());
     let server_name = match ServerName::try_from(sni.clone()) {
@@ -114,7 +114,7 @@ pub async fn fetch(a: FetchArgs) -> anyhow::Result<Status> {
     } else {
         output::bytes(result.to_string().as_bytes());
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// `HOST:PORT` (`protocol::AccessoryAddress`, the port required as `trust fetch` always has) to

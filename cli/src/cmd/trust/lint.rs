@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use trust::lint::{self, LintOptions, LintProfile, Role};
+use trust::lint::{self, LintOptions, Role, RuleBook};
 
-use crate::exit::{codes, fail, failed, Status};
+use crate::exit::{codes, fail, failed, ExitStatus};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,7 @@ pub struct LintArgs {
     /// Whose rules: apple (iOS 13+/macOS 10.15+), android (7+, Conscrypt), webpki (CA/B Forum
     /// Baseline Requirements), or all [default: all]
     #[arg(long, default_value = "all", value_parser = parse_profile)]
-    pub profile: LintProfile,
+    pub profile: RuleBook,
     /// How to read the first certificate: server, ca, or auto (a CA:TRUE certificate with neither
     /// subjectAltName nor extendedKeyUsage is a CA) [default: auto]
     #[arg(long, default_value = "auto", value_parser = parse_role)]
@@ -33,7 +33,7 @@ pub struct LintArgs {
     pub json: bool,
 }
 
-fn parse_profile(s: &str) -> Result<LintProfile, String> {
+fn parse_profile(s: &str) -> Result<RuleBook, String> {
     s.parse()
 }
 
@@ -48,7 +48,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
     }
 }
 
-pub fn lint(a: LintArgs) -> anyhow::Result<Status> {
+pub fn lint(a: LintArgs) -> anyhow::Result<ExitStatus> {
     let chain = match trust::load_certificates(&a.file) {
         Ok(c) => c,
         Err(e) => return failed(e),
@@ -71,8 +71,8 @@ pub fn lint(a: LintArgs) -> anyhow::Result<Status> {
         output::bytes(report.text(&a.file.display().to_string()).as_bytes());
     }
     Ok(if report.passed {
-        Status::Success
+        ExitStatus::Success
     } else {
-        Status::Verdict
+        ExitStatus::Verdict
     })
 }

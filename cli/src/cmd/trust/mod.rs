@@ -35,7 +35,7 @@ pub enum Command {
     Fetch(fetch::FetchArgs),
 }
 
-pub async fn run(c: Command) -> anyhow::Result<crate::exit::Status> {
+pub async fn run(c: Command) -> anyhow::Result<crate::exit::ExitStatus> {
     match c {
         Command::Inspect(a) => verify::inspect(a),
         Command::Pin(a) => verify::pin(a),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use trust::store::{AddOptions, Added, Store, Summary, WithRole};
 
-use crate::exit::{codes, fail, failed, Failure, Status};
+use crate::exit::{codes, fail, failed, ExitStatus, Failure};
 use crate::output::{self, say};
 
 /// Where the store lives. Shared by every store subcommand and by `trust export`.
@@ -105,7 +105,7 @@ pub struct RemoveArgs {
     pub store: StoreArg,
 }
 
-pub fn add(a: AddArgs) -> anyhow::Result<Status> {
+pub fn add(a: AddArgs) -> anyhow::Result<ExitStatus> {
     let certs = match trust::load_certificates(&a.file) {
         Ok(c) => c,
         Err(e) => return failed(e),
@@ -148,25 +148,25 @@ pub fn add(a: AddArgs) -> anyhow::Result<Status> {
             say!("{}", r.describe(store.dir()));
         }
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-pub fn list(a: ListArgs) -> anyhow::Result<Status> {
+pub fn list(a: ListArgs) -> anyhow::Result<ExitStatus> {
     let store = a.store.open()?;
     let anchors = store.list().or_else(failed)?;
     if a.json {
         output::json(&anchors.iter().map(Summary::from).collect::<Vec<_>>())?;
-        return Ok(Status::Success);
+        return Ok(ExitStatus::Success);
     }
     if anchors.is_empty() {
         say!("no anchors in {}", store.dir().display());
-        return Ok(Status::Success);
+        return Ok(ExitStatus::Success);
     }
     output::bytes(trust::store::table(&anchors).as_bytes());
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
+pub fn show(a: ShowArgs) -> anyhow::Result<ExitStatus> {
     let store = a.store.open()?;
     let x = store.get(&a.anchor).or_else(failed)?;
     if a.pem {
@@ -176,10 +176,10 @@ pub fn show(a: ShowArgs) -> anyhow::Result<Status> {
     } else {
         output::bytes(x.to_string().as_bytes());
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
+pub fn remove(a: RemoveArgs) -> anyhow::Result<ExitStatus> {
     let store = a.store.open()?;
     let x = store.remove(&a.anchor).or_else(failed)?;
     if a.json {
@@ -192,5 +192,5 @@ pub fn remove(a: RemoveArgs) -> anyhow::Result<Status> {
             x.fingerprint
         );
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use trust::{Anchors, CertificateDer, Identity, Inspection, Pin};
 
-use crate::exit::{failed, Failure, Status};
+use crate::exit::{failed, ExitStatus};
 use crate::output::{self, say};
-use trust::ErrorKind;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -54,8 +53,9 @@ Exit status: 0 accepted, 1 refused (the diagnosis says why), 3 unreadable input.
 pub struct VerifyArgs {
     /// Accept a leaf whose key has this SPKI pin (`sha256/BASE64`, `sha256//BASE64` or hex); may
     /// be repeated. Pins alone do not enforce dates or the chain (they are reported).
+    // A pin that does not parse is a usage error with trust's code (`crate::exit::report_flag`).
     #[arg(long, value_name = "PIN")]
-    pub pin: Vec<String>,
+    pub pin: Vec<Pin>,
     /// PEM file of trust anchors (roots, or a self-signed accessory certificate); the chain must
     /// validate to one of them, and only to them.
     #[arg(long, value_name = "FILE")]
@@ -88,7 +88,7 @@ fn load(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     trust::load_certificates(path).or_else(failed)
 }
 
-pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
+pub fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
     let certs = load(&a.file)?;
     let inspections = certs
         .iter()
@@ -97,7 +97,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
         .or_else(failed)?;
     if a.json {
         output::json(&inspections)?;
-        return Ok(Status::Success);
+        return Ok(ExitStatus::Success);
     }
     for (i, c) in inspections.iter().enumerate() {
         if inspections.len() > 1 {
@@ -105,10 +105,10 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<Status> {
         }
         output::bytes(c.to_string().as_bytes());
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
+pub fn pin(a: PinArgs) -> anyhow::Result<ExitStatus> {
     let certs = load(&a.file)?;
     let leaf = certs.first().context("no certificate")?;
     let pin = Pin::of_certificate(leaf).or_else(failed)?;
@@ -118,17 +118,13 @@ pub fn pin(a: PinArgs) -> anyhow::Result<Status> {
     } else {
         output::bytes(out.to_string().as_bytes());
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
-pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
+pub fn verify(a: VerifyArgs) -> anyhow::Result<ExitStatus> {
     let mut builder = trust::TrustPolicy::builder();
     for p in &a.pin {
-        builder = builder.pin(
-            p.parse::<Pin>()
-                // A pin given as a flag: the command line is wrong, not an input file.
-                .map_err(|e| Failure::as_kind(ErrorKind::Usage, e))?,
-        );
+        builder = builder.pin(*p);
     }
     if let Some(path) = &a.anchors {
         let anchors = Anchors::from_certificates(load(path)?).or_else(failed)?;
@@ -152,9 +148,9 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Status> {
     let now = a.at.unwrap_or_else(trust::UnixTime::now);
     let verdict = trust::OfflineVerdict::of(policy, identity, &chain, now);
     let status = if verdict.accepted() {
-        Status::Success
+        ExitStatus::Success
     } else {
-        Status::Verdict
+        ExitStatus::Verdict
     };
     if a.json {
         output::json(&verdict)?;
