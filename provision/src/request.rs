@@ -272,6 +272,29 @@ pub struct FirstUseQuestion {
     pub pin: String,
 }
 
+impl FirstUseQuestion {
+    /// Asks a person at the terminal, as ssh does for an unknown host key: the question on stderr,
+    /// the answer from stdin; only "yes" or "y" is a yes.
+    pub fn ask_at_terminal(&self) -> bool {
+        use std::io::{BufRead, Write};
+        let mut err = std::io::stderr().lock();
+        let who = self.device_id.as_deref().unwrap_or(&self.address);
+        let _ = write!(
+            err,
+            "The authenticity of accessory {who} ({}) can't be established: this is its first use.\n\
+             Certificate SHA-256 fingerprint: {}\nKey pin: {}\n\
+             Compare it with the accessory's label. Is it the same (yes/no)? ",
+            self.address, self.fingerprint, self.pin
+        );
+        let _ = err.flush();
+        let mut answer = String::new();
+        if std::io::stdin().lock().read_line(&mut answer).is_err() {
+            return false;
+        }
+        matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

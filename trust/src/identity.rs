@@ -107,6 +107,19 @@ pub enum Identity {
 }
 
 impl Identity {
+    /// The identity a command line asked for, from its mutually exclusive `--device-id`, `--dns` and
+    /// `--ip` (in that order, should more than one be given), or none.
+    pub fn chosen(
+        device_id: Option<String>,
+        dns: Option<String>,
+        ip: Option<IpAddr>,
+    ) -> Option<Self> {
+        device_id
+            .map(Self::DeviceId)
+            .or(dns.map(Self::Dns))
+            .or(ip.map(Self::Ip))
+    }
+
     /// The identity rustls was asked to connect to, for policies that name none of their own.
     pub fn from_server_name(name: &ServerName<'_>) -> Option<Self> {
         match name {

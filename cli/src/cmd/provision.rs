@@ -2,7 +2,7 @@
 //! it. The flow is `provision::run`; this module reads the flags and the secrets, prints the outcome
 //! or the diagnosis, and picks the exit status (README.md "Exit status").
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -241,7 +241,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal()
     {
-        FirstUse::Ask(Arc::new(ask_first_use))
+        FirstUse::Ask(Arc::new(FirstUseQuestion::ask_at_terminal))
     } else {
         FirstUse::Refuse
     };
@@ -253,11 +253,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
             anchors,
             tofu: args.tofu,
             expect: args.expect_fingerprint.clone(),
-            name: match (&args.dns, args.ip) {
-                (Some(dns), _) => Some(trust::Identity::Dns(dns.clone())),
-                (None, Some(ip)) => Some(trust::Identity::Ip(ip)),
-                (None, None) => None,
-            },
+            name: trust::Identity::chosen(None, args.dns.clone(), args.ip),
         },
         device_id: args.device_id.clone(),
         network: Network {
@@ -281,23 +277,4 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
 /// A one-line secret file (`provision::Secret::from_file`: bounded, wiped, one error type).
 fn read_secret_file(path: &Path, what: &'static str) -> anyhow::Result<Secret> {
     Secret::from_file(path, what).or_else(failed)
-}
-
-/// The first-use question, on the terminal (stderr for the text, stdin for the answer).
-fn ask_first_use(q: &FirstUseQuestion) -> bool {
-    let mut err = std::io::stderr().lock();
-    let who = q.device_id.as_deref().unwrap_or(&q.address);
-    let _ = write!(
-        err,
-        "The authenticity of accessory {who} ({}) can't be established: this is its first use.\n\
-         Certificate SHA-256 fingerprint: {}\nKey pin: {}\n\
-         Compare it with the accessory's label. Is it the same (yes/no)? ",
-        q.address, q.fingerprint, q.pin
-    );
-    let _ = err.flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y")
 }

@@ -130,12 +130,7 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<ExitStatus> {
         let anchors = Anchors::from_certificates(load(path)?).or_else(failed)?;
         builder = builder.anchors(anchors);
     }
-    let identity = match (&a.device_id, &a.dns, a.ip) {
-        (Some(id), _, _) => Some(Identity::DeviceId(id.clone())),
-        (_, Some(dns), _) => Some(Identity::Dns(dns.clone())),
-        (_, _, Some(ip)) => Some(Identity::Ip(ip)),
-        _ => None,
-    };
+    let identity = Identity::chosen(a.device_id.clone(), a.dns.clone(), a.ip);
     if let Some(id) = &identity {
         builder = builder.identity(id.clone());
     }
