@@ -24,7 +24,7 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    pub fn public(path: PathBuf, contents: String) -> Self {
+    pub(crate) fn public(path: PathBuf, contents: String) -> Self {
         Output {
             path,
             contents,
@@ -32,7 +32,7 @@ impl Output {
         }
     }
 
-    pub fn secret(path: PathBuf, contents: String) -> Self {
+    pub(crate) fn secret(path: PathBuf, contents: String) -> Self {
         Output {
             path,
             contents,

@@ -25,8 +25,11 @@
 //! key needs a `rustls::sign::SigningKey` of our own, and the simulator and tests should not each
 //! write it. `trust` is not a dependency (pins are computed here with sha2 and base64).
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod ca;
+// `catalogue`, `mint` and `serving` stay public: each is a namespace callers name
+// (`catalogue::write`, `mint::mint`, `serving::certified_key`).
 pub mod catalogue;
 mod device_id;
 mod error;

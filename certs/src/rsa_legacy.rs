@@ -33,14 +33,14 @@ pub(crate) struct RsaKey {
 
 impl RsaKey {
     /// A fresh key of `bits` bits (1024 for the `rsa-1024` profile).
-    pub fn generate(bits: usize) -> Result<Self, Error> {
+    pub(crate) fn generate(bits: usize) -> Result<Self, Error> {
         let key =
             RsaPrivateKey::new(&mut OsRng, bits).map_err(|e| Error::generate("an RSA key", e))?;
         Self::from_key(key)
     }
 
     /// Reads a PKCS#8 RSA key (one made by aws-lc-rs, for example).
-    pub fn from_pkcs8(der: &[u8]) -> Result<Self, Error> {
+    pub(crate) fn from_pkcs8(der: &[u8]) -> Result<Self, Error> {
         let key = RsaPrivateKey::from_pkcs8_der(der)
             .map_err(|e| Error::generate("an RSA key from PKCS#8", e))?;
         Self::from_key(key)

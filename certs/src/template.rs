@@ -23,7 +23,7 @@ pub(crate) struct Validity {
 impl Validity {
     /// `days` long, starting a day ago (so that a client whose clock is a little behind still
     /// accepts it).
-    pub fn days_from_yesterday(days: i64) -> Self {
+    pub(crate) fn days_from_yesterday(days: i64) -> Self {
         let not_before = now() - Duration::days(1);
         Validity {
             not_before,
@@ -32,7 +32,7 @@ impl Validity {
     }
 
     /// From `start` days to `end` days relative to now (negative is in the past).
-    pub fn relative(start: i64, end: i64) -> Self {
+    pub(crate) fn relative(start: i64, end: i64) -> Self {
         let now = now();
         Validity {
             not_before: now + Duration::days(start),
@@ -41,7 +41,7 @@ impl Validity {
     }
 
     /// What a good device leaf gets: a year around now.
-    pub fn device() -> Self {
+    pub(crate) fn device() -> Self {
         Self::days_from_yesterday(365)
     }
 

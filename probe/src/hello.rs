@@ -428,15 +428,24 @@ pub enum Answer {
     /// A HelloRetryRequest: it read the hello and wants another key share (costs a round trip).
     HelloRetryRequest,
     /// A plaintext alert.
-    Alert { alert: Alert },
+    Alert {
+        /// The alert the accessory sent.
+        alert: Alert,
+    },
     /// The connection was reset.
     Reset,
     /// The accessory closed the connection without a word.
     Closed,
     /// No answer within the timeout.
-    Timeout { seconds: u64 },
+    Timeout {
+        /// How long the probe waited, in seconds.
+        seconds: u64,
+    },
     /// Something else (not TLS, a connect error).
-    Other { what: String },
+    Other {
+        /// What happened instead, in words (the I/O error, or the record type that came back).
+        what: String,
+    },
 }
 
 impl Answer {
@@ -543,6 +552,7 @@ pub struct HelloResult {
     pub bytes: usize,
     /// How many segments it takes at `segmentation.mss`.
     pub segments: usize,
+    /// The segment size and pause of the split write.
     pub segmentation: Segmentation,
     /// The answer to one write.
     pub whole: Answer,
@@ -683,9 +693,11 @@ pub struct Sweep {
     pub whole: Option<usize>,
     /// The same, written in MSS-sized segments.
     pub split: Option<usize>,
-    /// The smallest and largest sizes tried.
+    /// The smallest record tried, in bytes (the template with an empty padding extension).
     pub smallest: usize,
+    /// The largest record tried, in bytes: [`MAX_RECORD`].
     pub largest: usize,
+    /// The segment size and pause of every split write in the search.
     pub segmentation: Segmentation,
     /// What the real iOS 26 hello is, to this target (for comparison).
     pub ios26_bytes: usize,

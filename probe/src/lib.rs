@@ -54,6 +54,7 @@
 //! - `fetch`: capturing the chain an accessory presents, trusting nothing ([`fetch_chain`]).
 //! - `error`: the one error type.
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod alert;
 mod clienthello;

@@ -42,7 +42,9 @@ pub struct Chain {
 /// What one profile's handshake showed.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileResult {
+    /// The profile's name (`ios26`, `tls12-only`...).
     pub profile: &'static str,
+    /// The client it stands for, in plain words (the profile's `emulates`).
     pub emulates: &'static str,
     /// The platform this profile decides, if any.
     pub platform: Option<Platform>,
@@ -52,7 +54,10 @@ pub struct ProfileResult {
     pub completed: bool,
     /// Negotiated, as far as the handshake got.
     pub version: Option<Version>,
+    /// The key-exchange group (`X25519MLKEM768`); `None` when the handshake failed before the
+    /// ServerHello.
     pub group: Option<String>,
+    /// The cipher suite (`TLS13_AES_128_GCM_SHA256`); `None` like `group`.
     pub suite: Option<String>,
     /// The fatal alert the accessory sent.
     pub alert_received: Option<Alert>,
@@ -85,7 +90,9 @@ pub struct PlatformError {
 /// An Apple `OSStatus` from SecureTransport.h / SecBase.h.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppleError {
+    /// The constant's name (`errSSLPeerBadCert`).
     pub name: String,
+    /// Its value (-9825).
     pub number: i32,
 }
 

@@ -42,6 +42,7 @@ pub struct Reason {
 /// The prediction for one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
+    /// The platform predicted for.
     pub platform: Platform,
     /// The profile whose handshake decided it.
     pub profile: &'static str,

@@ -11,6 +11,7 @@
 //!
 //! This crate does no network I/O.
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod anchor;
 mod capture;

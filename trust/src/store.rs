@@ -52,9 +52,13 @@ pub struct StoredAnchor {
     pub fingerprint: String,
     /// SHA-256 of the SubjectPublicKeyInfo, `sha256/BASE64`.
     pub pin: String,
+    /// The certificate's subject, as text.
     pub subject: String,
+    /// Its issuer, as text.
     pub issuer: String,
+    /// Start of its validity (RFC 3339, UTC).
     pub not_before: String,
+    /// End of its validity (RFC 3339, UTC).
     pub not_after: String,
     /// basicConstraints CA:TRUE.
     pub ca: bool,
@@ -95,7 +99,9 @@ struct Manifest {
 /// What to record with a new anchor.
 #[derive(Debug, Clone, Default)]
 pub struct AddOptions {
+    /// The anchor's label; `None` uses the subject's common name (or the short id without one).
     pub label: Option<String>,
+    /// Free text kept with the anchor ([`StoredAnchor::note`]).
     pub note: Option<String>,
     /// Accept a certificate that is neither a CA nor self-signed.
     pub allow_leaf: bool,
@@ -117,28 +123,61 @@ pub enum Added {
 pub enum StoreError {
     /// The store directory or a file in it could not be used.
     #[error("trust store {}: {reason}", path.display())]
-    Io { path: PathBuf, reason: String },
+    Io {
+        /// The directory or file.
+        path: PathBuf,
+        /// What went wrong with it.
+        reason: String,
+    },
     /// The manifest exists but is not a store manifest this version understands.
     #[error("trust store manifest {} is unreadable: {reason}", path.display())]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The manifest (or, for an anchor's PEM, its name in the store).
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The certificate cannot be parsed.
     #[error("not a readable X.509 certificate: {reason}")]
-    BadCertificate { reason: String },
+    BadCertificate {
+        /// What the X.509 parser said.
+        reason: String,
+    },
     /// The certificate is a plain leaf: neither a CA nor self-signed.
     #[error("refusing to add {subject} as an anchor: it is neither a CA (basicConstraints CA:TRUE) nor self-signed, so it is a leaf issued by {issuer}; add that issuer's root instead, pin the leaf's key (`accessory trust pin`), or pass --allow-leaf if you really mean to trust this one certificate")]
-    LeafRefused { subject: String, issuer: String },
+    LeafRefused {
+        /// The leaf's subject.
+        subject: String,
+        /// Its issuer: the CA to add instead.
+        issuer: String,
+    },
     /// Another anchor already has this label.
     #[error("label {label:?} is already used by anchor {id}; choose another with --label")]
-    LabelTaken { label: String, id: String },
+    LabelTaken {
+        /// The label asked for.
+        label: String,
+        /// The id of the anchor that has it.
+        id: String,
+    },
     /// A label that cannot be used.
     #[error("invalid label {label:?}: {reason}")]
-    InvalidLabel { label: String, reason: &'static str },
+    InvalidLabel {
+        /// The label asked for.
+        label: String,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
     /// No anchor has this id, fingerprint prefix or label.
     #[error("no anchor in the store matches {0:?} (by id, fingerprint prefix or label); `accessory trust list` shows them")]
     NotFound(String),
     /// Several anchors match a short id.
     #[error("{query:?} matches {count} anchors; give more of the fingerprint or the label")]
-    Ambiguous { query: String, count: usize },
+    Ambiguous {
+        /// The id or prefix given.
+        query: String,
+        /// How many anchors it matches.
+        count: usize,
+    },
 }
 
 impl StoreError {

@@ -29,10 +29,16 @@ use crate::store::StoredAnchor;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
+    /// An Apple configuration profile (`.mobileconfig`), one root payload per anchor.
     Mobileconfig,
+    /// An Android app's network security config, scoped to the accessory's address, and the
+    /// `raw/` certificates it names.
     AndroidNsc,
+    /// The anchors as one PEM file.
     PemBundle,
+    /// curl's `--pinnedpubkey` argument.
     CurlPins,
+    /// Everything as JSON, for scripts.
     Json,
 }
 
@@ -64,12 +70,15 @@ impl Format {
 pub struct ExportAnchor {
     /// A human name (the store label, or the subject CN).
     pub label: String,
+    /// The certificate, DER.
     pub certificate: CertificateDer<'static>,
     /// SHA-256 of the DER, lowercase hex.
     pub fingerprint: String,
     /// SPKI pin, `sha256/BASE64`.
     pub pin: String,
+    /// The certificate's subject, as text.
     pub subject: String,
+    /// End of its validity (RFC 3339, UTC).
     pub not_after: String,
     /// basicConstraints CA:TRUE.
     pub ca: bool,
@@ -116,6 +125,7 @@ impl ExportAnchor {
 /// What to export.
 #[derive(Debug, Clone)]
 pub struct ExportInput {
+    /// The anchors (CAs, or leaves an app should trust as they are).
     pub anchors: Vec<ExportAnchor>,
     /// SPKI pins, `sha256/BASE64` (what `Pin`'s Display prints).
     pub pins: Vec<String>,
@@ -132,6 +142,8 @@ pub struct ExportInput {
 }
 
 impl ExportInput {
+    /// These anchors and pins, for the SoftAP address `192.168.4.1`, with the default profile
+    /// identifier and name and no pin expiration.
     pub fn new(anchors: Vec<ExportAnchor>, pins: Vec<String>) -> Self {
         Self {
             anchors,
@@ -148,13 +160,16 @@ impl ExportInput {
 /// One file of an export, named relative to the output directory.
 #[derive(Debug, Clone)]
 pub struct ExportedFile {
+    /// Its path relative to the output directory (`xml/network_security_config.xml`).
     pub path: String,
+    /// Its bytes.
     pub contents: Vec<u8>,
 }
 
 /// The result of an export.
 #[derive(Debug, Clone)]
 pub struct Export {
+    /// The format made.
     pub format: Format,
     /// The main file first (the profile, the XML, the bundle...), then what goes beside it.
     pub files: Vec<ExportedFile>,
@@ -207,12 +222,18 @@ pub enum ExportError {
     Unsuitable(String),
     /// A certificate cannot be parsed.
     #[error("not a readable X.509 certificate: {reason}")]
-    BadCertificate { reason: String },
+    BadCertificate {
+        /// What the X.509 parser said.
+        reason: String,
+    },
     /// A value that cannot be written into the format.
     #[error("invalid {what} {value:?}: {reason}")]
     InvalidValue {
+        /// Which value (`domain`, `pin expiration`, `profile identifier`).
         what: &'static str,
+        /// The value given.
         value: String,
+        /// What the format accepts.
         reason: &'static str,
     },
     /// The plist writer failed.
@@ -220,12 +241,18 @@ pub enum ExportError {
     Plist(String),
     /// A file of the export exists in the output directory, and overwriting was not asked for.
     #[error("{}: already exists (pass --force to overwrite)", path.display())]
-    Exists { path: PathBuf },
+    Exists {
+        /// The file that exists.
+        path: PathBuf,
+    },
     /// Creating the output directory or writing a file failed. `action` is "creating" or "writing".
     #[error("{action} {}: {io}", path.display())]
     Write {
+        /// `creating` (a directory) or `writing` (a file).
         action: &'static str,
+        /// The directory or file.
         path: PathBuf,
+        /// The operating system's error.
         io: std::io::Error,
     },
 }

@@ -81,7 +81,7 @@ pub(crate) struct Facts {
 
 impl Facts {
     /// How many names a TLS client can match (DNS and IP SANs); 0 without a subjectAltName.
-    pub fn server_name_count(&self) -> usize {
+    pub(crate) fn server_name_count(&self) -> usize {
         self.san.as_ref().map_or(0, |s| s.dns.len() + s.ip.len())
     }
 

@@ -55,8 +55,11 @@ impl fmt::Display for Severity {
 pub enum Platform {
     /// RFC 5280: every client applies these.
     X509,
+    /// Apple's requirements for TLS server certificates (iOS 13 / macOS 10.15 and later).
     Apple,
+    /// Android's (Conscrypt on Android 7 and later).
     Android,
+    /// The CA/Browser Forum Baseline Requirements that browsers and webpki expect.
     Webpki,
 }
 
@@ -65,9 +68,13 @@ pub enum Platform {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleBook {
+    /// Apple's rules (and X.509's).
     Apple,
+    /// Android's rules (and X.509's).
     Android,
+    /// The Web PKI's rules (and X.509's).
     Webpki,
+    /// Every platform's rules.
     All,
 }
 
@@ -102,7 +109,9 @@ impl std::str::FromStr for RuleBook {
 /// Where a rule comes from: a document a person can open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Source {
+    /// Its title, as a person would cite it.
     pub name: &'static str,
+    /// Where to read it.
     pub url: &'static str,
 }
 
@@ -123,6 +132,7 @@ pub enum Role {
 pub struct Rule {
     /// Stable id, `platform.what` (`apple.validity_825`).
     pub id: &'static str,
+    /// Whose rule it is.
     pub platform: Platform,
     /// The usual severity; a finding may be milder (an anchor's own signature is never checked).
     pub severity: Severity,
@@ -130,21 +140,28 @@ pub struct Rule {
     pub field: &'static str,
     /// What the rule requires, in one sentence.
     pub summary: &'static str,
+    /// The document the rule comes from.
     pub source: Source,
 }
 
 /// One broken rule on one certificate.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// The rule's id ([`Rule::id`]).
     pub rule: &'static str,
+    /// How bad it is here (may be milder than the rule's usual severity).
     pub severity: Severity,
+    /// Whose rule it is.
     pub platform: Platform,
     /// Index in the input (0 = the first certificate).
     pub certificate: usize,
+    /// That certificate's subject, as text.
     pub subject: String,
+    /// The certificate field that breaks the rule.
     pub field: &'static str,
     /// What is wrong with this certificate, with its values.
     pub message: String,
+    /// The document the rule comes from.
     pub source: Source,
 }
 
@@ -168,8 +185,11 @@ impl fmt::Display for Finding {
 /// A linted certificate: who it is and the role it was linted in.
 #[derive(Debug, Clone, Serialize)]
 pub struct Linted {
+    /// Its index in the input (0 = the first certificate).
     pub index: usize,
+    /// Its subject, as text.
     pub subject: String,
+    /// The role it was linted in (never [`Role::Auto`]: that is decided per certificate).
     pub role: Role,
     /// For a self-issued certificate (one an administrator would add as an anchor): the role it
     /// would play as a trust anchor, issuer or endpoint (`crate::AnchorRole`).
@@ -183,14 +203,18 @@ pub struct Linted {
 /// The outcome of a lint.
 #[derive(Debug, Clone, Serialize)]
 pub struct LintReport {
+    /// The rule book applied.
     pub profile: RuleBook,
+    /// Every certificate of the input, in input order.
     pub certificates: Vec<Linted>,
+    /// Every rule broken, certificate by certificate.
     pub findings: Vec<Finding>,
     /// True when no finding has error severity.
     pub passed: bool,
 }
 
 impl LintReport {
+    /// How many findings have exactly this severity.
     pub fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
@@ -207,13 +231,16 @@ impl LintReport {
 /// How to lint.
 #[derive(Debug, Clone, Copy)]
 pub struct LintOptions {
+    /// Which platforms' rules to apply.
     pub profile: RuleBook,
+    /// The role of the first certificate (the rest are always CAs); [`Role::Auto`] decides from it.
     pub role: Role,
     /// The time expiry is judged at.
     pub now: OffsetDateTime,
 }
 
 impl LintOptions {
+    /// Lints with this rule book, deciding roles from the certificates, judging expiry now.
     pub fn new(profile: RuleBook) -> Self {
         Self {
             profile,
@@ -232,7 +259,12 @@ pub enum LintError {
     Empty,
     /// A certificate could not be parsed as X.509.
     #[error("certificate #{index} is not a readable X.509 certificate: {reason}")]
-    Unparsable { index: usize, reason: String },
+    Unparsable {
+        /// Its index in the input (0 = the first certificate).
+        index: usize,
+        /// What the X.509 parser said.
+        reason: String,
+    },
 }
 
 impl LintError {
