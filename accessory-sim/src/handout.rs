@@ -218,30 +218,49 @@ impl Handout {
 /// The files `accessory sim` wrote and how to provision it: what `accessory sim --json` prints.
 #[derive(Debug, Serialize)]
 pub struct SimHandout {
+    /// The accessory's device id (`SIM-0001`).
     pub device_id: String,
+    /// Where its HTTPS API listens.
     pub addr: SocketAddr,
+    /// The certificate profile it serves (`good-chain`, `expired`...).
     pub profile: String,
+    /// Its faults, as `name[=value]` (empty when it behaves).
     pub faults: Vec<String>,
+    /// The SPKI pin of its certificate (`sha256/BASE64`).
     pub pin: String,
+    /// `anchors.pem`: the manufacturer root to trust it by.
     pub anchors: PathBuf,
+    /// `chain.pem`: the chain it serves, leaf first.
     pub chain: PathBuf,
+    /// Its proof-of-possession code, when its scenario has one (also written to `pop.txt`).
     pub pop_code: Option<String>,
+    /// The networks it sees, with their test passphrase files.
     pub networks: Vec<NetworkFile>,
+    /// The client certificate it demands (`require-client-cert`); `None` when it demands none.
     pub client_certificate: Option<ClientFiles>,
+    /// An `accessory provision` command that uses these files.
     pub provision: String,
 }
 
+/// One network a simulated accessory sees, and where its test passphrase was written.
 #[derive(Debug, Serialize)]
 pub struct NetworkFile {
+    /// Its SSID.
     pub ssid: String,
+    /// Its security, as `--network-security` takes it (`wpa2-psk`).
     pub security: String,
+    /// The file holding its test passphrase (0600); `None` for an open network.
     pub passphrase_file: Option<PathBuf>,
 }
 
+/// The client certificate a simulated accessory demands, as files for `--client-cert`.
 #[derive(Debug, Serialize)]
 pub struct ClientFiles {
+    /// `client-ca.pem`: the CA the accessory accepts client certificates from.
     pub ca: PathBuf,
+    /// `client.pem`: a client certificate it accepts.
     pub cert: PathBuf,
+    /// `client-key.pem`: that certificate's key (0600).
     pub key: PathBuf,
 }
 
@@ -249,19 +268,34 @@ pub struct ClientFiles {
 /// The files `accessory sim softap` wrote and how to provision through the SoftAP: what
 /// `accessory sim softap --json` prints.
 pub struct SoftApHandout {
+    /// The SoftAP's SSID.
     pub ssid: String,
+    /// `open` or `wpa2-psk`.
     pub security: &'static str,
+    /// The network namespace the SoftAP runs in.
     pub namespace: String,
+    /// The interface a station joins it with.
     pub station_interface: String,
+    /// The accessory's API address on the SoftAP (`192.168.4.1:443`).
     pub accessory: String,
+    /// The accessory's device id.
     pub device_id: String,
+    /// The SPKI pin of its certificate (`sha256/BASE64`).
     pub pin: String,
+    /// `anchors.pem`: the manufacturer root to trust it by.
     pub anchors: PathBuf,
+    /// The simulated home network to send it; `None` when its scenario has none with a
+    /// passphrase.
     pub network_ssid: Option<String>,
+    /// The file holding that network's test passphrase (0600).
     pub network_passphrase_file: Option<PathBuf>,
+    /// The link faults injected (`flap=8s@2s`), empty for none.
     pub link_faults: Vec<String>,
+    /// The accessory's faults, as `name[=value]`.
     pub faults: Vec<String>,
+    /// The SoftAP's entry in the registry that `--wifi sim` scans.
     pub registry_entry: PathBuf,
+    /// An `accessory provision --wifi sim` command that uses these files.
     pub provision: String,
 }
 

@@ -27,6 +27,7 @@
 //! What the accessory shares with its clients (the API's JSON, the network rules, the PSK, proof of
 //! possession, the SoftAP registry format) lives in the `protocol` crate.
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod alert;
 mod api;

@@ -28,7 +28,12 @@ use tokio::time::Instant;
 #[non_exhaustive]
 pub enum LinkFault {
     /// The accessory end goes down for `down`, starting `after` the first lease.
-    Flap { down: Duration, after: Duration },
+    Flap {
+        /// How long the link stays down.
+        down: Duration,
+        /// How long after the first lease it goes down.
+        after: Duration,
+    },
     /// The accessory never answers ARP: the station's connects fail with EHOSTUNREACH.
     NoRoute,
     /// Every chunk is delayed by this much in each direction.

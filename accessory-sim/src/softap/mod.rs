@@ -59,17 +59,26 @@ pub enum Error {
         "cannot run {program}: {source} (is it installed? scripts/install-deps.sh installs it)"
     )]
     Spawn {
+        /// The program (`ip`, `dnsmasq`).
         program: String,
+        /// Why it could not start.
         #[source]
         source: std::io::Error,
     },
     /// A command ran and failed.
     #[error("`{command}` failed: {message}")]
-    Command { command: String, message: String },
+    Command {
+        /// The command, as a person would type it.
+        command: String,
+        /// What it said, or how it ended.
+        message: String,
+    },
     /// The registry directory or an entry could not be written.
     #[error("SoftAP registry {}: {source}", path.display())]
     Registry {
+        /// The directory or entry.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -78,7 +87,12 @@ pub enum Error {
     Config(String),
     /// The server inside the namespace failed to start.
     #[error("the accessory server in namespace {namespace} did not start: {message}")]
-    Server { namespace: String, message: String },
+    Server {
+        /// The SoftAP's namespace.
+        namespace: String,
+        /// Why the server did not start.
+        message: String,
+    },
 }
 
 impl Error {
@@ -107,9 +121,11 @@ impl Error {
 /// `protocol::Security`, see [`Auth::kind`]).
 #[derive(Clone)]
 pub enum Auth {
+    /// No security: anyone may join.
     Open,
     /// WPA2-Personal; the passphrase (8–63 characters) is the AP's own configuration.
     Wpa2 {
+        /// The passphrase, wiped from memory when dropped.
         passphrase: Zeroizing<String>,
     },
 }
@@ -136,11 +152,13 @@ impl std::fmt::Debug for Auth {
 /// A SoftAP to build.
 #[derive(Debug, Clone)]
 pub struct SoftApConfig {
+    /// The network name it advertises (1 to 32 bytes).
     pub ssid: String,
     /// How it is secured, with its passphrase.
     pub auth: Auth,
     /// Signal strength stations see, dBm (default -45).
     pub signal_dbm: i32,
+    /// Link faults to inject between the station and the accessory (none by default).
     pub faults: Vec<LinkFault>,
     /// Where to advertise it (default: [`registry_dir`]).
     pub registry_dir: Option<PathBuf>,
@@ -428,10 +446,12 @@ impl SoftAp {
         &self.entry
     }
 
+    /// The network name it advertises.
     pub fn ssid(&self) -> &str {
         &self.entry.ssid
     }
 
+    /// The network namespace it runs in (`asap-…`).
     pub fn namespace(&self) -> &str {
         &self.entry.namespace
     }

@@ -25,7 +25,7 @@ pub(crate) fn owner_is_gone(entry: &RegistryEntry) -> bool {
 }
 
 /// Writes `entry` atomically (temp file + rename), mode 0600.
-pub fn write(dir: &Path, entry: &RegistryEntry) -> Result<PathBuf, Error> {
+pub(crate) fn write(dir: &Path, entry: &RegistryEntry) -> Result<PathBuf, Error> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -55,7 +55,7 @@ pub fn write(dir: &Path, entry: &RegistryEntry) -> Result<PathBuf, Error> {
 }
 
 /// Every parseable entry in `dir` (unreadable or foreign files are skipped: the directory is shared).
-pub fn list(dir: &Path) -> Vec<(PathBuf, RegistryEntry)> {
+pub(crate) fn list(dir: &Path) -> Vec<(PathBuf, RegistryEntry)> {
     let Ok(rd) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -78,7 +78,7 @@ pub fn list(dir: &Path) -> Vec<(PathBuf, RegistryEntry)> {
 
 /// The start time of a live process, from /proc/PID/stat field 22 (after the parenthesised name,
 /// which may itself contain spaces and parentheses).
-pub fn process_start_time(pid: u32) -> Option<u64> {
+pub(crate) fn process_start_time(pid: u32) -> Option<u64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &stat[stat.rfind(')')? + 2..];
     // `rest` starts at field 3 (state); field 22 is index 19 here.
@@ -86,7 +86,7 @@ pub fn process_start_time(pid: u32) -> Option<u64> {
 }
 
 /// This process's own start time.
-pub fn own_start_time() -> u64 {
+pub(crate) fn own_start_time() -> u64 {
     process_start_time(std::process::id()).unwrap_or(0)
 }
 
