@@ -91,10 +91,14 @@ pub struct AccessoryRecord {
     pub pin: String,
     /// SHA-256 of its leaf certificate, hex.
     pub fingerprint: String,
+    /// The model it reported when last provisioned (`GET /v1/device`); `None` when it said none.
     pub model: Option<String>,
+    /// The firmware version it reported then; `None` when it said none.
     pub firmware: Option<String>,
+    /// When it was first provisioned (UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub first_seen: OffsetDateTime,
+    /// When it was last provisioned (UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen: OffsetDateTime,
 }
@@ -132,6 +136,7 @@ impl AttemptOutcome {
 /// One provisioning attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AttemptRecord {
+    /// The attempt's number in the ledger (what an [`Outcome`](crate::Outcome) reports).
     pub id: i64,
     /// The device id, once known (from `--device-id` or the accessory's answer).
     pub device_id: Option<String>,
@@ -139,10 +144,13 @@ pub struct AttemptRecord {
     pub address: String,
     /// The home network it was given. Never the passphrase.
     pub ssid: String,
+    /// When it started (UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub started: OffsetDateTime,
+    /// When it ended (UTC); `None` while it runs, or when the process was killed.
     #[serde(with = "time::serde::rfc3339::option")]
     pub ended: Option<OffsetDateTime>,
+    /// How it ended.
     pub outcome: AttemptOutcome,
     /// The diagnosis code of a failure (`cert.expired`, `accessory.auth_failed`...).
     pub diagnosis: Option<String>,

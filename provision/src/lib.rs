@@ -15,6 +15,7 @@
 //! The Wi-Fi join layer (discover, join, wait for an address, leave) supplies the accessory's
 //! address and the interface to bind to ([`Request::bind_device`]).
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 // One TLS session and HTTP/1.1 exchanges over it.
 mod client;

@@ -15,8 +15,11 @@ use crate::step::Step;
 /// each TLS handshake (two for TLS 1.2 or a HelloRetryRequest), each HTTP exchange.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RoundTrips {
+    /// TCP connect attempts.
     pub tcp: u32,
+    /// TLS handshake round trips.
     pub tls: u32,
+    /// HTTP request/answer exchanges.
     pub http: u32,
 }
 
@@ -71,7 +74,9 @@ pub struct Outcome {
     pub first_use: bool,
     /// How many times the session was opened again (the accessory rebooted to apply).
     pub reconnects: u32,
+    /// The network round trips it took.
     pub round_trips: RoundTrips,
+    /// Wall time from start to the joined status, in milliseconds.
     pub elapsed_ms: u64,
     /// The attempt's id in the ledger, when one was used.
     pub attempt: Option<i64>,
@@ -80,10 +85,13 @@ pub struct Outcome {
 /// The accessory did not join, or was never sent the network: what went wrong, and why.
 #[derive(Debug)]
 pub struct Failure {
+    /// What went wrong.
     pub error: Error,
+    /// The same, for a person: stable code, cause, fix, what the phones call it.
     pub diagnosis: trust::Diagnosis,
     /// The step that failed.
     pub step: Step,
+    /// The accessory as it was addressed (`HOST:PORT`).
     pub address: String,
     /// The device id, when known.
     pub device_id: Option<String>,
@@ -91,8 +99,11 @@ pub struct Failure {
     pub observed: Option<(String, String)>,
     /// Whether the home network credentials were sent (false for every trust failure).
     pub credentials_sent: bool,
+    /// The network round trips it took, up to the failure.
     pub round_trips: RoundTrips,
+    /// Wall time from start to the failure, in milliseconds.
     pub elapsed_ms: u64,
+    /// The attempt's id in the ledger, when one was used (and could be recorded).
     pub attempt: Option<i64>,
 }
 

@@ -22,11 +22,13 @@ pub struct Request {
     pub accessory: AccessoryAddress,
     /// Bind the connection to this interface (`SO_BINDTODEVICE`): the one that joined the SoftAP.
     pub bind_device: Option<String>,
+    /// How to trust the accessory.
     pub trust: TrustInputs,
     /// The id on the label. When given, the certificate must name it and `GET /v1/device` must
     /// report it. Given or not, the id `GET /v1/device` reports must be one the certificate names
     /// (`trust::check_device_id`) before anything secret is sent or recorded.
     pub device_id: Option<String>,
+    /// The home network to send it.
     pub network: Network,
     /// The proof-of-possession code on the label.
     pub pop: Option<Secret>,
@@ -43,7 +45,9 @@ pub struct Request {
 /// The inputs of the trust policy. At least one of pins, anchors, tofu.
 #[derive(Default)]
 pub struct TrustInputs {
+    /// Pinned keys (`--pin`): the accessory's key must be one of them.
     pub pins: Vec<trust::Pin>,
+    /// The manufacturer's roots (`--anchors`): the chain must lead to one.
     pub anchors: Option<trust::Anchors>,
     /// Trust on first use: record the key the first time, refuse a different one later.
     pub tofu: bool,
@@ -59,7 +63,9 @@ pub struct TrustInputs {
 /// an SPKI pin (`sha256/BASE64`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExpectedKey {
+    /// The leaf certificate's SHA-256, 64 lowercase hex digits.
     Fingerprint(String),
+    /// The leaf key's pin.
     Pin(trust::Pin),
 }
 
@@ -112,9 +118,13 @@ impl FromStr for ExpectedKey {
 /// The home network to send.
 #[derive(Debug, Clone)]
 pub struct Network {
+    /// Its name.
     pub ssid: String,
+    /// Its passphrase (empty for an open network), wiped from memory when dropped.
     pub passphrase: Secret,
+    /// How it is secured.
     pub security: Security,
+    /// Whether it is hidden (absent from scans; the accessory joins it by name).
     pub hidden: bool,
 }
 
@@ -180,7 +190,9 @@ impl Network {
 /// A client certificate chain and its key, for accessories that demand mutual TLS.
 #[derive(Debug)]
 pub struct ClientCert {
+    /// The chain, the client's certificate first.
     pub chain: Vec<CertificateDer<'static>>,
+    /// Its private key.
     pub key: PrivateKeyDer<'static>,
 }
 
@@ -266,9 +278,13 @@ impl fmt::Debug for FirstUse {
 /// What a person is asked to confirm at first use.
 #[derive(Debug, Clone)]
 pub struct FirstUseQuestion {
+    /// The accessory's address (`HOST:PORT`).
     pub address: String,
+    /// Its device id, when the request named one.
     pub device_id: Option<String>,
+    /// SHA-256 of the leaf certificate it presented, lowercase hex.
     pub fingerprint: String,
+    /// The pin of its key (`sha256/BASE64`).
     pub pin: String,
 }
 

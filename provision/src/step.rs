@@ -9,13 +9,21 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Step {
+    /// Checking the request and resolving the accessory's address; nothing sent yet.
     Prepare,
+    /// Opening the TCP connection.
     Connect,
+    /// The TLS handshake and the trust policy's verdict.
     Handshake,
+    /// Trust on first use: the fingerprint confirmed by `--expect-fingerprint` or a person.
     ConfirmFirstUse,
+    /// `GET /v1/device`: who the accessory says it is.
     Device,
+    /// `PUT /v1/network`: the home network sent.
     Network,
+    /// `GET /v1/status`: waiting for the accessory to join.
     Status,
+    /// Recording the outcome in the ledger.
     Record,
 }
 

@@ -62,14 +62,17 @@ fn serialize_security<S: serde::Serializer>(
 /// One network seen by a scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanResult {
+    /// Its name.
     pub ssid: String,
     /// BSSID, when the backend knows it.
     pub bssid: Option<String>,
+    /// Signal strength at the station, in dBm (-45 is strong, -85 weak).
     pub signal_dbm: i32,
     /// How it is secured; `None` for enterprise, WEP, OWE or another kind this tool does not join
     /// (`other` in JSON).
     #[serde(serialize_with = "serialize_security")]
     pub security: Option<Security>,
+    /// Its channel's centre frequency in MHz (2437 is channel 6), when the backend knows it.
     pub frequency_mhz: Option<u32>,
     /// The backend's own handle for it (registry id, D-Bus object path, BSSID).
     #[serde(skip)]
@@ -81,11 +84,15 @@ pub struct ScanResult {
 pub struct Lease {
     /// The joined interface; connections to the accessory are bound to it.
     pub interface: String,
+    /// The station's address.
     pub address: Ipv4Addr,
+    /// The subnet's prefix length (24 for 255.255.255.0).
     pub prefix_len: u8,
+    /// The default router it was given: on a SoftAP, the accessory; `None` when none was offered.
     pub router: Option<Ipv4Addr>,
     /// The DHCP server that granted it.
     pub server: Option<Ipv4Addr>,
+    /// How long the lease lasts; `None` when the backend does not say.
     #[serde(skip)]
     pub lease_time: Option<Duration>,
 }
@@ -105,42 +112,74 @@ pub enum Wanted {
 pub enum WifiError {
     /// No network matched.
     #[error("no Wi-Fi network matches {wanted} (the scan saw {seen})")]
-    NotFound { wanted: String, seen: String },
+    NotFound {
+        /// What was looked for, in words (``SSID `Acme-Plug` `` or ``prefix `Acme-` ``).
+        wanted: String,
+        /// The SSIDs the scan saw, comma-separated (`nothing` for none).
+        seen: String,
+    },
     /// Several matched and nothing says which one.
     #[error("{count} networks match {wanted}: {list}; give --device-id or an exact --ssid")]
     Ambiguous {
+        /// What was looked for, in words.
         wanted: String,
+        /// How many networks matched.
         count: usize,
+        /// Those networks with their signal, comma-separated.
         list: String,
     },
     /// The network needs a passphrase and none was given.
     #[error("{ssid} is secured with {security}; give its passphrase (--softap-passphrase-file or ACCESSORY_SOFTAP_PASSPHRASE)")]
-    PassphraseRequired { ssid: String, security: Security },
+    PassphraseRequired {
+        /// The network.
+        ssid: String,
+        /// How it is secured.
+        security: Security,
+    },
     /// The access point refused the passphrase (the 4-way handshake failed).
     #[error("{ssid} refused the passphrase (WPA2 4-way handshake failed: wrong passphrase)")]
-    AuthFailed { ssid: String },
+    AuthFailed {
+        /// The network.
+        ssid: String,
+    },
     /// The network uses security this tool cannot join.
     #[error("{ssid} uses {} security, which this backend cannot join", security_name(.security))]
     Unsupported {
+        /// The network.
         ssid: String,
+        /// Its security; `None` for a kind this tool has no name for (enterprise, WEP, OWE).
         security: Option<Security>,
     },
     /// No DHCP lease.
     #[error("no address on {interface}: {message}")]
-    Dhcp { interface: String, message: String },
+    Dhcp {
+        /// The joined interface.
+        interface: String,
+        /// What the DHCP exchange got instead.
+        message: String,
+    },
     /// The interface is missing or unusable.
     #[error("interface {interface}: {message}")]
-    Interface { interface: String, message: String },
+    Interface {
+        /// The interface.
+        interface: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The backend itself is unavailable or answered unexpectedly.
     #[error("{backend}: {message}")]
     Backend {
+        /// The backend's name (`networkmanager`, `wpa_supplicant`).
         backend: &'static str,
+        /// What it answered, or why it could not be reached.
         message: String,
     },
     /// The backend needs a privilege this process lacks.
     #[error("the {backend} Wi-Fi backend needs root: {message}")]
     NotPermitted {
+        /// The backend's name.
         backend: &'static str,
+        /// What refused, and what it needs.
         message: String,
     },
 }
@@ -268,9 +307,11 @@ pub fn choose(
 /// What [`join`] did, and how long it took.
 #[derive(Debug, Clone, Serialize)]
 pub struct Joined {
+    /// The backend's name (`sim`, `wpa_supplicant`...).
     pub backend: &'static str,
     /// The network joined; `None` when the station was already on it (the `none` backend).
     pub network: Option<ScanResult>,
+    /// The address it got.
     pub lease: Lease,
     /// From the start of the scan to "joined with an address".
     #[serde(rename = "took_ms", serialize_with = "millis")]
@@ -334,9 +375,13 @@ pub fn leave(backend: &mut dyn WifiBackend) -> Result<(), WifiError> {
 /// The backends `--wifi` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendKind {
+    /// [`SimBackend`]: the simulated SoftAPs of `accessory sim softap`.
     Sim,
+    /// [`NetworkManagerBackend`]: NetworkManager over D-Bus.
     NetworkManager,
+    /// [`WpaSupplicantBackend`]: wpa_supplicant's control socket.
     WpaSupplicant,
+    /// [`NoneBackend`]: the station has already joined.
     None,
 }
 

@@ -25,11 +25,11 @@ use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 use super::{Lease, ScanResult, Security, WifiBackend, WifiError};
 
 const NAME: &str = "networkmanager";
-pub const NM_BUS: &str = "org.freedesktop.NetworkManager";
-pub const NM_PATH: &str = "/org/freedesktop/NetworkManager";
+pub(crate) const NM_BUS: &str = "org.freedesktop.NetworkManager";
+pub(crate) const NM_PATH: &str = "/org/freedesktop/NetworkManager";
 const NM_DEVICE: &str = "org.freedesktop.NetworkManager.Device";
 const NM_WIRELESS: &str = "org.freedesktop.NetworkManager.Device.Wireless";
-pub const NM_AP: &str = "org.freedesktop.NetworkManager.AccessPoint";
+pub(crate) const NM_AP: &str = "org.freedesktop.NetworkManager.AccessPoint";
 const NM_ACTIVE: &str = "org.freedesktop.NetworkManager.Connection.Active";
 const NM_IP4: &str = "org.freedesktop.NetworkManager.IP4Config";
 const PROPERTIES: &str = "org.freedesktop.DBus.Properties";
@@ -104,14 +104,14 @@ pub fn connection_settings<'a>(
 
 /// The arguments of `AddAndActivateConnection2`: settings, device, specific object (the access
 /// point), options (`persist: volatile`).
-pub type AddAndActivateArgs<'a, 's> = (
+pub(crate) type AddAndActivateArgs<'a, 's> = (
     &'s HashMap<&'static str, HashMap<&'static str, Value<'a>>>,
     zbus::zvariant::ObjectPath<'s>,
     zbus::zvariant::ObjectPath<'s>,
     HashMap<&'static str, Value<'static>>,
 );
 
-pub fn add_and_activate_args<'a, 's>(
+pub(crate) fn add_and_activate_args<'a, 's>(
     settings: &'s HashMap<&'static str, HashMap<&'static str, Value<'a>>>,
     device: &'s str,
     access_point: &'s str,

@@ -17,6 +17,8 @@ pub struct NoneBackend {
 }
 
 impl NoneBackend {
+    /// Already joined on `interface` (its address is read and connections are bound to it), or,
+    /// with `None`, on whatever route reaches the accessory.
     pub fn new(interface: Option<String>) -> Self {
         NoneBackend { interface }
     }

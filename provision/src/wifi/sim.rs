@@ -41,6 +41,7 @@ impl SimBackend {
         Self::with_registry(softap::dir(std::env::var_os(softap::DIR_ENV)))
     }
 
+    /// Scans the registry in `dir`.
     pub fn with_registry(dir: PathBuf) -> Self {
         SimBackend {
             dir,

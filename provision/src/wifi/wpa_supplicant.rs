@@ -23,10 +23,15 @@ const NAME: &str = "wpa_supplicant";
 /// One line of `SCAN_RESULTS`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WpaScanResult {
+    /// The access point's MAC address.
     pub bssid: String,
+    /// Its channel's centre frequency, in MHz.
     pub frequency_mhz: u32,
+    /// Signal strength, in dBm.
     pub signal_dbm: i32,
+    /// wpa_supplicant's capability flags (`[WPA2-PSK-CCMP][ESS]`): the security is read from them.
     pub flags: String,
+    /// The network's name.
     pub ssid: String,
 }
 
@@ -110,15 +115,23 @@ fn printf_decode(s: &str) -> String {
 /// The fields of a `STATUS` reply this backend uses (`key=value` lines).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WpaStatus {
+    /// `wpa_state` (`COMPLETED` once associated and keyed); empty when the reply has none.
     pub wpa_state: String,
+    /// The network it is on, if any.
     pub ssid: Option<String>,
+    /// The access point it is on, if any.
     pub bssid: Option<String>,
+    /// The network's id among the configured networks (`ADD_NETWORK` returns it).
     pub id: Option<u32>,
+    /// The key management in use (`WPA2-PSK`, `NONE`).
     pub key_mgmt: Option<String>,
+    /// The interface's IPv4 address, when it has one.
     pub ip_address: Option<String>,
+    /// The interface's own MAC address.
     pub address: Option<String>,
 }
 
+/// Parses a `STATUS` reply; lines it does not use and lines without `=` are ignored.
 pub fn parse_status(text: &str) -> WpaStatus {
     let mut s = WpaStatus::default();
     for line in text.lines() {
@@ -163,7 +176,7 @@ pub(crate) fn parse_list_networks(text: &str) -> Vec<ListedNetwork> {
 
 /// `SET_NETWORK id ssid ...`: quoted when printable ASCII without quotes, else hex (which
 /// wpa_supplicant also accepts, for any bytes).
-pub fn set_ssid_command(id: u32, ssid: &str) -> String {
+pub(crate) fn set_ssid_command(id: u32, ssid: &str) -> String {
     if ssid
         .bytes()
         .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
@@ -176,7 +189,7 @@ pub fn set_ssid_command(id: u32, ssid: &str) -> String {
 
 /// `SET_NETWORK id psk "passphrase"` (wpa_supplicant takes everything up to the last quote, so
 /// quotes inside the passphrase are fine) or a 64-hex raw PSK unquoted. Zeroized on drop.
-pub fn set_psk_command(id: u32, passphrase: &str) -> Zeroizing<String> {
+pub(crate) fn set_psk_command(id: u32, passphrase: &str) -> Zeroizing<String> {
     if passphrase.len() == 64 && passphrase.bytes().all(|b| b.is_ascii_hexdigit()) {
         Zeroizing::new(format!("SET_NETWORK {id} psk {passphrase}"))
     } else {
@@ -185,7 +198,7 @@ pub fn set_psk_command(id: u32, passphrase: &str) -> Zeroizing<String> {
 }
 
 /// The commands that configure a network to join, in order (the psk one separately, zeroized).
-pub fn join_commands(id: u32, network: &ScanResult) -> Vec<String> {
+pub(crate) fn join_commands(id: u32, network: &ScanResult) -> Vec<String> {
     let mut cmds = vec![set_ssid_command(id, &network.ssid)];
     cmds.push(format!(
         "SET_NETWORK {id} key_mgmt {}",
@@ -274,6 +287,7 @@ impl WpaSupplicantBackend {
         Self::with_control_path(&interface, &dir.join(&interface))
     }
 
+    /// Connects to the control socket at `path`, for `interface`.
     pub fn with_control_path(interface: &str, path: &Path) -> Result<Self, WifiError> {
         let control = Control::open(path).map_err(|e| WifiError::Backend {
             backend: NAME,
@@ -310,6 +324,7 @@ impl WpaSupplicantBackend {
         Ok(reply)
     }
 
+    /// Asks for `STATUS`.
     pub fn status(&self) -> Result<WpaStatus, WifiError> {
         Ok(parse_status(&self.command("STATUS")?))
     }
