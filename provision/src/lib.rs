@@ -21,7 +21,8 @@
 mod client;
 // TCP with retries and SO_BINDTODEVICE.
 mod connect;
-// Errors as diagnoses, and the codes this crate adds.
+// Errors as diagnoses, and the codes this crate adds. Public: callers name
+// `provision::diagnosis::codes`.
 pub mod diagnosis;
 mod error;
 // The steps, in order.

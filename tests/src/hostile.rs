@@ -131,7 +131,9 @@ fn unique() -> u64 {
 /// A certificate and its key, as PEM files made by OpenSSL.
 #[derive(Debug, Clone)]
 pub struct OpensslCert {
+    /// The certificate, PEM.
     pub cert: PathBuf,
+    /// Its private key, PEM.
     pub key: PathBuf,
 }
 

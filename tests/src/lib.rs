@@ -1,4 +1,7 @@
 //! Shared builders and assertion helpers for the integration tests (as rustls-test's `make_pair`).
+//! Each public module is the helpers of one area of tests, named by its path
+//! (`accessory_tests::skip::require_tool`).
+#![warn(missing_docs, unreachable_pub)]
 
 /// A loopback TLS server presenting any `CertifiedKey`, and a client handshake helper.
 pub mod tls;

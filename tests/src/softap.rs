@@ -40,13 +40,19 @@ pub async fn start(config: SoftApConfig, scenario: Scenario) -> (SoftAp, Running
 /// What a SoftAP was made of, to check it is all gone afterwards.
 #[derive(Debug, Clone)]
 pub struct Footprint {
+    /// The network namespace (`asap-…`).
     pub namespace: String,
+    /// The veth end inside the namespace, the accessory's.
     pub accessory_interface: String,
+    /// The veth end a station joins with.
     pub station_interface: String,
+    /// dnsmasq's process id, while it runs.
     pub dnsmasq_pid: Option<u32>,
+    /// The SoftAP's registry file.
     pub registry_entry: std::path::PathBuf,
 }
 
+/// What `ap` is made of now.
 pub fn footprint(ap: &SoftAp) -> Footprint {
     let e = ap.entry();
     Footprint {

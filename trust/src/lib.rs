@@ -16,6 +16,7 @@
 mod anchor;
 mod capture;
 mod date;
+// A namespace: `trust::diagnosis::codes`, `CATALOGUE`, the TLS alert names (`alert_name`...).
 pub mod diagnosis;
 mod error;
 mod identity;
