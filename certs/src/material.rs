@@ -121,7 +121,7 @@ impl Material {
     }
 
     /// Writes the profile's files into `dir` (created if needed), replacing files of the same names;
-    /// the key is written 0600. Returns the paths written. See [`file`] for the names.
+    /// the key is written 0600. Returns the paths written. See [`file`](mod@file) for the names.
     pub fn write_to(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
         let mut outputs = vec![
             Output::public(dir.join(file::CHAIN), self.chain_pem()),

@@ -1,6 +1,8 @@
 //! Skips that are seen, never silent passes.
 //!
-//! A test that cannot run here calls [`skip`] (or [`require_tool`], [`require_root`]) and returns.
+//! A test that cannot run here calls [`skip`](crate::skip::skip) (or
+//! [`require_tool`](crate::skip::require_tool), [`require_root`](crate::skip::require_root)) and
+//! returns.
 //! The skip is printed, appended to the file named by `ACCESSORY_TEST_SKIPS` (the Makefile points it at
 //! `target/test-skips.txt` and prints the list in `make test`'s summary), and, under CI (`CI=true`),
 //! a skip of something `make deps` installs, or of root (CI runs as root), fails the test instead:
