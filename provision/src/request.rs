@@ -118,7 +118,7 @@ impl FromStr for ExpectedKey {
 /// The home network to send.
 #[derive(Debug, Clone)]
 pub struct Network {
-    /// Its name.
+    /// The network's name (SSID).
     pub ssid: String,
     /// Its passphrase (empty for an open network), wiped from memory when dropped.
     pub passphrase: Secret,

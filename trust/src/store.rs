@@ -99,7 +99,8 @@ struct Manifest {
 /// What to record with a new anchor.
 #[derive(Debug, Clone, Default)]
 pub struct AddOptions {
-    /// The anchor's label; `None` uses the subject's common name (or the short id without one).
+    /// The anchor's label; `None` uses the subject's common name (or the short id when it has no
+    /// usable one), suffixed with the id's first 8 digits when another anchor has it.
     pub label: Option<String>,
     /// Free text kept with the anchor ([`StoredAnchor::note`]).
     pub note: Option<String>,

@@ -76,7 +76,7 @@ pub enum Error {
     /// The registry directory or an entry could not be written.
     #[error("SoftAP registry {}: {source}", path.display())]
     Registry {
-        /// The directory or entry.
+        /// The registry directory, or the entry's file.
         path: PathBuf,
         /// The operating system's error.
         #[source]

@@ -62,7 +62,7 @@ fn serialize_security<S: serde::Serializer>(
 /// One network seen by a scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanResult {
-    /// Its name.
+    /// The network's name (SSID).
     pub ssid: String,
     /// BSSID, when the backend knows it.
     pub bssid: Option<String>,
@@ -131,7 +131,7 @@ pub enum WifiError {
     /// The network needs a passphrase and none was given.
     #[error("{ssid} is secured with {security}; give its passphrase (--softap-passphrase-file or ACCESSORY_SOFTAP_PASSPHRASE)")]
     PassphraseRequired {
-        /// The network.
+        /// The network's SSID.
         ssid: String,
         /// How it is secured.
         security: Security,
@@ -139,13 +139,13 @@ pub enum WifiError {
     /// The access point refused the passphrase (the 4-way handshake failed).
     #[error("{ssid} refused the passphrase (WPA2 4-way handshake failed: wrong passphrase)")]
     AuthFailed {
-        /// The network.
+        /// The network's SSID.
         ssid: String,
     },
     /// The network uses security this tool cannot join.
     #[error("{ssid} uses {} security, which this backend cannot join", security_name(.security))]
     Unsupported {
-        /// The network.
+        /// The network's SSID.
         ssid: String,
         /// Its security; `None` for a kind this tool has no name for (enterprise, WEP, OWE).
         security: Option<Security>,
@@ -161,7 +161,7 @@ pub enum WifiError {
     /// The interface is missing or unusable.
     #[error("interface {interface}: {message}")]
     Interface {
-        /// The interface.
+        /// The interface's name (`wlan0`).
         interface: String,
         /// What is wrong with it.
         message: String,
