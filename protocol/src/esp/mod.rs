@@ -10,6 +10,7 @@
 //! Randomness comes from the caller (`rand_core::CryptoRngCore`), so every step is testable.
 //! Every device-side `Err` means "close the socket without an HTTP response", as ESP-IDF does.
 
+mod envelope;
 mod error;
 pub mod messages;
 mod sec1;
@@ -19,10 +20,11 @@ mod srp;
 mod version;
 pub mod wifi;
 
+pub use envelope::SessionCipher;
 pub use error::{Error, Result};
 pub use sec1::{Sec1Cipher, Sec1Client, Sec1ClientVerify, Sec1Device};
 pub use sec2::{Sec2Cipher, Sec2Client, Sec2ClientVerify, Sec2Device, NONCE_LEN};
-pub use session::{Cipher, DeviceSecurity, DeviceSession, SessionCipher};
+pub use session::{Cipher, DeviceSecurity, DeviceSession};
 pub use srp::{generate_verifier, verifier_with_salt, Sec2Verifier, SALT_LEN};
 pub use version::{ProtoVersion, SecurityScheme, PROTO_VER_REQUEST};
 

@@ -13,12 +13,12 @@ use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
+use super::envelope::{decode_session, encode_session, SessionCipher};
 use super::error::{Error, Result};
 use super::messages::{
     sec1_payload::Payload, session_data::Proto, Sec1MsgType, Sec1Payload, SessionCmd0, SessionCmd1,
     SessionResp0, SessionResp1, Status,
 };
-use super::session::{decode_session, encode_session, SessionCipher};
 use super::version::SecurityScheme;
 
 type Aes256Ctr = ctr::Ctr128BE<aes::Aes256>;

@@ -14,12 +14,12 @@ use rand_core::CryptoRngCore;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::envelope::{decode_session, encode_session, SessionCipher};
 use super::error::{Error, Result};
 use super::messages::{
     sec2_payload::Payload, session_data::Proto, S2SessionCmd0, S2SessionCmd1, S2SessionResp0,
     S2SessionResp1, Sec2MsgType, Sec2Payload, Status,
 };
-use super::session::{decode_session, encode_session, SessionCipher};
 use super::srp::{self, Group, Sec2Verifier, GROUP_LEN, HASH_LEN};
 use super::version::SecurityScheme;
 

@@ -1,24 +1,13 @@
-//! What both security schemes share: the `prov-session` envelope, the data-phase cipher, and the
-//! device's one-session-at-a-time state machine.
+//! The data-phase cipher of either scheme and the device's one-session-at-a-time state machine.
 
-use prost::Message;
 use rand_core::CryptoRngCore;
 
-use super::error::{Error, Result};
-use super::messages::{session_data, SessionData};
+use super::envelope::SessionCipher;
+use super::error::Result;
 use super::sec1::{Sec1Cipher, Sec1Device};
 use super::sec2::{Sec2Cipher, Sec2Device};
 use super::srp::Sec2Verifier;
 use super::version::SecurityScheme;
-
-/// Encrypts requests and decrypts responses (client), or the reverse (device), once a handshake
-/// has finished. Both directions share state: call it for every message, in order.
-pub trait SessionCipher {
-    /// Encrypts one message body.
-    fn encrypt(&mut self, plaintext: &[u8]) -> Result<Vec<u8>>;
-    /// Decrypts one message body.
-    fn decrypt(&mut self, ciphertext: &[u8]) -> Result<Vec<u8>>;
-}
 
 /// The data-phase cipher of either scheme.
 #[derive(Debug)]
@@ -132,36 +121,4 @@ impl SessionCipher for DeviceSession {
             DeviceInner::Sec2(d) => d.cipher()?.decrypt(ciphertext),
         }
     }
-}
-
-/// Decodes a `SessionData` and checks it is for `scheme` (`security1.c:600-609`,
-/// `security2.c:616-625`).
-pub(crate) fn decode_session(body: &[u8], scheme: SecurityScheme) -> Result<session_data::Proto> {
-    let data = SessionData::decode(body).map_err(|e| Error::decode("SessionData", e))?;
-    let expected = scheme.sec_ver();
-    if data.sec_ver != i32::from(expected) {
-        return Err(Error::SchemeMismatch {
-            expected,
-            got: data.sec_ver,
-        });
-    }
-    match (scheme, data.proto) {
-        (SecurityScheme::Sec1, Some(p @ session_data::Proto::Sec1(_)))
-        | (SecurityScheme::Sec2, Some(p @ session_data::Proto::Sec2(_))) => Ok(p),
-        (SecurityScheme::Sec1, _) => Err(Error::UnexpectedMessage {
-            expected: "sec1 payload",
-        }),
-        (SecurityScheme::Sec2, _) => Err(Error::UnexpectedMessage {
-            expected: "sec2 payload",
-        }),
-    }
-}
-
-/// Encodes a `SessionData` for `scheme` around `proto`.
-pub(crate) fn encode_session(scheme: SecurityScheme, proto: session_data::Proto) -> Vec<u8> {
-    SessionData {
-        sec_ver: i32::from(scheme.sec_ver()),
-        proto: Some(proto),
-    }
-    .encode_to_vec()
 }
