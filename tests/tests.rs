@@ -32,6 +32,9 @@ mod trust_soundness;
 mod trust_hostile;
 // The simulator's faults against curl, openssl s_client and Python's ssl.
 mod sim_interop;
+// Espressif's own Python client against the simulated ESP-IDF accessory (security 1 and 2, HTTP
+// and HTTPS): provisioned, and refused the way a real device refuses.
+mod esp_sim;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused
 // before credentials are sent, accessory-side failures, reboot, PoP, first use and key changes.
 mod provision_flow;
