@@ -35,6 +35,9 @@ mod sim_interop;
 // Espressif's own Python client against the simulated ESP-IDF accessory (security 1 and 2, HTTP
 // and HTTPS): provisioned, and refused the way a real device refuses.
 mod esp_sim;
+// `accessory provision --protocol esp` against the simulated ESP-IDF accessory: security 1 and 2, the
+// ledger, every device failure's diagnosis, nothing secret on a refused session or security 0.
+mod esp_provision;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused
 // before credentials are sent, accessory-side failures, reboot, PoP, first use and key changes.
 mod provision_flow;

@@ -564,7 +564,7 @@ impl Run<'_> {
     }
 }
 
-async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
+pub(crate) async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
     let host = match &request.accessory.host {
         Host::Ip(ip) => return Ok(SocketAddr::new(*ip, request.accessory.port)),
         Host::Name(name) => name.clone(),
@@ -609,7 +609,7 @@ fn add_client_identity(
 }
 
 /// Runs a ledger call off the async threads (SQLite may wait on a busy lock).
-async fn with_ledger<T: Send + 'static>(
+pub(crate) async fn with_ledger<T: Send + 'static>(
     ledger: &Arc<Ledger>,
     f: impl FnOnce(&Ledger) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {

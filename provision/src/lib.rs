@@ -23,6 +23,8 @@ mod connect;
 // Errors as diagnoses, and the codes this crate adds.
 pub mod diagnosis;
 mod error;
+// ESP-IDF provisioning (protocomm over HTTP): the peer proven by security 1 or 2.
+pub mod esp;
 // The steps, in order.
 mod flow;
 // The SQLite ledger.

@@ -221,3 +221,55 @@ fn write(
         provision,
     })
 }
+
+/// `accessory provision --protocol esp ...`.
+#[derive(Debug, clap::Args)]
+pub struct EspProvisionArgs {
+    /// The provisioning protocol the accessory speaks. `esp`: ESP-IDF SoftAP provisioning, the
+    /// peer proven by its PoP (security 1, --pop-file) or SRP (security 2); security 0 is refused.
+    #[arg(long, value_enum, default_value_t = WireProtocol::Accessory)]
+    pub protocol: WireProtocol,
+    /// ESP-IDF transport (with --protocol esp).
+    #[arg(long, value_enum, default_value = "http")]
+    pub esp_transport: EspTransportArg,
+    /// Security 2's SRP username.
+    #[arg(long, value_name = "USER", default_value = "wifiprov")]
+    pub esp_username: String,
+    /// A file holding security 2's SRP password (one line).
+    #[arg(long, value_name = "FILE")]
+    pub esp_password_file: Option<PathBuf>,
+}
+
+impl EspProvisionArgs {
+    /// Whether `--protocol esp` was given.
+    pub fn is_esp(&self) -> bool {
+        self.protocol == WireProtocol::Esp
+    }
+
+    /// The transport and proof: the SRP password when a file names one, else the PoP.
+    pub fn proof(
+        &self,
+        pop: Option<provision::Secret>,
+    ) -> anyhow::Result<(provision::esp::EspTransport, provision::esp::EspProof)> {
+        let transport = match self.esp_transport {
+            EspTransportArg::Http => provision::esp::EspTransport::Http,
+            EspTransportArg::Https => provision::esp::EspTransport::Https,
+        };
+        let proof = match (&self.esp_password_file, pop) {
+            (Some(file), _) => provision::esp::EspProof::Srp {
+                username: self.esp_username.clone(),
+                password: provision::Secret::from_file(file, "SRP password").map_err(Failure::of)?,
+            },
+            (None, Some(pop)) => provision::esp::EspProof::Pop(pop),
+            (None, None) => {
+                return crate::exit::fail(
+                    provision::diagnosis::codes::INVALID_REQUEST,
+                    anyhow::anyhow!(
+                        "--protocol esp needs the accessory's proof: --pop-file (security 1) or --esp-password-file (security 2)"
+                    ),
+                )
+            }
+        };
+        Ok((transport, proof))
+    }
+}
