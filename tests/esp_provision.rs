@@ -18,6 +18,10 @@ const PASSWORD: &str = "a long test password";
 const HOME_PASSPHRASE: &str = "correct horse battery";
 
 fn served(auth: EspAuth, stuck: bool, faults: &[&str]) -> EspServed {
+    served_over(EspTransport::Http, auth, stuck, faults)
+}
+
+fn served_over(transport: EspTransport, auth: EspAuth, stuck: bool, faults: &[&str]) -> EspServed {
     let mut scenario = Scenario::good("ESP-0001").with_connect_delay_ms(50);
     for f in faults {
         scenario = scenario.with_fault(f.parse().expect("a known fault"));
@@ -26,7 +30,7 @@ fn served(auth: EspAuth, stuck: bool, faults: &[&str]) -> EspServed {
         scenario,
         EspOptions {
             auth,
-            transport: EspTransport::Http,
+            transport,
             stuck_connecting: stuck,
         },
     )
@@ -77,6 +81,14 @@ fn provision(
     } else {
         args.extend(["--pop-file".into(), write(dir, "pop.txt", proof)]);
     }
+    if served.sim().transport() == EspTransport::Https {
+        args.extend([
+            "--esp-transport".into(),
+            "https".into(),
+            "--anchors".into(),
+            served.anchors().display().to_string(),
+        ]);
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = std::process::Command::new(accessory_bin())
         .args(&args)
@@ -124,6 +136,59 @@ fn accessory_provision_protocol_esp_provisions_the_simulated_esp_accessory_with_
 #[test]
 fn accessory_provision_protocol_esp_provisions_the_simulated_esp_accessory_with_security_2() {
     provisions(EspAuth::sec2(USER, PASSWORD), true, PASSWORD);
+}
+
+#[test]
+fn accessory_provision_protocol_esp_over_https_checks_the_certificate_and_records_the_key() {
+    let served = served_over(
+        EspTransport::Https,
+        EspAuth::sec2(USER, PASSWORD),
+        false,
+        &[],
+    );
+    let (out, json) = provision(&served, true, PASSWORD, "Home", HOME_PASSPHRASE, &[]);
+    assert!(
+        out.status.success(),
+        "{json}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pin = served.sim().pin().expect("HTTPS has a key").to_string();
+    assert_eq!(json["pin"], pin.as_str(), "{json}");
+    let record = Ledger::open(served.dir.path().join("ledger.sqlite3"))
+        .unwrap()
+        .accessory("ESP-0001")
+        .unwrap()
+        .expect("the key is recorded");
+    assert_eq!(record.pin, pin);
+    assert_eq!(served.sim().credentials_received(), 1);
+}
+
+#[test]
+fn an_esp_accessory_with_an_expired_certificate_over_https_is_refused_before_the_session() {
+    let served = served_over(EspTransport::Https, EspAuth::sec1(POP), false, &["expired"]);
+    let json = fails_with(&served, false, POP, "Home", HOME_PASSPHRASE, "cert.expired");
+    assert_eq!(json["credentials_sent"], false, "{json}");
+    assert_eq!(json["step"], "handshake", "{json}");
+    assert_eq!(served.sim().credentials_received(), 0);
+}
+
+#[test]
+fn an_esp_accessory_over_https_for_another_device_id_is_refused_before_the_session() {
+    // The certificate names ESP-0002; the label (--device-id) says ESP-0001.
+    let served = EspServed::start_with(
+        Scenario::good("ESP-0002"),
+        EspOptions {
+            auth: EspAuth::sec1(POP),
+            transport: EspTransport::Https,
+            stuck_connecting: false,
+        },
+    );
+    let (out, json) = provision(&served, false, POP, "Home", HOME_PASSPHRASE, &[]);
+    assert!(!out.status.success(), "{json}");
+    assert_eq!(json["step"], "handshake", "{json}");
+    assert_eq!(json["credentials_sent"], false, "{json}");
+    assert_eq!(served.sim().credentials_received(), 0);
+    assert!(served.sim().closed_with().is_empty());
 }
 
 /// A failure: the exit status is not success, the diagnosis code is `code`, the ledger has the

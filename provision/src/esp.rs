@@ -14,8 +14,10 @@
 //! is the first message that carries it). Security 0 (no proof, plaintext) and security 1 without a
 //! PoP (`no_pop`) are refused before anything secret is sent, as an accept-all certificate verifier
 //! would be. A device that closes the connection during `prov-session` (ESP-IDF's answer to a wrong
-//! PoP or SRP proof) gives `accessory.pop_rejected`. Over HTTPS the certificate is checked by the
-//! trust policy first, as for every accessory — not done yet: `--esp-transport https` is refused.
+//! PoP or SRP proof) gives `accessory.pop_rejected`. Over HTTPS the certificate is checked first by
+//! the trust policy (pins, anchors, the device id it must name), exactly as for every accessory,
+//! and the security scheme's proof is still required inside TLS; trust on first use is not offered
+//! for ESP-IDF yet (refused as an invalid request).
 //!
 //! ESP-IDF's failure reasons map onto ours: `AuthError` → `accessory.auth_failed`,
 //! `NetworkNotFound` → `accessory.network_not_found`; "connecting" until the deadline →
@@ -24,9 +26,10 @@
 use std::time::Duration;
 
 use rand_core::OsRng;
+use std::sync::Arc;
 use time::OffsetDateTime;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::time::Instant;
 
 use protocol::api::{DeviceInfo, Reason};
@@ -66,7 +69,7 @@ pub enum EspProof {
 pub enum EspTransport {
     /// Plain HTTP: the peer is authenticated by the security scheme's proof.
     Http,
-    /// HTTPS with the trust policy (not supported yet).
+    /// HTTPS: the certificate is checked by the trust policy, then the security scheme's proof.
     Https,
 }
 
@@ -80,6 +83,7 @@ pub async fn run(
     let t0 = Instant::now();
     let deadline = t0 + request.deadline;
     let mut run = EspRun {
+        key: None,
         step: Step::Prepare,
         round_trips: RoundTrips::default(),
         credentials_sent: false,
@@ -118,7 +122,27 @@ pub async fn run(
     };
     if let (Some(ledger), Some(a)) = (&request.ledger, attempt) {
         let (device, rt) = (request.device_id.clone(), run.round_trips.total());
+        // Over HTTPS the certificate named the device id (the policy's identity): its key is
+        // recorded as for any accessory. Plain HTTP has no key to record.
+        let seen = match (&result, &run.key, &request.device_id) {
+            (Ok(_), Some(key), Some(id)) => {
+                let now = OffsetDateTime::now_utc();
+                Some(crate::ledger::AccessoryRecord {
+                    id: id.clone(),
+                    pin: key.pin.to_string(),
+                    fingerprint: key.fingerprint.clone(),
+                    model: None,
+                    firmware: None,
+                    first_seen: now,
+                    last_seen: now,
+                })
+            }
+            _ => None,
+        };
         let finished = crate::flow::with_ledger(ledger, move |l| {
+            if let Some(record) = &seen {
+                l.saw_accessory(record)?;
+            }
             l.finish_attempt(
                 a,
                 device.as_deref(),
@@ -149,9 +173,17 @@ pub async fn run(
             },
             ssid: request.network.ssid.clone(),
             ip,
-            // Plain HTTP: no certificate, no key; the peer was proven by the security scheme.
-            pin: String::new(),
-            fingerprint: String::new(),
+            // Plain HTTP: no certificate, no key (empty); the peer was proven by the security scheme.
+            pin: run
+                .key
+                .as_ref()
+                .map(|k| k.pin.to_string())
+                .unwrap_or_default(),
+            fingerprint: run
+                .key
+                .as_ref()
+                .map(|k| k.fingerprint.clone())
+                .unwrap_or_default(),
             first_use: false,
             reconnects: 0,
             round_trips: run.round_trips,
@@ -162,7 +194,13 @@ pub async fn run(
     }
 }
 
+/// A plain or TLS stream.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 struct EspRun {
+    /// The key the trust policy accepted (HTTPS).
+    key: Option<crate::trusted::Key>,
     step: Step,
     round_trips: RoundTrips,
     credentials_sent: bool,
@@ -181,7 +219,10 @@ impl EspRun {
             step: self.step,
             address: request.accessory.authority(),
             device_id: request.device_id.clone(),
-            observed: None,
+            observed: self
+                .key
+                .as_ref()
+                .map(|k| (k.pin.to_string(), k.fingerprint.clone())),
             credentials_sent: self.credentials_sent,
             round_trips: self.round_trips,
             elapsed_ms: t0.elapsed().as_millis() as u64,
@@ -205,12 +246,15 @@ impl EspRun {
         deadline: Instant,
     ) -> Result<(ProtoVersion, Option<String>), Error> {
         request.network.validate()?;
-        if transport == EspTransport::Https {
-            return Err(Error::InvalidRequest(
-                "ESP-IDF provisioning over HTTPS is not supported yet; use --esp-transport http"
-                    .into(),
-            ));
-        }
+        let policy = match transport {
+            EspTransport::Http => None,
+            EspTransport::Https if request.trust.tofu => {
+                return Err(Error::InvalidRequest(
+                    "trust on first use is not offered for ESP-IDF accessories; give --pin or --anchors".into(),
+                ))
+            }
+            EspTransport::Https => Some(crate::flow::trust_policy(request)?),
+        };
         let addr = crate::flow::resolve(request).await?;
         self.step = Step::Connect;
         let tcp = crate::connect::connect(
@@ -220,7 +264,24 @@ impl EspRun {
             &mut self.round_trips,
         )
         .await?;
-        let mut conn = Conn::new(tcp);
+        let stream: Box<dyn Io> = match policy {
+            None => Box::new(tcp),
+            Some(policy) => {
+                self.step = Step::Handshake;
+                let verifier = trust::AccessoryVerifier::new(policy);
+                let config = trust::client_config(verifier.clone());
+                let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+                let name = crate::flow::server_name(&request.accessory.host)?;
+                self.round_trips.tls += 1;
+                let tls = connector
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|source| Error::Handshake { addr, source })?;
+                self.key = Some(crate::trusted::observed_key(&verifier)?);
+                Box::new(tls)
+            }
+        };
+        let mut conn = Conn::new(stream);
 
         // The device's version and security scheme; security 0 is refused by the parser.
         self.step = Step::Handshake;
@@ -371,14 +432,14 @@ impl Answer {
 
 /// One HTTP/1.1 connection to a protocomm device, keeping its `session` cookie.
 struct Conn {
-    stream: BufReader<TcpStream>,
+    stream: BufReader<Box<dyn Io>>,
     cookie: Option<String>,
 }
 
 impl Conn {
-    fn new(tcp: TcpStream) -> Self {
+    fn new(stream: Box<dyn Io>) -> Self {
         Conn {
-            stream: BufReader::new(tcp),
+            stream: BufReader::new(stream),
             cookie: None,
         }
     }
@@ -396,6 +457,7 @@ impl Conn {
         bytes.extend_from_slice(body);
         let tcp = self.stream.get_mut();
         tcp.write_all(&bytes).await.map_err(Answer::Io)?;
+        tcp.flush().await.map_err(Answer::Io)?;
         let mut line = String::new();
         match self.stream.read_line(&mut line).await {
             Ok(0) => return Err(Answer::Closed),
