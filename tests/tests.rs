@@ -38,6 +38,8 @@ mod esp_sim;
 // `accessory provision --protocol esp` against the simulated ESP-IDF accessory: security 1 and 2, the
 // ledger, every device failure's diagnosis, nothing secret on a refused session or security 0.
 mod esp_provision;
+// Our ESP-IDF client's bytes decoded by the *_pb2 classes Espressif's client carries.
+mod esp_pb2;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused
 // before credentials are sent, accessory-side failures, reboot, PoP, first use and key changes.
 mod provision_flow;
