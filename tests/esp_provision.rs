@@ -346,3 +346,63 @@ fn an_esp_accessory_offering_security_0_is_refused_before_anything_secret_is_sen
         "{seen}"
     );
 }
+
+/// `accessory sim --protocol esp --json` prints a `provision` command; run as printed (plus a
+/// ledger and --json), it provisions the accessory.
+fn the_printed_command_provisions(sim_args: &[&str]) {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("handout").display().to_string();
+    let mut child = std::process::Command::new(accessory_bin())
+        .args([
+            "sim",
+            "--protocol",
+            "esp",
+            "--listen",
+            "127.0.0.1:0",
+            "--json",
+            "--out",
+            &out,
+        ])
+        .args(sim_args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("accessory sim");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let startup: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let command = startup["provision"].as_str().unwrap().to_owned();
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(
+        &words[..4],
+        ["accessory", "provision", "--protocol", "esp"],
+        "{command}"
+    );
+    let ledger = dir.path().join("ledger.sqlite3").display().to_string();
+    let run = std::process::Command::new(accessory_bin())
+        .args(&words[1..])
+        .args(["--ledger", &ledger, "--deadline", "10", "--json"])
+        .output()
+        .unwrap();
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let json: Value = serde_json::from_slice(&run.stdout).expect("JSON outcome");
+    assert!(run.status.success(), "{command}\n{json}");
+    assert_eq!(json["ssid"], "Home", "{json}");
+}
+
+#[test]
+fn the_command_accessory_sim_protocol_esp_prints_provisions_it_with_security_1_over_http() {
+    the_printed_command_provisions(&["--esp-security", "1", "--pop-code", "label-1234"]);
+}
+
+#[test]
+fn the_command_accessory_sim_protocol_esp_prints_provisions_it_with_security_2_over_https() {
+    the_printed_command_provisions(&["--esp-security", "2", "--esp-transport", "https"]);
+}
