@@ -40,6 +40,9 @@ mod esp_sim;
 mod esp_provision;
 // Our ESP-IDF client's bytes decoded by the *_pb2 classes Espressif's client carries.
 mod esp_pb2;
+// `accessory provision --protocol esp` against the Python reference device (ESP-IDF's C logic on
+// Espressif's Python security classes).
+mod esp_reference;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused
 // before credentials are sent, accessory-side failures, reboot, PoP, first use and key changes.
 mod provision_flow;

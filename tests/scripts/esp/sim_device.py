@@ -436,7 +436,7 @@ def main():
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.certfile, args.keyfile)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    print(f'sim listening on {args.host}:{args.port} sec={args.sec} tls={bool(args.certfile)}', flush=True)
+    print(f'sim listening on {args.host}:{srv.server_address[1]} sec={args.sec} tls={bool(args.certfile)}', flush=True)
     if args.max_requests:
         for _ in range(args.max_requests):
             srv.handle_request()
