@@ -243,6 +243,21 @@ fn a_wrong_srp_password_is_refused_by_the_esp_accessory_and_no_passphrase_is_sen
 }
 
 #[test]
+fn a_wrong_pop_over_https_is_refused_by_the_esp_accessory_and_no_passphrase_is_sent() {
+    let served = served_over(EspTransport::Https, EspAuth::sec1(POP), false, &[]);
+    let json = fails_with(
+        &served,
+        false,
+        "not the pop",
+        "Home",
+        HOME_PASSPHRASE,
+        "accessory.pop_rejected",
+    );
+    assert_eq!(json["credentials_sent"], false, "{json}");
+    assert_eq!(served.sim().credentials_received(), 0);
+}
+
+#[test]
 fn an_esp_accessory_reporting_auth_error_is_diagnosed_auth_failed() {
     let served = served(EspAuth::sec1(POP), false, &[]);
     let json = fails_with(

@@ -462,7 +462,13 @@ impl Conn {
         match self.stream.read_line(&mut line).await {
             Ok(0) => return Err(Answer::Closed),
             Ok(_) => {}
-            Err(e) if crate::connect::is_transient(&e) => return Err(Answer::Closed),
+            // A reset, or over TLS a close without close_notify: closed all the same.
+            Err(e)
+                if crate::connect::is_transient(&e)
+                    || e.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                return Err(Answer::Closed)
+            }
             Err(e) => return Err(Answer::Io(e)),
         }
         let status: u16 = line
