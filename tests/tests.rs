@@ -32,6 +32,17 @@ mod trust_soundness;
 mod trust_hostile;
 // The simulator's faults against curl, openssl s_client and Python's ssl.
 mod sim_interop;
+// Espressif's own Python client against the simulated ESP-IDF accessory (security 1 and 2, HTTP
+// and HTTPS): provisioned, and refused the way a real device refuses.
+mod esp_sim;
+// `accessory provision --protocol esp` against the simulated ESP-IDF accessory: security 1 and 2, the
+// ledger, every device failure's diagnosis, nothing secret on a refused session or security 0.
+mod esp_provision;
+// Our ESP-IDF client's bytes decoded by the *_pb2 classes Espressif's client carries.
+mod esp_pb2;
+// `accessory provision --protocol esp` against the Python reference device (ESP-IDF's C logic on
+// Espressif's Python security classes).
+mod esp_reference;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused
 // before credentials are sent, accessory-side failures, reboot, PoP, first use and key changes.
 mod provision_flow;

@@ -22,6 +22,7 @@
 //! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
 //! - `error`: the one error type.
+//! - `esp`: the accessory as an ESP-IDF device (protocomm over HTTP or HTTPS, security 1 and 2).
 //! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
 //!
 //! What the accessory shares with its clients (the API's JSON, the network rules, the PSK, proof of
@@ -36,6 +37,7 @@ mod clienthello;
 mod device;
 mod drip;
 mod error;
+mod esp;
 mod fault;
 mod fleet;
 mod handout;
@@ -49,6 +51,7 @@ mod tls;
 pub use alert::Alert;
 pub use client_auth::ClientCredentials;
 pub use error::Error;
+pub use esp::{EspAuth, EspOptions, EspSimulator, EspTransport, RunningEsp};
 pub use fault::certificate_faults;
 pub use fault::{AlertPoint, ClientCertRefusal, Fault, FaultKind, LimitAnswer, FAULT_KINDS};
 pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};

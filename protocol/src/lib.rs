@@ -4,12 +4,15 @@
 //! [`validate_ssid`] and [`validate_passphrase`] the network rules; [`wpa_psk`] the key a WPA network
 //! derives from a passphrase; [`pop`] the proof of possession bound to a TLS session;
 //! [`softap`] the registry a simulated SoftAP advertises itself in; [`AccessoryAddress`] the
-//! `HOST[:PORT]` a person types to name an accessory.
+//! `HOST[:PORT]` a person types to name an accessory; [`esp`] ESP-IDF's SoftAP provisioning (protocomm
+//! security 1 and 2, wifi_provisioning), both roles.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
 // `HOST[:PORT]`, the default port 443.
 mod address;
+// ESP-IDF provisioning: protobuf codecs and handshake state machines for both roles.
+pub mod esp;
 // The accessory API's JSON, paths and limits.
 pub mod api;
 // SSID and passphrase rules; the security kinds.

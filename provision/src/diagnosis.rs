@@ -61,6 +61,7 @@ pub fn of(error: &Error) -> Diagnosis {
         Error::PopRejected { sent: false, .. } => Diagnosis::new(codes::POP_REQUIRED, detail),
         Error::AccessoryHttp { .. } => Diagnosis::new(codes::HTTP_ERROR, detail),
         Error::Malformed { .. } => Diagnosis::new(codes::MALFORMED_RESPONSE, detail),
+        Error::Esp { source, .. } => Diagnosis::new(esp_code(source), detail),
         Error::JoinFailed { reason, .. } => {
             let code = match reason {
                 Reason::AuthFailed => codes::AUTH_FAILED,
@@ -106,6 +107,18 @@ pub(crate) fn tls_cause<'a>(
         cur = e.source();
     }
     None
+}
+
+/// ESP-IDF protocol failures: an accessory that offers no proof (security 0, `no_pop`) is one that
+/// requires none, which we refuse; a device proof that does not verify means the peer does not
+/// hold the PoP or verifier; anything else is an answer we could not read.
+fn esp_code(error: &protocol::esp::Error) -> &'static str {
+    use protocol::esp::Error as E;
+    match error {
+        E::SecurityZeroRefused => codes::POP_REQUIRED,
+        E::DeviceProofRejected | E::ClientProofRejected => codes::POP_REJECTED,
+        _ => codes::MALFORMED_RESPONSE,
+    }
 }
 
 #[cfg(test)]

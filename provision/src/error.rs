@@ -155,6 +155,13 @@ pub enum Error {
         /// As the accessory reported it (`unknown` when it named none).
         reason: Reason,
     },
+    /// ESP-IDF provisioning failed in the protocol itself: security 0 or `no_pop` offered (refused:
+    /// no peer authentication), the device's proof did not verify, or a message did not decode.
+    #[error("{step}: ESP-IDF provisioning: {source}")]
+    Esp {
+        step: Step,
+        source: protocol::esp::Error,
+    },
     /// The connection dropped and could not (or may not) be re-established.
     #[error("{step}: the connection to the accessory was lost: {source}")]
     ConnectionLost {

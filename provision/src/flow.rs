@@ -503,30 +503,7 @@ impl Run<'_> {
     /// right after the handshake and before any request: the verifier records what it observed
     /// only for a peer it accepted, and the warning for a changed key must name the new key too.
     fn policy(&self) -> Result<trust::TrustPolicy, Error> {
-        let request = self.request;
-        let mut builder = trust::TrustPolicy::builder();
-        for pin in &request.trust.pins {
-            builder = builder.pin(*pin);
-        }
-        if let Some(anchors) = &request.trust.anchors {
-            builder = builder.anchors(anchors.clone());
-        }
-        match (&request.device_id, &request.trust.name) {
-            (Some(_), Some(name)) => {
-                return Err(Error::InvalidRequest(format!(
-                    "give a device id or a name ({name}) for the certificate to name, not both"
-                )))
-            }
-            (Some(id), None) => builder = builder.identity(trust::Identity::DeviceId(id.clone())),
-            (None, Some(name)) => builder = builder.identity(name.clone()),
-            (None, None) => {}
-        }
-        if request.trust.tofu {
-            builder = builder.tofu(None);
-        }
-        builder
-            .build()
-            .map_err(|e| Error::InvalidRequest(format!("trust policy: {e}")))
+        trust_policy(self.request)
     }
 
     /// Checks the status and parses a JSON answer.
@@ -564,7 +541,7 @@ impl Run<'_> {
     }
 }
 
-async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
+pub(crate) async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
     let host = match &request.accessory.host {
         Host::Ip(ip) => return Ok(SocketAddr::new(*ip, request.accessory.port)),
         Host::Name(name) => name.clone(),
@@ -583,7 +560,34 @@ async fn resolve(request: &Request) -> Result<SocketAddr, Error> {
 
 /// The name rustls is given: an IP address sends no SNI (accessories are reached by address); the
 /// verifier checks the identity the policy names (or, without one, this name).
-fn server_name(host: &Host) -> Result<ServerName<'static>, Error> {
+/// The trust policy of `request`: its pins, anchors, identity and first use.
+pub(crate) fn trust_policy(request: &Request) -> Result<trust::TrustPolicy, Error> {
+    let mut builder = trust::TrustPolicy::builder();
+    for pin in &request.trust.pins {
+        builder = builder.pin(*pin);
+    }
+    if let Some(anchors) = &request.trust.anchors {
+        builder = builder.anchors(anchors.clone());
+    }
+    match (&request.device_id, &request.trust.name) {
+        (Some(_), Some(name)) => {
+            return Err(Error::InvalidRequest(format!(
+                "give a device id or a name ({name}) for the certificate to name, not both"
+            )))
+        }
+        (Some(id), None) => builder = builder.identity(trust::Identity::DeviceId(id.clone())),
+        (None, Some(name)) => builder = builder.identity(name.clone()),
+        (None, None) => {}
+    }
+    if request.trust.tofu {
+        builder = builder.tofu(None);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::InvalidRequest(format!("trust policy: {e}")))
+}
+
+pub(crate) fn server_name(host: &Host) -> Result<ServerName<'static>, Error> {
     match host {
         Host::Ip(ip) => Ok(ServerName::IpAddress((*ip).into())),
         Host::Name(host) => ServerName::try_from(host.clone()).map_err(|_| {
@@ -609,7 +613,7 @@ fn add_client_identity(
 }
 
 /// Runs a ledger call off the async threads (SQLite may wait on a busy lock).
-async fn with_ledger<T: Send + 'static>(
+pub(crate) async fn with_ledger<T: Send + 'static>(
     ledger: &Arc<Ledger>,
     f: impl FnOnce(&Ledger) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {

@@ -25,6 +25,8 @@ mod connect;
 // `provision::diagnosis::codes`.
 pub mod diagnosis;
 mod error;
+// ESP-IDF provisioning (protocomm over HTTP): the peer proven by security 1 or 2.
+pub mod esp;
 // The steps, in order.
 mod flow;
 // The SQLite ledger.

@@ -223,7 +223,7 @@ pub(crate) fn check_expected(key: &Key, expect: &ExpectedKey) -> Result<(), Erro
     }
 }
 
-fn observed_key(verifier: &trust::AccessoryVerifier) -> Result<Key, Error> {
+pub(crate) fn observed_key(verifier: &trust::AccessoryVerifier) -> Result<Key, Error> {
     let observed = verifier.observed().ok_or_else(|| Error::Malformed {
         step: Step::Handshake,
         detail: "the handshake finished without a verified certificate (resumed session?)".into(),

@@ -22,5 +22,8 @@ pub mod softap;
 /// `accessory trust` as a process, catalogue material as files, Python's parsers (admin tests).
 pub mod admin;
 
+/// ESP-IDF simulated accessories and Espressif's Python client.
+pub mod esp;
+
 /// Skips that show in `make test`'s summary and fail under CI when CI should have provided the tool.
 pub mod skip;

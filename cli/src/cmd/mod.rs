@@ -1,6 +1,8 @@
 //! One module per subcommand. Each parses its own arguments and calls a library.
 
 pub mod certs;
+// `--protocol esp`: the ESP-IDF device flags and serving it.
+pub mod esp;
 pub mod ledger;
 pub mod meta;
 pub mod probe;

@@ -133,6 +133,9 @@ pub struct Args {
     /// Print the outcome (or the failure and its diagnosis) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub esp: super::esp::EspProvisionArgs,
 }
 
 fn parse_target(s: &str) -> Result<AccessoryAddress, String> {
@@ -151,9 +154,24 @@ fn parse_expected(s: &str) -> Result<ExpectedKey, String> {
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
     let mut request = build_request(&args)?;
+    let esp = match args.esp.is_esp() {
+        true => Some(args.esp.proof(request.pop.take())?),
+        false => None,
+    };
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
     let result = match super::wifi_join::plan(&args.wifi, args.device_id.as_deref())? {
-        None => provision::run(request).await,
+        None => match esp {
+            Some((transport, proof)) => provision::esp::run(request, transport, proof).await,
+            None => provision::run(request).await,
+        },
+        Some(_) if esp.is_some() => {
+            return fail(
+                codes::INVALID_REQUEST,
+                anyhow::anyhow!(
+                    "--protocol esp with --wifi is not supported yet: join the SoftAP first"
+                ),
+            )
+        }
         Some(plan) => {
             let given = args.accessory.clone();
             let work = |j: &provision::wifi::Joined| {
@@ -208,7 +226,8 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
             )
         }
     };
-    if args.pins.is_empty() && args.anchors.is_none() && !args.tofu {
+    // ESP-IDF over plain HTTP has no certificate: its peer is proven by the PoP or SRP proof.
+    if args.pins.is_empty() && args.anchors.is_none() && !args.tofu && !args.esp.is_esp() {
         return fail(codes::POLICY_EMPTY,
             anyhow::anyhow!(
                 "no trust policy: give --pin, --anchors or --tofu (nothing here accepts every certificate)"

@@ -62,6 +62,8 @@ The manifest is JSON: {anchors, profile, accessories: [{id, addr, pin, anchors}]
 pub struct ServeArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub esp: super::esp::EspSimArgs,
     /// Address to listen on.
     #[arg(
         long,
@@ -134,12 +136,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         }
         return Ok(ExitStatus::Success);
     }
-    let shutdown = crate::signal::shutdown();
     let scenario = args.scenario.build().map_err(Failure::of)?;
     let dir = args
         .out
         .clone()
         .unwrap_or_else(|| default_dir(&scenario.id));
+    if args.esp.protocol == super::esp::WireProtocol::Esp {
+        return super::esp::serve(&args.esp, scenario, args.listen, dir, args.json).await;
+    }
+    let shutdown = crate::signal::shutdown();
     let sim = Simulator::start(scenario, args.listen)
         .await
         .map_err(Failure::of)?;
