@@ -159,7 +159,9 @@ pub enum Error {
     /// no peer authentication), the device's proof did not verify, or a message did not decode.
     #[error("{step}: ESP-IDF provisioning: {source}")]
     Esp {
+        /// The step the exchange had reached (session, scan, config or status).
         step: Step,
+        /// What the ESP-IDF codec refused or could not decode.
         source: protocol::esp::Error,
     },
     /// The connection dropped and could not (or may not) be re-established.
