@@ -407,3 +407,103 @@ async fn an_alert_sent_as_soon_as_the_connection_is_accepted_is_still_reported_a
         );
     }
 }
+
+/// Runs a probe of the three platform profiles against a simulated accessory serving `fault`'s
+/// chain, with the app's trust: the accessory's own anchors (what an administrator distributes for
+/// it) and its device id.
+async fn probe_trusting_its_anchors(fault: Option<&str>) -> Report {
+    let mut scenario = Scenario::good(DEVICE);
+    if let Some(f) = fault {
+        scenario = scenario.with_fault(f.parse().unwrap());
+    }
+    let sim = Simulator::start(scenario, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let target = Target::parse(&sim.addr().to_string()).unwrap();
+    let options = probe::Options {
+        faithful: false,
+        trust: probe::AppTrust {
+            anchors: Some(trust::Anchors::from_pem(sim.anchors_pem().as_bytes()).unwrap()),
+            pins: Vec::new(),
+            identity: Some(trust::Identity::DeviceId(DEVICE.to_owned())),
+        },
+        ..probe::Options::default()
+    };
+    let chosen: Vec<&'static ClientProfile> = ["ios26", "ios18", "android"]
+        .iter()
+        .map(|p| ClientProfile::by_name(p).unwrap())
+        .collect();
+    let report = probe::run_with(&target, &chosen, &options).await.unwrap();
+    assert!(sim.requests().is_empty(), "the probe sent application data");
+    sim.shutdown().await;
+    println!("{report}");
+    report
+}
+
+#[tokio::test]
+async fn chains_a_phone_would_not_trust_fail_every_platform_when_the_anchors_and_identity_are_given(
+) {
+    for (fault, code) in [
+        ("incomplete-chain", "cert.unknown_issuer"),
+        ("ca-as-leaf", "cert.ca_used_as_end_entity"),
+        ("wrong-name", "cert.wrong_name"),
+        ("untrusted-root", "cert.unknown_issuer"),
+        ("self-signed-unknown", "cert.unknown_issuer"),
+    ] {
+        let report = probe_trusting_its_anchors(Some(fault)).await;
+        for platform in Platform::ALL {
+            let v = report.verdict(platform).unwrap();
+            assert!(!v.passed, "{fault}: {platform} should fail: {v:?}");
+            let reason = v
+                .reasons
+                .iter()
+                .find(|r| r.code.starts_with("cert."))
+                .unwrap_or_else(|| panic!("{fault}: {platform}: no trust reason: {v:?}"));
+            assert_eq!(reason.code, code, "{fault}: {platform}");
+            assert!(
+                reason.what.contains("would not trust the chain"),
+                "{fault}: {}",
+                reason.what
+            );
+            assert!(reason.shown.is_some(), "{fault}: {platform}: {reason:?}");
+        }
+        // The handshakes themselves completed: it is the trust check that fails them.
+        assert!(report.profiles.iter().all(|p| p.completed), "{fault}");
+    }
+}
+
+#[tokio::test]
+async fn a_good_chain_passes_every_platform_when_its_anchors_and_identity_are_given_and_says_what_it_checked(
+) {
+    let report = probe_trusting_its_anchors(None).await;
+    for platform in Platform::ALL {
+        let v = report.verdict(platform).unwrap();
+        assert!(v.passed, "{platform}: {v:?}");
+        assert!(
+            v.notes
+                .iter()
+                .any(|n| n.contains("trust checked with the anchors")),
+            "{v:?}"
+        );
+        assert!(!v.notes.iter().any(|n| n.contains("trust not checked")));
+    }
+    let android = report.verdict(Platform::Android).unwrap();
+    assert!(android
+        .notes
+        .iter()
+        .any(|n| n.contains("targeting API level 24")));
+}
+
+#[tokio::test]
+async fn without_anchors_or_a_pin_every_verdict_says_trust_was_not_checked() {
+    let report = probe_with(&["untrusted-root"], &["ios18", "android"]).await;
+    for platform in [Platform::Ios18, Platform::Android] {
+        let v = report.verdict(platform).unwrap();
+        assert!(v.passed, "untrusted-root passes unchecked: {v:?}");
+        assert!(
+            v.notes.iter().any(|n| n == probe::TRUST_NOT_CHECKED),
+            "{v:?}"
+        );
+    }
+    assert!(report.to_string().contains("trust not checked"));
+}

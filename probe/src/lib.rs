@@ -47,6 +47,7 @@
 //! - `handshake`: one hand-driven handshake that records what it saw.
 //! - `probe`: capture, pinned handshakes, lint, verdicts ([`run`]).
 //! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
+//! - `app_trust`: would the phone trust the chain, given what the app trusts ([`AppTrust`]).
 //! - `lint`: the served chain against Apple's and Android's rules, through `trust::lint`.
 //! - `report`: the report, as JSON and as text.
 //! - `sheet`: the profiles and their hello sizes, offline ([`profile_sheet`]).
@@ -56,6 +57,7 @@
 #![forbid(unsafe_code)]
 
 mod alert;
+mod app_trust;
 mod clienthello;
 mod error;
 mod fetch;
@@ -72,6 +74,7 @@ mod target;
 mod verdict;
 
 pub use alert::Alert;
+pub use app_trust::{AppTrust, TRUST_NOT_CHECKED};
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
 pub use fetch::{fetch_chain, Fetched, Link};

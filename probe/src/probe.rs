@@ -13,7 +13,7 @@ use trust::{AccessoryVerifier, ChainCapture, Diagnosis, Identity, Inspection, Pi
 use crate::handshake::{Failure, Handshake};
 use crate::hello::{try_hello, Segmentation, Template};
 use crate::report::{AppleError, Chain, PlatformError, ProfileResult, Report};
-use crate::{lint, profiles, verdict, ClientProfile, Error, Target};
+use crate::{lint, profiles, verdict, AppTrust, ClientProfile, Error, Target};
 
 /// How a probe runs.
 #[derive(Debug, Clone)]
@@ -25,6 +25,9 @@ pub struct Options {
     /// Also send each platform profile's faithful ClientHello (a real phone's, refreshed), whole
     /// and split [default: true].
     pub faithful: bool,
+    /// What the app trusts and the identity it expects; empty: trust is not checked, and every
+    /// verdict says so.
+    pub trust: AppTrust,
 }
 
 impl Default for Options {
@@ -33,6 +36,7 @@ impl Default for Options {
             timeout: Duration::from_secs(10),
             segmentation: Segmentation::default(),
             faithful: true,
+            trust: AppTrust::default(),
         }
     }
 }
@@ -140,7 +144,12 @@ pub async fn run_with(
             (Some(chain), findings, lint_error)
         }
     };
-    let verdicts = verdict::decide(&results, &findings);
+    let mut verdicts = verdict::decide(&results, &findings);
+    options.trust.judge(
+        captured.as_ref().map(|(certs, _)| certs.as_slice()),
+        rustls::pki_types::UnixTime::now(),
+        &mut verdicts,
+    );
     Ok(Report {
         target: target.to_string(),
         chain,

@@ -19,6 +19,7 @@ use crate::output::{self, say};
   accessory probe 192.168.4.1:443 --client-hello iphone.hex   # replay a capture, whole and split
   accessory probe 192.168.4.1:443 --sweep       # the largest ClientHello accepted, whole and split
   accessory probe 192.168.4.1:443 --mss 1400 --segment-gap-ms 5
+  accessory probe 192.168.4.1:443 --anchors maker-root.pem --ip 192.168.4.1   # would phones trust it?
 
 Profiles (what each ClientHello carries; sizes are measured and printed in every report):
   ios26       iOS 26 / macOS 26: TLS 1.2-1.3, X25519MLKEM768 (post-quantum share sent) then X25519,
@@ -76,6 +77,26 @@ pub struct Args {
     /// nothing else.
     #[arg(long, conflicts_with = "client_hello")]
     pub sweep: bool,
+    /// The roots the app trusts (PEM file): each verdict then says whether its platform would
+    /// trust the chain (path to these roots, validity, EKU, CA:FALSE leaf, the identity in the SAN,
+    /// and the platform's own rules). Without --anchors or --pin, trust is not checked, and every
+    /// verdict says so.
+    #[arg(long, value_name = "FILE")]
+    pub anchors: Option<std::path::PathBuf>,
+    /// A key the app pins: `sha256/BASE64`, `sha256//BASE64` or 64 hex digits (repeatable).
+    #[arg(long = "pin", value_name = "PIN", value_parser = parse_pin)]
+    pub pins: Vec<trust::Pin>,
+    /// The device id the certificate must name (subject CN or serialNumber, or DNS
+    /// `<ID>.accessory.local`), as the app checks it.
+    #[arg(long, value_name = "ID")]
+    pub device_id: Option<String>,
+    /// The DNS name the app connects to: it must be a DNS SAN, as the platforms check it.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["device_id", "ip"])]
+    pub dns: Option<String>,
+    /// The IP address the app connects to (192.168.4.1 on a SoftAP): it must be an iPAddress SAN,
+    /// as the platforms check it.
+    #[arg(long, value_name = "IP", conflicts_with = "device_id")]
+    pub ip: Option<std::net::IpAddr>,
     /// Print the report as JSON (for scripts) [default: text].
     #[arg(long)]
     pub json: bool,
@@ -121,10 +142,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         }
         chosen
     };
+    let anchors = match &args.anchors {
+        Some(path) => Some(trust::Anchors::from_pem_file(path).or_else(failed)?),
+        None => None,
+    };
     let options = probe::Options {
         timeout,
         segmentation,
         faithful: true,
+        trust: probe::AppTrust {
+            anchors,
+            pins: args.pins.clone(),
+            identity: trust::Identity::chosen(args.device_id.clone(), args.dns.clone(), args.ip),
+        },
     };
     let report = match probe::run_with(&target, &profiles, &options).await {
         Ok(r) => r,
@@ -208,6 +238,10 @@ async fn sweep(
     } else {
         ExitStatus::Verdict
     })
+}
+
+fn parse_pin(s: &str) -> Result<trust::Pin, String> {
+    s.parse().map_err(|e: trust::Error| e.to_string())
 }
 
 fn list_profiles(json: bool) -> anyhow::Result<ExitStatus> {
