@@ -217,10 +217,11 @@ async fn client_auth_eku_passes_every_handshake_but_fails_apple_by_the_server_au
     apple_refuses_by_rule("client-auth-eku", "apple.server_auth_eku").await;
 }
 
-/// An accessory that requires a client certificate and gets none answers `bad_certificate` (42), as
-/// small embedded stacks do: in TLS 1.3 after the client has finished, in TLS 1.2 as well. Apple
-/// reports it as errSSLPeerBadCert (-9825). (rustls's own `certificate_required` (116), Apple's
-/// errSSLCertificateRequired (-9863), is `require-client-cert=stock`, tested below.)
+/// The simulator's default `require-client-cert` answers a missing client certificate with
+/// `bad_certificate` (42): in TLS 1.3 after the client has finished, in TLS 1.2 as well. Apple
+/// reports it as errSSLPeerBadCert (-9825). (No real stack is known to do this for a missing
+/// certificate: docs/alerts.md. rustls's own `certificate_required` (116) is
+/// `require-client-cert=stock`, tested below.)
 #[tokio::test]
 async fn require_client_cert_is_reported_as_errsslpeerbadcert_on_every_profile() {
     let report = probe_all(&["require-client-cert"]).await;
@@ -251,7 +252,8 @@ async fn require_client_cert_is_reported_as_errsslpeerbadcert_on_every_profile()
 }
 
 /// rustls's own refusal (`require-client-cert=stock`) is `certificate_required` (116), in TLS 1.3
-/// and in TLS 1.2: Apple names it errSSLCertificateRequired (-9863), not errSSLPeerBadCert.
+/// and in TLS 1.2: coreTLS reports it as errSSLFatalAlert (-9802), not errSSLPeerBadCert
+/// (docs/alerts.md; what the iOS 12+ stack reports is unverified).
 #[tokio::test]
 async fn require_client_cert_stock_is_reported_as_certificate_required_on_every_profile() {
     let report = probe_all(&["require-client-cert=stock"]).await;
@@ -268,7 +270,7 @@ async fn require_client_cert_stock_is_reported_as_certificate_required_on_every_
         let apple = e.apple.as_ref().unwrap();
         assert_eq!(
             (apple.name.as_str(), apple.number),
-            ("errSSLCertificateRequired", -9863)
+            ("errSSLFatalAlert", -9802)
         );
     }
     for platform in Platform::ALL {

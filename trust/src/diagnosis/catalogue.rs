@@ -69,6 +69,13 @@ use ErrorKind::{
     Usage, Verdict,
 };
 
+/// What Apple's coreTLS reports for a received fatal alert it has no `errSSLPeer…` case for (86,
+/// 109-121; 110 explicitly): errSSLFatalAlert. Source: apple-oss-distributions/coreTLS
+/// `lib/sslAlertMessage.c` SSLProcessAlert (coreTLS-167), see docs/alerts.md. What the iOS 12+ stack
+/// (BoringSSL inside Network.framework) reports for them is unverified; it may use the
+/// errSSL… constants of the same names (-9855…-9865).
+const FATAL_ALERT: Option<ApplePlatformName> = apple("errSSLFatalAlert", -9802);
+
 const GENERIC_FIX: &str = "run `accessory trust verify` on the chain for details";
 
 /// Every code the libraries produce, with its kind and its explanation: the one catalogue.
@@ -263,8 +270,8 @@ pub static CATALOGUE: &[Diagnosis] = &[
     alert!("decryption_failed", apple("errSSLPeerDecryptionFail", -9821), "TLSV1_ALERT_DECRYPTION_FAILED"),
     alert!("record_overflow", apple("errSSLPeerRecordOverflow", -9822), "TLSV1_ALERT_RECORD_OVERFLOW",
         "the accessory said a record was too large for it",
-        "a small TLS stack with a small receive buffer: a large ClientHello (the post-quantum key share makes it ~1.5 KB) overflows it",
-        "enlarge the accessory's TLS input buffer (e.g. MBEDTLS_SSL_IN_CONTENT_LEN), or support record_size_limit"),
+        "a TLS stack whose receive buffer is smaller than the record (a post-quantum ClientHello is ~1.5 KB, a TLS record up to 16 KB); mbedTLS sends no alert at all for an oversized ClientHello (it closes), nor did wolfSSL up to 5.9.1 without HAVE_MAX_FRAGMENT (docs/alerts.md)",
+        "let the stack receive a whole 16 KB record: with mbedTLS keep MBEDTLS_SSL_IN_CONTENT_LEN at its default 16384, as mbedTLS recommends for servers and ESP-IDF defaults to, and save memory with MBEDTLS_SSL_OUT_CONTENT_LEN instead"),
     alert!("decompression_failure", apple("errSSLPeerDecompressFail", -9823), "SSLV3_ALERT_DECOMPRESSION_FAILURE"),
     alert!("handshake_failure", apple("errSSLPeerHandshakeFail", -9824), "SSLV3_ALERT_HANDSHAKE_FAILURE",
         "the accessory refused the handshake (handshake_failure)",
@@ -273,7 +280,7 @@ pub static CATALOGUE: &[Diagnosis] = &[
     alert!("no_certificate", None, "SSLV3_ALERT_NO_CERTIFICATE"),
     alert!("bad_certificate", apple("errSSLPeerBadCert", -9825), "SSLV3_ALERT_BAD_CERTIFICATE",
         "the accessory sent the alert bad_certificate",
-        "the accessory objected to a certificate: it requires a client certificate we did not send or it did not like, or (iOS 26 field reports) its stack answers bad_certificate to a ClientHello it cannot parse",
+        "the accessory objected to a certificate: a client certificate it did not accept (mbedTLS sends bad_certificate for a name mismatch, unknown_ca for an untrusted one; docs/alerts.md); that a stack answers bad_certificate to a ClientHello it cannot parse is unverified (no field report found)",
         "check whether the accessory requires a client certificate; try `accessory probe` with the ios26 and ios18 profiles to compare"),
     alert!("unsupported_certificate", apple("errSSLPeerUnsupportedCert", -9826), "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE"),
     alert!("certificate_revoked", apple("errSSLPeerCertRevoked", -9827), "SSLV3_ALERT_CERTIFICATE_REVOKED"),
@@ -297,22 +304,22 @@ pub static CATALOGUE: &[Diagnosis] = &[
         "the accessory failed internally during the handshake (internal_error)",
         "out of memory on a small device (a large ClientHello or key share), or a TLS stack bug",
         "check the accessory's heap during the handshake; `accessory probe` shows which client profiles it survives"),
-    alert!("inappropriate_fallback", apple("errSSLInappropriateFallback", -9860), "TLSV1_ALERT_INAPPROPRIATE_FALLBACK"),
+    alert!("inappropriate_fallback", FATAL_ALERT, "TLSV1_ALERT_INAPPROPRIATE_FALLBACK"),
     alert!("user_canceled", apple("errSSLPeerUserCancelled", -9839), "TLSV1_ALERT_USER_CANCELLED"),
     alert!("no_renegotiation", apple("errSSLPeerNoRenegotiation", -9840), "TLSV1_ALERT_NO_RENEGOTIATION"),
-    alert!("missing_extension", apple("errSSLMissingExtension", -9861), "TLSV1_ALERT_MISSING_EXTENSION"),
-    alert!("unsupported_extension", apple("errSSLUnsupportedExtension", -9855), "TLSV1_ALERT_UNSUPPORTED_EXTENSION"),
-    alert!("certificate_unobtainable", None, "TLSV1_ALERT_CERTIFICATE_UNOBTAINABLE"),
-    alert!("unrecognized_name", apple("errSSLUnrecognizedName", -9865), "TLSV1_ALERT_UNRECOGNIZED_NAME"),
-    alert!("bad_certificate_status_response", apple("errSSLBadCertificateStatusResponse", -9862), "TLSV1_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE"),
-    alert!("bad_certificate_hash_value", None, "TLSV1_ALERT_BAD_CERTIFICATE_HASH_VALUE"),
-    alert!("unknown_psk_identity", apple("errSSLUnknownPSKIdentity", -9864), "TLSV1_ALERT_UNKNOWN_PSK_IDENTITY"),
-    alert!("certificate_required", apple("errSSLCertificateRequired", -9863), "TLSV1_ALERT_CERTIFICATE_REQUIRED",
+    alert!("missing_extension", FATAL_ALERT, "TLSV1_ALERT_MISSING_EXTENSION"),
+    alert!("unsupported_extension", FATAL_ALERT, "TLSV1_ALERT_UNSUPPORTED_EXTENSION"),
+    alert!("certificate_unobtainable", FATAL_ALERT, "TLSV1_ALERT_CERTIFICATE_UNOBTAINABLE"),
+    alert!("unrecognized_name", FATAL_ALERT, "TLSV1_ALERT_UNRECOGNIZED_NAME"),
+    alert!("bad_certificate_status_response", FATAL_ALERT, "TLSV1_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE"),
+    alert!("bad_certificate_hash_value", FATAL_ALERT, "TLSV1_ALERT_BAD_CERTIFICATE_HASH_VALUE"),
+    alert!("unknown_psk_identity", FATAL_ALERT, "TLSV1_ALERT_UNKNOWN_PSK_IDENTITY"),
+    alert!("certificate_required", FATAL_ALERT, "TLSV1_ALERT_CERTIFICATE_REQUIRED",
         "the accessory requires a client certificate",
         "the accessory is configured for mutual TLS and this client sent none",
         "provision with the client certificate the accessory expects, or turn off client authentication on it"),
-    alert!("no_application_protocol", None, "TLSV1_ALERT_NO_APPLICATION_PROTOCOL"),
-    alert!("encrypted_client_hello_required", None, "TLSV1_ALERT_ECH_REQUIRED"),
+    alert!("no_application_protocol", FATAL_ALERT, "TLSV1_ALERT_NO_APPLICATION_PROTOCOL"),
+    alert!("encrypted_client_hello_required", FATAL_ALERT, "TLSV1_ALERT_ECH_REQUIRED"),
     entry(Unreachable, codes::PEER_ALERT_UNKNOWN, "the accessory ended the handshake with an alert this tool does not know",
         "a non-standard alert number",
         "read the accessory's TLS log",
