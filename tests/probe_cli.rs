@@ -56,7 +56,7 @@ async fn probe_exits_zero_against_a_good_accessory_and_prints_json_for_scripts()
 
 #[tokio::test]
 async fn probe_exits_with_the_verdict_status_and_names_the_clienthello_when_ios26_would_fail() {
-    let out = probe_sim(&["clienthello-limit=1024"], &[]).await;
+    let out = probe_sim(&["clienthello-limit=1024,bad_certificate"], &[]).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("iOS 26   FAILS"), "{stdout}");

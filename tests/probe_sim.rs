@@ -107,7 +107,7 @@ async fn every_profile_passes_against_a_good_accessory() {
 #[tokio::test]
 async fn clienthello_limit_fails_ios26_with_the_alert_and_names_the_clienthello_size_while_ios18_passes(
 ) {
-    let report = probe_all(&["clienthello-limit=1024"]).await;
+    let report = probe_all(&["clienthello-limit=1024,bad_certificate"]).await;
     let ios26 = profile(&report, "ios26");
     assert!(!ios26.completed);
     let alert = ios26
@@ -508,4 +508,27 @@ async fn without_anchors_or_a_pin_every_verdict_says_trust_was_not_checked() {
         );
     }
     assert!(report.to_string().contains("trust not checked"));
+}
+
+/// `clienthello-limit=N` answers as mbedTLS does with a ClientHello larger than its input buffer:
+/// it closes the connection without an alert (docs/alerts.md, "What real stacks send"), and the
+/// probe still blames the ClientHello's size.
+#[tokio::test]
+async fn clienthello_limit_closes_without_an_alert_by_default_as_mbedtls_does_and_ios26_fails_on_size(
+) {
+    let report = probe_all(&["clienthello-limit=1024"]).await;
+    let ios26 = profile(&report, "ios26");
+    assert!(!ios26.completed);
+    assert!(ios26.alert_received.is_none(), "{ios26:?}");
+    assert_eq!(
+        ios26.error.as_ref().unwrap().code,
+        "net.closed",
+        "{ios26:?}"
+    );
+    assert_eq!(
+        ios26.cause.as_ref().unwrap().code,
+        "tls.clienthello_too_large"
+    );
+    assert_verdict(&report, Platform::Ios26, false);
+    assert_verdict(&report, Platform::Ios18, true);
 }

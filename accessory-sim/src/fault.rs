@@ -118,7 +118,7 @@ impl FaultKind {
             FaultKind::ClientHelloLimit => (
                 "clienthello-limit",
                 "clienthello-limit=N[,reset|,ALERT]",
-                "refuse a first TLS record longer than N bytes (a post-quantum ClientHello)",
+                "refuse a first TLS record longer than N bytes: close without an alert, as mbedTLS does",
             ),
             FaultKind::SingleRead => (
                 "single-read",
@@ -180,7 +180,10 @@ pub enum Fault {
     /// Speak TLS 1.2 only.
     Tls12Only,
     /// A small embedded stack: a first TLS record (the ClientHello) longer than `max` bytes,
-    /// header included, is answered with `answer` instead of a ServerHello.
+    /// header included, is answered with `answer` instead of a ServerHello. By default the
+    /// connection is closed without an alert, as mbedTLS does with a ClientHello larger than
+    /// `MBEDTLS_SSL_IN_CONTENT_LEN` (2.28.10 `ssl_srv.c` line 1500, 3.6.6 `ssl_msg.c` lines
+    /// 2165-2168: an error return, no `mbedtls_ssl_send_alert_message`; docs/alerts.md).
     ClientHelloLimit {
         /// The largest first record the stack can read, in bytes, its 5-byte header included.
         max: usize,
@@ -244,6 +247,8 @@ pub enum Fault {
 /// How a stack with a ClientHello limit refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitAnswer {
+    /// Close the connection (FIN) without an alert: mbedTLS's answer (the default).
+    Close,
     /// A plaintext fatal alert.
     Alert(Alert),
     /// A TCP reset (SO_LINGER 0).
@@ -404,7 +409,7 @@ impl FromStr for Fault {
                     ));
                 }
                 let answer = match answer {
-                    None => LimitAnswer::Alert(Alert::BAD_CERTIFICATE),
+                    None => LimitAnswer::Close,
                     Some("reset") => LimitAnswer::Reset,
                     Some(alert) => LimitAnswer::Alert(alert.parse().map_err(|e: String| bad(&e))?),
                 };
@@ -465,10 +470,8 @@ impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fault::ClientHelloLimit { max, answer } => match answer {
+                LimitAnswer::Close => write!(f, "clienthello-limit={max}"),
                 LimitAnswer::Reset => write!(f, "clienthello-limit={max},reset"),
-                LimitAnswer::Alert(a) if *a == Alert::BAD_CERTIFICATE => {
-                    write!(f, "clienthello-limit={max}")
-                }
                 LimitAnswer::Alert(a) => write!(f, "clienthello-limit={max},{a}"),
             },
             Fault::SingleRead { buffer } if *buffer == 16_384 => f.write_str("single-read"),
@@ -516,6 +519,7 @@ mod tests {
             "tls12-only",
             "clienthello-limit=1024",
             "clienthello-limit=1024,reset",
+            "clienthello-limit=1024,bad_certificate",
             "clienthello-limit=600,handshake_failure",
             "single-read",
             "single-read=1024",

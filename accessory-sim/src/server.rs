@@ -389,6 +389,7 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
                 return match answer {
                     LimitAnswer::Alert(alert) => refuse_with_alert(tcp, alert).await,
                     LimitAnswer::Reset => reset(tcp),
+                    LimitAnswer::Close => send_and_close(tcp, &[]).await,
                 };
             }
         }
