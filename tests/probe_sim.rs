@@ -532,3 +532,44 @@ async fn clienthello_limit_closes_without_an_alert_by_default_as_mbedtls_does_an
     assert_verdict(&report, Platform::Ios26, false);
     assert_verdict(&report, Platform::Ios18, true);
 }
+
+/// The `mbedtls-3.6=1024` personality (ESP-IDF's defaults but a 1 KB input buffer): TLS 1.2 only,
+/// and a ClientHello over the buffer closed without an alert. iOS 26 fails on its size; iOS 18 and
+/// Android pass.
+#[tokio::test]
+async fn the_mbedtls_personality_with_a_small_input_buffer_closes_ios26_without_an_alert() {
+    let personality: accessory_sim::Personality = "mbedtls-3.6=1024".parse().unwrap();
+    let faults: Vec<String> = personality.faults().iter().map(|f| f.to_string()).collect();
+    let faults: Vec<&str> = faults.iter().map(String::as_str).collect();
+    let report = probe_with(&faults, &["ios26", "ios18", "android"]).await;
+    let ios26 = profile(&report, "ios26");
+    assert!(ios26.alert_received.is_none(), "{ios26:?}");
+    assert_eq!(ios26.error.as_ref().unwrap().code, "net.closed");
+    assert_verdict(&report, Platform::Ios26, false);
+    assert_verdict(&report, Platform::Ios18, true);
+    assert_verdict(&report, Platform::Android, true);
+    assert_eq!(
+        profile(&report, "ios18").version,
+        Some(probe::Version::Tls12)
+    );
+}
+
+/// mbedTLS's answer to a missing client certificate (`require-client-cert=mbedtls`): in TLS 1.3
+/// the alert no_certificate (41), in TLS 1.2 no alert at all (mbedTLS closes before its Finished;
+/// the simulator, on rustls, can only close right after it, so the TLS 1.2 handshake completes
+/// here: `Personality::behaviours` says so).
+#[tokio::test]
+async fn an_mbedtls_accessory_answers_a_missing_client_certificate_with_41_in_tls13_and_silence_in_tls12(
+) {
+    let report = probe_with(
+        &["require-client-cert=mbedtls"],
+        &["tls13-only", "tls12-only"],
+    )
+    .await;
+    let tls13 = profile(&report, "tls13-only");
+    assert!(!tls13.completed, "{tls13:?}");
+    let alert = tls13.alert_received.expect("an alert in TLS 1.3");
+    assert_eq!((alert.name, alert.number), ("no_certificate", 41));
+    let tls12 = profile(&report, "tls12-only");
+    assert!(tls12.alert_received.is_none(), "{tls12:?}");
+}

@@ -132,7 +132,7 @@ impl FaultKind {
             ),
             FaultKind::RequireClientCert => (
                 "require-client-cert",
-                "require-client-cert[=stock]",
+                "require-client-cert[=stock|=mbedtls]",
                 "require a client certificate from the scenario's client CA (mutual TLS)",
             ),
             FaultKind::Stall => ("stall", "stall", "accept the connection and never answer"),
@@ -267,6 +267,10 @@ pub enum ClientCertRefusal {
     /// missing certificate, and the alert of the verification error (`unknown_ca`,
     /// `certificate_unknown`...) for a refused one.
     Stock,
+    /// mbedTLS's (`require-client-cert=mbedtls`, `crate::personality`): `unknown_ca` (48) for an
+    /// untrusted certificate; a missing one closed without an alert in TLS 1.2 and answered with
+    /// `no_certificate` (41) in TLS 1.3, after the handshake.
+    Mbedtls,
 }
 
 /// Where an `alert=` fault fires.
@@ -382,9 +386,10 @@ impl FromStr for Fault {
                 refusal: match value {
                     None => ClientCertRefusal::BadCertificate,
                     Some("stock") => ClientCertRefusal::Stock,
+                    Some("mbedtls") => ClientCertRefusal::Mbedtls,
                     Some(_) => {
                         return Err(bad(
-                            "the only value is `stock` (rustls's own alerts instead of bad_certificate)",
+                            "the values are `stock` (rustls's own alerts) and `mbedtls` (mbedTLS's: unknown_ca; none or no_certificate when missing)",
                         ))
                     }
                 },
@@ -484,6 +489,9 @@ impl fmt::Display for Fault {
             Fault::RequireClientCert {
                 refusal: ClientCertRefusal::Stock,
             } => f.write_str("require-client-cert=stock"),
+            Fault::RequireClientCert {
+                refusal: ClientCertRefusal::Mbedtls,
+            } => f.write_str("require-client-cert=mbedtls"),
             Fault::Drip { per_byte } => write!(f, "drip={}", format_duration(*per_byte)),
             Fault::RebootAfterApply { down } => {
                 write!(f, "reboot-after-apply={}", format_duration(*down))
@@ -528,6 +536,7 @@ mod tests {
             "alert=bad_certificate@handshake",
             "require-client-cert",
             "require-client-cert=stock",
+            "require-client-cert=mbedtls",
             "stall",
             "drip=20ms",
             "wrong-passphrase",

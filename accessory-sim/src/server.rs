@@ -51,6 +51,9 @@ struct Wire {
     /// `require-client-cert`: a handshake that ends without a client certificate is refused with
     /// an encrypted `bad_certificate` before any request is read.
     refuse_without_client_cert: bool,
+    /// `require-client-cert=mbedtls`: a handshake without a client certificate is answered as
+    /// mbedTLS does (TLS 1.2: closed, no alert; TLS 1.3: `no_certificate`).
+    mbedtls_without_client_cert: bool,
     limit: Option<(usize, LimitAnswer)>,
     /// `single-read`: the ClientHello is read with one read() of this many bytes, and a record
     /// that read did not complete is answered with a reset.
@@ -135,6 +138,10 @@ impl Simulator {
                     };
                     options.client_roots = Some(roots);
                     options.client_refusal = *refusal;
+                    if *refusal == ClientCertRefusal::Mbedtls {
+                        wire.mbedtls_without_client_cert = true;
+                        options.secret_extraction = true;
+                    }
                     if *refusal == ClientCertRefusal::BadCertificate {
                         wire.refuse_without_client_cert = true;
                         options.secret_extraction = true;
@@ -412,8 +419,25 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
             return;
         }
     };
+    let no_client_cert = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .is_none_or(|chain| chain.is_empty());
+    if wire.mbedtls_without_client_cert && no_client_cert {
+        let tls12 = tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2);
+        if tls12 {
+            tracing::info!(%peer, "no client certificate: closed without an alert (mbedTLS, TLS 1.2)");
+            let (io, _) = tls.into_inner();
+            return send_and_close(io, &[]).await;
+        }
+    }
     let alert = match wire.alert_after_handshake {
         Some(alert) => Some(alert),
+        None if wire.mbedtls_without_client_cert && no_client_cert => {
+            tracing::info!(%peer, "no client certificate: no_certificate (mbedTLS, TLS 1.3)");
+            Some(Alert::NO_CERTIFICATE)
+        }
         None if wire.refuse_without_client_cert
             && tls
                 .get_ref()
