@@ -1,6 +1,7 @@
 //! One module per subcommand. Each parses its own arguments and calls a library.
 
 pub mod certs;
+pub mod explain;
 pub mod ledger;
 pub mod meta;
 pub mod probe;
