@@ -104,6 +104,12 @@ pub enum Error {
     /// The chain the accessory presented cannot be linted (`Fetched::of`).
     #[error("the presented chain cannot be linted: {0}")]
     PresentedChain(trust::lint::LintError),
+    /// The report directory cannot be written (it exists and is not empty, or an I/O error).
+    #[error("writing the report to {}: {reason}", path.display())]
+    ReportDir {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 impl Error {
@@ -128,6 +134,7 @@ impl Error {
             Error::NoChain { diagnosis, .. } => diagnosis.code,
             Error::PresentedCertificate { source, .. } => source.code(),
             Error::PresentedChain(_) => trust::diagnosis::codes::INPUT_BAD_CERTIFICATE,
+            Error::ReportDir { .. } => trust::diagnosis::codes::PROBE_REPORT_WRITE,
         }
     }
 
@@ -149,6 +156,7 @@ impl Error {
             Error::NoChain { diagnosis, .. } => diagnosis.kind,
             Error::PresentedCertificate { source, .. } => source.kind(),
             Error::PresentedChain(_) => K::BadInput,
+            Error::ReportDir { .. } => K::LocalState,
         }
     }
 }

@@ -31,6 +31,8 @@ const SETTLE: Duration = Duration::from_secs(2);
 pub(crate) struct Handshake {
     /// The first record the client put on the wire.
     pub clienthello: Option<ClientHelloSize>,
+    /// Its exact bytes (the first write), for `--report DIR`.
+    pub clienthello_bytes: Vec<u8>,
     /// Both sides finished and the accessory did not object afterwards.
     pub completed: bool,
     pub version: Option<Version>,
@@ -151,6 +153,7 @@ impl Handshake {
             conn.write_tls(&mut out).map_err(Failure::Io)?;
             if self.clienthello.is_none() {
                 self.clienthello = ClientHelloSize::parse(&out);
+                self.clienthello_bytes = out.clone();
             }
             tcp.write_all(&out).await.map_err(Failure::Io)?;
         }

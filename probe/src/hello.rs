@@ -548,6 +548,9 @@ pub struct HelloResult {
     pub whole: Answer,
     /// The answer to MSS-sized writes (absent when the hello fits one segment).
     pub split: Option<Answer>,
+    /// The exact record sent (written by `--report DIR`, not serialized).
+    #[serde(skip)]
+    pub record: Vec<u8>,
 }
 
 impl HelloResult {
@@ -601,6 +604,7 @@ pub async fn try_hello(
         segmentation,
         whole,
         split,
+        record: record.to_vec(),
     }
 }
 

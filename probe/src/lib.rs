@@ -50,6 +50,7 @@
 //! - `app_trust`: would the phone trust the chain, given what the app trusts ([`AppTrust`]).
 //! - `lint`: the served chain against Apple's and Android's rules, through `trust::lint`.
 //! - `report`: the report, as JSON and as text.
+//! - `report_dir`: `--report DIR`, the report, the exact ClientHellos and a transcript per attempt.
 //! - `sheet`: the profiles and their hello sizes, offline ([`profile_sheet`]).
 //! - `alert`, `platform`, `target`: TLS alert names, the platforms, `HOST:PORT`.
 //! - `fetch`: capturing the chain an accessory presents, trusting nothing ([`fetch_chain`]).
@@ -69,6 +70,7 @@ mod platform;
 mod probe;
 mod profile;
 mod report;
+mod report_dir;
 mod sheet;
 mod target;
 mod verdict;
@@ -86,6 +88,7 @@ pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};
 pub use profile::{profiles, ClientProfile, Group, Version};
 pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
+pub use report_dir::write_report_dir;
 pub use sheet::{profile_sheet, FaithfulSize, ProfileSheet};
 pub use target::Target;
 pub use verdict::{Reason, Verdict};

@@ -244,6 +244,7 @@ fn result(profile: &'static ClientProfile, hs: Handshake) -> ProfileResult {
         emulates: profile.emulates,
         platform: profile.platform,
         clienthello: hs.clienthello,
+        clienthello_bytes: hs.clienthello_bytes,
         completed: hs.completed,
         version: hs.version,
         group: hs.group,

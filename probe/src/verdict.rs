@@ -378,6 +378,7 @@ mod tests {
                 record_bytes: bytes,
                 handshake_bytes: bytes - 5,
             }),
+            clienthello_bytes: Vec::new(),
             completed,
             version: completed.then_some(Version::Tls13),
             group: None,

@@ -97,6 +97,10 @@ pub struct Args {
     /// as the platforms check it.
     #[arg(long, value_name = "IP", conflicts_with = "device_id")]
     pub ip: Option<std::net::IpAddr>,
+    /// Also write the report into this new (or empty) directory, to attach to a bug: report.json,
+    /// report.txt, the exact ClientHello bytes of every attempt and a transcript of each.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<std::path::PathBuf>,
     /// Print the report as JSON (for scripts) [default: text].
     #[arg(long)]
     pub json: bool,
@@ -164,6 +168,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         output::json(&report)?;
     } else {
         crate::output::bytes(report.to_string().as_bytes());
+    }
+    // After printing: a directory that cannot be written loses nothing of the report.
+    if let Some(dir) = &args.report {
+        probe::write_report_dir(&report, dir).or_else(failed)?;
     }
     Ok(if report.passed() {
         ExitStatus::Success

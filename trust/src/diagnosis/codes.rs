@@ -160,6 +160,7 @@ pub const PROBE_CLIENT_HELLO_UNREADABLE: &str = "probe.client_hello_unreadable";
 pub const PROBE_BAD_CLIENT_HELLO: &str = "probe.bad_client_hello";
 pub const PROBE_INTERNAL: &str = "probe.internal";
 pub const PROBE_PROFILE: &str = "probe.profile";
+pub const PROBE_REPORT_WRITE: &str = "probe.report_write";
 
 // Explaining a field code (`accessory explain`).
 pub const EXPLAIN_UNKNOWN_CODE: &str = "explain.unknown_code";
