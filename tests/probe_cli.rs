@@ -176,3 +176,35 @@ async fn probe_report_dir_holds_the_exact_clienthellos_a_transcript_of_each_and_
     );
     assert_eq!(std::fs::read(dir.join("report.json")).unwrap(), before);
 }
+
+/// `--interface` to an accessory that is not on the interface's subnets is a wrong interface, said
+/// before anything is sent (not "no route" or a timeout, which read as "out of range"); through the
+/// right interface the probe runs bound to it.
+#[tokio::test]
+async fn probe_through_an_interface_off_the_accessorys_subnet_says_wrong_interface_before_connecting(
+) {
+    let started = std::time::Instant::now();
+    let out = accessory_probe(vec![
+        "192.0.2.1:443".into(),
+        "--interface".into(),
+        "lo".into(),
+    ])
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("[net.wrong_interface]"), "{err}");
+    assert!(err.contains("not on its subnets (127.0.0.1/8"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    if !accessory_tests::skip::require_root() {
+        return;
+    }
+    let out = probe_sim(&[], &["--profile", "ios18", "--interface", "lo"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}

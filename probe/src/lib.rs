@@ -50,6 +50,7 @@
 //! - `app_trust`: would the phone trust the chain, given what the app trusts ([`AppTrust`]).
 //! - `lint`: the served chain against Apple's and Android's rules, through `trust::lint`.
 //! - `report`: the report, as JSON and as text.
+//! - `route`: the accessory's address and the interface connections leave by ([`Route`]).
 //! - `report_dir`: `--report DIR`, the report, the exact ClientHellos and a transcript per attempt.
 //! - `sheet`: the profiles and their hello sizes, offline ([`profile_sheet`]).
 //! - `alert`, `platform`, `target`: TLS alert names, the platforms, `HOST:PORT`.
@@ -71,6 +72,7 @@ mod probe;
 mod profile;
 mod report;
 mod report_dir;
+mod route;
 mod sheet;
 mod target;
 mod verdict;
@@ -89,6 +91,7 @@ pub use probe::{run, run_with, Options};
 pub use profile::{profiles, ClientProfile, Group, Version};
 pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
 pub use report_dir::write_report_dir;
+pub use route::Route;
 pub use sheet::{profile_sheet, FaithfulSize, ProfileSheet};
 pub use target::Target;
 pub use verdict::{Reason, Verdict};

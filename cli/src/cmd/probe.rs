@@ -97,6 +97,11 @@ pub struct Args {
     /// as the platforms check it.
     #[arg(long, value_name = "IP", conflicts_with = "device_id")]
     pub ip: Option<std::net::IpAddr>,
+    /// Connect through this interface only (`wlan0`, the one that joined the accessory's SoftAP;
+    /// SO_BINDTODEVICE, Linux). An accessory not on its subnets is reported as a wrong interface,
+    /// before anything is sent.
+    #[arg(long, value_name = "IFACE")]
+    pub interface: Option<String>,
     /// Also write the report into this new (or empty) directory, to attach to a bug: report.json,
     /// report.txt, the exact ClientHello bytes of every attempt and a transcript of each.
     #[arg(long, value_name = "DIR")]
@@ -128,11 +133,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         gap: Duration::from_millis(args.segment_gap_ms),
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
+    let interface = args.interface.clone();
     if let Some(path) = &args.client_hello {
-        return replay(&target, path, segmentation, timeout, args.json).await;
+        return replay(&target, interface, path, segmentation, timeout, args.json).await;
     }
     if args.sweep {
-        return sweep(&target, segmentation, timeout, args.json).await;
+        return sweep(&target, interface, segmentation, timeout, args.json).await;
     }
     let profiles = if args.profiles.is_empty() {
         probe::profiles().iter().collect::<Vec<_>>()
@@ -154,6 +160,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         timeout,
         segmentation,
         faithful: true,
+        interface,
         trust: probe::AppTrust {
             anchors,
             pins: args.pins.clone(),
@@ -183,6 +190,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
 /// `--client-hello FILE`: the capture, byte for byte, whole and split; exit 1 when refused.
 async fn replay(
     target: &probe::Target,
+    interface: Option<String>,
     path: &std::path::Path,
     segmentation: probe::Segmentation,
     timeout: Duration,
@@ -193,8 +201,9 @@ async fn replay(
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
     };
+    let route = probe::Route::via(addr, interface).or_else(failed)?;
     let result = probe::try_hello(
-        addr,
+        route,
         format!("replayed from {}", path.display()),
         &record,
         segmentation,
@@ -223,6 +232,7 @@ async fn replay(
 /// `--sweep`: the largest ClientHello accepted, whole and split; exit 1 when iOS 26's is larger.
 async fn sweep(
     target: &probe::Target,
+    interface: Option<String>,
     segmentation: probe::Segmentation,
     timeout: Duration,
     json: bool,
@@ -231,7 +241,8 @@ async fn sweep(
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
     };
-    let result = match probe::sweep(addr, target.sni().as_deref(), segmentation, timeout).await {
+    let route = probe::Route::via(addr, interface).or_else(failed)?;
+    let result = match probe::sweep(route, target.sni().as_deref(), segmentation, timeout).await {
         Ok(r) => r,
         Err(e) => return fail(codes::PROBE_INTERNAL, e),
     };

@@ -34,6 +34,7 @@ pub const NOT_TLS: &str = "tls.not_tls";
 pub const TLS_OTHER: &str = "tls.other";
 pub const PEER_ALERT_UNKNOWN: &str = "tls.peer_alert.unknown";
 pub const NO_ROUTE: &str = "net.no_route";
+pub const WRONG_INTERFACE: &str = "net.wrong_interface";
 pub const NET_UNREACHABLE: &str = "net.unreachable";
 pub const REFUSED: &str = "net.refused";
 pub const RESET: &str = "net.reset";

@@ -297,8 +297,9 @@ pub static EXPLANATIONS: &[Explanation] = &[
                 what: "the socket is bound to an address (or routed) on another interface than \
                        the SoftAP's Wi-Fi (cellular, Ethernet), which has no route to 192.168.4.1",
                 reproduce: "",
-                tell_apart: "ip route get 192.168.4.1 (Linux) / route get 192.168.4.1 (macOS): \
-                             the interface must be the Wi-Fi one",
+                tell_apart: "accessory probe 192.168.4.1:443 --interface IFACE (says wrong \
+                             interface when the accessory is not on its subnets); ip route get \
+                             192.168.4.1 shows the interface the system picks",
                 source: "unverified (inference from routing)",
             },
             Cause {
