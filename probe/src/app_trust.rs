@@ -99,6 +99,9 @@ impl AppTrust {
                 .map(|r| Diagnosis::from_refusal(&r)),
         };
         for v in verdicts.iter_mut() {
+            if self.anchors.is_some() {
+                exempt_missing_eku_under_a_profile_root(v);
+            }
             if let Some(d) = &refusal {
                 v.reasons.push(refused(v.platform, d, self));
             }
@@ -156,6 +159,32 @@ impl AppTrust {
     }
 }
 
+/// The lint's finding for a leaf without any extendedKeyUsage.
+const NO_EKU: &str = "no extendedKeyUsage extension";
+
+/// Apple's trustd skips the strict serverAuth EKU rule for chains whose root is user-anchored (a
+/// root installed with a profile): `SecPolicyCheckServerAuthEKU`, "/* skip user/admin-anchored
+/// chains */" (Security `trust/trustd/SecPolicyServer.c` lines 2255-2300). A leaf with *no* EKU
+/// then passes (the looser check accepts an absent EKU); one whose EKU lacks serverAuth still fails.
+/// So with anchors given, the lint's "no extendedKeyUsage" reason does not fail an Apple verdict;
+/// a note says why.
+fn exempt_missing_eku_under_a_profile_root(v: &mut Verdict) {
+    if v.platform.rule_book() != RuleBook::Apple {
+        return;
+    }
+    let before = v.reasons.len();
+    v.reasons
+        .retain(|r| !(r.code == "lint.apple.server_auth_eku" && r.what.contains(NO_EKU)));
+    if v.reasons.len() < before {
+        v.notes.push(
+            "the leaf has no extendedKeyUsage: accepted under a root installed with a profile \
+             (trustd skips the strict serverAuth rule for user-anchored chains, \
+             SecPolicyServer.c), refused under a root built into iOS"
+                .to_owned(),
+        );
+    }
+}
+
 /// The reason a platform fails because the app would refuse the chain.
 fn refused(platform: Platform, d: &Diagnosis, trust: &AppTrust) -> Reason {
     let shown = match platform.rule_book() {
@@ -182,5 +211,43 @@ fn refused(platform: Platform, d: &Diagnosis, trust: &AppTrust) -> Reason {
         ),
         fix: d.fix.to_owned(),
         shown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(platform: Platform, what: &str) -> Verdict {
+        Verdict {
+            platform,
+            profile: "ios18",
+            passed: false,
+            reasons: vec![Reason {
+                code: "lint.apple.server_auth_eku".into(),
+                what: what.into(),
+                fix: String::new(),
+                shown: None,
+            }],
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_leaf_without_eku_is_exempt_under_a_profile_root_but_one_without_server_auth_is_not() {
+        let mut missing = verdict(
+            Platform::Ios18,
+            "iOS 18 refuses: no extendedKeyUsage extension; …",
+        );
+        exempt_missing_eku_under_a_profile_root(&mut missing);
+        assert!(missing.reasons.is_empty());
+        assert!(missing.notes[0].contains("user-anchored"));
+
+        let mut client_only = verdict(
+            Platform::Ios18,
+            "iOS 18 refuses: extendedKeyUsage lacks id-kp-serverAuth (it has clientAuth)",
+        );
+        exempt_missing_eku_under_a_profile_root(&mut client_only);
+        assert_eq!(client_only.reasons.len(), 1);
     }
 }
