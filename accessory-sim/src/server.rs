@@ -407,7 +407,12 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
             prefix = record;
         }
     }
-    let io = Replay::new(prefix, Drip::new(tcp, wire.drip));
+    // `require-client-cert=mbedtls` in TLS 1.2: closed before Finished when the client's
+    // Certificate is empty, as mbedTLS does (`personality::NoCertTripwire`).
+    let io = crate::personality::NoCertTripwire::new(
+        Replay::new(prefix, Drip::new(tcp, wire.drip)),
+        wire.mbedtls_without_client_cert,
+    );
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, inner.acceptor.accept(io)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -424,14 +429,6 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
         .1
         .peer_certificates()
         .is_none_or(|chain| chain.is_empty());
-    if wire.mbedtls_without_client_cert && no_client_cert {
-        let tls12 = tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2);
-        if tls12 {
-            tracing::info!(%peer, "no client certificate: closed without an alert (mbedTLS, TLS 1.2)");
-            let (io, _) = tls.into_inner();
-            return send_and_close(io, &[]).await;
-        }
-    }
     let alert = match wire.alert_after_handshake {
         Some(alert) => Some(alert),
         None if wire.mbedtls_without_client_cert && no_client_cert => {
