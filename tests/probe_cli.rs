@@ -56,7 +56,7 @@ async fn probe_exits_zero_against_a_good_accessory_and_prints_json_for_scripts()
 
 #[tokio::test]
 async fn probe_exits_with_the_verdict_status_and_names_the_clienthello_when_ios26_would_fail() {
-    let out = probe_sim(&["clienthello-limit=1024"], &[]).await;
+    let out = probe_sim(&["clienthello-limit=1024,bad_certificate"], &[]).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("iOS 26   FAILS"), "{stdout}");
@@ -113,6 +113,98 @@ async fn probe_without_a_port_is_a_usage_error() {
     assert!(
         text(&out.stderr).contains("no port"),
         "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `--report DIR`: the report (JSON and text), the exact bytes of every ClientHello sent and a
+/// transcript per profile; a second run into the same directory overwrites nothing.
+#[tokio::test]
+async fn probe_report_dir_holds_the_exact_clienthellos_a_transcript_of_each_and_the_verdicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bug-1234");
+    let dir_arg = dir.to_str().unwrap();
+    let out = probe_sim(
+        &["clienthello-limit=1024"],
+        &[
+            "--profile",
+            "ios26",
+            "--profile",
+            "ios18",
+            "--report",
+            dir_arg,
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["verdicts"][0]["passed"], false);
+    let rustls = std::fs::read(dir.join("01-ios26-rustls.clienthello.bin")).unwrap();
+    assert_eq!(
+        rustls.len() as u64,
+        json["profiles"][0]["clienthello"]["record_bytes"]
+            .as_u64()
+            .unwrap()
+    );
+    assert_eq!(rustls[0], 22, "a handshake record");
+    let real = std::fs::read(dir.join("01-ios26-real.clienthello.bin")).unwrap();
+    assert_eq!(
+        real.len() as u64,
+        json["profiles"][0]["faithful"]["bytes"].as_u64().unwrap()
+    );
+    assert!(real.len() > 1460, "the real iOS 26 hello: {}", real.len());
+    let transcript = std::fs::read_to_string(dir.join("01-ios26.transcript.txt")).unwrap();
+    assert!(transcript.contains("whole (one write): "), "{transcript}");
+    assert!(transcript.contains("split (2 segments"), "{transcript}");
+    assert!(dir.join("02-ios18.transcript.txt").exists());
+    assert!(std::fs::read_to_string(dir.join("report.txt"))
+        .unwrap()
+        .contains("verdict:"));
+
+    let before = std::fs::read(dir.join("report.json")).unwrap();
+    let again = probe_sim(&[], &["--profile", "ios18", "--report", dir_arg]).await;
+    assert_ne!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stderr).contains("probe.report_write"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(
+        text(&again.stdout).contains("verdict:"),
+        "the report is still printed"
+    );
+    assert_eq!(std::fs::read(dir.join("report.json")).unwrap(), before);
+}
+
+/// `--interface` to an accessory that is not on the interface's subnets is a wrong interface, said
+/// before anything is sent (not "no route" or a timeout, which read as "out of range"); through the
+/// right interface the probe runs bound to it.
+#[tokio::test]
+async fn probe_through_an_interface_off_the_accessorys_subnet_says_wrong_interface_before_connecting(
+) {
+    let started = std::time::Instant::now();
+    let out = accessory_probe(vec![
+        "192.0.2.1:443".into(),
+        "--interface".into(),
+        "lo".into(),
+    ])
+    .await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("[net.wrong_interface]"), "{err}");
+    assert!(err.contains("not on its subnets (127.0.0.1/8"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    if !accessory_tests::skip::require_root() {
+        return;
+    }
+    let out = probe_sim(&[], &["--profile", "ios18", "--interface", "lo"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
         text(&out.stderr)
     );
 }

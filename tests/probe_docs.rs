@@ -129,3 +129,50 @@ fn the_clienthello_sizes_in_the_docs_are_the_ones_measured() {
     }
     assert_eq!(checked, probe::profiles().len(), "every profile has a row");
 }
+
+/// coreTLS (`lib/sslAlertMessage.c`, `SSLProcessAlert`) reports every received fatal alert it has no
+/// `errSSLPeer…` case for as errSSLFatalAlert (-9802), 110 explicitly; the catalogue and the docs say
+/// so, and no longer call 86, 110, 112, 113 and 115 TLS 1.3 alerts.
+#[test]
+fn alerts_coretls_has_no_case_for_are_errsslfatalalert_and_the_docs_source_it() {
+    for number in [86u8, 109, 110, 111, 112, 113, 114, 115, 116, 120, 121] {
+        let name = Alert::from_number(number).name;
+        let d = Diagnosis::lookup(&format!("tls.peer_alert.{name}")).unwrap();
+        let apple = d.apple.expect("an Apple name");
+        assert_eq!(
+            (apple.name, apple.number),
+            ("errSSLFatalAlert", -9802),
+            "{name}"
+        );
+    }
+    let doc = doc();
+    assert!(!doc.contains("alerts added with TLS 1.3"));
+    for cited in [
+        "coreTLS",
+        "sslAlertMessage.c",
+        "errSSLHandshakeFail (-9858)",
+        "errSSLNoRootCert (-9813)",
+        "errSSLBadCert (-9808)",
+        "NSURLErrorServerCertificateUntrusted (-1202)",
+        "apps *targeting* API level 24",
+        "MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA",
+        "keeping the\n  default value of 16KB for the incoming buffer",
+    ] {
+        assert!(doc.contains(cited), "docs/alerts.md should cite {cited:?}");
+    }
+}
+
+/// mbedTLS's guidance (keep the 16 KB incoming buffer on a server) is what the fix texts say, in
+/// the catalogue and in the probe's verdict.
+#[test]
+fn the_record_overflow_fix_follows_mbedtls_guidance_and_bad_certificate_does_not_claim_a_field_report(
+) {
+    let overflow = Diagnosis::lookup("tls.peer_alert.record_overflow").unwrap();
+    assert!(overflow
+        .fix
+        .contains("keep MBEDTLS_SSL_IN_CONTENT_LEN at its default 16384"));
+    assert!(overflow.cause.contains("mbedTLS sends no alert"));
+    let bad_cert = Diagnosis::lookup("tls.peer_alert.bad_certificate").unwrap();
+    assert!(bad_cert.cause.contains("unverified"), "{}", bad_cert.cause);
+    assert!(!bad_cert.cause.contains("(iOS 26 field reports)"));
+}

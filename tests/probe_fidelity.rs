@@ -78,10 +78,8 @@ async fn clienthello_limits_of_1460_and_1505_fail_ios26_whose_real_hello_is_larg
         let real = report.profile("ios26").unwrap().faithful.clone().unwrap();
         assert_eq!(real.bytes, size);
         assert!(!real.whole.accepted(), "limit {limit}: {real:?}");
-        assert!(
-            matches!(real.whole, Answer::Alert { alert } if alert.number == 42),
-            "{real:?}"
-        );
+        // mbedTLS's answer, the fault's default: the connection closed, no alert.
+        assert_eq!(real.whole, Answer::Closed, "{real:?}");
         assert!(!report.verdict(Platform::Ios26).unwrap().passed, "{limit}");
         assert!(report.verdict(Platform::Ios18).unwrap().passed, "{limit}");
     }

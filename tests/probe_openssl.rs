@@ -113,7 +113,7 @@ async fn openssl_requiring_a_client_certificate_says_certificate_required_in_tls
         assert!(!p.completed, "{name}");
         let e = p.error.as_ref().unwrap();
         assert_eq!(e.code, "tls.peer_alert.certificate_required", "{name}");
-        assert_eq!(e.apple.as_ref().unwrap().name, "errSSLCertificateRequired");
+        assert_eq!(e.apple.as_ref().unwrap().name, "errSSLFatalAlert");
     }
     let tls12 = report.profile("tls12-only").unwrap();
     let e = tls12.error.as_ref().unwrap();

@@ -107,7 +107,7 @@ async fn every_profile_passes_against_a_good_accessory() {
 #[tokio::test]
 async fn clienthello_limit_fails_ios26_with_the_alert_and_names_the_clienthello_size_while_ios18_passes(
 ) {
-    let report = probe_all(&["clienthello-limit=1024"]).await;
+    let report = probe_all(&["clienthello-limit=1024,bad_certificate"]).await;
     let ios26 = profile(&report, "ios26");
     assert!(!ios26.completed);
     let alert = ios26
@@ -217,10 +217,11 @@ async fn client_auth_eku_passes_every_handshake_but_fails_apple_by_the_server_au
     apple_refuses_by_rule("client-auth-eku", "apple.server_auth_eku").await;
 }
 
-/// An accessory that requires a client certificate and gets none answers `bad_certificate` (42), as
-/// small embedded stacks do: in TLS 1.3 after the client has finished, in TLS 1.2 as well. Apple
-/// reports it as errSSLPeerBadCert (-9825). (rustls's own `certificate_required` (116), Apple's
-/// errSSLCertificateRequired (-9863), is `require-client-cert=stock`, tested below.)
+/// The simulator's default `require-client-cert` answers a missing client certificate with
+/// `bad_certificate` (42): in TLS 1.3 after the client has finished, in TLS 1.2 as well. Apple
+/// reports it as errSSLPeerBadCert (-9825). (No real stack is known to do this for a missing
+/// certificate: docs/alerts.md. rustls's own `certificate_required` (116) is
+/// `require-client-cert=stock`, tested below.)
 #[tokio::test]
 async fn require_client_cert_is_reported_as_errsslpeerbadcert_on_every_profile() {
     let report = probe_all(&["require-client-cert"]).await;
@@ -251,7 +252,8 @@ async fn require_client_cert_is_reported_as_errsslpeerbadcert_on_every_profile()
 }
 
 /// rustls's own refusal (`require-client-cert=stock`) is `certificate_required` (116), in TLS 1.3
-/// and in TLS 1.2: Apple names it errSSLCertificateRequired (-9863), not errSSLPeerBadCert.
+/// and in TLS 1.2: coreTLS reports it as errSSLFatalAlert (-9802), not errSSLPeerBadCert
+/// (docs/alerts.md; what the iOS 12+ stack reports is unverified).
 #[tokio::test]
 async fn require_client_cert_stock_is_reported_as_certificate_required_on_every_profile() {
     let report = probe_all(&["require-client-cert=stock"]).await;
@@ -268,7 +270,7 @@ async fn require_client_cert_stock_is_reported_as_certificate_required_on_every_
         let apple = e.apple.as_ref().unwrap();
         assert_eq!(
             (apple.name.as_str(), apple.number),
-            ("errSSLCertificateRequired", -9863)
+            ("errSSLFatalAlert", -9802)
         );
     }
     for platform in Platform::ALL {
@@ -406,4 +408,174 @@ async fn an_alert_sent_as_soon_as_the_connection_is_accepted_is_still_reported_a
             -9824
         );
     }
+}
+
+/// Runs a probe of the three platform profiles against a simulated accessory serving `fault`'s
+/// chain, with the app's trust: the accessory's own anchors (what an administrator distributes for
+/// it) and its device id.
+async fn probe_trusting_its_anchors(fault: Option<&str>) -> Report {
+    let mut scenario = Scenario::good(DEVICE);
+    if let Some(f) = fault {
+        scenario = scenario.with_fault(f.parse().unwrap());
+    }
+    let sim = Simulator::start(scenario, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let target = Target::parse(&sim.addr().to_string()).unwrap();
+    let options = probe::Options {
+        faithful: false,
+        trust: probe::AppTrust {
+            anchors: Some(trust::Anchors::from_pem(sim.anchors_pem().as_bytes()).unwrap()),
+            pins: Vec::new(),
+            identity: Some(trust::Identity::DeviceId(DEVICE.to_owned())),
+        },
+        ..probe::Options::default()
+    };
+    let chosen: Vec<&'static ClientProfile> = ["ios26", "ios18", "android"]
+        .iter()
+        .map(|p| ClientProfile::by_name(p).unwrap())
+        .collect();
+    let report = probe::run_with(&target, &chosen, &options).await.unwrap();
+    assert!(sim.requests().is_empty(), "the probe sent application data");
+    sim.shutdown().await;
+    println!("{report}");
+    report
+}
+
+#[tokio::test]
+async fn chains_a_phone_would_not_trust_fail_every_platform_when_the_anchors_and_identity_are_given(
+) {
+    for (fault, code) in [
+        ("incomplete-chain", "cert.unknown_issuer"),
+        ("ca-as-leaf", "cert.ca_used_as_end_entity"),
+        ("wrong-name", "cert.wrong_name"),
+        ("untrusted-root", "cert.unknown_issuer"),
+        ("self-signed-unknown", "cert.unknown_issuer"),
+    ] {
+        let report = probe_trusting_its_anchors(Some(fault)).await;
+        for platform in Platform::ALL {
+            let v = report.verdict(platform).unwrap();
+            assert!(!v.passed, "{fault}: {platform} should fail: {v:?}");
+            let reason = v
+                .reasons
+                .iter()
+                .find(|r| r.code.starts_with("cert."))
+                .unwrap_or_else(|| panic!("{fault}: {platform}: no trust reason: {v:?}"));
+            assert_eq!(reason.code, code, "{fault}: {platform}");
+            assert!(
+                reason.what.contains("would not trust the chain"),
+                "{fault}: {}",
+                reason.what
+            );
+            assert!(reason.shown.is_some(), "{fault}: {platform}: {reason:?}");
+        }
+        // The handshakes themselves completed: it is the trust check that fails them.
+        assert!(report.profiles.iter().all(|p| p.completed), "{fault}");
+    }
+}
+
+#[tokio::test]
+async fn a_good_chain_passes_every_platform_when_its_anchors_and_identity_are_given_and_says_what_it_checked(
+) {
+    let report = probe_trusting_its_anchors(None).await;
+    for platform in Platform::ALL {
+        let v = report.verdict(platform).unwrap();
+        assert!(v.passed, "{platform}: {v:?}");
+        assert!(
+            v.notes
+                .iter()
+                .any(|n| n.contains("trust checked with the anchors")),
+            "{v:?}"
+        );
+        assert!(!v.notes.iter().any(|n| n.contains("trust not checked")));
+    }
+    let android = report.verdict(Platform::Android).unwrap();
+    assert!(android
+        .notes
+        .iter()
+        .any(|n| n.contains("targeting API level 24")));
+}
+
+#[tokio::test]
+async fn without_anchors_or_a_pin_every_verdict_says_trust_was_not_checked() {
+    let report = probe_with(&["untrusted-root"], &["ios18", "android"]).await;
+    for platform in [Platform::Ios18, Platform::Android] {
+        let v = report.verdict(platform).unwrap();
+        assert!(v.passed, "untrusted-root passes unchecked: {v:?}");
+        assert!(
+            v.notes.iter().any(|n| n == probe::TRUST_NOT_CHECKED),
+            "{v:?}"
+        );
+    }
+    assert!(report.to_string().contains("trust not checked"));
+}
+
+/// `clienthello-limit=N` answers as mbedTLS does with a ClientHello larger than its input buffer:
+/// it closes the connection without an alert (docs/alerts.md, "What real stacks send"), and the
+/// probe still blames the ClientHello's size.
+#[tokio::test]
+async fn clienthello_limit_closes_without_an_alert_by_default_as_mbedtls_does_and_ios26_fails_on_size(
+) {
+    let report = probe_all(&["clienthello-limit=1024"]).await;
+    let ios26 = profile(&report, "ios26");
+    assert!(!ios26.completed);
+    assert!(ios26.alert_received.is_none(), "{ios26:?}");
+    assert_eq!(
+        ios26.error.as_ref().unwrap().code,
+        "net.closed",
+        "{ios26:?}"
+    );
+    assert_eq!(
+        ios26.cause.as_ref().unwrap().code,
+        "tls.clienthello_too_large"
+    );
+    assert_verdict(&report, Platform::Ios26, false);
+    assert_verdict(&report, Platform::Ios18, true);
+}
+
+/// The `mbedtls-3.6=1024` personality (ESP-IDF's defaults but a 1 KB input buffer): TLS 1.2 only,
+/// and a ClientHello over the buffer closed without an alert. iOS 26 fails on its size; iOS 18 and
+/// Android pass.
+#[tokio::test]
+async fn the_mbedtls_personality_with_a_small_input_buffer_closes_ios26_without_an_alert() {
+    let personality: accessory_sim::Personality = "mbedtls-3.6=1024".parse().unwrap();
+    let faults: Vec<String> = personality.faults().iter().map(|f| f.to_string()).collect();
+    let faults: Vec<&str> = faults.iter().map(String::as_str).collect();
+    let report = probe_with(&faults, &["ios26", "ios18", "android"]).await;
+    let ios26 = profile(&report, "ios26");
+    assert!(ios26.alert_received.is_none(), "{ios26:?}");
+    assert_eq!(ios26.error.as_ref().unwrap().code, "net.closed");
+    assert_verdict(&report, Platform::Ios26, false);
+    assert_verdict(&report, Platform::Ios18, true);
+    assert_verdict(&report, Platform::Android, true);
+    assert_eq!(
+        profile(&report, "ios18").version,
+        Some(probe::Version::Tls12)
+    );
+}
+
+/// mbedTLS's answer to a missing client certificate (`require-client-cert=mbedtls`): in TLS 1.3
+/// the alert no_certificate (41), in TLS 1.2 no alert at all: the connection closes before the
+/// accessory's Finished (as Debian's libmbedtls 2.28.3 does: `-0x7480`, checked by hand).
+#[tokio::test]
+async fn an_mbedtls_accessory_answers_a_missing_client_certificate_with_41_in_tls13_and_silence_in_tls12(
+) {
+    let report = probe_with(
+        &["require-client-cert=mbedtls"],
+        &["tls13-only", "tls12-only"],
+    )
+    .await;
+    let tls13 = profile(&report, "tls13-only");
+    assert!(!tls13.completed, "{tls13:?}");
+    let alert = tls13.alert_received.expect("an alert in TLS 1.3");
+    assert_eq!((alert.name, alert.number), ("no_certificate", 41));
+    let tls12 = profile(&report, "tls12-only");
+    assert!(!tls12.completed, "{tls12:?}");
+    assert!(tls12.alert_received.is_none(), "{tls12:?}");
+    assert!(
+        tls12.version.is_some(),
+        "refused after agreeing on TLS 1.2: {tls12:?}"
+    );
+    let code = &tls12.error.as_ref().unwrap().code;
+    assert!(code == "net.closed" || code == "net.reset", "{tls12:?}");
 }

@@ -272,7 +272,7 @@ fn clienthello_limit_refuses_a_large_hello_and_serves_a_small_one() {
     if !clients() {
         return;
     }
-    let served = Served::with_faults("SIM-0001", &["clienthello-limit=1024"]);
+    let served = Served::with_faults("SIM-0001", &["clienthello-limit=1024,bad_certificate"]);
     // This openssl (3.0) cannot offer X25519MLKEM768 itself:
     let pq = s_client(served.addr(), &["-groups", "X25519MLKEM768:X25519"]);
     if pq.text.contains("cannot be set") {

@@ -15,6 +15,8 @@ mod probe_openssl;
 mod probe_fidelity;
 // What each profile's ClientHello carries, read by a plain TCP listener (size and key shares).
 mod probe_wire;
+// `accessory explain CODE`: every field code the issue names, and every command it prints is real.
+mod explain_cli;
 // Every certificate profile under pin, anchors and both, through real handshakes on loopback.
 mod trust_matrix;
 // `accessory certs` (ca init, mint, catalogue) as the real binary, checked with openssl.

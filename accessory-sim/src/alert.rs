@@ -14,6 +14,9 @@ pub struct Alert(u8);
 impl Alert {
     /// `bad_certificate` (42): what Apple reports as `errSSLPeerBadCert` (-9825).
     pub const BAD_CERTIFICATE: Alert = Alert(42);
+    /// `no_certificate` (41): what mbedTLS's TLS 1.3 server sends for a missing client
+    /// certificate (`ssl_tls13_generic.c` lines 655-672 in v3.6.6).
+    pub const NO_CERTIFICATE: Alert = Alert(41);
     /// `handshake_failure` (40).
     pub const HANDSHAKE_FAILURE: Alert = Alert(40);
 

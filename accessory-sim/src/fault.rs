@@ -118,7 +118,7 @@ impl FaultKind {
             FaultKind::ClientHelloLimit => (
                 "clienthello-limit",
                 "clienthello-limit=N[,reset|,ALERT]",
-                "refuse a first TLS record longer than N bytes (a post-quantum ClientHello)",
+                "refuse a first TLS record longer than N bytes: close without an alert, as mbedTLS does",
             ),
             FaultKind::SingleRead => (
                 "single-read",
@@ -132,7 +132,7 @@ impl FaultKind {
             ),
             FaultKind::RequireClientCert => (
                 "require-client-cert",
-                "require-client-cert[=stock]",
+                "require-client-cert[=stock|=mbedtls]",
                 "require a client certificate from the scenario's client CA (mutual TLS)",
             ),
             FaultKind::Stall => ("stall", "stall", "accept the connection and never answer"),
@@ -180,7 +180,10 @@ pub enum Fault {
     /// Speak TLS 1.2 only.
     Tls12Only,
     /// A small embedded stack: a first TLS record (the ClientHello) longer than `max` bytes,
-    /// header included, is answered with `answer` instead of a ServerHello.
+    /// header included, is answered with `answer` instead of a ServerHello. By default the
+    /// connection is closed without an alert, as mbedTLS does with a ClientHello larger than
+    /// `MBEDTLS_SSL_IN_CONTENT_LEN` (2.28.10 `ssl_srv.c` line 1500, 3.6.6 `ssl_msg.c` lines
+    /// 2165-2168: an error return, no `mbedtls_ssl_send_alert_message`; docs/alerts.md).
     ClientHelloLimit {
         /// The largest first record the stack can read, in bytes, its 5-byte header included.
         max: usize,
@@ -244,6 +247,8 @@ pub enum Fault {
 /// How a stack with a ClientHello limit refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitAnswer {
+    /// Close the connection (FIN) without an alert: mbedTLS's answer (the default).
+    Close,
     /// A plaintext fatal alert.
     Alert(Alert),
     /// A TCP reset (SO_LINGER 0).
@@ -262,6 +267,10 @@ pub enum ClientCertRefusal {
     /// missing certificate, and the alert of the verification error (`unknown_ca`,
     /// `certificate_unknown`...) for a refused one.
     Stock,
+    /// mbedTLS's (`require-client-cert=mbedtls`, `crate::personality`): `unknown_ca` (48) for an
+    /// untrusted certificate; a missing one closed without an alert in TLS 1.2 and answered with
+    /// `no_certificate` (41) in TLS 1.3, after the handshake.
+    Mbedtls,
 }
 
 /// Where an `alert=` fault fires.
@@ -377,9 +386,10 @@ impl FromStr for Fault {
                 refusal: match value {
                     None => ClientCertRefusal::BadCertificate,
                     Some("stock") => ClientCertRefusal::Stock,
+                    Some("mbedtls") => ClientCertRefusal::Mbedtls,
                     Some(_) => {
                         return Err(bad(
-                            "the only value is `stock` (rustls's own alerts instead of bad_certificate)",
+                            "the values are `stock` (rustls's own alerts) and `mbedtls` (mbedTLS's: unknown_ca; none or no_certificate when missing)",
                         ))
                     }
                 },
@@ -404,7 +414,7 @@ impl FromStr for Fault {
                     ));
                 }
                 let answer = match answer {
-                    None => LimitAnswer::Alert(Alert::BAD_CERTIFICATE),
+                    None => LimitAnswer::Close,
                     Some("reset") => LimitAnswer::Reset,
                     Some(alert) => LimitAnswer::Alert(alert.parse().map_err(|e: String| bad(&e))?),
                 };
@@ -465,10 +475,8 @@ impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fault::ClientHelloLimit { max, answer } => match answer {
+                LimitAnswer::Close => write!(f, "clienthello-limit={max}"),
                 LimitAnswer::Reset => write!(f, "clienthello-limit={max},reset"),
-                LimitAnswer::Alert(a) if *a == Alert::BAD_CERTIFICATE => {
-                    write!(f, "clienthello-limit={max}")
-                }
                 LimitAnswer::Alert(a) => write!(f, "clienthello-limit={max},{a}"),
             },
             Fault::SingleRead { buffer } if *buffer == 16_384 => f.write_str("single-read"),
@@ -481,6 +489,9 @@ impl fmt::Display for Fault {
             Fault::RequireClientCert {
                 refusal: ClientCertRefusal::Stock,
             } => f.write_str("require-client-cert=stock"),
+            Fault::RequireClientCert {
+                refusal: ClientCertRefusal::Mbedtls,
+            } => f.write_str("require-client-cert=mbedtls"),
             Fault::Drip { per_byte } => write!(f, "drip={}", format_duration(*per_byte)),
             Fault::RebootAfterApply { down } => {
                 write!(f, "reboot-after-apply={}", format_duration(*down))
@@ -516,6 +527,7 @@ mod tests {
             "tls12-only",
             "clienthello-limit=1024",
             "clienthello-limit=1024,reset",
+            "clienthello-limit=1024,bad_certificate",
             "clienthello-limit=600,handshake_failure",
             "single-read",
             "single-read=1024",
@@ -524,6 +536,7 @@ mod tests {
             "alert=bad_certificate@handshake",
             "require-client-cert",
             "require-client-cert=stock",
+            "require-client-cert=mbedtls",
             "stall",
             "drip=20ms",
             "wrong-passphrase",

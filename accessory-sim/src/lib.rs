@@ -42,6 +42,7 @@ mod fault;
 mod fleet;
 mod handout;
 mod identity;
+mod personality;
 mod record;
 mod scenario;
 mod server;
@@ -58,6 +59,7 @@ pub use fleet::{Fleet, FleetOptions, Manifest, ManifestEntry};
 pub use handout::{
     passphrase_file_name, ClientFiles, Handout, NetworkFile, SimHandout, SoftApHandout,
 };
+pub use personality::{Behaviour, Personality};
 pub use record::RequestRecord;
 pub use scenario::{Network, Scenario, Timings, HEADER_READ_TIMEOUT};
 pub use server::{RunningSim, Simulator};

@@ -51,6 +51,9 @@ struct Wire {
     /// `require-client-cert`: a handshake that ends without a client certificate is refused with
     /// an encrypted `bad_certificate` before any request is read.
     refuse_without_client_cert: bool,
+    /// `require-client-cert=mbedtls`: a handshake without a client certificate is answered as
+    /// mbedTLS does (TLS 1.2: closed, no alert; TLS 1.3: `no_certificate`).
+    mbedtls_without_client_cert: bool,
     limit: Option<(usize, LimitAnswer)>,
     /// `single-read`: the ClientHello is read with one read() of this many bytes, and a record
     /// that read did not complete is answered with a reset.
@@ -135,6 +138,10 @@ impl Simulator {
                     };
                     options.client_roots = Some(roots);
                     options.client_refusal = *refusal;
+                    if *refusal == ClientCertRefusal::Mbedtls {
+                        wire.mbedtls_without_client_cert = true;
+                        options.secret_extraction = true;
+                    }
                     if *refusal == ClientCertRefusal::BadCertificate {
                         wire.refuse_without_client_cert = true;
                         options.secret_extraction = true;
@@ -389,6 +396,7 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
                 return match answer {
                     LimitAnswer::Alert(alert) => refuse_with_alert(tcp, alert).await,
                     LimitAnswer::Reset => reset(tcp),
+                    LimitAnswer::Close => send_and_close(tcp, &[]).await,
                 };
             }
         }
@@ -399,7 +407,12 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
             prefix = record;
         }
     }
-    let io = Replay::new(prefix, Drip::new(tcp, wire.drip));
+    // `require-client-cert=mbedtls` in TLS 1.2: closed before Finished when the client's
+    // Certificate is empty, as mbedTLS does (`personality::NoCertTripwire`).
+    let io = crate::personality::NoCertTripwire::new(
+        Replay::new(prefix, Drip::new(tcp, wire.drip)),
+        wire.mbedtls_without_client_cert,
+    );
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, inner.acceptor.accept(io)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -411,8 +424,17 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
             return;
         }
     };
+    let no_client_cert = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .is_none_or(|chain| chain.is_empty());
     let alert = match wire.alert_after_handshake {
         Some(alert) => Some(alert),
+        None if wire.mbedtls_without_client_cert && no_client_cert => {
+            tracing::info!(%peer, "no client certificate: no_certificate (mbedTLS, TLS 1.3)");
+            Some(Alert::NO_CERTIFICATE)
+        }
         None if wire.refuse_without_client_cert
             && tls
                 .get_ref()

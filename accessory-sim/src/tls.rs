@@ -63,6 +63,9 @@ pub(crate) fn server_config(
                 .map_err(|e| Error::Tls(format!("client verifier: {e}")))?;
             match options.client_refusal {
                 ClientCertRefusal::Stock => builder.with_client_cert_verifier(verifier),
+                ClientCertRefusal::Mbedtls => builder.with_client_cert_verifier(Arc::new(
+                    crate::personality::MbedtlsClientVerifier(verifier),
+                )),
                 ClientCertRefusal::BadCertificate => {
                     builder.with_client_cert_verifier(Arc::new(BadCertificateVerifier(verifier)))
                 }

@@ -45,6 +45,9 @@ pub enum Command {
     Certs(cmd::certs::Command),
     /// Tell which phones (iOS 26, iOS 18, Android...) would fail against an accessory, and why.
     Probe(cmd::probe::Args),
+    /// Explain a field error code (-9825, 65, CertPathValidatorException…): causes, ranked, each
+    /// with the simulator command that reproduces it and the command that tells it apart.
+    Explain(cmd::explain::Args),
     /// Read the provisioning ledger: accessories seen and every attempt.
     #[command(subcommand)]
     Ledger(cmd::ledger::Command),

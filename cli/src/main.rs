@@ -47,6 +47,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Certs(c) => cmd::certs::run(c).await,
         Command::Probe(args) => cmd::probe::run(args).await,
         Command::Ledger(c) => cmd::ledger::run(c).await,
+        Command::Explain(args) => cmd::explain::run(args),
         Command::Completions(args) => cmd::meta::completions(args, Cli::command()),
         Command::Man(args) => cmd::meta::man(args, Cli::command()),
     }

@@ -104,6 +104,20 @@ pub enum Error {
     /// The chain the accessory presented cannot be linted (`Fetched::of`).
     #[error("the presented chain cannot be linted: {0}")]
     PresentedChain(trust::lint::LintError),
+    /// The interface given (`--interface`) is not on the accessory's subnet, or does not exist:
+    /// nothing was sent.
+    #[error("wrong interface {interface} for {target}: {reason}")]
+    WrongInterface {
+        interface: String,
+        target: std::net::SocketAddr,
+        reason: String,
+    },
+    /// The report directory cannot be written (it exists and is not empty, or an I/O error).
+    #[error("writing the report to {}: {reason}", path.display())]
+    ReportDir {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 impl Error {
@@ -128,6 +142,8 @@ impl Error {
             Error::NoChain { diagnosis, .. } => diagnosis.code,
             Error::PresentedCertificate { source, .. } => source.code(),
             Error::PresentedChain(_) => trust::diagnosis::codes::INPUT_BAD_CERTIFICATE,
+            Error::ReportDir { .. } => trust::diagnosis::codes::PROBE_REPORT_WRITE,
+            Error::WrongInterface { .. } => trust::diagnosis::codes::WRONG_INTERFACE,
         }
     }
 
@@ -149,6 +165,8 @@ impl Error {
             Error::NoChain { diagnosis, .. } => diagnosis.kind,
             Error::PresentedCertificate { source, .. } => source.kind(),
             Error::PresentedChain(_) => K::BadInput,
+            Error::ReportDir { .. } => K::LocalState,
+            Error::WrongInterface { .. } => K::Unreachable,
         }
     }
 }

@@ -12,7 +12,6 @@
 //! [`SETTLE`].
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +20,7 @@ use rustls::{AlertDescription, ClientConfig, ClientConnection, ProtocolVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::route::Route;
 use crate::{Alert, ClientHelloSize, Version};
 
 /// How long the accessory has, after the handshake, to object before silence counts as consent.
@@ -31,6 +31,8 @@ const SETTLE: Duration = Duration::from_secs(2);
 pub(crate) struct Handshake {
     /// The first record the client put on the wire.
     pub clienthello: Option<ClientHelloSize>,
+    /// Its exact bytes (the first write), for `--report DIR`.
+    pub clienthello_bytes: Vec<u8>,
     /// Both sides finished and the accessory did not object afterwards.
     pub completed: bool,
     pub version: Option<Version>,
@@ -66,11 +68,11 @@ impl Handshake {
     pub(crate) async fn run(
         config: Arc<ClientConfig>,
         server_name: ServerName<'static>,
-        addr: SocketAddr,
+        route: &Route,
         timeout: Duration,
     ) -> Self {
         let mut hs = Handshake::default();
-        match tokio::time::timeout(timeout, hs.drive(config, server_name, addr)).await {
+        match tokio::time::timeout(timeout, hs.drive(config, server_name, route)).await {
             Ok(Ok(())) => hs.completed = true,
             Ok(Err(failure)) => hs.failure = Some(failure),
             Err(_) => hs.failure = Some(Failure::Timeout(timeout)),
@@ -82,9 +84,9 @@ impl Handshake {
         &mut self,
         config: Arc<ClientConfig>,
         server_name: ServerName<'static>,
-        addr: SocketAddr,
+        route: &Route,
     ) -> Result<(), Failure> {
-        let mut tcp = TcpStream::connect(addr).await.map_err(Failure::Connect)?;
+        let mut tcp = route.connect().await.map_err(Failure::Connect)?;
         let _ = tcp.set_nodelay(true);
         let mut conn = ClientConnection::new(config, server_name).map_err(Failure::Tls)?;
         let mut buf = vec![0u8; 32 * 1024];
@@ -151,6 +153,7 @@ impl Handshake {
             conn.write_tls(&mut out).map_err(Failure::Io)?;
             if self.clienthello.is_none() {
                 self.clienthello = ClientHelloSize::parse(&out);
+                self.clienthello_bytes = out.clone();
             }
             tcp.write_all(&out).await.map_err(Failure::Io)?;
         }

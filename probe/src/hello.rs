@@ -13,14 +13,13 @@
 //! same profile do that, pinned.
 
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use aws_lc_rs::{agreement, kem, rand};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use crate::route::Route;
 use crate::{Alert, Error};
 
 /// A captured ClientHello that a profile sends, with where it came from.
@@ -472,12 +471,13 @@ impl std::fmt::Display for Answer {
 /// Connects to `addr`, writes `record` (whole when `split` is `None`, else in MSS-sized writes with
 /// TCP_NODELAY and a gap), and classifies the first answer.
 pub async fn send(
-    addr: SocketAddr,
+    route: impl Into<Route>,
     record: &[u8],
     split: Option<Segmentation>,
     timeout: Duration,
 ) -> Answer {
-    match tokio::time::timeout(timeout, exchange(addr, record, split)).await {
+    let route = route.into();
+    match tokio::time::timeout(timeout, exchange(&route, record, split)).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionReset => Answer::Reset,
         Ok(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Answer::Closed,
@@ -490,12 +490,8 @@ pub async fn send(
     }
 }
 
-async fn exchange(
-    addr: SocketAddr,
-    record: &[u8],
-    split: Option<Segmentation>,
-) -> io::Result<Answer> {
-    let mut tcp = TcpStream::connect(addr).await?;
+async fn exchange(route: &Route, record: &[u8], split: Option<Segmentation>) -> io::Result<Answer> {
+    let mut tcp = route.connect().await?;
     tcp.set_nodelay(true)?;
     match split {
         None => tcp.write_all(record).await?,
@@ -558,6 +554,9 @@ pub struct HelloResult {
     pub whole: Answer,
     /// The answer to MSS-sized writes (absent when the hello fits one segment).
     pub split: Option<Answer>,
+    /// The exact record sent (written by `--report DIR`, not serialized).
+    #[serde(skip)]
+    pub record: Vec<u8>,
 }
 
 impl HelloResult {
@@ -591,16 +590,17 @@ impl HelloResult {
 
 /// Sends `record` whole, then (if it takes more than one segment) split, and reports both.
 pub async fn try_hello(
-    addr: SocketAddr,
+    route: impl Into<Route>,
     source: String,
     record: &[u8],
     segmentation: Segmentation,
     timeout: Duration,
 ) -> HelloResult {
-    let whole = send(addr, record, None, timeout).await;
+    let route = route.into();
+    let whole = send(route.clone(), record, None, timeout).await;
     let segments = segmentation.segments(record.len());
     let split = if segments > 1 {
-        Some(send(addr, record, Some(segmentation), timeout).await)
+        Some(send(route, record, Some(segmentation), timeout).await)
     } else {
         None
     };
@@ -611,6 +611,7 @@ pub async fn try_hello(
         segmentation,
         whole,
         split,
+        record: record.to_vec(),
     }
 }
 
@@ -711,7 +712,7 @@ pub const MAX_RECORD: usize = 16_384 + 5;
 /// Finds the largest ClientHello `addr` accepts by binary search over padded hellos (the real
 /// iOS 18 hello, refreshed, grown with the padding extension), whole and split.
 pub async fn sweep(
-    addr: SocketAddr,
+    route: impl Into<Route>,
     sni: Option<&str>,
     segmentation: Segmentation,
     timeout: Duration,
@@ -727,8 +728,9 @@ pub async fn sweep(
         .to_record()
         .len();
     let smallest = base.smallest_padded();
-    let (whole, a) = largest_accepted(addr, &base, smallest, None, timeout).await;
-    let (split, b) = largest_accepted(addr, &base, smallest, Some(segmentation), timeout).await;
+    let route = route.into();
+    let (whole, a) = largest_accepted(&route, &base, smallest, None, timeout).await;
+    let (split, b) = largest_accepted(&route, &base, smallest, Some(segmentation), timeout).await;
     let attempts = a + b;
     Ok(Sweep {
         whole,
@@ -743,7 +745,7 @@ pub async fn sweep(
 
 /// Binary search for the largest padded hello accepted; also how many connections it took.
 async fn largest_accepted(
-    addr: SocketAddr,
+    route: &Route,
     base: &ClientHello,
     smallest: usize,
     split: Option<Segmentation>,
@@ -753,7 +755,9 @@ async fn largest_accepted(
     let mut accepts = async |size: usize| {
         tries += 1;
         let record = base.padded_to(size).expect("size in range").to_record();
-        send(addr, &record, split, timeout).await.accepted()
+        send(route.clone(), &record, split, timeout)
+            .await
+            .accepted()
     };
     if !accepts(smallest).await {
         return (None, tries);

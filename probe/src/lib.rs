@@ -47,8 +47,11 @@
 //! - `handshake`: one hand-driven handshake that records what it saw.
 //! - `probe`: capture, pinned handshakes, lint, verdicts ([`run`]).
 //! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
+//! - `app_trust`: would the phone trust the chain, given what the app trusts ([`AppTrust`]).
 //! - `lint`: the served chain against Apple's and Android's rules, through `trust::lint`.
 //! - `report`: the report, as JSON and as text.
+//! - `route`: the accessory's address and the interface connections leave by ([`Route`]).
+//! - `report_dir`: `--report DIR`, the report, the exact ClientHellos and a transcript per attempt.
 //! - `sheet`: the profiles and their hello sizes, offline ([`profile_sheet`]).
 //! - `alert`, `platform`, `target`: TLS alert names, the platforms, `HOST:PORT`.
 //! - `fetch`: capturing the chain an accessory presents, trusting nothing ([`fetch_chain`]).
@@ -57,6 +60,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod alert;
+mod app_trust;
 mod clienthello;
 mod error;
 mod fetch;
@@ -68,11 +72,14 @@ mod platform;
 mod probe;
 mod profile;
 mod report;
+mod report_dir;
+mod route;
 mod sheet;
 mod target;
 mod verdict;
 
 pub use alert::Alert;
+pub use app_trust::{AppTrust, TRUST_NOT_CHECKED};
 pub use clienthello::{measure, ClientHelloSize};
 pub use error::Error;
 pub use fetch::{fetch_chain, Fetched, Link};
@@ -84,6 +91,8 @@ pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_with, Options};
 pub use profile::{profiles, ClientProfile, Group, Version};
 pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
+pub use report_dir::write_report_dir;
+pub use route::Route;
 pub use sheet::{profile_sheet, FaithfulSize, ProfileSheet};
 pub use target::Target;
 pub use verdict::{Reason, Verdict};

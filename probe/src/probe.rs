@@ -1,7 +1,6 @@
 //! The probe itself: capture the chain without trusting it, then one pinned handshake per profile.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use trust::{AccessoryVerifier, ChainCapture, Diagnosis, Identity, Inspection, Pi
 use crate::handshake::{Failure, Handshake};
 use crate::hello::{try_hello, Segmentation, Template};
 use crate::report::{AppleError, Chain, PlatformError, ProfileResult, Report};
-use crate::{lint, profiles, verdict, ClientProfile, Error, Target};
+use crate::{lint, profiles, verdict, AppTrust, ClientProfile, Error, Route, Target};
 
 /// How a probe runs.
 #[derive(Debug, Clone)]
@@ -25,6 +24,12 @@ pub struct Options {
     /// Also send each platform profile's faithful ClientHello (a real phone's, refreshed), whole
     /// and split [default: true].
     pub faithful: bool,
+    /// The interface every connection must leave by (`--interface wlan0`); `None`: the system's
+    /// routing decides. The accessory must be on one of its subnets.
+    pub interface: Option<String>,
+    /// What the app trusts and the identity it expects; empty: trust is not checked, and every
+    /// verdict says so.
+    pub trust: AppTrust,
 }
 
 impl Default for Options {
@@ -33,6 +38,8 @@ impl Default for Options {
             timeout: Duration::from_secs(10),
             segmentation: Segmentation::default(),
             faithful: true,
+            interface: None,
+            trust: AppTrust::default(),
         }
     }
 }
@@ -62,6 +69,7 @@ pub async fn run_with(
         return Err(Error::NoProfiles);
     }
     let addr = target.resolve().await?;
+    let route = Route::via(addr, options.interface.clone())?;
 
     // 1. Capture the chain, trusting nothing: the chosen profiles first, then the others, because
     //    an accessory that cuts a large ClientHello still shows its chain to a small one. A capture
@@ -74,7 +82,7 @@ pub async fn run_with(
         .filter(|p| !chosen.iter().any(|c| c.name == p.name));
     for profile in chosen.iter().copied().chain(others) {
         let capture = ChainCapture::new();
-        let hs = handshake(profile, capture.clone(), target, addr, options).await?;
+        let hs = handshake(profile, capture.clone(), target, &route, options).await?;
         if let Some(failure @ Failure::Connect(_)) = &hs.failure {
             let e = platform_error(failure);
             return Err(Error::Connect {
@@ -102,17 +110,19 @@ pub async fn run_with(
         let hs = match (early.remove(profile.name), &pinned) {
             (Some(hs), _) => hs,
             (None, Some(verifier)) => {
-                handshake(profile, verifier.clone(), target, addr, options).await?
+                handshake(profile, verifier.clone(), target, &route, options).await?
             }
             // Not reached: without a capture every profile was tried above.
-            (None, None) => handshake(profile, ChainCapture::new(), target, addr, options).await?,
+            (None, None) => {
+                handshake(profile, ChainCapture::new(), target, &route, options).await?
+            }
         };
         let mut r = result(profile, hs);
         // A profile whose own handshake got no answer at all is not asked again with a larger
         // hello: it would wait out the timeout twice more and say nothing new.
         let timed_out = r.error.as_ref().is_some_and(|e| e.code == codes::TIMEOUT);
         if options.faithful && !timed_out {
-            r.faithful = faithful(profile, target, addr, options).await?;
+            r.faithful = faithful(profile, target, &route, options).await?;
         }
         results.push(r);
     }
@@ -140,7 +150,12 @@ pub async fn run_with(
             (Some(chain), findings, lint_error)
         }
     };
-    let verdicts = verdict::decide(&results, &findings);
+    let mut verdicts = verdict::decide(&results, &findings);
+    options.trust.judge(
+        captured.as_ref().map(|(certs, _)| certs.as_slice()),
+        rustls::pki_types::UnixTime::now(),
+        &mut verdicts,
+    );
     Ok(Report {
         target: target.to_string(),
         chain,
@@ -155,14 +170,14 @@ async fn handshake(
     profile: &'static ClientProfile,
     verifier: Arc<dyn ServerCertVerifier>,
     target: &Target,
-    addr: SocketAddr,
+    route: &Route,
     options: &Options,
 ) -> Result<Handshake, Error> {
     let config = profile.client_config(verifier)?;
     Ok(Handshake::run(
         Arc::new(config),
         target.server_name(),
-        addr,
+        route,
         options.timeout,
     )
     .await)
@@ -173,7 +188,7 @@ async fn handshake(
 async fn faithful(
     profile: &'static ClientProfile,
     target: &Target,
-    addr: SocketAddr,
+    route: &Route,
     options: &Options,
 ) -> Result<Option<crate::HelloResult>, Error> {
     let Some(template) = Template::of(profile.name) else {
@@ -186,7 +201,7 @@ async fn faithful(
     let record = template.captured().refreshed(sni.as_deref())?.to_record();
     Ok(Some(
         try_hello(
-            addr,
+            route.clone(),
             template.source.to_owned(),
             &record,
             options.segmentation,
@@ -235,6 +250,7 @@ fn result(profile: &'static ClientProfile, hs: Handshake) -> ProfileResult {
         emulates: profile.emulates,
         platform: profile.platform,
         clienthello: hs.clienthello,
+        clienthello_bytes: hs.clienthello_bytes,
         completed: hs.completed,
         version: hs.version,
         group: hs.group,

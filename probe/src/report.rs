@@ -50,6 +50,9 @@ pub struct ProfileResult {
     pub platform: Option<Platform>,
     /// The ClientHello as it went on the wire.
     pub clienthello: Option<ClientHelloSize>,
+    /// Its exact bytes (written by `--report DIR`, not serialized).
+    #[serde(skip)]
+    pub clienthello_bytes: Vec<u8>,
     /// The handshake completed and the accessory did not object afterwards.
     pub completed: bool,
     /// Negotiated, as far as the handshake got.

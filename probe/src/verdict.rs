@@ -187,9 +187,10 @@ fn finding_reason(f: &Finding, platform: Platform) -> Option<Reason> {
 ///
 /// Where a rule has a `trust` diagnosis (an expired certificate, a weak key, a missing serverAuth,
 /// a name not in the SAN), the names come from `trust::diagnosis::CATALOGUE`, the one mapping in
-/// code. Otherwise Apple's TLS layer reports a trust-evaluation failure as errSSLXCertChainInvalid,
-/// which URLSession surfaces as NSURLErrorServerCertificateUntrusted, and Android's TrustManager
-/// throws a CertificateException during the handshake.
+/// code. Which code Apple's TLS layer reports for which rule is unverified (docs/alerts.md,
+/// "Certificates the phone refuses"): the numbers are Apple's (`SecBase.h`), the pairing with the
+/// rule is not, and the text says so. Otherwise the codes seen in the field for a trust-evaluation
+/// failure are listed. Android's TrustManager throws a CertificateException during the handshake.
 fn refusal_shown(platform: Platform, rule: &str) -> String {
     let code = match rule {
         "x509.expired" => Some(codes::EXPIRED),
@@ -204,10 +205,12 @@ fn refusal_shown(platform: Platform, rule: &str) -> String {
     let known = code.and_then(Diagnosis::lookup);
     match platform.rule_book() {
         RuleBook::Apple => match known.and_then(|d| d.apple) {
-            Some(a) => format!("Apple: {} ({})", a.name, a.number),
-            None => "Apple: errSSLXCertChainInvalid (-9807), in URLSession \
-                     NSURLErrorServerCertificateUntrusted (-1202)"
-                .to_owned(),
+            Some(a) => format!(
+                "Apple: {} ({}) (which code iOS shows for this rule: unverified; in URLSession \
+                 NSURLErrorServerCertificateUntrusted (-1202))",
+                a.name, a.number
+            ),
+            None => APPLE_TRUST_FAILURE.to_owned(),
         },
         RuleBook::Android => match known.and_then(|d| d.android) {
             Some(a) => format!("Android: {a}"),
@@ -217,6 +220,12 @@ fn refusal_shown(platform: Platform, rule: &str) -> String {
         },
     }
 }
+
+/// What Apple shows for a trust-evaluation failure without a more precise code: the codes seen in
+/// the field (docs/alerts.md); which one a given failure produces is unverified.
+const APPLE_TRUST_FAILURE: &str = "Apple: a trust-evaluation failure, errSSLXCertChainInvalid \
+     (-9807), errSSLNoRootCert (-9813) or errSSLBadCert (-9808) (which one: unverified), in \
+     URLSession NSURLErrorServerCertificateUntrusted (-1202)";
 
 /// A failure that says more about the probe than about the accessory: its own pinned verifier
 /// refused the certificate (`cert.*`), typically a key too weak to verify a handshake signature
@@ -370,6 +379,7 @@ mod tests {
                 record_bytes: bytes,
                 handshake_bytes: bytes - 5,
             }),
+            clienthello_bytes: Vec::new(),
             completed,
             version: completed.then_some(Version::Tls13),
             group: None,

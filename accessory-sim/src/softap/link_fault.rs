@@ -1,7 +1,11 @@
 //! Link faults on a simulated SoftAP: what a phone's Wi-Fi does to a provisioning session.
 //!
-//! - `flap=DOWN@AFTER` (default `flap=8s@2s`): the accessory end of the link goes down for DOWN,
-//!   AFTER the first DHCP lease (phones report a re-join ~8 s after joining an AP without internet).
+//! - `flap=DOWN@AFTER` (default `flap=2s@8s`): the accessory end of the link goes down for DOWN,
+//!   AFTER the first DHCP lease. The default follows the one field report found (Apple Developer
+//!   Forums, network tag, iOS 17: after re-enabling Wi-Fi, NWPathMonitor reported `.satisfied` at
+//!   T+0 s and `.unsatisfied` / `.notAvailable` at T+8 s, T+9-10 s cut off): the path goes away about
+//!   8 s AFTER joining. How long it stays down (2 s here) and whether a SoftAP without internet
+//!   does the same are unverified.
 //!   Done with `ip link set ... down/up` on the accessory end, so the station sees a real carrier loss.
 //! - `no-route`: the accessory end never answers ARP (`arp_ignore=8`), as when the AP's client
 //!   isolation or a crashed accessory leaves the station resolving 192.168.4.1 in vain: the
@@ -60,13 +64,13 @@ impl FromStr for LinkFault {
         };
         match (name, value) {
             ("flap", None) => Ok(LinkFault::Flap {
-                down: Duration::from_secs(8),
-                after: Duration::from_secs(2),
+                down: Duration::from_secs(2),
+                after: Duration::from_secs(8),
             }),
             ("flap", Some(v)) => {
                 let (down, after) = match v.split_once('@') {
                     Some((d, a)) => (parse_duration(d), parse_duration(a)),
-                    None => (parse_duration(v), Some(Duration::from_secs(2))),
+                    None => (parse_duration(v), Some(Duration::from_secs(8))),
                 };
                 Ok(LinkFault::Flap {
                     down: down.ok_or_else(err)?,
@@ -169,8 +173,8 @@ mod tests {
         assert_eq!(
             "flap".parse(),
             Ok(LinkFault::Flap {
-                down: Duration::from_secs(8),
-                after: Duration::from_secs(2)
+                down: Duration::from_secs(2),
+                after: Duration::from_secs(8)
             })
         );
         assert_eq!(

@@ -3,6 +3,7 @@
 pub mod certs;
 // `--protocol esp`: the ESP-IDF device flags and serving it.
 pub mod esp;
+pub mod explain;
 pub mod ledger;
 pub mod meta;
 pub mod probe;

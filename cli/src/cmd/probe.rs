@@ -19,6 +19,7 @@ use crate::output::{self, say};
   accessory probe 192.168.4.1:443 --client-hello iphone.hex   # replay a capture, whole and split
   accessory probe 192.168.4.1:443 --sweep       # the largest ClientHello accepted, whole and split
   accessory probe 192.168.4.1:443 --mss 1400 --segment-gap-ms 5
+  accessory probe 192.168.4.1:443 --anchors maker-root.pem --ip 192.168.4.1   # would phones trust it?
 
 Profiles (what each ClientHello carries; sizes are measured and printed in every report):
   ios26       iOS 26 / macOS 26: TLS 1.2-1.3, X25519MLKEM768 (post-quantum share sent) then X25519,
@@ -76,6 +77,35 @@ pub struct Args {
     /// nothing else.
     #[arg(long, conflicts_with = "client_hello")]
     pub sweep: bool,
+    /// The roots the app trusts (PEM file): each verdict then says whether its platform would
+    /// trust the chain (path to these roots, validity, EKU, CA:FALSE leaf, the identity in the SAN,
+    /// and the platform's own rules). Without --anchors or --pin, trust is not checked, and every
+    /// verdict says so.
+    #[arg(long, value_name = "FILE")]
+    pub anchors: Option<std::path::PathBuf>,
+    /// A key the app pins: `sha256/BASE64`, `sha256//BASE64` or 64 hex digits (repeatable).
+    #[arg(long = "pin", value_name = "PIN", value_parser = parse_pin)]
+    pub pins: Vec<trust::Pin>,
+    /// The device id the certificate must name (subject CN or serialNumber, or DNS
+    /// `<ID>.accessory.local`), as the app checks it.
+    #[arg(long, value_name = "ID")]
+    pub device_id: Option<String>,
+    /// The DNS name the app connects to: it must be a DNS SAN, as the platforms check it.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["device_id", "ip"])]
+    pub dns: Option<String>,
+    /// The IP address the app connects to (192.168.4.1 on a SoftAP): it must be an iPAddress SAN,
+    /// as the platforms check it.
+    #[arg(long, value_name = "IP", conflicts_with = "device_id")]
+    pub ip: Option<std::net::IpAddr>,
+    /// Connect through this interface only (`wlan0`, the one that joined the accessory's SoftAP;
+    /// SO_BINDTODEVICE, Linux). An accessory not on its subnets is reported as a wrong interface,
+    /// before anything is sent.
+    #[arg(long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// Also write the report into this new (or empty) directory, to attach to a bug: report.json,
+    /// report.txt, the exact ClientHello bytes of every attempt and a transcript of each.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<std::path::PathBuf>,
     /// Print the report as JSON (for scripts) [default: text].
     #[arg(long)]
     pub json: bool,
@@ -103,11 +133,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         gap: Duration::from_millis(args.segment_gap_ms),
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
+    let interface = args.interface.clone();
     if let Some(path) = &args.client_hello {
-        return replay(&target, path, segmentation, timeout, args.json).await;
+        return replay(&target, interface, path, segmentation, timeout, args.json).await;
     }
     if args.sweep {
-        return sweep(&target, segmentation, timeout, args.json).await;
+        return sweep(&target, interface, segmentation, timeout, args.json).await;
     }
     let profiles = if args.profiles.is_empty() {
         probe::profiles().iter().collect::<Vec<_>>()
@@ -121,10 +152,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         }
         chosen
     };
+    let anchors = match &args.anchors {
+        Some(path) => Some(trust::Anchors::from_pem_file(path).or_else(failed)?),
+        None => None,
+    };
     let options = probe::Options {
         timeout,
         segmentation,
         faithful: true,
+        interface,
+        trust: probe::AppTrust {
+            anchors,
+            pins: args.pins.clone(),
+            identity: trust::Identity::chosen(args.device_id.clone(), args.dns.clone(), args.ip),
+        },
     };
     let report = match probe::run_with(&target, &profiles, &options).await {
         Ok(r) => r,
@@ -134,6 +175,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         output::json(&report)?;
     } else {
         crate::output::bytes(report.to_string().as_bytes());
+    }
+    // After printing: a directory that cannot be written loses nothing of the report.
+    if let Some(dir) = &args.report {
+        probe::write_report_dir(&report, dir).or_else(failed)?;
     }
     Ok(if report.passed() {
         ExitStatus::Success
@@ -145,6 +190,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
 /// `--client-hello FILE`: the capture, byte for byte, whole and split; exit 1 when refused.
 async fn replay(
     target: &probe::Target,
+    interface: Option<String>,
     path: &std::path::Path,
     segmentation: probe::Segmentation,
     timeout: Duration,
@@ -155,8 +201,9 @@ async fn replay(
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
     };
+    let route = probe::Route::via(addr, interface).or_else(failed)?;
     let result = probe::try_hello(
-        addr,
+        route,
         format!("replayed from {}", path.display()),
         &record,
         segmentation,
@@ -185,6 +232,7 @@ async fn replay(
 /// `--sweep`: the largest ClientHello accepted, whole and split; exit 1 when iOS 26's is larger.
 async fn sweep(
     target: &probe::Target,
+    interface: Option<String>,
     segmentation: probe::Segmentation,
     timeout: Duration,
     json: bool,
@@ -193,7 +241,8 @@ async fn sweep(
         Ok(a) => a,
         Err(e) => return fail(codes::NET_RESOLVE, e),
     };
-    let result = match probe::sweep(addr, target.sni().as_deref(), segmentation, timeout).await {
+    let route = probe::Route::via(addr, interface).or_else(failed)?;
+    let result = match probe::sweep(route, target.sni().as_deref(), segmentation, timeout).await {
         Ok(r) => r,
         Err(e) => return fail(codes::PROBE_INTERNAL, e),
     };
@@ -208,6 +257,10 @@ async fn sweep(
     } else {
         ExitStatus::Verdict
     })
+}
+
+fn parse_pin(s: &str) -> Result<trust::Pin, String> {
+    s.parse().map_err(|e: trust::Error| e.to_string())
 }
 
 fn list_profiles(json: bool) -> anyhow::Result<ExitStatus> {

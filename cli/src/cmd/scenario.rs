@@ -20,6 +20,11 @@ pub struct ScenarioArgs {
     /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
+    /// Behave like a real TLS stack (its faults, and its client-certificate refusal with
+    /// `--fault require-client-cert`): mbedtls-2.28[=IN_CONTENT_LEN], mbedtls-3.6[=IN_CONTENT_LEN],
+    /// wolfssl[=MAX_RECORD], single-read[=BUFFER]; sources in docs/alerts.md.
+    #[arg(long, value_name = "NAME[=SIZE]", value_parser = parse_personality)]
+    pub personality: Option<accessory_sim::Personality>,
     /// Require proof of possession with this label code (`Authorization: PoP ...`) [default: none].
     #[arg(long, value_name = "CODE", env = "ACCESSORY_SIM_POP_CODE")]
     pub pop_code: Option<String>,
@@ -43,7 +48,21 @@ impl ScenarioArgs {
             scenario.pop_code = Some(code.clone());
         }
         scenario.faults.extend(args.faults.iter().cloned());
+        if let Some(p) = args.personality {
+            scenario.faults.extend(p.faults());
+            if let Some(refusal) = p.client_cert_refusal() {
+                for f in &mut scenario.faults {
+                    if let Fault::RequireClientCert { refusal: r } = f {
+                        *r = refusal;
+                    }
+                }
+            }
+        }
         scenario.validate()?;
         Ok(scenario)
     }
+}
+
+fn parse_personality(s: &str) -> Result<accessory_sim::Personality, String> {
+    s.parse()
 }

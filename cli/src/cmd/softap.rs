@@ -29,7 +29,8 @@ Then, in another shell (also root):
   accessory provision --wifi sim --ssid Accessory-0001 --device-id SIM-0001 --pin sha256/... \\
       --network-ssid Home --network-passphrase-file /tmp/accessory-softap/SIM-0001/Home.passphrase
 
-Link faults: flap[=DOWN@AFTER] (default 8s@2s), no-route, latency=DELAY (each way).
+Link faults: flap[=DOWN@AFTER] (default 2s@8s: down 8 s after the first lease, as a field report
+saw; the 2 s is unverified), no-route, latency=DELAY (each way).
 The registry is /run/accessory-softap/ (or $ACCESSORY_SOFTAP_DIR); `ip netns list` shows asap-*.")]
 pub struct SoftapArgs {
     #[command(flatten)]

@@ -34,6 +34,7 @@ pub const NOT_TLS: &str = "tls.not_tls";
 pub const TLS_OTHER: &str = "tls.other";
 pub const PEER_ALERT_UNKNOWN: &str = "tls.peer_alert.unknown";
 pub const NO_ROUTE: &str = "net.no_route";
+pub const WRONG_INTERFACE: &str = "net.wrong_interface";
 pub const NET_UNREACHABLE: &str = "net.unreachable";
 pub const REFUSED: &str = "net.refused";
 pub const RESET: &str = "net.reset";
@@ -160,3 +161,7 @@ pub const PROBE_CLIENT_HELLO_UNREADABLE: &str = "probe.client_hello_unreadable";
 pub const PROBE_BAD_CLIENT_HELLO: &str = "probe.bad_client_hello";
 pub const PROBE_INTERNAL: &str = "probe.internal";
 pub const PROBE_PROFILE: &str = "probe.profile";
+pub const PROBE_REPORT_WRITE: &str = "probe.report_write";
+
+// Explaining a field code (`accessory explain`).
+pub const EXPLAIN_UNKNOWN_CODE: &str = "explain.unknown_code";

@@ -18,9 +18,11 @@ use crate::kind::ErrorKind;
 
 mod catalogue;
 pub mod codes;
+mod explain;
 
 pub use catalogue::{apple, CATALOGUE};
 use catalogue::{entry, ALERT_NAMES};
+pub use explain::{explain, Cause, Explanation, EXPLANATIONS};
 
 /// The name Apple's platforms give a failure: `errSSLPeerBadCert`, -9825.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,7 +6,8 @@
 //! serverAuth, anyExtendedKeyUsage or Server Gated Crypto. Names: the platform hostname verifier
 //! matches only subjectAltName entries (no CN fallback) from Android 9 on.
 //! An Android app trusts an admin's root only if its `network_security_config.xml` says so
-//! (Android 7+ ignores user-installed CAs by default): see `trust export --format android-nsc`.
+//! (apps *targeting* API level 24 / Android 7 or later ignore user-installed CAs by default;
+//! `NetworkSecurityConfig.createBaseConfig`, docs/alerts.md): see `trust export --format android-nsc`.
 
 use super::facts::{Hash, Key};
 use super::{Check, Finding, Severity};
