@@ -108,14 +108,19 @@ pub enum Error {
     /// nothing was sent.
     #[error("wrong interface {interface} for {target}: {reason}")]
     WrongInterface {
+        /// The interface asked for.
         interface: String,
+        /// The accessory's address.
         target: std::net::SocketAddr,
+        /// Why the interface cannot reach it (no such interface, or no address on its subnet).
         reason: String,
     },
     /// The report directory cannot be written (it exists and is not empty, or an I/O error).
     #[error("writing the report to {}: {reason}", path.display())]
     ReportDir {
+        /// The directory given to `--report`.
         path: std::path::PathBuf,
+        /// Why it cannot be written.
         reason: String,
     },
 }
