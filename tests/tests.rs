@@ -68,5 +68,8 @@ mod softap_cli;
 mod softap_backends;
 // The binary in a shell pipeline: a reader that stops early is not an error.
 mod cli_output;
+// Progress events (terminal line, one line per event on a pipe, --events NDJSON) and interrupts:
+// Ctrl-C exits 130 and SIGTERM 143 after recording the attempt as interrupted.
+mod cli_progress;
 // `make demo` as root on a machine without dnsmasq: falls back to loopback and says why.
 mod demo_fresh;

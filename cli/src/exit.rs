@@ -42,9 +42,24 @@ pub enum ExitStatus {
     LocalState = 8,
     /// A bug: please report it.
     Internal = 70,
-    /// Interrupted by Ctrl-C or SIGTERM, after cleaning up (a joined SoftAP was left and the
-    /// previous connection restored). 128 + SIGINT, as shells report it.
+    /// Interrupted by Ctrl-C, after cleaning up (a provisioning attempt recorded as interrupted,
+    /// a joined SoftAP left and the previous connection restored). 128 + SIGINT, as shells
+    /// report it.
     Interrupted = 130,
+    /// The same after SIGTERM: 128 + SIGTERM. Only [`ExitStatus::after_signal`] makes it.
+    Terminated = 143,
+}
+
+impl ExitStatus {
+    /// An interrupted command's status says which signal interrupted it: 143 after SIGTERM,
+    /// 130 after Ctrl-C (the kind -> status table cannot know which one arrived).
+    pub fn after_signal(self) -> Self {
+        if self == ExitStatus::Interrupted && crate::signal::terminated() {
+            ExitStatus::Terminated
+        } else {
+            self
+        }
+    }
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -204,13 +219,13 @@ pub fn report_flag(e: &clap::Error) -> Option<i32> {
 }
 
 /// Prints one line (plus `caused by` lines for context) and returns the status.
-pub fn report(err: &anyhow::Error) -> ExitCode {
+pub fn report(err: &anyhow::Error) -> ExitStatus {
     let (status, code) = match err.chain().find_map(|e| e.downcast_ref::<Failure>()) {
         Some(f) => (f.status, f.code.clone()),
         None => (ExitStatus::Internal, codes::INTERNAL.to_owned()),
     };
     eprintln!("accessory: error: {err:#} [{code}]");
-    status.into()
+    status
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod cli;
 mod cmd;
 mod exit;
 mod output;
+mod progress;
 mod signal;
 
 use std::process::ExitCode;
@@ -33,10 +34,14 @@ fn main() -> ExitCode {
             return ExitStatus::Internal.into();
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
-        Ok(status) => status.into(),
+    let status = match runtime.block_on(dispatch(cli.command)) {
+        Ok(status) => status,
         Err(err) => exit::report(&err),
-    }
+    };
+    // A blocking task still running (a first-use prompt reading the terminal when Ctrl-C came)
+    // must not hold the exit: the clean-up it could do is done.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    status.after_signal().into()
 }
 
 async fn dispatch(command: Command) -> anyhow::Result<ExitStatus> {

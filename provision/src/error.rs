@@ -110,6 +110,10 @@ pub enum Error {
     /// The deadline passed.
     #[error("the deadline passed during {step}")]
     Deadline { step: Step },
+    /// The caller's shutdown future resolved (Ctrl-C, SIGTERM) during `step`; the attempt was
+    /// recorded as interrupted.
+    #[error("interrupted during {step}")]
+    Interrupted { step: Step },
     /// The ledger file could not be opened, read or written.
     #[error("ledger {path}: cannot {action}: {source}")]
     Ledger {

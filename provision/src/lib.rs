@@ -23,6 +23,8 @@ mod connect;
 // Errors as diagnoses, and the codes this crate adds.
 pub mod diagnosis;
 mod error;
+// What a run is doing now, for whoever watches.
+mod event;
 // The steps, in order.
 mod flow;
 // The SQLite ledger.
@@ -46,7 +48,8 @@ mod text;
 pub mod wifi;
 
 pub use error::Error;
-pub use flow::run;
+pub use event::{Event, Observer, Timed};
+pub use flow::{run, run_observed};
 pub use ledger::{
     AccessoryRecord, AttemptOutcome, AttemptRecord, History, Ledger, Listing, SCHEMA_VERSION,
 };

@@ -4,11 +4,12 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    AccessoryAddress, ClientCert, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
+    AccessoryAddress, ClientCert, Event, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
     Request, Secret, TrustInputs,
 };
 
@@ -133,6 +134,10 @@ pub struct Args {
     /// Print the outcome (or the failure and its diagnosis) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+
+    /// Progress as NDJSON (`--events`); on stderr the phase and elapsed time always show.
+    #[command(flatten)]
+    pub events: crate::progress::EventsArgs,
 }
 
 fn parse_target(s: &str) -> Result<AccessoryAddress, String> {
@@ -151,23 +156,55 @@ fn parse_expected(s: &str) -> Result<ExpectedKey, String> {
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
     let mut request = build_request(&args)?;
+    let plan = super::wifi_join::plan(&args.wifi, args.device_id.as_deref())?;
+    // From here on Ctrl-C and SIGTERM end the run cleanly: the attempt is recorded as
+    // interrupted, a joined SoftAP left, then exit 130 or 143 (README.md "Exit status").
+    let shutdown = crate::signal::Shutdown::install();
+    let progress = crate::progress::Progress::start(&args.events)?;
+    let observer = progress.observer().clone();
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
-    let result = match super::wifi_join::plan(&args.wifi, args.device_id.as_deref())? {
-        None => provision::run(request).await,
+    let result = match plan {
+        None => provision::run_observed(request, &observer, shutdown.wait()).await,
         Some(plan) => {
             let given = args.accessory.clone();
+            // The lifecycle hears the signal only while joining: once the run started, the run
+            // hears it, records the attempt as interrupted and returns, and the lifecycle leaves
+            // the SoftAP as after any other failure.
+            let running = Arc::new(AtomicBool::new(false));
+            let while_joining = {
+                let (signal, running) = (shutdown.wait(), Arc::clone(&running));
+                async move {
+                    signal.await;
+                    if running.load(Ordering::SeqCst) {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
             let work = |j: &provision::wifi::Joined| {
                 request.accessory =
                     given.unwrap_or_else(|| AccessoryAddress::from_socket_addr(j.accessory_addr()));
                 request.bind_device = Some(j.lease.interface.clone());
-                provision::run(request)
+                running.store(true, Ordering::SeqCst);
+                let (observer, signal) = (observer.clone(), shutdown.wait());
+                async move {
+                    let result = provision::run_observed(request, &observer, signal).await;
+                    observer.emit(Event::Leaving);
+                    result
+                }
             };
-            let shutdown = crate::signal::shutdown();
-            provision::wifi::joined(plan, shutdown, super::wifi_join::report, work)
+            observer.emit(Event::Joining {
+                ssid: args
+                    .wifi
+                    .ssid
+                    .clone()
+                    .or_else(|| args.wifi.ssid_prefix.clone()),
+            });
+            provision::wifi::joined(plan, while_joining, super::wifi_join::report, work)
                 .await
                 .or_else(failed)?
         }
     };
+    drop(progress);
     let json = args.json;
     match result {
         Ok(outcome) => {

@@ -108,6 +108,8 @@ pub const EXPORT_EXISTS: &str = "export.exists";
 pub const EXPORT_WRITE: &str = "export.write";
 pub const FETCH_EXISTS: &str = "fetch.exists";
 pub const FETCH_WRITE: &str = "fetch.write";
+/// A file the command was asked to write as it runs (`--events PATH`) cannot be created.
+pub const OUTPUT_WRITE: &str = "output.write";
 pub const NET_RESOLVE: &str = "net.resolve";
 
 // The ledger.
