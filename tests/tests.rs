@@ -71,5 +71,7 @@ mod cli_output;
 // Progress events (terminal line, one line per event on a pipe, --events NDJSON) and interrupts:
 // Ctrl-C exits 130 and SIGTERM 143 after recording the attempt as interrupted.
 mod cli_progress;
+// Every --json command's failure is JSON on stdout with its code; clap's errors carry usage.* codes.
+mod cli_json;
 // `make demo` as root on a machine without dnsmasq: falls back to loopback and says why.
 mod demo_fresh;

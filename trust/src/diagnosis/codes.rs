@@ -87,6 +87,13 @@ pub const USAGE_NO_SSID: &str = "usage.no_ssid";
 pub const USAGE_SSID_WITHOUT_WIFI: &str = "usage.ssid_without_wifi";
 pub const USAGE_WIFI: &str = "usage.wifi";
 pub const USAGE_OUT_REQUIRED: &str = "usage.out_required";
+// Command lines clap refused (the binary's `exit::report_usage`).
+pub const USAGE_UNKNOWN_ARGUMENT: &str = "usage.unknown_argument";
+pub const USAGE_UNKNOWN_COMMAND: &str = "usage.unknown_command";
+pub const USAGE_INVALID_VALUE: &str = "usage.invalid_value";
+pub const USAGE_MISSING_ARGUMENT: &str = "usage.missing_argument";
+pub const USAGE_CONFLICT: &str = "usage.conflict";
+pub const USAGE_INVALID: &str = "usage.invalid";
 pub const INTERRUPTED: &str = "interrupted";
 pub const INTERNAL: &str = "internal";
 
