@@ -73,5 +73,7 @@ mod cli_output;
 mod cli_progress;
 // Every --json command's failure is JSON on stdout with its code; clap's errors carry usage.* codes.
 mod cli_json;
+// provision and trust verify take the trust store (--store, --anchor); export --label conflicts.
+mod cli_trust_store;
 // `make demo` as root on a machine without dnsmasq: falls back to loopback and says why.
 mod demo_fresh;

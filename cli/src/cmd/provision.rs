@@ -21,6 +21,9 @@ use crate::output::{self, say};
   # pinned key, passphrase from a file
   accessory provision --accessory 192.168.4.1 --pin sha256/AbC... --device-id SIM-0001 \\
       --network-ssid Home --network-passphrase-file ~/.config/home.pass
+  # the manufacturer root added to the trust store (`accessory trust add maker-root.pem --label maker`)
+  accessory provision --accessory 192.168.4.1 --store --anchor maker --device-id SIM-0001 \\
+      --network-ssid Home --network-passphrase-file ~/.config/home.pass
   # manufacturer root, proof of possession from the label
   accessory provision --accessory 192.168.4.1 --anchors maker-root.pem --device-id SIM-0001 \\
       --network-ssid Home --pop-file label.txt
@@ -66,6 +69,11 @@ pub struct Args {
     /// Trust certificates that chain to these roots (PEM file); nothing else, never system roots.
     #[arg(long, value_name = "FILE")]
     pub anchors: Option<PathBuf>,
+
+    /// The trust store's anchors (--store [DIR]: all; --anchor LABEL: those), with --anchors'
+    /// if both are given.
+    #[command(flatten)]
+    pub from_store: super::trust::store::StoreAnchorsArg,
 
     /// Trust on first use: record the key in the ledger the first time, refuse a different key
     /// later. A first use must be confirmed (--expect-fingerprint, or a yes at the prompt).
@@ -245,19 +253,22 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
             )
         }
     };
-    if args.pins.is_empty() && args.anchors.is_none() && !args.tofu {
+    if args.pins.is_empty() && args.anchors.is_none() && !args.from_store.given() && !args.tofu {
         return fail(codes::POLICY_EMPTY,
             anyhow::anyhow!(
                 "no trust policy: give --pin, --anchors or --tofu (nothing here accepts every certificate)"
             ),
         );
     }
-    let anchors = match &args.anchors {
-        Some(path) => match trust::Anchors::from_pem_file(path) {
-            Ok(a) => Some(a),
-            Err(e) => return failed(e),
-        },
-        None => None,
+    let anchors = match (&args.anchors, args.from_store.certificates()?) {
+        (Some(path), None) => Some(trust::Anchors::from_pem_file(path).or_else(failed)?),
+        (file, Some(mut roots)) => {
+            if let Some(path) = file {
+                roots.extend(trust::load_certificates(path).or_else(failed)?);
+            }
+            Some(trust::Anchors::from_certificates(roots).or_else(failed)?)
+        }
+        (None, None) => None,
     };
     let passphrase = if args.network_security == "open" {
         Secret::new(String::new())

@@ -35,7 +35,9 @@ pub struct ExportArgs {
     #[arg(long = "pin", value_name = "PIN")]
     pub pins: Vec<String>,
     /// Only these store anchors (label, id or fingerprint prefix) [default: all]. Repeatable.
-    #[arg(long = "label", value_name = "ANCHOR")]
+    // With --anchors or --pin the store is not read: a label there would be ignored, so clap
+    // refuses the combination (usage.conflict).
+    #[arg(long = "label", value_name = "ANCHOR", conflicts_with_all = ["anchors", "pins"])]
     pub labels: Vec<String>,
     /// Android: a host name or address the domain-config covers. Repeatable [default: 192.168.4.1]
     #[arg(long = "domain", value_name = "NAME")]
