@@ -82,8 +82,8 @@ fn every_json_command_prints_its_failure_as_json_with_its_code_on_stdout() {
     );
     assert_json_failure(
         &["ledger", "show", "SIM-9999", "--ledger", &ledger, "--json"],
-        "ledger.unknown_accessory",
-        1,
+        "ledger.not_found",
+        8,
     );
     assert_json_failure(&["sim", "--listen", "192.0.2.1:1", "--json"], "sim.bind", 8);
     assert_json_failure(

@@ -75,5 +75,8 @@ mod cli_progress;
 mod cli_json;
 // provision and trust verify take the trust store (--store, --anchor); export --label conflicts.
 mod cli_trust_store;
+// Small things: logs without escape codes off a terminal, completions with names, reads that never
+// create a ledger, certs ca init --out, which credentials a refused PoP saw.
+mod cli_small;
 // `make demo` as root on a machine without dnsmasq: falls back to loopback and says why.
 mod demo_fresh;

@@ -10,6 +10,7 @@ mod exit;
 mod output;
 mod progress;
 mod signal;
+mod suggest;
 
 use std::process::ExitCode;
 
@@ -69,5 +70,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour a terminal only: no escape codes in log files and pipes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

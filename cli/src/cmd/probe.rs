@@ -47,6 +47,8 @@ pub struct Args {
     #[arg(
         long = "profile",
         value_name = "NAME",
+        hide_possible_values = true,
+        value_parser = crate::suggest::suggest(clap::builder::StringValueParser::new(), crate::suggest::client_profile_names),
         env = "ACCESSORY_PROBE_PROFILES",
         value_delimiter = ','
     )]

@@ -224,7 +224,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         Err(failure) => {
-            if let Some(warning) = failure.key_changed_warning() {
+            if let Some(warning) = failure.key_changed_warning(args.ledger.as_deref()) {
                 eprint!("{warning}");
             }
             if json {

@@ -12,13 +12,15 @@ pub struct ScenarioArgs {
     #[arg(long, value_name = "FILE", env = "ACCESSORY_SIM_SCENARIO")]
     pub scenario: Option<PathBuf>,
     /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
-    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
+    #[arg(long = "fault", value_name = "NAME[=VALUE]", hide_possible_values = true,
+          value_parser = crate::suggest::suggest(|s: &str| s.parse::<Fault>(), crate::suggest::fault_names))]
     pub faults: Vec<Fault>,
     /// The device id (a fleet numbers its own: see --id-prefix) [default: SIM-0001, or the scenario's].
     #[arg(long, value_name = "ID")]
     pub device_id: Option<String>,
     /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_name = "PROFILE", hide_possible_values = true,
+          value_parser = crate::suggest::suggest(clap::builder::StringValueParser::new(), crate::suggest::cert_profile_names))]
     pub profile: Option<String>,
     /// Require proof of possession with this label code (`Authorization: PoP ...`) [default: none].
     #[arg(long, value_name = "CODE", env = "ACCESSORY_SIM_POP_CODE")]

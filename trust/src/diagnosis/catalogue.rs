@@ -601,6 +601,10 @@ pub static CATALOGUE: &[Diagnosis] = &[
         None, None),
 
     // The ledger.
+    entry(LocalState, codes::LEDGER_NOT_FOUND, "there is no ledger at this path",
+        "a typo in --ledger or $ACCESSORY_LEDGER, or nothing was provisioned yet (reading never creates a ledger)",
+        "check the path; `accessory provision` creates the ledger",
+        None, None),
     entry(LocalState, codes::LEDGER_NO_DEFAULT, "there is no place for the ledger",
         "no home or data directory is known",
         "give --ledger PATH",
@@ -649,7 +653,7 @@ pub static CATALOGUE: &[Diagnosis] = &[
         None, None),
     entry(BadInput, codes::CERTS_NO_CA, "no manufacturer CA in this directory",
         "the directory has no intermediate CA certificate",
-        "make one with `accessory certs ca init --ca DIR`",
+        "make one with `accessory certs ca init --out DIR`",
         None, None),
 
     // The simulated accessory and its SoftAP.

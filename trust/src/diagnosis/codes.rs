@@ -121,6 +121,8 @@ pub const NET_RESOLVE: &str = "net.resolve";
 
 // The ledger.
 pub const LEDGER_NO_DEFAULT: &str = "ledger.no_default";
+/// `accessory ledger list|show|forget` on a ledger file that does not exist (reading never creates one).
+pub const LEDGER_NOT_FOUND: &str = "ledger.not_found";
 pub const LEDGER_UNKNOWN_ACCESSORY: &str = "ledger.unknown_accessory";
 
 // Certificates made by `certs`.

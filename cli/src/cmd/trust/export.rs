@@ -25,7 +25,8 @@ Examples:
   curl --pinnedpubkey \"$(accessory trust export --format curl-pins --pin sha256/...)\" ...")]
 pub struct ExportArgs {
     /// Output format: mobileconfig, android-nsc, pem-bundle, curl-pins, json.
-    #[arg(long, value_parser = parse_format)]
+    #[arg(long, hide_possible_values = true,
+          value_parser = crate::suggest::suggest(parse_format, crate::suggest::export_format_names))]
     pub format: Format,
     /// Export these certificates (PEM or DER) instead of the store. Repeatable.
     #[arg(long, value_name = "FILE")]

@@ -1,0 +1,167 @@
+//! Small things that cost trust (issue 13 item 10): logs without escape codes off a terminal,
+//! completions that offer names, reads that never create a ledger, `certs ca init --out`, and a
+//! refused proof of possession that says which credentials were sent.
+
+use std::process::{Command, Output, Stdio};
+
+use accessory_tests::provision::{accessory_bin, good};
+use accessory_tests::sim::Served;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(accessory_bin())
+        .args(args)
+        .env_remove("ACCESSORY_LEDGER")
+        .env_remove("ACCESSORY_LOG")
+        .env_remove("ACCESSORY_CA_DIR")
+        .env_remove("ACCESSORY_NETWORK_PASSPHRASE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the accessory binary runs")
+}
+
+/// Provisions the PoP-requiring `served` with `pop` as the label code (or none), `-vv`.
+fn provision_with_pop(served: &Served, pop: Option<&str>) -> Output {
+    let dir = served.dir();
+    let pass = dir.join("pass.txt");
+    std::fs::write(&pass, "correct horse battery\n").unwrap();
+    let pop_file = dir.join("pop.txt");
+    let (addr, pin) = (served.addr().to_string(), served.sim().pin().to_string());
+    let ledger = dir.join("ledger.sqlite3").display().to_string();
+    let mut args = vec![
+        "-vv",
+        "provision",
+        "--accessory",
+        &addr,
+        "--pin",
+        &pin,
+        "--device-id",
+        "SIM-0001",
+        "--network-ssid",
+        "Home",
+        "--network-passphrase-file",
+        pass.to_str().unwrap(),
+        "--ledger",
+        &ledger,
+    ];
+    if let Some(code) = pop {
+        std::fs::write(&pop_file, format!("{code}\n")).unwrap();
+        args.extend(["--pop-file", pop_file.to_str().unwrap()]);
+    }
+    run(&args)
+}
+
+#[test]
+fn verbose_logs_written_to_a_pipe_carry_no_ansi_escape_codes() {
+    let served = Served::start(good("SIM-0001").with_pop_code("LABEL-1234"));
+    let out = provision_with_pop(&served, Some("LABEL-1234"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("DEBUG"),
+        "-vv logged nothing to check: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\x1b'),
+        "escape codes in a pipe: {stderr:?}"
+    );
+}
+
+#[test]
+fn a_refused_pop_proof_says_which_credentials_were_sent() {
+    let served = Served::start(good("SIM-0001").with_pop_code("LABEL-1234"));
+    let wrong = provision_with_pop(&served, Some("LABEL-9999"));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains(
+            "credentials sent: yes: the passphrase and the PoP proof, which the accessory refused"
+        ),
+        "{stderr}"
+    );
+    let none = provision_with_pop(&served, None);
+    let stderr = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        stderr.contains("credentials sent: yes: the passphrase; no PoP proof was given"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn completions_offer_fault_format_and_profile_names_instead_of_file_names() {
+    let out = run(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    let script = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "slow-status",
+        "reboot-after-apply",
+        "curl-pins",
+        "android-nsc",
+        "ios26",
+        "good-chain",
+        "webpki",
+    ] {
+        assert!(script.contains(name), "bash completions lack {name}");
+    }
+}
+
+#[test]
+fn ledger_reads_never_create_a_ledger_and_say_so_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("ledgr.sqlite3");
+    for args in [
+        vec!["ledger", "list", "--ledger", typo.to_str().unwrap()],
+        vec![
+            "ledger",
+            "show",
+            "SIM-0001",
+            "--ledger",
+            typo.to_str().unwrap(),
+        ],
+        vec![
+            "ledger",
+            "forget",
+            "SIM-0001",
+            "--ledger",
+            typo.to_str().unwrap(),
+        ],
+    ] {
+        let out = run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(8), "{args:?}: {stderr}");
+        assert!(stderr.contains("[ledger.not_found]"), "{stderr}");
+        assert!(stderr.contains("no ledger at"), "{stderr}");
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+}
+
+#[test]
+fn certs_ca_init_takes_out_like_every_command_that_writes_and_keeps_ca_as_a_hidden_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("factory-ca");
+    let out = run(&["certs", "ca", "init", "--out", ca.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(ca.join("intermediate.pem").exists());
+    let old = dir.path().join("old-ca");
+    let out = run(&["certs", "ca", "init", "--ca", old.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(old.join("intermediate.pem").exists());
+    let help =
+        String::from_utf8_lossy(&run(&["certs", "ca", "init", "--help"]).stdout).into_owned();
+    assert!(
+        help.contains("--out <DIR>") && !help.contains("--ca <DIR>"),
+        "{help}"
+    );
+    // A missing CA names the spelling that works.
+    let mint = run(&[
+        "certs",
+        "mint",
+        "--ca",
+        dir.path().join("none").to_str().unwrap(),
+        "--device-id",
+        "X-1",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&mint.stderr).contains("certs ca init --out"),
+        "{mint:?}"
+    );
+}
