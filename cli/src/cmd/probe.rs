@@ -39,8 +39,9 @@ errSSL codes and Android's exceptions.
 
 Exit status: 0 every chosen platform passes, 1 one would fail, 2 usage, 5 unreachable.")]
 pub struct Args {
-    /// The accessory, `HOST:PORT` (`192.168.4.1:443`, `[fe80::1%wlan0]` is not supported).
-    #[arg(value_name = "HOST:PORT", required_unless_present = "list_profiles")]
+    /// The accessory, `HOST[:PORT]`; the port defaults to 443, as for `provision` (`[fe80::1%wlan0]`
+    /// is not supported).
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "list_profiles")]
     pub target: Option<String>,
     /// A client profile to run (repeatable) [default: all: ios26, ios18, android, tls12-only,
     /// tls13-only]. Verdicts are given for the platforms whose profile ran.
@@ -93,7 +94,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let Some(input) = args.target.as_deref() else {
         return fail(
             codes::PROBE_NO_TARGET,
-            anyhow::anyhow!("give the accessory as HOST:PORT"),
+            anyhow::anyhow!("give the accessory as HOST[:PORT]"),
         );
     };
     let target = match probe::Target::parse(input) {
