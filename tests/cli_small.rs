@@ -165,3 +165,61 @@ fn certs_ca_init_takes_out_like_every_command_that_writes_and_keeps_ca_as_a_hidd
         "{mint:?}"
     );
 }
+
+#[test]
+fn probe_against_plain_http_says_tls_not_tls_like_provision() {
+    if !accessory_tests::skip::require_tool("python3") {
+        return;
+    }
+    // Python's http.server: a plain HTTP server nobody here wrote, on a free port.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "http.server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let probe = run(&["probe", &addr, "--profile", "ios18"]);
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("l.sqlite3");
+    let provision = run(&[
+        "provision",
+        "--accessory",
+        &addr,
+        "--pin",
+        &"0".repeat(64),
+        "--network-ssid",
+        "Home",
+        "--network-security",
+        "open",
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--deadline",
+        "5",
+    ]);
+    let _ = server.kill();
+    let _ = server.wait();
+    for (what, out) in [("probe", probe), ("provision", provision)] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{what}: {stderr}");
+        assert!(stderr.contains("[tls.not_tls]"), "{what}: {stderr}");
+    }
+}

@@ -89,6 +89,28 @@ pub async fn run_with(
         }
         early.insert(profile.name, hs);
     }
+    // Nothing answered in TLS (a plain HTTP server on the port): not a finding per platform but
+    // the wrong port, reported with the code `provision` gives it (`tls.not_tls`).
+    if captured.is_none() {
+        let not_tls = |hs: &Handshake| {
+            hs.failure
+                .as_ref()
+                .map(platform_error)
+                .filter(|e| e.code == trust::diagnosis::codes::NOT_TLS)
+        };
+        if let Some(e) = early
+            .values()
+            .map(not_tls)
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.into_iter().next())
+        {
+            return Err(Error::Connect {
+                target: target.to_string(),
+                reason: e.summary,
+                code: e.code,
+            });
+        }
+    }
 
     // 2. One handshake per profile, pinned to the captured key: the accessory must prove it holds
     //    that key (the handshake signature), and nothing but handshake messages and close_notify
