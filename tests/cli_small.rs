@@ -223,3 +223,54 @@ fn probe_against_plain_http_says_tls_not_tls_like_provision() {
         assert!(stderr.contains("[tls.not_tls]"), "{what}: {stderr}");
     }
 }
+
+#[test]
+fn trust_add_of_an_openssl_req_x509_device_certificate_prints_a_note_for_its_ca_true() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("key.pem"), dir.path().join("device.pem"));
+    // What README.md supports: a device's own self-signed certificate, CA:TRUE as openssl makes it.
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args([
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+            "-days",
+            "365",
+        ])
+        .args([
+            "-subj",
+            "/CN=SIM-0042",
+            "-addext",
+            "subjectAltName=DNS:sim-0042.accessory.local",
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let store = dir.path().join("store");
+    let out = run(&[
+        "trust",
+        "add",
+        cert.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let note = stderr
+        .lines()
+        .find(|l| l.contains("webpki.ca_as_end_entity"))
+        .expect("the CA:TRUE finding is mentioned");
+    assert!(note.starts_with("accessory: note: "), "{stderr}");
+    assert!(note.contains("endpoint anchor"), "{note}");
+    assert!(!stderr.contains(": error "), "{stderr}");
+}

@@ -205,6 +205,9 @@ pub fn add(a: AddArgs) -> anyhow::Result<ExitStatus> {
         for w in r.warnings(cert) {
             eprintln!("accessory: warning: {w}");
         }
+        for n in r.notes(cert) {
+            eprintln!("accessory: note: {n}");
+        }
     }
     if a.json {
         output::json(&results.iter().map(Added::json).collect::<Vec<_>>())?;
