@@ -245,3 +245,49 @@ fn sigterm_during_a_stalled_handshake_records_the_attempt_as_interrupted_and_exi
     assert_eq!(code, Some(143), "{stdout}{stderr}");
     assert_recorded_as_interrupted(&stdout, &stderr, &show);
 }
+
+#[test]
+fn probe_reports_each_profile_step_as_it_goes() {
+    let served = Served::start(good("SIM-0001"));
+    let file = served.dir().join("probe-events.ndjson");
+    let out = command(&[
+        "probe".into(),
+        served.addr().to_string(),
+        "--profile".into(),
+        "ios18".into(),
+        "--profile".into(),
+        "android".into(),
+        "--json".into(),
+        "--events".into(),
+        file.display().to_string(),
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the JSON report");
+    assert!(report["verdicts"].is_array(), "{report}");
+    let events = events(&std::fs::read_to_string(&file).unwrap());
+    let steps: Vec<(String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().to_owned(),
+                e["profile"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(steps[0], ("capturing".into(), "ios18".into()), "{steps:?}");
+    for profile in ["ios18", "android"] {
+        assert!(
+            steps.contains(&("real_hello".into(), profile.into())),
+            "{steps:?}"
+        );
+    }
+    assert!(
+        steps.contains(&("handshake".into(), "android".into())),
+        "{steps:?}"
+    );
+    // On a pipe, one line per step on stderr.
+    assert!(stderr.contains("android: pinned handshake"), "{stderr}");
+}

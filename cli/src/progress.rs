@@ -27,8 +27,9 @@ const TICK: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone, clap::Args)]
 pub struct EventsArgs {
     /// Write every progress event as one JSON object per line (NDJSON) to PATH, `-` for stdout:
-    /// `{"event":"waiting","state":"connecting","elapsed_ms":6012}`. Events: joining, connecting,
-    /// tls, verifying, sending, waiting, leaving, recording.
+    /// `{"event":"waiting","state":"connecting","elapsed_ms":6012}`. provision: joining,
+    /// connecting, tls, verifying, sending, waiting, leaving, recording; probe, per profile:
+    /// capturing, handshake, real_hello. With --json, give a file: stdout is the JSON result's.
     #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub events: Option<PathBuf>,
 }
@@ -94,6 +95,20 @@ impl Progress {
     pub fn observer(&self) -> &Observer {
         &self.observer
     }
+
+    /// The observer to give `probe::run_observed`: `{"event":"handshake","profile":"ios26",
+    /// "elapsed_ms":812}`.
+    pub fn probe_observer(&self) -> impl Fn(probe::ProbeStep) + Sync + '_ {
+        move |step| {
+            let elapsed_ms = self.shared.observer_start.elapsed().as_millis() as u64;
+            let mut json = serde_json::to_value(&step).unwrap_or_default();
+            if let Some(map) = json.as_object_mut() {
+                map.insert("elapsed_ms".into(), elapsed_ms.into());
+            }
+            self.shared
+                .show(json.to_string(), step.to_string(), elapsed_ms);
+        }
+    }
 }
 
 impl Drop for Progress {
@@ -110,9 +125,14 @@ impl Drop for Progress {
 
 impl Shared {
     fn heard(&self, t: Timed) {
+        let json = serde_json::to_string(&t).unwrap_or_default();
+        self.show(json, t.event.to_string(), t.elapsed_ms);
+    }
+
+    /// One event: its NDJSON line (to the sink, if any) and its text (on stderr).
+    fn show(&self, json: String, text: String, elapsed_ms: u64) {
         if let Ok(mut sink) = self.sink.lock() {
             if let Some(sink) = sink.as_mut() {
-                let json = serde_json::to_string(&t).unwrap_or_default();
                 match sink {
                     Sink::Stdout => crate::output::line(format_args!("{json}")),
                     Sink::File(f) => {
@@ -122,14 +142,13 @@ impl Shared {
                 }
             }
         }
-        let text = t.event.to_string();
         if self.terminal {
             if let Ok(mut line) = self.line.lock() {
                 *line = Some(text);
             }
             self.redraw();
         } else {
-            eprintln!("accessory: {}: {text}", seconds(t.elapsed_ms));
+            eprintln!("accessory: {}: {text}", seconds(elapsed_ms));
         }
     }
 

@@ -85,6 +85,9 @@ pub struct Args {
     /// Print the profiles (what each emulates, its measured ClientHello) and exit.
     #[arg(long)]
     pub list_profiles: bool,
+    /// Progress per profile as NDJSON (`--events`); on stderr each step always shows.
+    #[command(flatten)]
+    pub events: crate::progress::EventsArgs,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
@@ -129,7 +132,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         segmentation,
         faithful: true,
     };
-    let report = match probe::run_with(&target, &profiles, &options).await {
+    let progress = crate::progress::Progress::start(&args.events)?;
+    let report =
+        probe::run_observed(&target, &profiles, &options, &progress.probe_observer()).await;
+    drop(progress);
+    let report = match report {
         Ok(r) => r,
         Err(e) => return Err(Failure::of(e).context(format!("probing {target}")).into()),
     };
