@@ -291,3 +291,41 @@ fn probe_reports_each_profile_step_as_it_goes() {
     // On a pipe, one line per step on stderr.
     assert!(stderr.contains("android: pinned handshake"), "{stderr}");
 }
+
+#[test]
+fn on_a_terminal_the_phase_line_is_redrawn_in_place_with_a_ticking_time_and_cleared_at_the_end() {
+    if !accessory_tests::skip::require_tool("script") {
+        return;
+    }
+    // The reboot takes over a second: the line ticks while the phase stays the same.
+    let served = Served::start(
+        with_faults("SIM-0001", &["reboot-after-apply=1"]).with_connect_delay_ms(1500),
+    );
+    let pass = passphrase_file(&served);
+    let mut line = accessory_bin().display().to_string();
+    for a in provision_args(&served, &pass) {
+        line.push(' ');
+        line.push_str(&a);
+    }
+    // util-linux `script` gives the binary a pseudo-terminal for stdout and stderr.
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("ACCESSORY_LEDGER")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{tty:?}");
+    assert!(
+        tty.contains("\r\x1b[2Kaccessory: TLS handshake: "),
+        "{tty:?}"
+    );
+    // The same phase drawn again with a later time: the ticker, not only the events.
+    let again: Vec<&str> = tty
+        .split("\r\x1b[2K")
+        .filter(|d| d.starts_with("accessory: connecting to") && d.contains("again"))
+        .collect();
+    assert!(again.len() >= 3, "{again:?}");
+    // The outcome starts on a cleared line.
+    assert!(tty.contains("\r\x1b[2Kaccessory SIM-0001"), "{tty:?}");
+}
