@@ -50,8 +50,14 @@ The passphrase is read from --network-passphrase-file, else $ACCESSORY_NETWORK_P
 prompt without echo when standard input is a terminal. It is never taken from the command line,
 never logged, never stored, and sent only after the accessory was verified.
 
+Progress: on a terminal one line shows the phase and the elapsed time (joining, connecting, TLS,
+verifying, sending, waiting for the accessory to join and what it reports, leaving, recording); on
+a pipe, one line per phase; --events FILE writes them as NDJSON.
+
 Exit status: 0 joined, 3 bad input file, 4 refused by the trust policy (nothing sent), 5
-unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledger (README.md).")]
+unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledger; 130 after
+Ctrl-C and 143 after SIGTERM, once the attempt is recorded as interrupted and a joined SoftAP left
+(README.md).")]
 pub struct Args {
     /// The accessory's address, HOST[:PORT]; the port defaults to 443.
     #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_target)]
