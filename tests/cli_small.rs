@@ -274,3 +274,55 @@ fn trust_add_of_an_openssl_req_x509_device_certificate_prints_a_note_for_its_ca_
     assert!(note.contains("endpoint anchor"), "{note}");
     assert!(!stderr.contains(": error "), "{stderr}");
 }
+
+#[test]
+fn the_android_line_names_the_host_that_was_checked_not_always_192_168_4_1() {
+    let served = Served::start(good("SIM-0001"));
+    let dir = tempfile::tempdir().unwrap();
+    let pass = dir.path().join("pass.txt");
+    std::fs::write(&pass, "correct horse battery\n").unwrap();
+    let ledger = dir.path().join("l.sqlite3");
+    let addr = served.addr().to_string();
+    let provision = |identity: &[&str]| {
+        let mut args = vec![
+            "provision",
+            "--accessory",
+            &addr,
+            "--anchors",
+            served.anchors.to_str().unwrap(),
+            "--network-ssid",
+            "Home",
+            "--network-passphrase-file",
+            pass.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ];
+        args.extend_from_slice(identity);
+        String::from_utf8_lossy(&run(&args).stderr).into_owned()
+    };
+    let dns = provision(&["--dns", "plug.example"]);
+    assert!(
+        dns.contains(
+            "Android: javax.net.ssl.SSLPeerUnverifiedException: Hostname plug.example not verified"
+        ),
+        "{dns}"
+    );
+    let id = provision(&["--device-id", "SIM-0009"]);
+    assert!(id.contains("Hostname 127.0.0.1 not verified"), "{id}");
+    assert!(!dns.contains("192.168.4.1 not verified") && !id.contains("192.168.4.1 not verified"));
+
+    let chain = dir.path().join("chain.pem");
+    std::fs::write(&chain, served.sim().chain_pem()).unwrap();
+    let verify = run(&[
+        "trust",
+        "verify",
+        "--anchors",
+        served.anchors.to_str().unwrap(),
+        "--ip",
+        "10.0.0.7",
+        chain.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(1), "{text}");
+    assert!(text.contains("Hostname 10.0.0.7 not verified"), "{text}");
+}

@@ -247,8 +247,15 @@ impl Run<'_> {
             Error::Handshake { .. } if self.step == Step::Connect => Step::Handshake,
             _ => self.step,
         };
+        // The host a platform's message names (Android's `Hostname <host> not verified`): the
+        // DNS name or IP checked (--dns, --ip), else the address an app would connect to.
+        let host = match &self.request.trust.name {
+            Some(trust::Identity::Dns(name)) => name.clone(),
+            Some(trust::Identity::Ip(ip)) => ip.to_string(),
+            _ => self.request.accessory.host.to_string(),
+        };
         Failure {
-            diagnosis: diagnosis::of(&error),
+            diagnosis: diagnosis::of(&error).naming_host(host),
             step,
             address: self.request.accessory.authority(),
             device_id: self.device_id.clone(),

@@ -34,6 +34,7 @@ pub(super) const fn entry(
         apple,
         android,
         detail: String::new(),
+        host: None,
     }
 }
 
@@ -88,7 +89,7 @@ pub static CATALOGUE: &[Diagnosis] = &[
         "the certificate names another device (a swapped unit, a copied certificate, a man in the middle), or names it only where this check does not look (an IP in the CN instead of an iPAddress SAN)",
         "check the device id on the label; mint certificates that name the device id in the CN, serialNumber and a DNS SAN, and the IP in an iPAddress SAN",
         apple("errSSLHostNameMismatch", -9843),
-        Some("javax.net.ssl.SSLPeerUnverifiedException: Hostname 192.168.4.1 not verified")),
+        Some("javax.net.ssl.SSLPeerUnverifiedException: Hostname <host> not verified")),
     entry(Untrusted, codes::UNKNOWN_ISSUER, "the certificate does not chain to a trusted anchor",
         "the issuing root is not among the anchors given, an intermediate is missing from what the accessory sends, or the certificate is self-signed and not itself an anchor",
         "add the manufacturer root with `accessory trust add`, make the accessory send its intermediates, or pin the key instead",
