@@ -326,3 +326,51 @@ fn the_android_line_names_the_host_that_was_checked_not_always_192_168_4_1() {
     assert_eq!(verify.status.code(), Some(1), "{text}");
     assert!(text.contains("Hostname 10.0.0.7 not verified"), "{text}");
 }
+
+#[test]
+fn certificates_from_certs_mint_lint_without_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, unit) = (dir.path().join("ca"), dir.path().join("unit"));
+    assert_eq!(
+        run(&["certs", "ca", "init", "--out", ca.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let mint = run(&[
+        "certs",
+        "mint",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--device-id",
+        "PLUG-0042",
+        "--out",
+        unit.to_str().unwrap(),
+    ]);
+    assert_eq!(mint.status.code(), Some(0), "{mint:?}");
+    let lint = run(&[
+        "trust",
+        "lint",
+        unit.join("chain.pem").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(lint.status.code(), Some(0), "{lint:?}");
+    let report: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap();
+    let findings = report["findings"].as_array().expect("findings");
+    let above_note: Vec<_> = findings
+        .iter()
+        .filter(|f| f["severity"] != "note")
+        .collect();
+    assert!(above_note.is_empty(), "{above_note:?}");
+    // The device id is still proven: serialNumber and the DNS SAN name it.
+    let verify = run(&[
+        "trust",
+        "verify",
+        "--anchors",
+        ca.join("root.pem").to_str().unwrap(),
+        "--device-id",
+        "PLUG-0042",
+        unit.join("chain.pem").to_str().unwrap(),
+    ]);
+    assert_eq!(verify.status.code(), Some(0), "{verify:?}");
+}

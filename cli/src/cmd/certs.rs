@@ -127,7 +127,7 @@ pub struct MintArgs {
     /// The CA directory made by `accessory certs ca init`.
     #[arg(long, value_name = "DIR", env = "ACCESSORY_CA_DIR")]
     pub ca: PathBuf,
-    /// The unit's device id: subject CN and serialNumber, DNS name <ID>.accessory.local.
+    /// The unit's device id: subject serialNumber; CN and DNS SAN <ID>.accessory.local.
     #[arg(long, value_name = "ID")]
     pub device_id: String,
     /// Directory for chain.pem, leaf.pem and key.pem [default: ./<ID>]
