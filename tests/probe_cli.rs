@@ -107,14 +107,12 @@ async fn probe_of_a_port_nobody_listens_on_is_unreachable() {
 }
 
 #[tokio::test]
-async fn probe_without_a_port_is_a_usage_error() {
-    let out = accessory_probe(vec!["192.168.4.1".into()]).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("no port"),
-        "{}",
-        text(&out.stderr)
-    );
+async fn probe_without_a_port_uses_443_like_provision() {
+    // Nothing listens on 127.0.0.1:443 here: refused, on the port provision would use too.
+    let out = accessory_probe(vec!["127.0.0.1".into()]).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("[net.refused]"), "{stderr}");
 }
 
 /// `--report DIR`: the report (JSON and text), the exact bytes of every ClientHello sent and a

@@ -307,6 +307,13 @@ fn a_changed_key_prints_the_ssh_style_warning_and_forget_accepts_the_new_one_del
         );
     }
     assert!(!second.sim().received_credential());
+    // The suggestion keeps the --ledger that was given: pasted, it forgets the key in this ledger.
+    let suggested = format!("accessory ledger forget SIM-0001 --ledger {ledger}\n");
+    assert!(
+        changed.stderr.contains(&suggested),
+        "expected {suggested:?} in:\n{}",
+        changed.stderr
+    );
 
     let show = accessory(
         &["ledger", "show", "SIM-0001", "--ledger", &ledger, "--json"],

@@ -202,8 +202,10 @@ fn spawn_provision(sap: &SoftapProcess, ledger: &std::path::Path) -> Child {
 }
 
 #[test]
-fn sigint_during_provisioning_leaves_the_softap_and_exits_130() {
-    if !ap::root_or_skip("sigint_during_provisioning_leaves_the_softap_and_exits_130") {
+fn sigint_during_provisioning_records_the_attempt_as_interrupted_leaves_the_softap_and_exits_130() {
+    if !ap::root_or_skip(
+        "sigint_during_provisioning_records_the_attempt_as_interrupted_leaves_the_softap_and_exits_130",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -251,6 +253,14 @@ fn sigint_during_provisioning_leaves_the_softap_and_exits_130() {
         !ap::interface_here(&f.station_interface),
         "the SoftAP was left"
     );
+    // The attempt was recorded as interrupted, not left `in_progress`.
+    let show = Command::new(accessory_bin())
+        .args(["ledger", "show", "SIM-CLI-0004", "--json", "--ledger"])
+        .arg(dir.path().join("ledger.sqlite3"))
+        .output()
+        .unwrap();
+    let show: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(show["attempts"][0]["outcome"], "interrupted", "{show}");
     sap.signal("-TERM");
     assert_nothing_left(&f);
 }

@@ -81,5 +81,15 @@ mod softap_cli;
 mod softap_backends;
 // The binary in a shell pipeline: a reader that stops early is not an error.
 mod cli_output;
+// Progress events (terminal line, one line per event on a pipe, --events NDJSON) and interrupts:
+// Ctrl-C exits 130 and SIGTERM 143 after recording the attempt as interrupted.
+mod cli_progress;
+// Every --json command's failure is JSON on stdout with its code; clap's errors carry usage.* codes.
+mod cli_json;
+// provision and trust verify take the trust store (--store, --anchor); export --label conflicts.
+mod cli_trust_store;
+// Small things: logs without escape codes off a terminal, completions with names, reads that never
+// create a ledger, certs ca init --out, which credentials a refused PoP saw.
+mod cli_small;
 // `make demo` as root on a machine without dnsmasq: falls back to loopback and says why.
 mod demo_fresh;

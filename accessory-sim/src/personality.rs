@@ -25,7 +25,7 @@ use rustls_pki_types::{CertificateDer, UnixTime};
 use crate::fault::{ClientCertRefusal, Fault, LimitAnswer};
 
 /// The incoming buffer mbedTLS and ESP-IDF default to (`MBEDTLS_SSL_IN_CONTENT_LEN` 16384).
-pub const DEFAULT_IN_CONTENT_LEN: usize = 16_384;
+pub(crate) const DEFAULT_IN_CONTENT_LEN: usize = 16_384;
 
 /// A real stack the simulator behaves like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

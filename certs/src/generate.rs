@@ -19,7 +19,7 @@ const UNKNOWN_EXTENSION_OID: &[u64] = &[1, 3, 6, 1, 4, 1, 32473, 1];
 /// What every generated profile needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// The device id the leaf names (subject CN and serialNumber, DNS SAN `<id>.accessory.local`).
+    /// The device id the leaf names (subject serialNumber; CN and DNS SAN `<id>.accessory.local`).
     pub device_id: String,
 }
 

@@ -1,6 +1,6 @@
 //! Minting: one device certificate and key from a manufacturer CA, as a manufacturing line does for
-//! each unit. The leaf is the `good-chain` profile's leaf: subject CN and serialNumber = the device
-//! id, DNS SAN `<id>.accessory.local`, IP SAN 192.168.4.1, ECDSA P-256, serverAuth.
+//! each unit. The leaf is the `good-chain` profile's leaf: subject serialNumber = the device
+//! id, CN and DNS SAN `<id>.accessory.local`, IP SAN 192.168.4.1, ECDSA P-256, serverAuth.
 
 use std::path::{Path, PathBuf};
 

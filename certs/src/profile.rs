@@ -30,7 +30,7 @@ pub struct CertProfile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum ProfileIdentity {
-    /// The device id given to [`crate::generate`] (subject CN and serialNumber, DNS SAN first label).
+    /// The device id given to [`crate::generate`] (subject serialNumber, DNS SAN first label).
     DeviceId,
     /// An IP address (iPAddress SAN): always [`SOFTAP_IP`].
     Ip(IpAddr),

@@ -80,13 +80,17 @@ pub(crate) fn intermediate(organization: &str, common_name: &str) -> Certificate
     p
 }
 
-/// A good device leaf: subject CN and serialNumber = the device id, DNS SAN
+/// A good device leaf: subject serialNumber = the device id, CN and DNS SAN
 /// `<id>.accessory.local`, IP SAN 192.168.4.1, CA:FALSE, digitalSignature, serverAuth, one year.
+///
+/// The CN repeats the DNS SAN, as the CA/Browser Forum's BR 7.1.4.3 requires of a CN (`trust lint`'s
+/// `webpki.cn_in_san`): minted certificates lint clean. The device id stays proven by the
+/// serialNumber and the DNS SAN's first label.
 pub(crate) fn device_leaf(id: &str, validity: Validity) -> Result<CertificateParams, Error> {
     device_id::validate(id)?;
     let mut p = CertificateParams::default();
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, id);
+    dn.push(DnType::CommonName, device_id::dns_name(id));
     dn.push(
         DnType::CustomDnType(SERIAL_NUMBER_OID.to_vec()),
         DnValue::PrintableString(

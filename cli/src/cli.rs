@@ -1,7 +1,7 @@
 //! The command line, defined once: `--help`, the man pages and the shell completions all come from
 //! these definitions.
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cmd;
 
@@ -57,18 +57,41 @@ pub enum Command {
     Man(cmd::meta::ManArgs),
 }
 
-/// Parses the command line. A flag value that a library type refused while clap parsed it (a
-/// `--fault`, a `--pin`) is reported as that library reports it: its own code and exit status, one
-/// line, as if the command had parsed it (see [`crate::exit::report_flag`]); every other mistake
-/// is clap's, exit status 2.
+/// Parses the command line, and notes whether the command asked for `--json` (its failures
+/// are then JSON on stdout too: [`crate::output::set_json`]). A flag value that a library type
+/// refused while clap parsed it (a `--fault`, a `--pin`) is reported as that library reports it:
+/// its own code and exit status, one line, as if the command had parsed it (see
+/// [`crate::exit::report_flag`]); every other mistake is clap's, exit status 2, with a `usage.*`
+/// code ([`crate::exit::report_usage`]).
 pub fn parse() -> Cli {
-    match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, wants_json(&m))));
+    match parsed {
+        Ok((cli, json)) => {
+            crate::output::set_json(json);
+            cli
+        }
         Err(e) => {
+            // The command line did not parse: `--json` anywhere on it is the best guess.
+            crate::output::set_json(std::env::args_os().any(|a| a == "--json"));
             if let Some(code) = crate::exit::report_flag(&e) {
                 std::process::exit(code);
             }
-            e.exit()
+            crate::exit::report_usage(e)
         }
+    }
+}
+
+/// Whether the subcommand that runs (the deepest one given) has `--json` set.
+fn wants_json(matches: &ArgMatches) -> bool {
+    match matches.subcommand() {
+        Some((_, sub)) => wants_json(sub),
+        None => matches
+            .try_get_one::<bool>("json")
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false),
     }
 }

@@ -42,9 +42,24 @@ pub enum ExitStatus {
     LocalState = 8,
     /// A bug: please report it.
     Internal = 70,
-    /// Interrupted by Ctrl-C or SIGTERM, after cleaning up (a joined SoftAP was left and the
-    /// previous connection restored). 128 + SIGINT, as shells report it.
+    /// Interrupted by Ctrl-C, after cleaning up (a provisioning attempt recorded as interrupted,
+    /// a joined SoftAP left and the previous connection restored). 128 + SIGINT, as shells
+    /// report it.
     Interrupted = 130,
+    /// The same after SIGTERM: 128 + SIGTERM. Only [`ExitStatus::after_signal`] makes it.
+    Terminated = 143,
+}
+
+impl ExitStatus {
+    /// An interrupted command's status says which signal interrupted it: 143 after SIGTERM,
+    /// 130 after Ctrl-C (the kind -> status table cannot know which one arrived).
+    pub fn after_signal(self) -> Self {
+        if self == ExitStatus::Interrupted && crate::signal::terminated() {
+            ExitStatus::Terminated
+        } else {
+            self
+        }
+    }
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -200,17 +215,75 @@ pub fn report_flag(e: &clap::Error) -> Option<i32> {
         cause = c.source();
     }
     eprintln!("accessory: error: {text} [{code}]");
+    print_json_failure(&text, code, ExitStatus::from(kind));
     Some(ExitStatus::from(kind) as i32)
 }
 
-/// Prints one line (plus `caused by` lines for context) and returns the status.
-pub fn report(err: &anyhow::Error) -> ExitCode {
+/// Prints one line (plus `caused by` lines for context) and returns the status. With `--json`,
+/// also the failure as JSON on stdout (the one place every command's failure becomes JSON), unless
+/// the command printed its own JSON document already.
+pub fn report(err: &anyhow::Error) -> ExitStatus {
     let (status, code) = match err.chain().find_map(|e| e.downcast_ref::<Failure>()) {
         Some(f) => (f.status, f.code.clone()),
         None => (ExitStatus::Internal, codes::INTERNAL.to_owned()),
     };
     eprintln!("accessory: error: {err:#} [{code}]");
-    status.into()
+    print_json_failure(&format!("{err:#}"), &code, status);
+    status
+}
+
+/// `{"error": ..., "code": ..., "status": ..., "summary": ..., "fix": ...}` on stdout, when the
+/// command asked for `--json` and has not printed its own JSON.
+fn print_json_failure(error: &str, code: &str, status: ExitStatus) {
+    if !crate::output::failure_as_json() {
+        return;
+    }
+    let catalogued = Diagnosis::lookup(code);
+    let value = serde_json::json!({
+        "error": error,
+        "code": code,
+        "status": status.after_signal() as u8,
+        "summary": catalogued.map(|d| d.summary),
+        "fix": catalogued.map(|d| d.fix),
+    });
+    let _ = crate::output::json(&value);
+}
+
+/// A command line clap refused: clap's message (usage and a hint included) with a `usage.*` code
+/// on its first line, and with `--json` the failure as JSON on stdout; exit status 2. Help and
+/// `--version` are clap's, unchanged.
+pub fn report_usage(e: clap::Error) -> ! {
+    use clap::error::ErrorKind as Clap;
+    let code = match e.kind() {
+        Clap::DisplayHelp
+        | Clap::DisplayVersion
+        | Clap::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        Clap::UnknownArgument => codes::USAGE_UNKNOWN_ARGUMENT,
+        Clap::InvalidSubcommand => codes::USAGE_UNKNOWN_COMMAND,
+        Clap::InvalidValue | Clap::ValueValidation | Clap::InvalidUtf8 => {
+            codes::USAGE_INVALID_VALUE
+        }
+        Clap::MissingRequiredArgument | Clap::MissingSubcommand => codes::USAGE_MISSING_ARGUMENT,
+        Clap::ArgumentConflict => codes::USAGE_CONFLICT,
+        _ => codes::USAGE_INVALID,
+    };
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let first = lines
+        .next()
+        .unwrap_or("error: the command line was not understood");
+    eprintln!("{first} [{code}]");
+    for line in lines {
+        eprintln!("{line}");
+    }
+    // The message is the first line and the indented lines under it (the missing arguments).
+    let mut error = first.trim_start_matches("error: ").to_owned();
+    for more in text.lines().skip(1).take_while(|l| !l.trim().is_empty()) {
+        error.push(' ');
+        error.push_str(more.trim());
+    }
+    print_json_failure(&error, code, ExitStatus::Usage);
+    std::process::exit(ExitStatus::Usage as i32)
 }
 
 #[cfg(test)]

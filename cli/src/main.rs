@@ -8,7 +8,9 @@ mod cli;
 mod cmd;
 mod exit;
 mod output;
+mod progress;
 mod signal;
+mod suggest;
 
 use std::process::ExitCode;
 
@@ -33,10 +35,14 @@ fn main() -> ExitCode {
             return ExitStatus::Internal.into();
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
-        Ok(status) => status.into(),
+    let status = match runtime.block_on(dispatch(cli.command)) {
+        Ok(status) => status,
         Err(err) => exit::report(&err),
-    }
+    };
+    // A blocking task still running (a first-use prompt reading the terminal when Ctrl-C came)
+    // must not hold the exit: the clean-up it could do is done.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    status.after_signal().into()
 }
 
 async fn dispatch(command: Command) -> anyhow::Result<ExitStatus> {
@@ -65,5 +71,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour a terminal only: no escape codes in log files and pipes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

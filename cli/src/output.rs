@@ -7,6 +7,7 @@
 //! everything the command had to write to disk is written, and a reader that left is not a failure.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
@@ -35,9 +36,27 @@ pub fn bytes(data: &[u8]) {
     quiet_on_epipe(result);
 }
 
+/// The command asked for `--json`: its failure is JSON on stdout too ([`crate::exit::report`]).
+static JSON: AtomicBool = AtomicBool::new(false);
+/// The command printed its own JSON document on stdout (a provisioning failure with its diagnosis):
+/// the failure is not printed a second time.
+static PRINTED_JSON: AtomicBool = AtomicBool::new(false);
+
+/// Notes whether the command asked for `--json` (set once, by `cli::parse`).
+pub fn set_json(json: bool) {
+    JSON.store(json, Ordering::SeqCst);
+}
+
+/// Whether the failure should be printed as JSON on stdout: `--json`, and the command did not print
+/// a JSON document already.
+pub fn failure_as_json() -> bool {
+    JSON.load(Ordering::SeqCst) && !PRINTED_JSON.load(Ordering::SeqCst)
+}
+
 /// Prints `value` as pretty JSON on stdout, followed by a newline.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;
+    PRINTED_JSON.store(true, Ordering::SeqCst);
     say!("{text}");
     Ok(())
 }
@@ -45,6 +64,7 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 /// Prints `value` as one line of JSON on stdout.
 pub fn json_line<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string(value)?;
+    PRINTED_JSON.store(true, Ordering::SeqCst);
     say!("{text}");
     Ok(())
 }

@@ -88,7 +88,7 @@ pub use hello::{
     Segmentation, Sweep, Template, MAX_RECORD,
 };
 pub use platform::{Platform, RuleBook};
-pub use probe::{run, run_with, Options};
+pub use probe::{run, run_observed, run_with, Options, ProbeStep};
 pub use profile::{profiles, ClientProfile, Group, Version};
 pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
 pub use report_dir::write_report_dir;

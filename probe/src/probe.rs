@@ -49,6 +49,41 @@ pub async fn run(target: &Target, profiles: &[&'static ClientProfile]) -> Result
     run_with(target, profiles, &Options::default()).await
 }
 
+/// What a probe is doing now, for [`run_observed`]'s observer: a slow accessory makes a probe
+/// take a minute, and long work is never silent. The library never prints.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProbeStep {
+    /// Capturing the chain with this profile's hello, trusting nothing.
+    Capturing {
+        /// The client profile (`ios26`).
+        profile: &'static str,
+    },
+    /// The profile's handshake, pinned to the captured key.
+    Handshake {
+        /// The client profile.
+        profile: &'static str,
+    },
+    /// The platform's real ClientHello, whole and split.
+    RealHello {
+        /// The client profile.
+        profile: &'static str,
+    },
+}
+
+impl std::fmt::Display for ProbeStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProbeStep::Capturing { profile } => write!(f, "{profile}: capturing the chain"),
+            ProbeStep::Handshake { profile } => write!(f, "{profile}: pinned handshake"),
+            ProbeStep::RealHello { profile } => {
+                write!(f, "{profile}: the real ClientHello, whole and split")
+            }
+        }
+    }
+}
+
 /// Probes `target` with `profiles` (in that order).
 ///
 /// Fails only when no report can be made: no profile, an unresolvable host, or an accessory that
@@ -57,6 +92,16 @@ pub async fn run_with(
     target: &Target,
     chosen: &[&'static ClientProfile],
     options: &Options,
+) -> Result<Report, Error> {
+    run_observed(target, chosen, options, &|_| {}).await
+}
+
+/// [`run_with`], telling `observe` each step per profile ([`ProbeStep`]).
+pub async fn run_observed(
+    target: &Target,
+    chosen: &[&'static ClientProfile],
+    options: &Options,
+    observe: &(dyn Fn(ProbeStep) + Sync),
 ) -> Result<Report, Error> {
     let mut unique: Vec<&'static ClientProfile> = Vec::with_capacity(chosen.len());
     for p in chosen {
@@ -81,6 +126,9 @@ pub async fn run_with(
         .iter()
         .filter(|p| !chosen.iter().any(|c| c.name == p.name));
     for profile in chosen.iter().copied().chain(others) {
+        observe(ProbeStep::Capturing {
+            profile: profile.name,
+        });
         let capture = ChainCapture::new();
         let hs = handshake(profile, capture.clone(), target, &route, options).await?;
         if let Some(failure @ Failure::Connect(_)) = &hs.failure {
@@ -97,6 +145,28 @@ pub async fn run_with(
         }
         early.insert(profile.name, hs);
     }
+    // Nothing answered in TLS (a plain HTTP server on the port): not a finding per platform but
+    // the wrong port, reported with the code `provision` gives it (`tls.not_tls`).
+    if captured.is_none() {
+        let not_tls = |hs: &Handshake| {
+            hs.failure
+                .as_ref()
+                .map(platform_error)
+                .filter(|e| e.code == trust::diagnosis::codes::NOT_TLS)
+        };
+        if let Some(e) = early
+            .values()
+            .map(not_tls)
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.into_iter().next())
+        {
+            return Err(Error::Connect {
+                target: target.to_string(),
+                reason: e.summary,
+                code: e.code,
+            });
+        }
+    }
 
     // 2. One handshake per profile, pinned to the captured key: the accessory must prove it holds
     //    that key (the handshake signature), and nothing but handshake messages and close_notify
@@ -110,6 +180,9 @@ pub async fn run_with(
         let hs = match (early.remove(profile.name), &pinned) {
             (Some(hs), _) => hs,
             (None, Some(verifier)) => {
+                observe(ProbeStep::Handshake {
+                    profile: profile.name,
+                });
                 handshake(profile, verifier.clone(), target, &route, options).await?
             }
             // Not reached: without a capture every profile was tried above.
@@ -122,6 +195,9 @@ pub async fn run_with(
         // hello: it would wait out the timeout twice more and say nothing new.
         let timed_out = r.error.as_ref().is_some_and(|e| e.code == codes::TIMEOUT);
         if options.faithful && !timed_out {
+            observe(ProbeStep::RealHello {
+                profile: profile.name,
+            });
             r.faithful = faithful(profile, target, &route, options).await?;
         }
         results.push(r);

@@ -16,13 +16,15 @@ pub struct Target {
 }
 
 impl Target {
-    /// Parses `HOST:PORT`; the port is required (an accessory's is rarely 443 in a lab).
+    /// Parses `HOST[:PORT]`; the port defaults to 443, as `provision --accessory` does.
     pub fn parse(input: &str) -> Result<Self, Error> {
         let bad = |reason| Error::Target {
             input: input.to_owned(),
             reason,
         };
-        let address = AccessoryAddress::parse_with_port(input).map_err(|e| bad(e.as_str()))?;
+        let address = input
+            .parse::<AccessoryAddress>()
+            .map_err(|e| bad(e.as_str()))?;
         if let Host::Name(name) = &address.host {
             if ServerName::try_from(name.as_str()).is_err() {
                 return Err(bad("the host is neither an IP address nor a DNS name"));
@@ -99,11 +101,16 @@ mod tests {
     }
 
     #[test]
+    fn a_target_without_a_port_is_on_443_like_provision() {
+        let t = Target::parse("192.168.4.1").unwrap();
+        assert_eq!(t.address.port, 443);
+    }
+
+    #[test]
     fn bad_targets_say_what_is_wrong() {
         for (input, says) in [
-            ("192.168.4.1", "no port"),
             ("192.168.4.1:https", "port"),
-            ("::1:443", "brackets"),
+            ("[::1", "missing ']'"),
             (":443", "no host"),
             ("192.168.4.1:0", "port"),
         ] {

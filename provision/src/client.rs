@@ -27,6 +27,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::connect;
 use crate::error::Error;
+use crate::event::{Event, Observer};
 use crate::outcome::RoundTrips;
 use crate::secret::Secret;
 use protocol::pop;
@@ -101,6 +102,7 @@ impl Session {
         endpoint: &Endpoint,
         deadline: Instant,
         round_trips: &mut RoundTrips,
+        observer: &Observer,
     ) -> Result<Session, Error> {
         let tcp = connect::connect(
             endpoint.addr,
@@ -109,6 +111,7 @@ impl Session {
             round_trips,
         )
         .await?;
+        observer.emit(Event::Tls);
         let connector = TlsConnector::from(endpoint.config.clone());
         let handshake = connector.connect(endpoint.server_name.clone(), tcp);
         let tls = match tokio::time::timeout_at(deadline, handshake).await {

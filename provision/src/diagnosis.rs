@@ -83,6 +83,7 @@ pub fn of(error: &Error) -> Diagnosis {
             None => Diagnosis::new(codes::CONNECTION_LOST, detail),
         },
         Error::Deadline { .. } => Diagnosis::new(codes::DEADLINE, detail),
+        Error::Interrupted { .. } => Diagnosis::new(codes::INTERRUPTED, detail),
         Error::Ledger { .. } => Diagnosis::new(codes::LEDGER, detail),
         Error::LedgerTooNew { .. } => Diagnosis::new(codes::LEDGER_TOO_NEW, detail),
         Error::LedgerNoDefault => Diagnosis::new(codes::LEDGER_NO_DEFAULT, detail),

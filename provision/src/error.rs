@@ -178,6 +178,13 @@ pub enum Error {
         /// The step that was running.
         step: Step,
     },
+    /// The caller's shutdown future resolved (Ctrl-C, SIGTERM) during `step`; the attempt was
+    /// recorded as interrupted.
+    #[error("interrupted during {step}")]
+    Interrupted {
+        /// The step that was running.
+        step: Step,
+    },
     /// The ledger file could not be opened, read or written.
     #[error("ledger {path}: cannot {action}: {source}")]
     Ledger {

@@ -34,6 +34,7 @@
 //! and headers that carry a credential are wiped when hyper drops them (`client::secret_bytes`,
 //! which says what copies remain in the libraries).
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ use protocol::Host;
 use crate::client::{self, Answer, Endpoint};
 use crate::diagnosis;
 use crate::error::Error;
+use crate::event::{Event, Observer};
 use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
 use crate::outcome::{Failure, Outcome, RoundTrips};
 use crate::proven::ProvenDevice;
@@ -62,9 +64,22 @@ const MAX_RECONNECTS: u32 = 5;
 
 /// Provisions one accessory. See the module documentation for the steps.
 pub async fn run(request: Request) -> Result<Outcome, Failure> {
+    run_observed(request, &Observer::none(), std::future::pending()).await
+}
+
+/// [`run`], telling `observer` each phase it enters ([`Event`]), and ending early when
+/// `shutdown` resolves (the binary passes its Ctrl-C/SIGTERM future): the exchange is dropped,
+/// the attempt is recorded as `interrupted` and the failure is [`Error::Interrupted`], so a
+/// caller that joined a SoftAP leaves it afterwards as on any other failure.
+pub async fn run_observed(
+    request: Request,
+    observer: &Observer,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Outcome, Failure> {
     let t0 = Instant::now();
     let deadline = t0 + request.deadline;
     let mut run = Run {
+        observer,
         request: &request,
         step: Step::Prepare,
         round_trips: RoundTrips::default(),
@@ -94,16 +109,24 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
         None => None,
     };
 
-    let result = tokio::time::timeout_at(deadline, run.exchange(deadline)).await;
+    let result = {
+        let exchange = tokio::time::timeout_at(deadline, run.exchange(deadline));
+        tokio::select! {
+            r = exchange => Some(r),
+            () = shutdown => None,
+        }
+    };
     let result = match result {
-        Ok(r) => r,
-        Err(_) => Err(Error::Deadline { step: run.step }),
+        Some(Ok(r)) => r,
+        Some(Err(_)) => Err(Error::Deadline { step: run.step }),
+        None => Err(Error::Interrupted { step: run.step }),
     };
 
     match result {
         Ok(done) => {
             let key = run.key.clone().expect("a finished exchange saw a key");
             if let Some(ledger) = &request.ledger {
+                run.observer.emit(Event::Recording);
                 let now = OffsetDateTime::now_utc();
                 let record = AccessoryRecord {
                     id: done.device.id().to_owned(),
@@ -152,6 +175,10 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
         Err(error) => {
             let failure = run.failure(error, t0, attempt);
             if let (Some(ledger), Some(a)) = (&request.ledger, attempt) {
+                let outcome = match failure.error {
+                    Error::Interrupted { .. } => AttemptOutcome::Interrupted,
+                    _ => AttemptOutcome::Failed,
+                };
                 let (device, code, rt) = (
                     failure.device_id.clone(),
                     failure.diagnosis.code,
@@ -161,7 +188,7 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
                     l.finish_attempt(
                         a,
                         device.as_deref(),
-                        AttemptOutcome::Failed,
+                        outcome,
                         Some(code),
                         Some(rt),
                         OffsetDateTime::now_utc(),
@@ -197,6 +224,7 @@ struct Done {
 
 /// The state of one run, kept outside the exchange so a deadline can report how far it got.
 struct Run<'a> {
+    observer: &'a Observer,
     request: &'a Request,
     step: Step,
     round_trips: RoundTrips,
@@ -219,8 +247,15 @@ impl Run<'_> {
             Error::Handshake { .. } if self.step == Step::Connect => Step::Handshake,
             _ => self.step,
         };
+        // The host a platform's message names (Android's `Hostname <host> not verified`): the
+        // DNS name or IP checked (--dns, --ip), else the address an app would connect to.
+        let host = match &self.request.trust.name {
+            Some(trust::Identity::Dns(name)) => name.clone(),
+            Some(trust::Identity::Ip(ip)) => ip.to_string(),
+            _ => self.request.accessory.host.to_string(),
+        };
         Failure {
-            diagnosis: diagnosis::of(&error),
+            diagnosis: diagnosis::of(&error).naming_host(host),
             step,
             address: self.request.accessory.authority(),
             device_id: self.device_id.clone(),
@@ -271,9 +306,20 @@ impl Run<'_> {
         };
 
         self.step = Step::Connect;
-        let connected =
-            Connected::open(&endpoint, &verifier, deadline, &mut self.round_trips).await?;
+        self.observer.emit(Event::Connecting {
+            address: endpoint.authority.clone(),
+            reconnect: 0,
+        });
+        let connected = Connected::open(
+            &endpoint,
+            &verifier,
+            deadline,
+            &mut self.round_trips,
+            self.observer,
+        )
+        .await?;
         self.key = Some(connected.key().clone());
+        self.observer.emit(Event::Verifying);
 
         let (mut trusted, device) = match self.verify(connected, recorded).await? {
             Verified::Trusted(mut trusted) => {
@@ -401,6 +447,7 @@ impl Run<'_> {
     ) -> Result<Done, Error> {
         let request = self.request;
         self.step = Step::Status;
+        self.observer.emit(Event::Waiting { state: None });
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let wait = remaining.as_secs().clamp(1, MAX_WAIT_SECS);
@@ -432,9 +479,18 @@ impl Run<'_> {
                     }
                     self.reconnects += 1;
                     tracing::info!(error = %source, "the accessory dropped the session; reconnecting");
-                    let again =
-                        Connected::open(endpoint, verifier, deadline, &mut self.round_trips)
-                            .await?;
+                    self.observer.emit(Event::Connecting {
+                        address: endpoint.authority.clone(),
+                        reconnect: self.reconnects,
+                    });
+                    let again = Connected::open(
+                        endpoint,
+                        verifier,
+                        deadline,
+                        &mut self.round_trips,
+                        self.observer,
+                    )
+                    .await?;
                     trusted.reopened(again, device.id())?;
                     continue;
                 }
@@ -456,7 +512,11 @@ impl Run<'_> {
                         reason: status.reason.unwrap_or_else(|| "unknown".into()),
                     })
                 }
-                State::Connecting | State::Configured => {}
+                State::Connecting | State::Configured => {
+                    self.observer.emit(Event::Waiting {
+                        state: Some(status.state),
+                    });
+                }
                 State::Idle => {
                     // The accessory forgot the network (a reboot that lost it): it will never
                     // connect by waiting.
@@ -480,6 +540,7 @@ impl Run<'_> {
     ) -> Result<(), Error> {
         let request = self.request;
         self.step = Step::Network;
+        self.observer.emit(Event::Sending);
         tracing::debug!(device_id = device.id(), "sending the home network");
         // Wiped when hyper drops the body (`client::secret_bytes`).
         let body = client::secret_bytes(request.network.body(true));

@@ -113,6 +113,8 @@ pub enum AttemptOutcome {
     Connected,
     /// Anything else; the diagnosis code says what.
     Failed,
+    /// Ended by Ctrl-C or SIGTERM before it finished (diagnosis `interrupted`).
+    Interrupted,
 }
 
 impl AttemptOutcome {
@@ -121,6 +123,7 @@ impl AttemptOutcome {
             Self::InProgress => "in_progress",
             Self::Connected => "connected",
             Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
         }
     }
 
@@ -128,6 +131,7 @@ impl AttemptOutcome {
         match s {
             "connected" => Self::Connected,
             "in_progress" => Self::InProgress,
+            "interrupted" => Self::Interrupted,
             _ => Self::Failed,
         }
     }

@@ -27,6 +27,8 @@ pub mod diagnosis;
 mod error;
 // ESP-IDF provisioning (protocomm over HTTP): the peer proven by security 1 or 2.
 pub mod esp;
+// What a run is doing now, for whoever watches.
+mod event;
 // The steps, in order.
 mod flow;
 // The SQLite ledger.
@@ -50,7 +52,8 @@ mod text;
 pub mod wifi;
 
 pub use error::Error;
-pub use flow::run;
+pub use event::{Event, Observer, Timed};
+pub use flow::{run, run_observed};
 pub use ledger::{
     AccessoryRecord, AttemptOutcome, AttemptRecord, History, Ledger, Listing, SCHEMA_VERSION,
 };

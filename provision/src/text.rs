@@ -68,12 +68,30 @@ impl Failure {
             self.diagnosis,
             self.step,
             self.round_trips,
-            if self.credentials_sent { "yes" } else { "no" }
+            self.credentials_text()
         )
     }
 
+    /// Which credentials went to the (verified) accessory: for a refused proof of possession,
+    /// the passphrase and the proof travelled in the same request.
+    fn credentials_text(&self) -> &'static str {
+        match (&self.error, self.credentials_sent) {
+            (_, false) => "no",
+            (Error::PopRejected { sent: true, .. }, true) => {
+                "yes: the passphrase and the PoP proof, which the accessory refused"
+            }
+            (Error::PopRejected { sent: false, .. }, true) => {
+                "yes: the passphrase; no PoP proof was given and the accessory requires one"
+            }
+            (_, true) => "yes",
+        }
+    }
+
     /// The SSH-style warning for a key that changed since first use; `None` for any other failure.
-    pub fn key_changed_warning(&self) -> Option<String> {
+    ///
+    /// `ledger` is the `--ledger` the run was given, repeated in the `ledger forget` it suggests
+    /// (without it the suggestion would forget the key in another ledger, or create one).
+    pub fn key_changed_warning(&self, ledger: Option<&std::path::Path>) -> Option<String> {
         let Error::KeyChanged {
             device_id,
             recorded_pin,
@@ -84,6 +102,9 @@ impl Failure {
         else {
             return None;
         };
+        let ledger = ledger
+            .map(|p| format!(" --ledger {}", shell_word(&p.display().to_string())))
+            .unwrap_or_default();
         Some(format!(
             "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
          @    WARNING: ACCESSORY IDENTIFICATION HAS CHANGED!       @\n\
@@ -96,7 +117,7 @@ impl Failure {
          Presented now:         fingerprint {observed_fingerprint}\n\
          \x20                      pin {observed_pin}\n\
          Nothing was sent to it. If you are sure the change is legitimate, remove the old record:\n\
-         \x20   accessory ledger forget {device_id}\n\
+         \x20   accessory ledger forget {device_id}{ledger}\n\
          and provision again with --tofu --expect-fingerprint <the fingerprint on its label>.\n"
         ))
     }
@@ -194,4 +215,14 @@ fn when(t: OffsetDateTime) -> String {
         .unwrap_or(t)
         .format(&Rfc3339)
         .unwrap_or_default()
+}
+
+/// `word` as one shell word: as it is when it is plain, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

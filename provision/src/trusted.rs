@@ -25,6 +25,7 @@ use tokio::time::Instant;
 
 use crate::client::{Answer, Endpoint, Session};
 use crate::error::Error;
+use crate::event::Observer;
 use crate::ledger::AccessoryRecord;
 use crate::outcome::RoundTrips;
 use crate::request::{ExpectedKey, FirstUseQuestion, TrustInputs};
@@ -52,8 +53,9 @@ impl Connected {
         verifier: &trust::AccessoryVerifier,
         deadline: Instant,
         round_trips: &mut RoundTrips,
+        observer: &Observer,
     ) -> Result<Connected, Error> {
-        let session = Session::open(endpoint, deadline, round_trips).await?;
+        let session = Session::open(endpoint, deadline, round_trips, observer).await?;
         let key = observed_key(verifier)?;
         Ok(Connected { session, key })
     }

@@ -129,11 +129,20 @@ impl OfflineVerdict {
                 identity,
                 observed,
             },
-            Err(refusal) => Self::Refuse {
-                mode,
-                identity,
-                diagnosis: Diagnosis::from_refusal(&refusal),
-            },
+            Err(refusal) => {
+                let mut diagnosis = Diagnosis::from_refusal(&refusal);
+                // Android names the host it checked: the DNS name or IP given, if any.
+                match &identity {
+                    Some(Identity::Dns(name)) => diagnosis = diagnosis.naming_host(name.clone()),
+                    Some(Identity::Ip(ip)) => diagnosis = diagnosis.naming_host(ip.to_string()),
+                    _ => {}
+                }
+                Self::Refuse {
+                    mode,
+                    identity,
+                    diagnosis,
+                }
+            }
         }
     }
 

@@ -53,8 +53,8 @@ Prints the pin and fingerprint to put on the label or QR code. Existing files ar
 pub enum CaCommand {
     /// Make a manufacturer root and issuing intermediate (ECDSA P-256) in a directory.
     #[command(after_help = "Examples:
-  accessory certs ca init --ca factory-ca/
-  accessory certs ca init --ca factory-ca/ --organization \"Acme Plugs\" --json
+  accessory certs ca init --out factory-ca/
+  accessory certs ca init --out factory-ca/ --organization \"Acme Plugs\" --json
 
 Writes root.pem (distribute it: it is the anchor), root-key.pem (0600: move it offline; it is only
 needed to make another issuing CA), intermediate.pem and intermediate-key.pem (0600: what a
@@ -106,8 +106,10 @@ pub struct GenerateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CaInitArgs {
-    /// The CA directory to create.
-    #[arg(long, value_name = "DIR", env = "ACCESSORY_CA_DIR")]
+    /// The CA directory to create (`--out`, as every command that writes a directory says;
+    /// `--ca` is kept as a hidden alias).
+    #[arg(long = "out", alias = "ca", value_name = "DIR", env = "ACCESSORY_CA_DIR",
+          value_hint = clap::ValueHint::DirPath)]
     pub ca: PathBuf,
     /// Organization named in the CA certificates.
     #[arg(long, value_name = "NAME", default_value = certs::DEFAULT_ORGANIZATION)]
@@ -125,7 +127,7 @@ pub struct MintArgs {
     /// The CA directory made by `accessory certs ca init`.
     #[arg(long, value_name = "DIR", env = "ACCESSORY_CA_DIR")]
     pub ca: PathBuf,
-    /// The unit's device id: subject CN and serialNumber, DNS name <ID>.accessory.local.
+    /// The unit's device id: subject serialNumber; CN and DNS SAN <ID>.accessory.local.
     #[arg(long, value_name = "ID")]
     pub device_id: String,
     /// Directory for chain.pem, leaf.pem and key.pem [default: ./<ID>]
@@ -238,7 +240,7 @@ fn mint(args: MintArgs) -> anyhow::Result<ExitStatus> {
     if !args.ca.join(certs::INTERMEDIATE_CERT).exists() {
         return fail(codes::CERTS_NO_CA,
             anyhow::anyhow!(
-                "{}: no manufacturer CA here (no {}); make one with `accessory certs ca init --ca {}`",
+                "{}: no manufacturer CA here (no {}); make one with `accessory certs ca init --out {}`",
                 args.ca.display(),
                 certs::INTERMEDIATE_CERT,
                 args.ca.display()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use provision::Ledger;
 
-use crate::exit::{failed, ExitStatus};
+use crate::exit::{codes, fail, failed, ExitStatus};
 use crate::output::{self, say};
 
 #[derive(Debug, clap::Subcommand)]
@@ -52,7 +52,22 @@ pub struct Common {
 pub async fn run(command: Command) -> anyhow::Result<ExitStatus> {
     let (Command::List(common) | Command::Show { common, .. } | Command::Forget { common, .. }) =
         &command;
-    let ledger = Ledger::open_or_default(common.ledger.clone()).or_else(failed)?;
+    // Reading (and forgetting) never creates a ledger: a typo in --ledger is an error, not a new
+    // empty database.
+    let path = match common.ledger.clone().or_else(Ledger::default_path) {
+        Some(p) => p,
+        None => return failed(provision::Error::LedgerNoDefault),
+    };
+    if !path.exists() {
+        return fail(
+            codes::LEDGER_NOT_FOUND,
+            anyhow::anyhow!(
+                "no ledger at {} (reading never creates one; `accessory provision` does)",
+                path.display()
+            ),
+        );
+    }
+    let ledger = Ledger::open(&path).or_else(failed)?;
     let json = common.json;
     match &command {
         Command::List(_) => print(&ledger.listing().or_else(failed)?, json)?,

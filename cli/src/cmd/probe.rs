@@ -40,14 +40,17 @@ errSSL codes and Android's exceptions.
 
 Exit status: 0 every chosen platform passes, 1 one would fail, 2 usage, 5 unreachable.")]
 pub struct Args {
-    /// The accessory, `HOST:PORT` (`192.168.4.1:443`, `[fe80::1%wlan0]` is not supported).
-    #[arg(value_name = "HOST:PORT", required_unless_present = "list_profiles")]
+    /// The accessory, `HOST[:PORT]`; the port defaults to 443, as for `provision` (`[fe80::1%wlan0]`
+    /// is not supported).
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "list_profiles")]
     pub target: Option<String>,
     /// A client profile to run (repeatable) [default: all: ios26, ios18, android, tls12-only,
     /// tls13-only]. Verdicts are given for the platforms whose profile ran.
     #[arg(
         long = "profile",
         value_name = "NAME",
+        hide_possible_values = true,
+        value_parser = crate::suggest::suggest(clap::builder::StringValueParser::new(), crate::suggest::client_profile_names),
         env = "ACCESSORY_PROBE_PROFILES",
         value_delimiter = ','
     )]
@@ -112,6 +115,9 @@ pub struct Args {
     /// Print the profiles (what each emulates, its measured ClientHello) and exit.
     #[arg(long)]
     pub list_profiles: bool,
+    /// Progress per profile as NDJSON (`--events`); on stderr each step always shows.
+    #[command(flatten)]
+    pub events: crate::progress::EventsArgs,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
@@ -121,7 +127,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let Some(input) = args.target.as_deref() else {
         return fail(
             codes::PROBE_NO_TARGET,
-            anyhow::anyhow!("give the accessory as HOST:PORT"),
+            anyhow::anyhow!("give the accessory as HOST[:PORT]"),
         );
     };
     let target = match probe::Target::parse(input) {
@@ -167,7 +173,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
             identity: trust::Identity::chosen(args.device_id.clone(), args.dns.clone(), args.ip),
         },
     };
-    let report = match probe::run_with(&target, &profiles, &options).await {
+    let progress = crate::progress::Progress::start(&args.events)?;
+    let report =
+        probe::run_observed(&target, &profiles, &options, &progress.probe_observer()).await;
+    drop(progress);
+    let report = match report {
         Ok(r) => r,
         Err(e) => return Err(Failure::of(e).context(format!("probing {target}")).into()),
     };

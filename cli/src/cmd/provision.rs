@@ -4,11 +4,12 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use provision::{
-    AccessoryAddress, ClientCert, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
+    AccessoryAddress, ClientCert, Event, ExpectedKey, FirstUse, FirstUseQuestion, Ledger, Network,
     Request, Secret, TrustInputs,
 };
 
@@ -19,6 +20,9 @@ use crate::output::{self, say};
 #[command(after_help = "Examples:
   # pinned key, passphrase from a file
   accessory provision --accessory 192.168.4.1 --pin sha256/AbC... --device-id SIM-0001 \\
+      --network-ssid Home --network-passphrase-file ~/.config/home.pass
+  # the manufacturer root added to the trust store (`accessory trust add maker-root.pem --label maker`)
+  accessory provision --accessory 192.168.4.1 --store --anchor maker --device-id SIM-0001 \\
       --network-ssid Home --network-passphrase-file ~/.config/home.pass
   # manufacturer root, proof of possession from the label
   accessory provision --accessory 192.168.4.1 --anchors maker-root.pem --device-id SIM-0001 \\
@@ -46,8 +50,14 @@ The passphrase is read from --network-passphrase-file, else $ACCESSORY_NETWORK_P
 prompt without echo when standard input is a terminal. It is never taken from the command line,
 never logged, never stored, and sent only after the accessory was verified.
 
+Progress: on a terminal one line shows the phase and the elapsed time (joining, connecting, TLS,
+verifying, sending, waiting for the accessory to join and what it reports, leaving, recording); on
+a pipe, one line per phase; --events FILE writes them as NDJSON.
+
 Exit status: 0 joined, 3 bad input file, 4 refused by the trust policy (nothing sent), 5
-unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledger (README.md).")]
+unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledger; 130 after
+Ctrl-C and 143 after SIGTERM, once the attempt is recorded as interrupted and a joined SoftAP left
+(README.md).")]
 pub struct Args {
     /// The accessory's address, HOST[:PORT]; the port defaults to 443.
     #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_target)]
@@ -65,6 +75,11 @@ pub struct Args {
     /// Trust certificates that chain to these roots (PEM file); nothing else, never system roots.
     #[arg(long, value_name = "FILE")]
     pub anchors: Option<PathBuf>,
+
+    /// The trust store's anchors (--store [DIR]: all; --anchor LABEL: those), with --anchors'
+    /// if both are given.
+    #[command(flatten)]
+    pub from_store: super::trust::store::StoreAnchorsArg,
 
     /// Trust on first use: record the key in the ledger the first time, refuse a different key
     /// later. A first use must be confirmed (--expect-fingerprint, or a yes at the prompt).
@@ -136,6 +151,10 @@ pub struct Args {
 
     #[command(flatten)]
     pub esp: super::esp::EspProvisionArgs,
+
+    /// Progress as NDJSON (`--events`); on stderr the phase and elapsed time always show.
+    #[command(flatten)]
+    pub events: crate::progress::EventsArgs,
 }
 
 fn parse_target(s: &str) -> Result<AccessoryAddress, String> {
@@ -158,34 +177,66 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         true => Some(args.esp.proof(request.pop.take())?),
         false => None,
     };
+    let plan = super::wifi_join::plan(&args.wifi, args.device_id.as_deref())?;
+    if plan.is_some() && esp.is_some() {
+        return fail(
+            codes::INVALID_REQUEST,
+            anyhow::anyhow!(
+                "--protocol esp with --wifi is not supported yet: join the SoftAP first"
+            ),
+        );
+    }
+    // From here on Ctrl-C and SIGTERM end the run cleanly: the attempt is recorded as
+    // interrupted, a joined SoftAP left, then exit 130 or 143 (README.md "Exit status").
+    let shutdown = crate::signal::Shutdown::install();
+    let progress = crate::progress::Progress::start(&args.events)?;
+    let observer = progress.observer().clone();
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
-    let result = match super::wifi_join::plan(&args.wifi, args.device_id.as_deref())? {
+    let result = match plan {
         None => match esp {
             Some((transport, proof)) => provision::esp::run(request, transport, proof).await,
-            None => provision::run(request).await,
+            None => provision::run_observed(request, &observer, shutdown.wait()).await,
         },
-        Some(_) if esp.is_some() => {
-            return fail(
-                codes::INVALID_REQUEST,
-                anyhow::anyhow!(
-                    "--protocol esp with --wifi is not supported yet: join the SoftAP first"
-                ),
-            )
-        }
         Some(plan) => {
             let given = args.accessory.clone();
+            // The lifecycle hears the signal only while joining: once the run started, the run
+            // hears it, records the attempt as interrupted and returns, and the lifecycle leaves
+            // the SoftAP as after any other failure.
+            let running = Arc::new(AtomicBool::new(false));
+            let while_joining = {
+                let (signal, running) = (shutdown.wait(), Arc::clone(&running));
+                async move {
+                    signal.await;
+                    if running.load(Ordering::SeqCst) {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
             let work = |j: &provision::wifi::Joined| {
                 request.accessory =
                     given.unwrap_or_else(|| AccessoryAddress::from_socket_addr(j.accessory_addr()));
                 request.bind_device = Some(j.lease.interface.clone());
-                provision::run(request)
+                running.store(true, Ordering::SeqCst);
+                let (observer, signal) = (observer.clone(), shutdown.wait());
+                async move {
+                    let result = provision::run_observed(request, &observer, signal).await;
+                    observer.emit(Event::Leaving);
+                    result
+                }
             };
-            let shutdown = crate::signal::shutdown();
-            provision::wifi::joined(plan, shutdown, super::wifi_join::report, work)
+            observer.emit(Event::Joining {
+                ssid: args
+                    .wifi
+                    .ssid
+                    .clone()
+                    .or_else(|| args.wifi.ssid_prefix.clone()),
+            });
+            provision::wifi::joined(plan, while_joining, super::wifi_join::report, work)
                 .await
                 .or_else(failed)?
         }
     };
+    drop(progress);
     let json = args.json;
     match result {
         Ok(outcome) => {
@@ -197,7 +248,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         Err(failure) => {
-            if let Some(warning) = failure.key_changed_warning() {
+            if let Some(warning) = failure.key_changed_warning(args.ledger.as_deref()) {
                 eprint!("{warning}");
             }
             if json {
@@ -227,19 +278,27 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         }
     };
     // ESP-IDF over plain HTTP has no certificate: its peer is proven by the PoP or SRP proof.
-    if args.pins.is_empty() && args.anchors.is_none() && !args.tofu && !args.esp.is_esp() {
+    if args.pins.is_empty()
+        && args.anchors.is_none()
+        && !args.from_store.given()
+        && !args.tofu
+        && !args.esp.is_esp()
+    {
         return fail(codes::POLICY_EMPTY,
             anyhow::anyhow!(
                 "no trust policy: give --pin, --anchors or --tofu (nothing here accepts every certificate)"
             ),
         );
     }
-    let anchors = match &args.anchors {
-        Some(path) => match trust::Anchors::from_pem_file(path) {
-            Ok(a) => Some(a),
-            Err(e) => return failed(e),
-        },
-        None => None,
+    let anchors = match (&args.anchors, args.from_store.certificates()?) {
+        (Some(path), None) => Some(trust::Anchors::from_pem_file(path).or_else(failed)?),
+        (file, Some(mut roots)) => {
+            if let Some(path) = file {
+                roots.extend(trust::load_certificates(path).or_else(failed)?);
+            }
+            Some(trust::Anchors::from_certificates(roots).or_else(failed)?)
+        }
+        (None, None) => None,
     };
     let passphrase = if args.network_security == "open" {
         Secret::new(String::new())

@@ -12,13 +12,15 @@ pub struct ScenarioArgs {
     #[arg(long, value_name = "FILE", env = "ACCESSORY_SIM_SCENARIO")]
     pub scenario: Option<PathBuf>,
     /// Add a fault, `NAME[=VALUE]` (repeatable; see the list below).
-    #[arg(long = "fault", value_name = "NAME[=VALUE]")]
+    #[arg(long = "fault", value_name = "NAME[=VALUE]", hide_possible_values = true,
+          value_parser = crate::suggest::suggest(|s: &str| s.parse::<Fault>(), crate::suggest::fault_names))]
     pub faults: Vec<Fault>,
     /// The device id (a fleet numbers its own: see --id-prefix) [default: SIM-0001, or the scenario's].
     #[arg(long, value_name = "ID")]
     pub device_id: Option<String>,
     /// The certificate profile to serve (`accessory certs profiles` lists them) [default: good-chain].
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_name = "PROFILE", hide_possible_values = true,
+          value_parser = crate::suggest::suggest(clap::builder::StringValueParser::new(), crate::suggest::cert_profile_names))]
     pub profile: Option<String>,
     /// Behave like a real TLS stack (its faults, and its client-certificate refusal with
     /// `--fault require-client-cert`): mbedtls-2.28[=IN_CONTENT_LEN], mbedtls-3.6[=IN_CONTENT_LEN],

@@ -131,8 +131,22 @@ fn default_dir(name: &str) -> PathBuf {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     if args.list_faults {
-        for name in Fault::catalogue() {
-            say!("{name}");
+        if args.json {
+            // `[{"syntax": "slow-status[=3]", "summary": "..."}]`; a certificate fault's summary
+            // is its certs profile's (`accessory certs profiles`).
+            let faults: Vec<_> = Fault::catalogue()
+                .into_iter()
+                .map(|syntax| {
+                    let name = syntax.split(['=', '[']).next().unwrap_or(syntax);
+                    let summary = accessory_sim::FaultKind::named(name).map(|k| k.summary());
+                    serde_json::json!({ "syntax": syntax, "summary": summary })
+                })
+                .collect();
+            crate::output::json(&faults)?;
+        } else {
+            for name in Fault::catalogue() {
+                say!("{name}");
+            }
         }
         return Ok(ExitStatus::Success);
     }

@@ -88,6 +88,13 @@ pub const USAGE_NO_SSID: &str = "usage.no_ssid";
 pub const USAGE_SSID_WITHOUT_WIFI: &str = "usage.ssid_without_wifi";
 pub const USAGE_WIFI: &str = "usage.wifi";
 pub const USAGE_OUT_REQUIRED: &str = "usage.out_required";
+// Command lines clap refused (the binary's `exit::report_usage`).
+pub const USAGE_UNKNOWN_ARGUMENT: &str = "usage.unknown_argument";
+pub const USAGE_UNKNOWN_COMMAND: &str = "usage.unknown_command";
+pub const USAGE_INVALID_VALUE: &str = "usage.invalid_value";
+pub const USAGE_MISSING_ARGUMENT: &str = "usage.missing_argument";
+pub const USAGE_CONFLICT: &str = "usage.conflict";
+pub const USAGE_INVALID: &str = "usage.invalid";
 pub const INTERRUPTED: &str = "interrupted";
 pub const INTERNAL: &str = "internal";
 
@@ -109,10 +116,14 @@ pub const EXPORT_EXISTS: &str = "export.exists";
 pub const EXPORT_WRITE: &str = "export.write";
 pub const FETCH_EXISTS: &str = "fetch.exists";
 pub const FETCH_WRITE: &str = "fetch.write";
+/// A file the command was asked to write as it runs (`--events PATH`) cannot be created.
+pub const OUTPUT_WRITE: &str = "output.write";
 pub const NET_RESOLVE: &str = "net.resolve";
 
 // The ledger.
 pub const LEDGER_NO_DEFAULT: &str = "ledger.no_default";
+/// `accessory ledger list|show|forget` on a ledger file that does not exist (reading never creates one).
+pub const LEDGER_NOT_FOUND: &str = "ledger.not_found";
 pub const LEDGER_UNKNOWN_ACCESSORY: &str = "ledger.unknown_accessory";
 
 // Certificates made by `certs`.

@@ -54,9 +54,29 @@ pub struct Diagnosis {
     /// The specifics of this occurrence (dates, names, pins); empty in the catalogue.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// The host this occurrence was about (the address an app would connect to), named where a
+    /// platform's message names it (`Hostname <host> not verified`); `None` in the catalogue.
+    #[serde(skip)]
+    pub host: Option<String>,
 }
 
 impl Diagnosis {
+    /// This occurrence was about `host` (the address or name an app would connect to): platform
+    /// messages that name the host name it instead of `<host>`.
+    pub fn naming_host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// What Android reports, with the host this occurrence was about when it is known.
+    pub fn android_text(&self) -> Option<String> {
+        let a = self.android?;
+        Some(match &self.host {
+            Some(h) => a.replace("<host>", h),
+            None => a.to_owned(),
+        })
+    }
+
     /// The catalogue entry for `code`, if there is one.
     pub fn lookup(code: &str) -> Option<&'static Diagnosis> {
         CATALOGUE.iter().find(|d| d.code == code)
@@ -194,7 +214,7 @@ impl fmt::Display for Diagnosis {
             if let Some(a) = &self.apple {
                 write!(f, "\n  Apple: {} ({})", a.name, a.number)?;
             }
-            if let Some(a) = self.android {
+            if let Some(a) = self.android_text() {
                 write!(f, "\n  Android: {a}")?;
             }
         }

@@ -59,6 +59,26 @@ impl std::str::FromStr for Format {
 }
 
 impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 5] = [
+        Self::Mobileconfig,
+        Self::AndroidNsc,
+        Self::PemBundle,
+        Self::CurlPins,
+        Self::Json,
+    ];
+
+    /// The name on the command line (`curl-pins`); `FromStr` parses it back.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mobileconfig => "mobileconfig",
+            Self::AndroidNsc => "android-nsc",
+            Self::PemBundle => "pem-bundle",
+            Self::CurlPins => "curl-pins",
+            Self::Json => "json",
+        }
+    }
+
     /// True when the export is one file that can go to standard output.
     pub fn single_file(self) -> bool {
         !matches!(self, Self::AndroidNsc)

@@ -141,7 +141,21 @@ impl Added {
     /// (RSA-1024, SHA-1 issuing CA) fails on every device it is exported to, so say it when it is
     /// added rather than after distribution. Lint findings above note severity, one line each;
     /// none for an anchor that was already present.
+    ///
+    /// An endpoint anchor with CA:TRUE (a device certificate as `openssl req -x509` makes it) is
+    /// the case README.md supports: its `webpki.ca_as_end_entity` finding is a note
+    /// ([`Added::notes`]), not a warning.
     pub fn warnings(&self, cert: &CertificateDer<'_>) -> Vec<String> {
+        self.findings(cert, false)
+    }
+
+    /// What is worth knowing and needs no action: CA:TRUE on an endpoint anchor, accepted as
+    /// this accessory's own certificate only, never as an issuer.
+    pub fn notes(&self, cert: &CertificateDer<'_>) -> Vec<String> {
+        self.findings(cert, true)
+    }
+
+    fn findings(&self, cert: &CertificateDer<'_>, notes: bool) -> Vec<String> {
         let Added::Added(x) = self else {
             return Vec::new();
         };
@@ -149,15 +163,27 @@ impl Added {
         let Ok(report) = crate::lint::lint(std::slice::from_ref(cert), &options) else {
             return Vec::new();
         };
+        let endpoint = matches!(x.role(), Ok((AnchorRole::Endpoint, _)));
+        let supported = |rule: &str| endpoint && rule == "webpki.ca_as_end_entity";
         report
             .findings
             .iter()
             .filter(|f| f.severity > crate::lint::Severity::Note)
+            .filter(|f| supported(f.rule) == notes)
             .map(|f| {
-                format!(
-                    "{}: {} {}: {} (source: {})",
-                    x.label, f.severity, f.rule, f.message, f.source.url
-                )
+                if notes {
+                    format!(
+                        "{}: CA:TRUE on an accessory's own certificate (as `openssl req -x509` \
+                         makes it) is accepted here as an endpoint anchor: it authenticates this \
+                         accessory only and never issues ({})",
+                        x.label, f.rule
+                    )
+                } else {
+                    format!(
+                        "{}: {} ({} under these rules): {} (source: {})",
+                        x.label, f.rule, f.severity, f.message, f.source.url
+                    )
+                }
             })
             .collect()
     }

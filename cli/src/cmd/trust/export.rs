@@ -25,7 +25,8 @@ Examples:
   curl --pinnedpubkey \"$(accessory trust export --format curl-pins --pin sha256/...)\" ...")]
 pub struct ExportArgs {
     /// Output format: mobileconfig, android-nsc, pem-bundle, curl-pins, json.
-    #[arg(long, value_parser = parse_format)]
+    #[arg(long, hide_possible_values = true,
+          value_parser = crate::suggest::suggest(parse_format, crate::suggest::export_format_names))]
     pub format: Format,
     /// Export these certificates (PEM or DER) instead of the store. Repeatable.
     #[arg(long, value_name = "FILE")]
@@ -35,7 +36,9 @@ pub struct ExportArgs {
     #[arg(long = "pin", value_name = "PIN")]
     pub pins: Vec<String>,
     /// Only these store anchors (label, id or fingerprint prefix) [default: all]. Repeatable.
-    #[arg(long = "label", value_name = "ANCHOR")]
+    // With --anchors or --pin the store is not read: a label there would be ignored, so clap
+    // refuses the combination (usage.conflict).
+    #[arg(long = "label", value_name = "ANCHOR", conflicts_with_all = ["anchors", "pins"])]
     pub labels: Vec<String>,
     /// Android: a host name or address the domain-config covers. Repeatable [default: 192.168.4.1]
     #[arg(long = "domain", value_name = "NAME")]

@@ -22,7 +22,8 @@ pub struct LintArgs {
     pub file: PathBuf,
     /// Whose rules: apple (iOS 13+/macOS 10.15+), android (7+, Conscrypt), webpki (CA/B Forum
     /// Baseline Requirements), or all [default: all]
-    #[arg(long, default_value = "all", value_parser = parse_profile)]
+    #[arg(long, default_value = "all", hide_possible_values = true,
+          value_parser = crate::suggest::suggest(parse_profile, crate::suggest::rule_book_names))]
     pub profile: RuleBook,
     /// How to read the first certificate: server, ca, or auto (a CA:TRUE certificate with neither
     /// subjectAltName nor extendedKeyUsage is a CA) [default: auto]

@@ -7,7 +7,7 @@
 mod export;
 mod fetch;
 mod lint;
-mod store;
+pub mod store;
 mod verify;
 
 #[derive(Debug, clap::Subcommand)]

@@ -16,8 +16,73 @@ pub struct StoreArg {
     pub store: Option<PathBuf>,
 }
 
+/// `--store [DIR]` and `--anchor LABEL` for the commands that verify (`provision`, `trust
+/// verify`): trust the anchors in the trust store, all of them or those named.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreAnchorsArg {
+    /// Trust the anchors in the trust store (`accessory trust list`): all of them, or only those
+    /// --anchor names. DIR defaults to $ACCESSORY_TRUST_STORE, then the user's config dir.
+    #[arg(long = "store", value_name = "DIR", num_args = 0..=1, default_missing_value = "",
+          value_hint = clap::ValueHint::DirPath)]
+    pub store: Option<PathBuf>,
+    /// Trust only this store anchor (label, id or fingerprint prefix). Repeatable; implies --store.
+    #[arg(long = "anchor", value_name = "LABEL")]
+    pub anchor: Vec<String>,
+}
+
+impl StoreAnchorsArg {
+    /// Whether the store was asked for.
+    pub fn given(&self) -> bool {
+        self.store.is_some() || !self.anchor.is_empty()
+    }
+
+    /// The certificates of the chosen store anchors, or `None` when the store was not asked for.
+    /// A store with none of them is an error: trusting "nothing" would refuse every accessory
+    /// with a misleading diagnosis.
+    pub fn certificates(
+        &self,
+    ) -> anyhow::Result<Option<Vec<rustls::pki_types::CertificateDer<'static>>>> {
+        if !self.given() {
+            return Ok(None);
+        }
+        let dir = self
+            .store
+            .clone()
+            .filter(|d| !d.as_os_str().is_empty())
+            .or_else(|| std::env::var_os("ACCESSORY_TRUST_STORE").map(PathBuf::from));
+        let store = StoreArg { store: dir }.open()?;
+        let chosen = if self.anchor.is_empty() {
+            store.list().or_else(failed)?
+        } else {
+            let mut v = Vec::new();
+            for l in &self.anchor {
+                v.push(store.get(l).or_else(failed)?);
+            }
+            v
+        };
+        if chosen.is_empty() {
+            return fail(
+                codes::STORE_NOT_FOUND,
+                anyhow!(
+                    "the trust store {} has no anchors; add one with `accessory trust add`",
+                    store.dir().display()
+                ),
+            );
+        }
+        let mut certificates = Vec::new();
+        for a in &chosen {
+            // What the store holds is local state, not the user's input.
+            let c = a
+                .certificate()
+                .map_err(|e| Failure::as_kind(trust::ErrorKind::LocalState, e))?;
+            certificates.push(c);
+        }
+        Ok(Some(certificates))
+    }
+}
+
 impl StoreArg {
-    /// Opens the store (creating its directory if needed).
+    /// Opens the store (reading never creates its directory; the first change does).
     pub fn open(&self) -> anyhow::Result<Store> {
         let dir = match &self.store {
             Some(d) => d.clone(),
@@ -139,6 +204,9 @@ pub fn add(a: AddArgs) -> anyhow::Result<ExitStatus> {
     for (r, cert) in results.iter().zip(&certs) {
         for w in r.warnings(cert) {
             eprintln!("accessory: warning: {w}");
+        }
+        for n in r.notes(cert) {
+            eprintln!("accessory: note: {n}");
         }
     }
     if a.json {

@@ -41,13 +41,14 @@ pub struct PinArgs {
 
 #[derive(Debug, clap::Args)]
 #[command(
-    group(clap::ArgGroup::new("trust").required(true).multiple(true).args(["pin", "anchors"])),
+    group(clap::ArgGroup::new("trust").required(true).multiple(true).args(["pin", "anchors", "store", "anchor"])),
     group(clap::ArgGroup::new("identity").multiple(false).args(["device_id", "dns", "ip"])),
     after_help = "Examples:
   accessory trust verify --anchors manufacturer-root.pem --device-id SIM-0001 chain.pem
   accessory trust verify --pin sha256/AbC...= --ip 192.168.4.1 leaf.pem
   accessory trust verify --anchors root.pem --device-id SIM-0001 --at 2028-01-01T00:00:00Z chain.pem
   accessory trust verify --pin sha256//AbC...= --anchors roots.pem --dns sim-0001.accessory.local leaf.pem intermediate.pem
+  accessory trust verify --store --anchor maker --device-id SIM-0001 chain.pem   # the trust store's anchor
 Exit status: 0 accepted, 1 refused (the diagnosis says why), 3 unreadable input."
 )]
 pub struct VerifyArgs {
@@ -60,6 +61,9 @@ pub struct VerifyArgs {
     /// validate to one of them, and only to them.
     #[arg(long, value_name = "FILE")]
     pub anchors: Option<PathBuf>,
+    /// The trust store's anchors (--store [DIR], --anchor LABEL), with --anchors' if both.
+    #[command(flatten)]
+    pub from_store: super::store::StoreAnchorsArg,
     /// The certificate must name this device id: subject serialNumber or CN, or the DNS SAN
     /// `<ID>.accessory.local`; ASCII case is ignored.
     #[arg(long, value_name = "ID")]
@@ -126,8 +130,15 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<ExitStatus> {
     for p in &a.pin {
         builder = builder.pin(*p);
     }
-    if let Some(path) = &a.anchors {
-        let anchors = Anchors::from_certificates(load(path)?).or_else(failed)?;
+    let mut roots = match &a.anchors {
+        Some(path) => Some(load(path)?),
+        None => None,
+    };
+    if let Some(stored) = a.from_store.certificates()? {
+        roots.get_or_insert_with(Vec::new).extend(stored);
+    }
+    if let Some(roots) = roots {
+        let anchors = Anchors::from_certificates(roots).or_else(failed)?;
         builder = builder.anchors(anchors);
     }
     let identity = Identity::chosen(a.device_id.clone(), a.dns.clone(), a.ip);
