@@ -25,7 +25,7 @@ pub mod diagnosis;
 mod error;
 // The steps, in order.
 mod flow;
-// The SQLite ledger.
+// The ledger: SQLite, or PostgreSQL shared by stations.
 mod ledger;
 // What a run ends with.
 mod outcome;
@@ -48,7 +48,8 @@ pub mod wifi;
 pub use error::Error;
 pub use flow::run;
 pub use ledger::{
-    AccessoryRecord, AttemptOutcome, AttemptRecord, History, Ledger, Listing, SCHEMA_VERSION,
+    AccessoryRecord, AttemptOutcome, AttemptRecord, Claim, History, Ledger, Listing,
+    ATTEMPT_DEADLINE, SCHEMA_VERSION,
 };
 pub use outcome::{Failure, Outcome, RoundTrips};
 pub use protocol::api::DeviceInfo;

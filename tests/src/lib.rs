@@ -21,3 +21,6 @@ pub mod admin;
 
 /// Skips that show in `make test`'s summary and fail under CI when CI should have provided the tool.
 pub mod skip;
+
+/// A PostgreSQL database of the test's own (`ACCESSORY_TEST_POSTGRES`), dropped afterwards.
+pub mod postgres;
