@@ -172,10 +172,18 @@ impl Ledger {
     /// Opens the ledger at `path` (a file, or a `postgres://` URL), else at
     /// [`Ledger::default_path`] ([`Error::LedgerNoDefault`] when there is none).
     pub fn open_or_default(path: Option<PathBuf>) -> Result<Self, Error> {
-        Self::open(
-            path.or_else(Self::default_path)
-                .ok_or(Error::LedgerNoDefault)?,
-        )
+        if let Some(path) = path {
+            return Self::open(path);
+        }
+        let path = Self::default_path().ok_or(Error::LedgerNoDefault)?;
+        if let Some(dir) = path.parent() {
+            private::narrow_dir(dir).map_err(|e| Error::Ledger {
+                path: path.clone(),
+                action: "make its directory private",
+                source: Box::new(e),
+            })?;
+        }
+        Self::open(path)
     }
 
     /// Every accessory, most recent first, with the ledger's location (`accessory ledger list`).
@@ -593,6 +601,62 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!((v, mode.as_str()), (SCHEMA_VERSION, "wal"));
+    }
+
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_ledger_and_its_wal_and_shm_are_0600_in_a_0700_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/accessory/ledger.sqlite3");
+        let ledger = Ledger::open(&path).unwrap();
+        ledger
+            .start_attempt(None, "127.0.0.1:1", "Home", now())
+            .unwrap();
+        let parent = path.parent().unwrap();
+        assert_eq!(mode(parent), 0o700);
+        assert_eq!(mode(parent.parent().unwrap()), 0o700);
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+
+    #[test]
+    fn a_world_readable_ledger_from_an_older_build_is_narrowed_to_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        drop(Ledger::open(&path).unwrap());
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let _ledger = Ledger::open(&path).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                assert_eq!(mode(&file), 0o600, "{}", file.display());
+            }
+        }
+    }
+
+    #[test]
+    fn a_symlink_planted_at_the_ledger_path_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, b"not a ledger").unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let err = Ledger::open(&path).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"not a ledger");
+        assert!(!dir.path().join("ledger.sqlite3-wal").exists());
     }
 
     #[test]

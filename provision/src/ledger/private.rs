@@ -57,6 +57,22 @@ pub(crate) fn create(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Narrows the default ledger's own directory (ours, made by an older build 0755) to 0700. Only
+/// that one: a directory someone named with `--ledger` is theirs to keep as they like.
+pub(crate) fn narrow_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = dir.symlink_metadata() else {
+        return Ok(());
+    };
+    if meta.is_dir()
+        && meta.uid() == rustix::process::geteuid().as_raw()
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
 fn narrow(file: &std::fs::File) -> io::Result<()> {
     let mode = file.metadata()?.permissions().mode();
     if mode & 0o077 != 0 {
