@@ -167,13 +167,13 @@ impl fmt::Display for AccessoryRecord {
     }
 }
 
-/// One attempt on one line: id, start, outcome, address, SSID, diagnosis code, round trips.
+/// One attempt on one line: id, start, outcome, address, SSID, diagnosis code, round trips, station.
 impl fmt::Display for AttemptRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let outcome = serde_json::to_value(self.outcome).map_err(|_| fmt::Error)?;
         write!(
             f,
-            "#{:<5} {} {:<12} {:<12} ssid {:<16} {}{}",
+            "#{:<5} {} {:<12} {:<12} ssid {:<16} {}{}{}",
             self.id,
             when(self.started),
             outcome.as_str().unwrap_or("?"),
@@ -182,6 +182,10 @@ impl fmt::Display for AttemptRecord {
             self.diagnosis.as_deref().unwrap_or(""),
             self.round_trips
                 .map(|n| format!(" ({n} round trips)"))
+                .unwrap_or_default(),
+            self.station
+                .as_deref()
+                .map(|s| format!(" at {s}"))
                 .unwrap_or_default(),
         )
     }
