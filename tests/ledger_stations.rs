@@ -246,3 +246,65 @@ async fn a_key_first_recorded_at_one_station_is_enforced_at_another() {
     );
     drop((station_a, station_b));
 }
+
+#[test]
+fn ledger_list_shows_the_attempts_of_both_stations_by_flag_and_by_environment() {
+    on_both(|backend| {
+        let target = backend.target();
+        for (station, device) in [("station-a", "SIM-0001"), ("station-b", "SIM-0002")] {
+            let ledger = backend.station(station);
+            let id = ledger
+                .start_attempt(Some(device), "127.0.0.1:1", "Home", now())
+                .unwrap();
+            ledger
+                .finish_attempt(
+                    id,
+                    None,
+                    AttemptOutcome::Failed,
+                    Some("net.refused"),
+                    None,
+                    now(),
+                )
+                .unwrap();
+        }
+        let bin = accessory_tests::provision::accessory_bin();
+        let by_flag = std::process::Command::new(&bin)
+            .args(["ledger", "list", "--ledger", &target])
+            .env_remove("ACCESSORY_LEDGER")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&by_flag.stdout);
+        assert!(
+            by_flag.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&by_flag.stderr)
+        );
+        assert!(text.contains("attempts (2, every station):"), "{text}");
+        assert!(
+            text.contains(" at station-a\n") && text.contains(" at station-b\n"),
+            "{text}"
+        );
+
+        let by_env = std::process::Command::new(&bin)
+            .args(["ledger", "list", "--json"])
+            .env("ACCESSORY_LEDGER", &target)
+            .output()
+            .unwrap();
+        assert!(
+            by_env.status.success(),
+            "{}",
+            String::from_utf8_lossy(&by_env.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&by_env.stdout).unwrap();
+        let mut stations: Vec<_> = v["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["station"].as_str().unwrap().to_owned())
+            .collect();
+        stations.sort();
+        assert_eq!(stations, ["station-a", "station-b"]);
+        // The URL is shown without a password, and a file's path as it is.
+        assert_eq!(v["ledger"].as_str().unwrap(), target);
+    });
+}

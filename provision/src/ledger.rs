@@ -60,6 +60,8 @@ pub struct Listing {
     pub ledger: String,
     /// The accessories, most recent first.
     pub accessories: Vec<AccessoryRecord>,
+    /// Every attempt from every station, newest first.
+    pub attempts: Vec<AttemptRecord>,
 }
 
 /// One accessory's record and attempts ([`Ledger::history`]).
@@ -186,11 +188,13 @@ impl Ledger {
         Self::open(path)
     }
 
-    /// Every accessory, most recent first, with the ledger's location (`accessory ledger list`).
+    /// Every accessory, most recent first, and every attempt from every station, with the
+    /// ledger's location (`accessory ledger list`).
     pub fn listing(&self) -> Result<Listing, Error> {
         Ok(Listing {
             ledger: self.path.display().to_string(),
             accessories: self.accessories()?,
+            attempts: self.attempts(None)?,
         })
     }
 
@@ -742,9 +746,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("attempts (1):\n  "), "{text}");
-        assert_eq!(
-            ledger.listing().unwrap().to_string(),
-            format!("no accessories in {}\n", ledger.path().display())
+        let listing = ledger.listing().unwrap().to_string();
+        assert!(
+            listing.starts_with(&format!(
+                "no accessories in {}\nattempts (1, every station):\n  #",
+                ledger.path().display()
+            )),
+            "{listing}"
         );
     }
 

@@ -125,9 +125,17 @@ pub fn accessory_table(records: &[AccessoryRecord]) -> String {
 impl fmt::Display for Listing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.accessories.is_empty() {
-            return writeln!(f, "no accessories in {}", self.ledger);
+            writeln!(f, "no accessories in {}", self.ledger)?;
+        } else {
+            f.write_str(&accessory_table(&self.accessories))?;
         }
-        f.write_str(&accessory_table(&self.accessories))
+        if !self.attempts.is_empty() {
+            writeln!(f, "attempts ({}, every station):", self.attempts.len())?;
+            for t in &self.attempts {
+                writeln!(f, "  {t}")?;
+            }
+        }
+        Ok(())
     }
 }
 

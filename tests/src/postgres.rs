@@ -20,7 +20,7 @@ pub struct TestDatabase {
 /// Creates a fresh database, or records a skip and returns `None` when no cluster is configured.
 #[track_caller]
 pub fn database() -> Option<TestDatabase> {
-    let Ok(admin) = std::env::var(ENV) else {
+    let Some(admin) = std::env::var(ENV).ok().filter(|v| !v.is_empty()) else {
         skip(
             Missing::Dependency,
             &format!(
