@@ -769,6 +769,37 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_file_from_an_older_build_is_migrated_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&db::Dialect::Sqlite.sql(schema::MIGRATIONS[0]))
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO accessories VALUES
+                 ('SIM-1', 'sha256/old', 'ab', NULL, NULL,
+                  '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+             INSERT INTO attempts (device_id, address, ssid, started, outcome)
+                 VALUES ('SIM-1', 'a', 'Home', '2026-01-01T00:00:00Z', 'in_progress');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(conn);
+        let ledger = Ledger::open(&path).unwrap();
+        assert_eq!(ledger.migrations().unwrap(), [1, 2]);
+        assert_eq!(
+            ledger.accessory("sim-1").unwrap().unwrap().pin,
+            "sha256/old"
+        );
+        let attempts = ledger.attempts(None).unwrap();
+        // Left in_progress by a build without deadlines: interrupted, by no station.
+        assert_eq!(
+            (attempts[0].outcome, attempts[0].station.as_deref()),
+            (AttemptOutcome::Interrupted, None)
+        );
+    }
+
+    #[test]
     fn a_ledger_from_a_newer_version_is_refused_not_guessed_at() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.db");

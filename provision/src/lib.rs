@@ -5,7 +5,7 @@
 //! ends in an [`Outcome`] or a [`Failure`] whose `trust::Diagnosis` says what happened, why, and
 //! what to do. The order of the flow is its security argument: nothing secret (the passphrase, the
 //! proof of possession) is written before the verifier accepted the peer, the device id it
-//! reports was proven by its certificate and, for a first use, the key was confirmed. [`Ledger`] is the SQLite record of accessories (their first-use pins) and
+//! reports was proven by its certificate and, for a first use, the key was confirmed. [`Ledger`] is the record (SQLite, or PostgreSQL shared by stations) of accessories (their first-use pins) and
 //! attempts; it never holds a passphrase.
 //!
 //! The accessory's wire contract (API JSON, network rules, PSK, proof of possession, SoftAP

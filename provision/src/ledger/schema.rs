@@ -12,7 +12,7 @@ use super::db::{DbError, Tx};
 pub const SCHEMA_VERSION: i32 = 2;
 
 /// Migration `n` is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: [&str; 2] = [
+pub(crate) const MIGRATIONS: [&str; 2] = [
     // 1: accessories (their first-use keys) and attempts.
     "
 CREATE TABLE accessories (
