@@ -38,12 +38,12 @@
 mod claim;
 mod db;
 mod private;
+mod record;
 mod schema;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::error::Error;
@@ -51,103 +51,8 @@ use db::{ledger_err, Db, DbError, Dialect, Row, Tx, Value};
 use schema::Migrated;
 
 pub use claim::Claim;
+pub use record::{AccessoryRecord, AttemptOutcome, AttemptRecord, History, Listing};
 pub use schema::SCHEMA_VERSION;
-
-/// Every accessory in a ledger ([`Ledger::listing`]); its `Display` is the table.
-#[derive(Debug, Clone, Serialize)]
-pub struct Listing {
-    /// The ledger file.
-    pub ledger: String,
-    /// The accessories, most recent first.
-    pub accessories: Vec<AccessoryRecord>,
-    /// Every attempt from every station, newest first.
-    pub attempts: Vec<AttemptRecord>,
-}
-
-/// One accessory's record and attempts ([`Ledger::history`]).
-#[derive(Debug, Clone, Serialize)]
-pub struct History {
-    /// The device id asked for.
-    pub id: String,
-    /// Its key, unless forgotten or never verified.
-    pub accessory: Option<AccessoryRecord>,
-    /// Every provisioning attempt.
-    pub attempts: Vec<AttemptRecord>,
-}
-
-/// One accessory as the ledger knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccessoryRecord {
-    /// The device id it reported (and its certificate names).
-    pub id: String,
-    /// The SPKI pin of its key, `sha256/BASE64`: what trust on first use compares against.
-    pub pin: String,
-    /// SHA-256 of its leaf certificate, hex.
-    pub fingerprint: String,
-    pub model: Option<String>,
-    pub firmware: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub first_seen: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_seen: OffsetDateTime,
-}
-
-/// How an attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttemptOutcome {
-    /// Started and not (yet) finished: still running, or the process was killed.
-    InProgress,
-    /// The accessory reported that it joined the network.
-    Connected,
-    /// Anything else; the diagnosis code says what.
-    Failed,
-    /// Never finished: its station was killed or lost (marked when its deadline had passed).
-    Interrupted,
-}
-
-impl AttemptOutcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::InProgress => "in_progress",
-            Self::Connected => "connected",
-            Self::Failed => "failed",
-            Self::Interrupted => "interrupted",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "connected" => Self::Connected,
-            "in_progress" => Self::InProgress,
-            "interrupted" => Self::Interrupted,
-            _ => Self::Failed,
-        }
-    }
-}
-
-/// One provisioning attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AttemptRecord {
-    pub id: i64,
-    /// The device id, once known (from `--device-id` or the accessory's answer).
-    pub device_id: Option<String>,
-    /// Where the accessory was reached (`host:port`).
-    pub address: String,
-    /// The home network it was given. Never the passphrase.
-    pub ssid: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub started: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub ended: Option<OffsetDateTime>,
-    pub outcome: AttemptOutcome,
-    /// The diagnosis code of a failure (`cert.expired`, `accessory.auth_failed`...).
-    pub diagnosis: Option<String>,
-    /// Network round trips the attempt took (TCP, TLS, HTTP).
-    pub round_trips: Option<u32>,
-    /// The station that made it ([`Ledger::station`]); none for attempts from before stations.
-    pub station: Option<String>,
-}
 
 /// How long an attempt may stay `in_progress` before a later open calls it interrupted, unless
 /// [`Ledger::with_attempt_deadline`] says otherwise: well over the flow's longest run (its
