@@ -39,7 +39,8 @@ CREATE INDEX attempts_by_device ON attempts (device_id, started);
 ",
     // 2: several stations. Which station made an attempt and by when it must have ended (the
     // database's clock, ms; a later open marks it interrupted after that); claims with leases;
-    // one accessory per device id ignoring ASCII case, enforced by the database.
+    // one accessory per device id ignoring ASCII case, enforced by the database; unfinished
+    // attempts found by index (every open and claim looks for them).
     "
 ALTER TABLE attempts ADD COLUMN station TEXT;
 ALTER TABLE attempts ADD COLUMN deadline INTEGER;
@@ -49,6 +50,7 @@ CREATE TABLE claims (
     lease_until INTEGER NOT NULL
 ) STRICT;
 CREATE UNIQUE INDEX accessories_by_key ON accessories (ascii_lower(id));
+CREATE INDEX attempts_by_outcome ON attempts (outcome, deadline);
 ",
 ];
 
