@@ -22,13 +22,20 @@ demo: build
 # `make deps` installs, or of root, is a failure instead.
 SKIPS := $(CURDIR)/target/test-skips.txt
 # As root, installs what the tests use first (a no-op when present); otherwise says what is missing and
-# the tests that need it are listed as skipped.
+# the tests that need it are listed as skipped. The several-stations ledger tests get a PostgreSQL
+# cluster of their own (scripts/test-postgres.sh, loopback, stopped afterwards) unless
+# ACCESSORY_TEST_POSTGRES already names one; each test makes and drops its own database in it.
 test:
 	@if [ "$$(id -u)" -eq 0 ]; then ./scripts/install-deps.sh; else ./scripts/install-deps.sh --check || true; fi
 	@[ -d target/debug ] || echo "== first test build: about 4 minutes on a 2-core machine"
 	$(CARGO) build --workspace --bins
 	@mkdir -p target && rm -f $(SKIPS)
-	@status=0; ACCESSORY_TEST_SKIPS=$(SKIPS) $(CARGO) test --workspace --no-fail-fast || status=$$?; \
+	@pg="$${ACCESSORY_TEST_POSTGRES:-}"; started=; \
+	if [ -z "$$pg" ]; then \
+	  pg=$$(./scripts/test-postgres.sh start | sed -n 's/^ACCESSORY_TEST_POSTGRES=//p') && started=1 || pg=; \
+	fi; \
+	status=0; env $${pg:+ACCESSORY_TEST_POSTGRES=$$pg} ACCESSORY_TEST_SKIPS=$(SKIPS) $(CARGO) test --workspace --no-fail-fast || status=$$?; \
+	[ -z "$$started" ] || ./scripts/test-postgres.sh stop; \
 	if [ -s $(SKIPS) ]; then \
 	  echo "== $$(wc -l < $(SKIPS)) test(s) SKIPPED (not passed; see why below):"; sort $(SKIPS); \
 	else echo "== no test skipped"; fi; \

@@ -57,6 +57,8 @@ mod provision_cli;
 mod provision_hostile;
 // The ledger survives kill -9 mid-write (integrity_check, no committed record lost).
 mod provision_ledger;
+// The ledger of several stations on SQLite and PostgreSQL: migrations, claims and leases, shared keys.
+mod ledger_stations;
 // `trust lint` on the catalogue: every Apple rule caught on the profile that breaks it.
 mod admin_lint;
 // `accessory trust inspect|pin|verify` as the real binary: bad input, verdicts, exit statuses.

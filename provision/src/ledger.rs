@@ -1,7 +1,19 @@
-//! The ledger: one SQLite file recording every accessory seen (its pin, the first-use record trust on
-//! first use compares against) and every provisioning attempt.
+//! The ledger: every accessory seen (its pin, the first-use record trust on first use compares
+//! against) and every provisioning attempt, in one SQLite file (the embedded default) or in a
+//! PostgreSQL database several stations share (`--ledger postgres://…`, `ACCESSORY_LEDGER`). One
+//! schema and one list of migrations serve both (`ledger/schema.rs`); the dialects differ in one
+//! place (`ledger/db.rs`). With several stations, claims with leases (`ledger/claim.rs`) keep two
+//! of them off one accessory, and a key first recorded at one station is the record every other
+//! compares against: it lives in the shared database.
 //!
-//! Why these settings:
+//! The SQLite file holds home SSIDs, device ids and pins: it is created 0600, without following a
+//! link, in a directory created 0700 (its `-wal` and `-shm` files take the file's mode).
+//!
+//! An attempt records the station that made it and a deadline on the database's clock; a station
+//! killed mid-attempt leaves it `in_progress`, and the next open (or claim) after the deadline marks
+//! it `interrupted`.
+//!
+//! Why these SQLite settings:
 //! - **WAL** lets readers (`accessory ledger list`) run while a fleet of workers writes, and makes a
 //!   commit one append to the log, so a process killed at any instant (`kill -9`) leaves either the
 //!   whole transaction or none of it; the next open replays the log.
@@ -12,161 +24,49 @@
 //! - **busy timeout** (5 s) and **`BEGIN IMMEDIATE`** for writes: parallel fleet workers, each with its
 //!   own connection, queue for the write lock instead of failing with `SQLITE_BUSY`, and no
 //!   transaction has to upgrade from read to write halfway (the usual cause of busy deadlocks).
-//! - **`PRAGMA user_version`** is the schema version; opening a file written by a newer version is
-//!   refused rather than guessed at.
+//! - **`ledger_migrations`** (and `PRAGMA user_version`, as version 1 kept it) is the schema
+//!   version; opening a database written by a newer version is refused rather than guessed at.
 //!
 //! The passphrase is never stored: an attempt records the SSID, the outcome and the diagnosis code.
 //! Device ids are compared as `trust::same_device_id` does, ignoring ASCII case (SQLite's `NOCASE`
-//! folds exactly ASCII A-Z), so `SIM-0001` and `sim-0001` are one accessory and one record. The
+//! folds exactly ASCII A-Z; PostgreSQL gets an `ascii_lower` that does the same), so `SIM-0001` and `sim-0001` are one accessory and one record. The
 //! flow records an accessory only under an id its certificate proved (`proven.rs`).
 //!
 //! `forget` removes an accessory's first-use record (as `ssh-keygen -R` does) and keeps its attempts:
 //! they are history, not trust.
 
+mod claim;
+mod db;
+mod private;
+mod record;
+mod schema;
+
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::error::Error;
+use db::{ledger_err, Db, DbError, Dialect, Row, Tx, Value};
+use schema::Migrated;
 
-/// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 1;
+pub use claim::Claim;
+pub use record::{AccessoryRecord, AttemptOutcome, AttemptRecord, History, Listing};
+pub use schema::SCHEMA_VERSION;
 
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an attempt may stay `in_progress` before a later open calls it interrupted, unless
+/// [`Ledger::with_attempt_deadline`] says otherwise: well over the flow's longest run (its
+/// `--deadline` is at most an hour).
+pub const ATTEMPT_DEADLINE: Duration = Duration::from_secs(2 * 3600);
 
-const SCHEMA_V1: &str = "
-CREATE TABLE accessories (
-    id          TEXT PRIMARY KEY NOT NULL,
-    pin         TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    model       TEXT,
-    firmware    TEXT,
-    first_seen  TEXT NOT NULL,
-    last_seen   TEXT NOT NULL
-) STRICT;
-CREATE TABLE attempts (
-    id          INTEGER PRIMARY KEY,
-    device_id   TEXT,
-    address     TEXT NOT NULL,
-    ssid        TEXT NOT NULL,
-    started     TEXT NOT NULL,
-    ended       TEXT,
-    outcome     TEXT NOT NULL,
-    diagnosis   TEXT,
-    round_trips INTEGER
-) STRICT;
-CREATE INDEX attempts_by_device ON attempts (device_id, started);
-";
-
-/// Every accessory in a ledger ([`Ledger::listing`]); its `Display` is the table.
-#[derive(Debug, Clone, Serialize)]
-pub struct Listing {
-    /// The ledger file.
-    pub ledger: String,
-    /// The accessories, most recent first.
-    pub accessories: Vec<AccessoryRecord>,
-}
-
-/// One accessory's record and attempts ([`Ledger::history`]).
-#[derive(Debug, Clone, Serialize)]
-pub struct History {
-    /// The device id asked for.
-    pub id: String,
-    /// Its key, unless forgotten or never verified.
-    pub accessory: Option<AccessoryRecord>,
-    /// Every provisioning attempt.
-    pub attempts: Vec<AttemptRecord>,
-}
-
-/// One accessory as the ledger knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccessoryRecord {
-    /// The device id it reported (and its certificate names).
-    pub id: String,
-    /// The SPKI pin of its key, `sha256/BASE64`: what trust on first use compares against.
-    pub pin: String,
-    /// SHA-256 of its leaf certificate, hex.
-    pub fingerprint: String,
-    /// The model it reported when last provisioned (`GET /v1/device`); `None` when it said none.
-    pub model: Option<String>,
-    /// The firmware version it reported then; `None` when it said none.
-    pub firmware: Option<String>,
-    /// When it was first provisioned (UTC).
-    #[serde(with = "time::serde::rfc3339")]
-    pub first_seen: OffsetDateTime,
-    /// When it was last provisioned (UTC).
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_seen: OffsetDateTime,
-}
-
-/// How an attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttemptOutcome {
-    /// Started and not (yet) finished: still running, or the process was killed.
-    InProgress,
-    /// The accessory reported that it joined the network.
-    Connected,
-    /// Anything else; the diagnosis code says what.
-    Failed,
-    /// Ended by Ctrl-C or SIGTERM before it finished (diagnosis `interrupted`).
-    Interrupted,
-}
-
-impl AttemptOutcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::InProgress => "in_progress",
-            Self::Connected => "connected",
-            Self::Failed => "failed",
-            Self::Interrupted => "interrupted",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "connected" => Self::Connected,
-            "in_progress" => Self::InProgress,
-            "interrupted" => Self::Interrupted,
-            _ => Self::Failed,
-        }
-    }
-}
-
-/// One provisioning attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AttemptRecord {
-    /// The attempt's number in the ledger (what an [`Outcome`](crate::Outcome) reports).
-    pub id: i64,
-    /// The device id, once known (from `--device-id` or the accessory's answer).
-    pub device_id: Option<String>,
-    /// Where the accessory was reached (`host:port`).
-    pub address: String,
-    /// The home network it was given. Never the passphrase.
-    pub ssid: String,
-    /// When it started (UTC).
-    #[serde(with = "time::serde::rfc3339")]
-    pub started: OffsetDateTime,
-    /// When it ended (UTC); `None` while it runs, or when the process was killed.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub ended: Option<OffsetDateTime>,
-    /// How it ended.
-    pub outcome: AttemptOutcome,
-    /// The diagnosis code of a failure (`cert.expired`, `accessory.auth_failed`...).
-    pub diagnosis: Option<String>,
-    /// Network round trips the attempt took (TCP, TLS, HTTP).
-    pub round_trips: Option<u32>,
-}
-
-/// The ledger file. Cheap to share (`Arc<Ledger>`); each process or worker may also open its own.
+/// The ledger. Cheap to share (`Arc<Ledger>`); each process or worker may also open its own.
 #[derive(Debug)]
 pub struct Ledger {
+    /// The file, or the database's URL without its password.
     path: PathBuf,
-    conn: Mutex<Connection>,
+    db: Db,
+    station: String,
+    attempt_deadline: Duration,
 }
 
 impl Ledger {
@@ -176,20 +76,30 @@ impl Ledger {
             .map(|dirs| dirs.data_dir().join("ledger.sqlite3"))
     }
 
-    /// Opens the ledger at `path`, else at [`Ledger::default_path`] ([`Error::LedgerNoDefault`]
-    /// when there is none).
+    /// Opens the ledger at `path` (a file, or a `postgres://` URL), else at
+    /// [`Ledger::default_path`] ([`Error::LedgerNoDefault`] when there is none).
     pub fn open_or_default(path: Option<PathBuf>) -> Result<Self, Error> {
-        Self::open(
-            path.or_else(Self::default_path)
-                .ok_or(Error::LedgerNoDefault)?,
-        )
+        if let Some(path) = path {
+            return Self::open(path);
+        }
+        let path = Self::default_path().ok_or(Error::LedgerNoDefault)?;
+        if let Some(dir) = path.parent() {
+            private::narrow_dir(dir).map_err(|e| Error::Ledger {
+                path: path.clone(),
+                action: "make its directory private",
+                source: Box::new(e),
+            })?;
+        }
+        Self::open(path)
     }
 
-    /// Every accessory, most recent first, with the ledger's file (`accessory ledger list`).
+    /// Every accessory, most recent first, and every attempt from every station, with the
+    /// ledger's location (`accessory ledger list`).
     pub fn listing(&self) -> Result<Listing, Error> {
         Ok(Listing {
             ledger: self.path.display().to_string(),
             accessories: self.accessories()?,
+            attempts: self.attempts(None)?,
         })
     }
 
@@ -217,110 +127,124 @@ impl Ledger {
         }
     }
 
-    /// Opens (creating if needed, with its parent directory) and migrates the ledger at `path`.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
-        let path = path.as_ref().to_path_buf();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::Ledger {
-                path: path.clone(),
-                action: "create its directory",
-                source: Box::new(e),
-            })?;
-        }
-        let conn = Connection::open(&path).map_err(ledger_err(&path, "open"))?;
-        let ledger = Self {
-            path: path.clone(),
-            conn: Mutex::new(conn),
+    /// Opens and migrates the ledger at `target`: a `postgres://` (or `postgresql://`) URL, or a
+    /// SQLite file, created if needed (0600, in a directory created 0700, no link followed).
+    /// Attempts whose deadline has passed are marked interrupted.
+    pub fn open(target: impl AsRef<Path>) -> Result<Self, Error> {
+        let (path, url) = db::location(target.as_ref());
+        let db = match url {
+            Some(url) => Db::postgres(&url).map_err(ledger_err(&path, "connect"))?,
+            None => {
+                private::create(&path).map_err(|e| Error::Ledger {
+                    path: path.clone(),
+                    action: "create it privately",
+                    source: Box::new(e),
+                })?;
+                Db::sqlite(&path).map_err(ledger_err(&path, "open"))?
+            }
         };
-        ledger.configure()?;
-        ledger.migrate()?;
+        let ledger = Self {
+            path,
+            db,
+            station: default_station(),
+            attempt_deadline: ATTEMPT_DEADLINE,
+        };
+        let migrated = ledger.run("migrate the schema", schema::migrate)?;
+        if let Migrated::TooNew(found) = migrated {
+            return Err(Error::LedgerTooNew {
+                path: ledger.path.clone(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        ledger.mark_interrupted()?;
         Ok(ledger)
     }
 
-    /// Where this ledger lives.
+    /// This ledger, recording `station` as the maker of its attempts and the holder of its claims
+    /// (default: `host:pid`, so two processes on one machine are two stations).
+    pub fn with_station(mut self, station: impl Into<String>) -> Self {
+        self.station = station.into();
+        self
+    }
+
+    /// This ledger, giving its attempts `deadline` to finish before a later open calls them
+    /// interrupted (default [`ATTEMPT_DEADLINE`]).
+    pub fn with_attempt_deadline(mut self, deadline: Duration) -> Self {
+        self.attempt_deadline = deadline;
+        self
+    }
+
+    /// The station this handle records as.
+    pub fn station(&self) -> &str {
+        &self.station
+    }
+
+    /// Where this ledger lives: its file, or its database's URL without the password.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn configure(&self) -> Result<(), Error> {
-        let conn = self.conn();
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(ledger_err(&self.path, "set the busy timeout"))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(ledger_err(&self.path, "switch to WAL"))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Ledger {
-                path: self.path.clone(),
-                action: "switch to WAL",
-                source: format!("journal mode stayed {mode}").into(),
-            });
-        }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(ledger_err(&self.path, "set synchronous=FULL"))?;
-        Ok(())
+    /// Whether this ledger is a PostgreSQL database (shared by stations) rather than a file.
+    pub fn is_shared(&self) -> bool {
+        self.db.dialect() == Dialect::Postgres
     }
 
-    fn migrate(&self) -> Result<(), Error> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(ledger_err(&self.path, "begin the migration"))?;
-        let version: i32 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(ledger_err(&self.path, "read the schema version"))?;
-        match version {
-            0 => {
-                tx.execute_batch(SCHEMA_V1)
-                    .map_err(ledger_err(&self.path, "create the schema"))?;
-                tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-                    .map_err(ledger_err(&self.path, "record the schema version"))?;
-            }
-            SCHEMA_VERSION => {}
-            found => {
-                return Err(Error::LedgerTooNew {
-                    path: self.path.clone(),
-                    found,
-                    supported: SCHEMA_VERSION,
-                })
-            }
-        }
-        tx.commit()
-            .map_err(ledger_err(&self.path, "commit the migration"))
+    /// The schema versions recorded as applied, in order.
+    pub fn migrations(&self) -> Result<Vec<i64>, Error> {
+        self.run("read the migrations", schema::applied)
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (it has its own
-        // transactions), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `f` in one transaction; its errors say the ledger was doing `action`.
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&mut Tx<'_, '_>) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, Error> {
+        self.db
+            .transaction(f)
+            .map_err(ledger_err(&self.path, action))
+    }
+
+    /// Marks attempts still `in_progress` after their deadline as `interrupted` (ended now);
+    /// returns how many. Attempts from before deadlines were kept (none recorded) count as past it.
+    pub fn mark_interrupted(&self) -> Result<u64, Error> {
+        let now = rfc3339(OffsetDateTime::now_utc());
+        self.run("mark interrupted attempts", move |tx| {
+            tx.execute(
+                "UPDATE attempts SET outcome = 'interrupted', ended = $1
+                 WHERE outcome = 'in_progress' AND COALESCE(deadline, 0) < {now_ms}",
+                &[now.into()],
+            )
+        })
     }
 
     /// The accessory with this id (ignoring ASCII case), if it was ever recorded.
     pub fn accessory(&self, id: &str) -> Result<Option<AccessoryRecord>, Error> {
-        self.conn()
-            .query_row(
-                "SELECT id, pin, fingerprint, model, firmware, first_seen, last_seen
-                 FROM accessories WHERE id = ?1 COLLATE NOCASE",
-                [id],
-                accessory_row,
+        let id = id.to_owned();
+        let rows = self.run("read an accessory", move |tx| {
+            tx.query(
+                &format!("{SELECT_ACCESSORY} WHERE ascii_lower(id) = ascii_lower($1)"),
+                &[id.into()],
             )
-            .optional()
+        })?;
+        rows.first()
+            .map(accessory_row)
+            .transpose()
             .map_err(ledger_err(&self.path, "read an accessory"))
     }
 
     /// Every accessory, most recently seen first.
     pub fn accessories(&self) -> Result<Vec<AccessoryRecord>, Error> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, pin, fingerprint, model, firmware, first_seen, last_seen
-                 FROM accessories ORDER BY last_seen DESC, id",
+        let rows = self.run("list accessories", |tx| {
+            tx.query(
+                &format!("{SELECT_ACCESSORY} ORDER BY last_seen DESC, id"),
+                &[],
             )
-            .map_err(ledger_err(&self.path, "list accessories"))?;
-        let rows = stmt
-            .query_map([], accessory_row)
-            .map_err(ledger_err(&self.path, "list accessories"))?;
-        rows.collect::<Result<_, _>>()
+        })?;
+        rows.iter()
+            .map(accessory_row)
+            .collect::<Result<_, _>>()
             .map_err(ledger_err(&self.path, "list accessories"))
     }
 
@@ -329,61 +253,54 @@ impl Ledger {
     /// its policy accepted: under trust on first use that is the recorded key itself (a different
     /// one is refused before anything is sent, and accepting it is a deliberate `forget`); under a
     /// pin or anchors, the administrator's trust vouches for a new key, so the record follows it.
+    /// Every station reads the same record: a key first recorded at one is enforced at all.
     pub fn saw_accessory(&self, record: &AccessoryRecord) -> Result<(), Error> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(ledger_err(&self.path, "record an accessory"))?;
-        // An upsert by hand: the primary key compares case-sensitively, device ids do not.
-        let updated = tx
-            .execute(
-                "UPDATE accessories SET pin = ?2, fingerprint = ?3, model = ?4, firmware = ?5,
-                     last_seen = ?6
-                 WHERE id = ?1 COLLATE NOCASE",
-                params![
-                    record.id,
-                    record.pin,
-                    record.fingerprint,
-                    record.model,
-                    record.firmware,
-                    rfc3339(record.last_seen),
-                ],
-            )
-            .map_err(ledger_err(&self.path, "record an accessory"))?;
-        if updated > 0 {
-            return tx
-                .commit()
-                .map_err(ledger_err(&self.path, "record an accessory"));
-        }
-        tx.execute(
-            "INSERT INTO accessories (id, pin, fingerprint, model, firmware, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                record.id,
-                record.pin,
-                record.fingerprint,
-                record.model,
-                record.firmware,
-                rfc3339(record.first_seen),
-                rfc3339(record.last_seen),
-            ],
-        )
-        .map_err(ledger_err(&self.path, "record an accessory"))?;
-        tx.commit()
-            .map_err(ledger_err(&self.path, "record an accessory"))
+        let r = record.clone();
+        self.run("record an accessory", move |tx| {
+            let params: Vec<Value> = vec![
+                r.id.clone().into(),
+                r.pin.clone().into(),
+                r.fingerprint.clone().into(),
+                r.model.clone().into(),
+                r.firmware.clone().into(),
+                rfc3339(r.last_seen).into(),
+            ];
+            // An upsert by hand: the primary key compares case-sensitively, device ids do not.
+            let updated = tx.execute(
+                "UPDATE accessories SET pin = $2, fingerprint = $3, model = $4, firmware = $5,
+                     last_seen = $6
+                 WHERE ascii_lower(id) = ascii_lower($1)",
+                &params,
+            )?;
+            if updated == 0 {
+                let mut params = params;
+                params.push(rfc3339(r.first_seen).into());
+                tx.execute(
+                    "INSERT INTO accessories
+                         (id, pin, fingerprint, model, firmware, last_seen, first_seen)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &params,
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Removes an accessory's record (its pin; the id ignoring ASCII case): the next provisioning is a first use again.
     /// Returns whether there was one. Its attempts are kept.
     pub fn forget(&self, id: &str) -> Result<bool, Error> {
-        let n = self
-            .conn()
-            .execute("DELETE FROM accessories WHERE id = ?1 COLLATE NOCASE", [id])
-            .map_err(ledger_err(&self.path, "forget an accessory"))?;
+        let id = id.to_owned();
+        let n = self.run("forget an accessory", move |tx| {
+            tx.execute(
+                "DELETE FROM accessories WHERE ascii_lower(id) = ascii_lower($1)",
+                &[id.into()],
+            )
+        })?;
         Ok(n > 0)
     }
 
-    /// Records the start of an attempt (outcome `in_progress`) and returns its id.
+    /// Records the start of an attempt (outcome `in_progress`, this handle's station, a deadline
+    /// of now plus the attempt deadline on the database's clock) and returns its id.
     pub fn start_attempt(
         &self,
         device_id: Option<&str>,
@@ -391,14 +308,29 @@ impl Ledger {
         ssid: &str,
         started: OffsetDateTime,
     ) -> Result<i64, Error> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO attempts (device_id, address, ssid, started, outcome)
-             VALUES (?1, ?2, ?3, ?4, 'in_progress')",
-            params![device_id, address, ssid, rfc3339(started)],
-        )
-        .map_err(ledger_err(&self.path, "record an attempt"))?;
-        Ok(conn.last_insert_rowid())
+        let params: Vec<Value> = vec![
+            device_id.map(str::to_owned).into(),
+            address.into(),
+            ssid.into(),
+            rfc3339(started).into(),
+            self.station.clone().into(),
+            millis(self.attempt_deadline).into(),
+        ];
+        let rows = self.run("record an attempt", move |tx| {
+            tx.query(
+                "INSERT INTO attempts (device_id, address, ssid, started, station, deadline, outcome)
+                 VALUES ($1, $2, $3, $4, $5, {now_ms} + $6, 'in_progress')
+                 RETURNING id",
+                &params,
+            )
+        })?;
+        rows.first()
+            .and_then(|r| r[0].int())
+            .ok_or_else(|| Error::Ledger {
+                path: self.path.clone(),
+                action: "record an attempt",
+                source: "no id returned".into(),
+            })
     }
 
     /// Records how an attempt ended.
@@ -411,66 +343,60 @@ impl Ledger {
         round_trips: Option<u32>,
         ended: OffsetDateTime,
     ) -> Result<(), Error> {
-        self.conn()
-            .execute(
-                "UPDATE attempts SET device_id = COALESCE(?2, device_id), outcome = ?3,
-                     diagnosis = ?4, round_trips = ?5, ended = ?6
-                 WHERE id = ?1",
-                params![
-                    id,
-                    device_id,
-                    outcome.as_str(),
-                    diagnosis,
-                    round_trips,
-                    rfc3339(ended)
-                ],
+        let params: Vec<Value> = vec![
+            id.into(),
+            device_id.map(str::to_owned).into(),
+            outcome.as_str().into(),
+            diagnosis.map(str::to_owned).into(),
+            round_trips.map(i64::from).into(),
+            rfc3339(ended).into(),
+        ];
+        self.run("record the end of an attempt", move |tx| {
+            tx.execute(
+                "UPDATE attempts SET device_id = COALESCE($2, device_id), outcome = $3,
+                     diagnosis = $4, round_trips = $5, ended = $6
+                 WHERE id = $1",
+                &params,
             )
-            .map_err(ledger_err(&self.path, "record the end of an attempt"))?;
+        })?;
         Ok(())
     }
 
-    /// Attempts, newest first; only those of `device_id` when given.
+    /// Attempts from every station, newest first; only those of `device_id` when given.
     pub fn attempts(&self, device_id: Option<&str>) -> Result<Vec<AttemptRecord>, Error> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, device_id, address, ssid, started, ended, outcome, diagnosis, round_trips
-                 FROM attempts WHERE ?1 IS NULL OR device_id = ?1 COLLATE NOCASE
+        let device_id = device_id.map(str::to_owned);
+        let rows = self.run("list attempts", move |tx| {
+            tx.query(
+                "SELECT id, device_id, address, ssid, started, ended, outcome, diagnosis,
+                        round_trips, station
+                 FROM attempts
+                 WHERE CAST($1 AS TEXT) IS NULL OR ascii_lower(device_id) = ascii_lower($1)
                  ORDER BY started DESC, id DESC",
+                &[device_id.into()],
             )
-            .map_err(ledger_err(&self.path, "list attempts"))?;
-        let rows = stmt
-            .query_map([device_id], |row| {
-                Ok(AttemptRecord {
-                    id: row.get(0)?,
-                    device_id: row.get(1)?,
-                    address: row.get(2)?,
-                    ssid: row.get(3)?,
-                    started: parse_time(row, 4)?,
-                    ended: match row.get::<_, Option<String>>(5)? {
-                        Some(_) => Some(parse_time(row, 5)?),
-                        None => None,
-                    },
-                    outcome: AttemptOutcome::parse(&row.get::<_, String>(6)?),
-                    diagnosis: row.get(7)?,
-                    round_trips: row.get(8)?,
-                })
-            })
-            .map_err(ledger_err(&self.path, "list attempts"))?;
-        rows.collect::<Result<_, _>>()
+        })?;
+        rows.iter()
+            .map(attempt_row)
+            .collect::<Result<_, _>>()
             .map_err(ledger_err(&self.path, "list attempts"))
     }
 
-    /// `PRAGMA integrity_check`: `Ok(())` when SQLite reports "ok", else the problems it found.
+    /// SQLite's `PRAGMA integrity_check` (`Ok(())` when it reports "ok", else the problems it
+    /// found); PostgreSQL checks itself, so there `Ok(())` once a query answers.
     pub fn integrity_check(&self) -> Result<(), Error> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(ledger_err(&self.path, "check integrity"))?;
-        let lines: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(ledger_err(&self.path, "check integrity"))?;
+        let sqlite = self.db.dialect() == Dialect::Sqlite;
+        let lines = self.run("check integrity", move |tx| {
+            let sql = if sqlite {
+                "PRAGMA integrity_check"
+            } else {
+                "SELECT 'ok'"
+            };
+            Ok(tx
+                .query(sql, &[])?
+                .iter()
+                .filter_map(|r| r[0].text())
+                .collect::<Vec<_>>())
+        })?;
         if lines == ["ok"] {
             Ok(())
         } else {
@@ -483,36 +409,70 @@ impl Ledger {
     }
 }
 
-fn accessory_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccessoryRecord> {
+const SELECT_ACCESSORY: &str =
+    "SELECT id, pin, fingerprint, model, firmware, first_seen, last_seen FROM accessories";
+
+/// `host:pid`: one station per process unless the caller names it.
+fn default_station() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "station".into());
+    format!("{host}:{}", std::process::id())
+}
+
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+fn accessory_row(row: &Row) -> Result<AccessoryRecord, DbError> {
     Ok(AccessoryRecord {
-        id: row.get(0)?,
-        pin: row.get(1)?,
-        fingerprint: row.get(2)?,
-        model: row.get(3)?,
-        firmware: row.get(4)?,
-        first_seen: parse_time(row, 5)?,
-        last_seen: parse_time(row, 6)?,
+        id: text(row, 0)?,
+        pin: text(row, 1)?,
+        fingerprint: text(row, 2)?,
+        model: row[3].text(),
+        firmware: row[4].text(),
+        first_seen: time_at(row, 5)?,
+        last_seen: time_at(row, 6)?,
     })
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+fn attempt_row(row: &Row) -> Result<AttemptRecord, DbError> {
+    Ok(AttemptRecord {
+        id: row[0].int().ok_or("an attempt without an id")?,
+        device_id: row[1].text(),
+        address: text(row, 2)?,
+        ssid: text(row, 3)?,
+        started: time_at(row, 4)?,
+        ended: match row[5] {
+            Value::Null => None,
+            _ => Some(time_at(row, 5)?),
+        },
+        outcome: AttemptOutcome::parse(&text(row, 6)?),
+        diagnosis: row[7].text(),
+        round_trips: row[8].int().and_then(|n| u32::try_from(n).ok()),
+        station: row[9].text(),
+    })
+}
+
+fn text(row: &Row, idx: usize) -> Result<String, DbError> {
+    row[idx]
+        .text()
+        .ok_or_else(|| format!("column {idx} is NULL").into())
+}
+
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
-fn parse_time(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<OffsetDateTime> {
-    let text: String = row.get(idx)?;
-    OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn ledger_err<'a>(path: &'a Path, action: &'static str) -> impl Fn(rusqlite::Error) -> Error + 'a {
-    move |e| Error::Ledger {
-        path: path.to_path_buf(),
-        action,
-        source: Box::new(e),
-    }
+pub(crate) fn time_at(row: &Row, idx: usize) -> Result<OffsetDateTime, DbError> {
+    Ok(OffsetDateTime::parse(
+        &text(row, idx)?,
+        &time::format_description::well_known::Rfc3339,
+    )?)
 }
 
 #[cfg(test)]
@@ -539,8 +499,10 @@ mod tests {
     #[test]
     fn a_new_ledger_has_the_current_schema_version_and_wal() {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path().join("sub/ledger.sqlite3")).unwrap();
-        let conn = ledger.conn();
+        let path = dir.path().join("sub/ledger.sqlite3");
+        let ledger = Ledger::open(&path).unwrap();
+        assert_eq!(ledger.migrations().unwrap(), [1, 2]);
+        let conn = rusqlite::Connection::open(&path).unwrap();
         let v: i32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
@@ -548,6 +510,62 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!((v, mode.as_str()), (SCHEMA_VERSION, "wal"));
+    }
+
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_ledger_and_its_wal_and_shm_are_0600_in_a_0700_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/accessory/ledger.sqlite3");
+        let ledger = Ledger::open(&path).unwrap();
+        ledger
+            .start_attempt(None, "127.0.0.1:1", "Home", now())
+            .unwrap();
+        let parent = path.parent().unwrap();
+        assert_eq!(mode(parent), 0o700);
+        assert_eq!(mode(parent.parent().unwrap()), 0o700);
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+
+    #[test]
+    fn a_world_readable_ledger_from_an_older_build_is_narrowed_to_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        drop(Ledger::open(&path).unwrap());
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let _ledger = Ledger::open(&path).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                assert_eq!(mode(&file), 0o600, "{}", file.display());
+            }
+        }
+    }
+
+    #[test]
+    fn a_symlink_planted_at_the_ledger_path_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, b"not a ledger").unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let err = Ledger::open(&path).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"not a ledger");
+        assert!(!dir.path().join("ledger.sqlite3-wal").exists());
     }
 
     #[test]
@@ -633,9 +651,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("attempts (1):\n  "), "{text}");
-        assert_eq!(
-            ledger.listing().unwrap().to_string(),
-            format!("no accessories in {}\n", ledger.path().display())
+        let listing = ledger.listing().unwrap().to_string();
+        assert!(
+            listing.starts_with(&format!(
+                "no accessories in {}\nattempts (1, every station):\n  #",
+                ledger.path().display()
+            )),
+            "{listing}"
         );
     }
 
@@ -652,10 +674,41 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_file_from_an_older_build_is_migrated_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&db::Dialect::Sqlite.sql(schema::MIGRATIONS[0]))
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO accessories VALUES
+                 ('SIM-1', 'sha256/old', 'ab', NULL, NULL,
+                  '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+             INSERT INTO attempts (device_id, address, ssid, started, outcome)
+                 VALUES ('SIM-1', 'a', 'Home', '2026-01-01T00:00:00Z', 'in_progress');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(conn);
+        let ledger = Ledger::open(&path).unwrap();
+        assert_eq!(ledger.migrations().unwrap(), [1, 2]);
+        assert_eq!(
+            ledger.accessory("sim-1").unwrap().unwrap().pin,
+            "sha256/old"
+        );
+        let attempts = ledger.attempts(None).unwrap();
+        // Left in_progress by a build without deadlines: interrupted, by no station.
+        assert_eq!(
+            (attempts[0].outcome, attempts[0].station.as_deref()),
+            (AttemptOutcome::Interrupted, None)
+        );
+    }
+
+    #[test]
     fn a_ledger_from_a_newer_version_is_refused_not_guessed_at() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.db");
-        Connection::open(&path)
+        rusqlite::Connection::open(&path)
             .unwrap()
             .pragma_update(None, "user_version", 99)
             .unwrap();

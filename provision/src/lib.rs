@@ -5,7 +5,7 @@
 //! ends in an [`Outcome`] or a [`Failure`] whose `trust::Diagnosis` says what happened, why, and
 //! what to do. The order of the flow is its security argument: nothing secret (the passphrase, the
 //! proof of possession) is written before the verifier accepted the peer, the device id it
-//! reports was proven by its certificate and, for a first use, the key was confirmed. [`Ledger`] is the SQLite record of accessories (their first-use pins) and
+//! reports was proven by its certificate and, for a first use, the key was confirmed. [`Ledger`] is the record (SQLite, or PostgreSQL shared by stations) of accessories (their first-use pins) and
 //! attempts; it never holds a passphrase.
 //!
 //! The accessory's wire contract (API JSON, network rules, PSK, proof of possession, SoftAP
@@ -31,7 +31,7 @@ pub mod esp;
 mod event;
 // The steps, in order.
 mod flow;
-// The SQLite ledger.
+// The ledger: SQLite, or PostgreSQL shared by stations.
 mod ledger;
 // What a run ends with.
 mod outcome;
@@ -55,7 +55,8 @@ pub use error::Error;
 pub use event::{Event, Observer, Timed};
 pub use flow::{run, run_observed};
 pub use ledger::{
-    AccessoryRecord, AttemptOutcome, AttemptRecord, History, Ledger, Listing, SCHEMA_VERSION,
+    AccessoryRecord, AttemptOutcome, AttemptRecord, Claim, History, Ledger, Listing,
+    ATTEMPT_DEADLINE, SCHEMA_VERSION,
 };
 pub use outcome::{Failure, Outcome, RoundTrips};
 pub use protocol::api::DeviceInfo;

@@ -146,9 +146,17 @@ pub fn accessory_table(records: &[AccessoryRecord]) -> String {
 impl fmt::Display for Listing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.accessories.is_empty() {
-            return writeln!(f, "no accessories in {}", self.ledger);
+            writeln!(f, "no accessories in {}", self.ledger)?;
+        } else {
+            f.write_str(&accessory_table(&self.accessories))?;
         }
-        f.write_str(&accessory_table(&self.accessories))
+        if !self.attempts.is_empty() {
+            writeln!(f, "attempts ({}, every station):", self.attempts.len())?;
+            for t in &self.attempts {
+                writeln!(f, "  {t}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -188,13 +196,13 @@ impl fmt::Display for AccessoryRecord {
     }
 }
 
-/// One attempt on one line: id, start, outcome, address, SSID, diagnosis code, round trips.
+/// One attempt on one line: id, start, outcome, address, SSID, diagnosis code, round trips, station.
 impl fmt::Display for AttemptRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let outcome = serde_json::to_value(self.outcome).map_err(|_| fmt::Error)?;
         write!(
             f,
-            "#{:<5} {} {:<12} {:<12} ssid {:<16} {}{}",
+            "#{:<5} {} {:<12} {:<12} ssid {:<16} {}{}{}",
             self.id,
             when(self.started),
             outcome.as_str().unwrap_or("?"),
@@ -203,6 +211,10 @@ impl fmt::Display for AttemptRecord {
             self.diagnosis.as_deref().unwrap_or(""),
             self.round_trips
                 .map(|n| format!(" ({n} round trips)"))
+                .unwrap_or_default(),
+            self.station
+                .as_deref()
+                .map(|s| format!(" at {s}"))
                 .unwrap_or_default(),
         )
     }

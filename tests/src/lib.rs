@@ -27,3 +27,6 @@ pub mod esp;
 
 /// Skips that show in `make test`'s summary and fail under CI when CI should have provided the tool.
 pub mod skip;
+
+/// A PostgreSQL database of the test's own (`ACCESSORY_TEST_POSTGRES`), dropped afterwards.
+pub mod postgres;

@@ -388,11 +388,12 @@ impl Store {
         text.push(b'\n');
         self.remove_stale_temporaries();
         let result = (|| {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&tmp)?;
+            // Private (0600, like the directory's 0700) and new: never through a planted link.
+            let mut o = OpenOptions::new();
+            o.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            let mut f = o.open(&tmp)?;
             f.write_all(&text)?;
             f.sync_all()?;
             drop(f);
@@ -426,11 +427,21 @@ impl Store {
     fn lock(&self) -> Result<File, StoreError> {
         self.create_dir()?;
         let path = self.dir.join(LOCK);
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
+        if path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(io_err(
+                &path,
+                "cannot open the lock file",
+                io::Error::other("it is a symbolic link; the store never follows one"),
+            ));
+        }
+        let mut o = OpenOptions::new();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let f = o
             .open(&path)
             .map_err(|e| io_err(&path, "cannot open the lock file", e))?;
         // std's File::lock (stable since Rust 1.89) is flock(2) on Linux: released by the kernel when
@@ -676,6 +687,27 @@ mod tests {
         let e = store.add(&root("A"), &AddOptions::default()).unwrap_err();
         assert_eq!(e.code(), "store.corrupt");
         assert_eq!(fs::read(store.manifest_path()).unwrap(), b"{ not json");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_store_is_0700_and_its_files_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("trust")).unwrap();
+        store
+            .add(&root("Mode Root"), &AddOptions::default())
+            .unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(store.dir()), 0o700);
+        let files: Vec<_> = fs::read_dir(store.dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(files.len() >= 2, "{files:?}");
+        for f in files {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
     }
 
     #[test]
