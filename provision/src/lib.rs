@@ -25,6 +25,8 @@ pub mod diagnosis;
 mod error;
 // The steps, in order.
 mod flow;
+// Many accessories from one inventory: workers, resume, progress events, the report.
+pub mod fleet;
 // The SQLite ledger.
 mod ledger;
 // What a run ends with.

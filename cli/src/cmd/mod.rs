@@ -1,6 +1,8 @@
 //! One module per subcommand. Each parses its own arguments and calls a library.
 
 pub mod certs;
+// `accessory provision fleet`: an inventory, progress, resume, the report.
+pub mod fleet;
 pub mod ledger;
 pub mod meta;
 pub mod probe;
