@@ -15,10 +15,12 @@
 # 5: TCP, TLS 1.3, GET /v1/device, PUT /v1/network with apply, one long-poll answer. The script fails
 # when a run takes more.
 #
-# What dominates a fresh process (perf, 2026-11): aws-lc 0.47 seeds its DRBG from a CPU-jitter
-# entropy source once per process (`jent_*`, ~40 ms, over 80% of the samples); the flow itself --
-# TCP, TLS 1.3, three HTTP exchanges, three SQLite commits with fsync -- is the rest. A long-lived
-# provisioner (a fleet worker) pays the seeding once.
+# Where the time goes (callgrind, 2026-12, issue 14): before `.cargo/config.toml` set
+# AWS_LC_SYS_NO_JITTER_ENTROPY, aws-lc seeded its DRBG with a CPU-jitter collector (`jent_*`) at the
+# first random number of the process -- the ClientHello's session id, inside the TLS handshake, so
+# inside the flow's time, not before it -- ~97% of a whole process's instructions and 2.6x curl. It
+# now seeds from getrandom, as OpenSSL does; the rest is TCP, TLS 1.3, three HTTP exchanges and
+# three SQLite commits with fsync (wall time curl does not spend). A fleet run seeds once anyway.
 #
 # Environment: RUNS (default 200), CARGO_TARGET_DIR (default target), ACCESSORY (a prebuilt binary).
 set -euo pipefail
