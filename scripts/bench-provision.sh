@@ -15,10 +15,12 @@
 # 5: TCP, TLS 1.3, GET /v1/device, PUT /v1/network with apply, one long-poll answer. The script fails
 # when a run takes more.
 #
-# What dominates a fresh process (perf, 2026-11): aws-lc 0.47 seeds its DRBG from a CPU-jitter
-# entropy source once per process (`jent_*`, ~40 ms, over 80% of the samples); the flow itself --
-# TCP, TLS 1.3, three HTTP exchanges, three SQLite commits with fsync -- is the rest. A long-lived
-# provisioner (a fleet worker) pays the seeding once.
+# Where the time goes (callgrind, 2026-12, issue 14): before `.cargo/config.toml` set
+# AWS_LC_SYS_NO_JITTER_ENTROPY, aws-lc seeded its DRBG with a CPU-jitter collector (`jent_*`) at the
+# first random number of the process -- the ClientHello's session id, inside the TLS handshake, so
+# inside the flow's time, not before it -- ~97% of a whole process's instructions and 2.6x curl. It
+# now seeds from getrandom, as OpenSSL does; the rest is TCP, TLS 1.3, three HTTP exchanges and
+# three SQLite commits with fsync (wall time curl does not spend). A fleet run seeds once anyway.
 #
 # Environment: RUNS (default 200), CARGO_TARGET_DIR (default target), ACCESSORY (a prebuilt binary).
 set -euo pipefail
@@ -55,18 +57,24 @@ for _ in $(seq 1 100); do [ -s "$work/sim.json" ] && break; sleep 0.1; done
 pin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pin"])' "$work/sim.json")
 
 python3 - "$bin" "$port" "$pin" "$work" "$runs" <<'PY'
-import json, statistics, subprocess, sys, time
+import json, resource, statistics, subprocess, sys, time
 
 bin, port, pin, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+
+def children_cpu_ms():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (r.ru_utime + r.ru_stime) * 1000
 args = [bin, "provision", "--accessory", f"127.0.0.1:{port}", "--pin", pin,
         "--device-id", "BENCH-0001", "--network-ssid", "Home",
         "--network-passphrase-file", f"{work}/sim/Home.passphrase",
         "--ledger", f"{work}/ledger.sqlite3", "--json"]
-flow, process, trips = [], [], []
+flow, process, trips, cpu = [], [], [], []
 for i in range(runs + 3):
+    c0 = children_cpu_ms()
     t0 = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True)
     wall = (time.perf_counter() - t0) * 1000
+    c1 = children_cpu_ms()
     if done.returncode != 0:
         sys.exit(f"bench-provision: run {i} failed ({done.returncode}): {done.stderr.strip()}")
     out = json.loads(done.stdout)
@@ -74,6 +82,7 @@ for i in range(runs + 3):
         continue  # warm-up: page cache, the ledger's first write
     flow.append(out["elapsed_ms"])
     process.append(wall)
+    cpu.append(c1 - c0)
     trips.append(out["round_trips"])
 
 totals = sorted({t["total"] for t in trips})
@@ -86,6 +95,34 @@ print(f"  process  median {statistics.median(process):7.2f} ms   p90 {q(process,
 t = trips[0]
 print(f"  round trips per run: {t['total']} (tcp {t['tcp']}, tls {t['tls']}, http {t['http']}); "
       f"distinct totals over all runs: {totals}; minimum possible 5")
+
+# The same three calls from curl on one TLS session (`--next` reuses it), pinned to the same key
+# and verified against the same anchors, in the same run: the whole process, as above.
+host = "BENCH-0001.accessory.local"
+base = ["--cacert", f"{work}/sim/anchors.pem", "--resolve", f"{host}:{port}:127.0.0.1",
+        "--pinnedpubkey", pin.replace("sha256/", "sha256//", 1), "-sf", "-o", "/dev/null"]
+curl = (["curl"] + base + [f"https://{host}:{port}/v1/device", "--next"] + base
+        + ["-X", "PUT", "-H", "content-type: application/json", "--data",
+           '{"ssid":"Home","passphrase":"correct horse battery","security":"wpa2-psk","hidden":false,"apply":true}',
+           f"https://{host}:{port}/v1/network", "--next"] + base
+        + [f"https://{host}:{port}/v1/status?wait=5"])
+cwall, ccpu = [], []
+for i in range(runs + 3):
+    c0 = children_cpu_ms()
+    t0 = time.perf_counter()
+    done = subprocess.run(curl, capture_output=True, text=True)
+    wall = (time.perf_counter() - t0) * 1000
+    c1 = children_cpu_ms()
+    if done.returncode != 0:
+        sys.exit(f"bench-provision: curl run {i} failed ({done.returncode}): {done.stderr.strip()}")
+    if i >= 3:
+        cwall.append(wall)
+        ccpu.append(c1 - c0)
+pm, cm = statistics.median(process), statistics.median(cwall)
+pc, cc = statistics.mean(cpu), statistics.mean(ccpu)
+print(f"  curl     median {cm:7.2f} ms   p90 {q(cwall, .9):7.2f} ms   (same three calls, one pinned TLS session)")
+print(f"  whole process vs curl: wall {pm:.2f} / {cm:.2f} ms = {pm / cm:.2f}x; "
+      f"CPU (user+sys) {pc:.2f} / {cc:.2f} ms = {pc / cc:.2f}x")
 if totals != [5]:
     sys.exit("bench-provision: a run took more than the minimum 5 round trips")
 PY

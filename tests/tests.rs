@@ -55,6 +55,9 @@ mod provision_cli;
 // logs every decrypted byte: an id the certificate does not prove, a device id outside the
 // accessory domain, a pin alone on loopback; nothing secret reaches it on any refusal.
 mod provision_hostile;
+// `accessory provision fleet` on 100 simulated accessories: good and faulty ones, each with the
+// right outcome, one attempt each; interrupted at a random point and resumed: each provisioned once.
+mod provision_fleet;
 // The ledger survives kill -9 mid-write (integrity_check, no committed record lost).
 mod provision_ledger;
 // The ledger of several stations on SQLite and PostgreSQL: migrations, claims and leases, shared keys.

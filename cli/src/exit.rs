@@ -125,6 +125,7 @@ library_error!(
     provision::SecretFileError,
     provision::PassphraseError,
     provision::ClientCertError,
+    provision::fleet::InventoryError,
 );
 
 /// An error that knows its exit status and stable code. Commands wrap library errors in this.

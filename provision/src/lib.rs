@@ -31,6 +31,8 @@ pub mod esp;
 mod event;
 // The steps, in order.
 mod flow;
+// Many accessories from one inventory: workers, resume, progress events, the report.
+pub mod fleet;
 // The ledger: SQLite, or PostgreSQL shared by stations.
 mod ledger;
 // What a run ends with.

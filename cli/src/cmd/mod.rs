@@ -4,6 +4,8 @@ pub mod certs;
 // `--protocol esp`: the ESP-IDF device flags and serving it.
 pub mod esp;
 pub mod explain;
+// `accessory provision fleet`: an inventory, progress, resume, the report.
+pub mod fleet;
 pub mod ledger;
 pub mod meta;
 pub mod probe;

@@ -58,7 +58,12 @@ Exit status: 0 joined, 3 bad input file, 4 refused by the trust policy (nothing 
 unreachable or TLS failed, 6 the accessory reported failure, 7 deadline, 8 ledger; 130 after
 Ctrl-C and 143 after SIGTERM, once the attempt is recorded as interrupted and a joined SoftAP left
 (README.md).")]
+#[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// `provision fleet`: many accessories from an inventory.
+    #[command(subcommand)]
+    pub command: Option<Many>,
+
     /// The accessory's address, HOST[:PORT]; the port defaults to 443.
     #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_target)]
     pub accessory: Option<AccessoryAddress>,
@@ -107,8 +112,8 @@ pub struct Args {
     pub ip: Option<std::net::IpAddr>,
 
     /// The home network to join.
-    #[arg(long, value_name = "SSID")]
-    pub network_ssid: String,
+    #[arg(long, value_name = "SSID", required = true)]
+    pub network_ssid: Option<String>,
 
     /// A file holding the home network passphrase (one line). Without it: $ACCESSORY_NETWORK_PASSPHRASE,
     /// then a prompt on a terminal.
@@ -170,7 +175,18 @@ fn parse_expected(s: &str) -> Result<ExpectedKey, String> {
     s.parse().map_err(|e: provision::Error| e.to_string())
 }
 
+/// Subcommands of `provision`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Many {
+    /// Provision every accessory of an inventory (CSV, TOML, JSON or a `sim fleet` manifest), N at
+    /// a time, resumable.
+    Fleet(Box<super::fleet::Args>),
+}
+
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+    if let Some(Many::Fleet(fleet)) = args.command {
+        return super::fleet::run(*fleet).await;
+    }
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
     let mut request = build_request(&args)?;
     let esp = match args.esp.is_esp() {
@@ -300,10 +316,12 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         }
         (None, None) => None,
     };
+    // clap requires it without a subcommand.
+    let network_ssid = args.network_ssid.clone().unwrap_or_default();
     let passphrase = if args.network_security == "open" {
         Secret::new(String::new())
     } else {
-        Secret::network_passphrase(args.network_passphrase_file.as_deref(), &args.network_ssid)
+        Secret::network_passphrase(args.network_passphrase_file.as_deref(), &network_ssid)
             .or_else(failed)?
     };
     let pop = match &args.pop_file {
@@ -335,7 +353,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         },
         device_id: args.device_id.clone(),
         network: Network {
-            ssid: args.network_ssid.clone(),
+            ssid: network_ssid,
             passphrase,
             // clap admits only the four spellings `Security` parses.
             security: args

@@ -78,6 +78,7 @@ pub const INPUT_UNREADABLE: &str = "input.unreadable";
 pub const INPUT_BAD_CERTIFICATE: &str = "input.bad_certificate";
 pub const INPUT_INVALID_PIN: &str = "input.invalid_pin";
 pub const INPUT_NOT_UTF8: &str = "input.not_utf8";
+pub const INPUT_INVENTORY: &str = "input.inventory";
 pub const INPUT_NO_PASSPHRASE: &str = "input.no_passphrase";
 pub const INPUT_BAD_KEY: &str = "input.bad_key";
 pub const INPUT_BAD_TARGET: &str = "input.bad_target";

@@ -1,0 +1,242 @@
+//! `accessory provision fleet`: provision every accessory of an inventory from one process
+//! (docs/fleet.md). The run is `provision::fleet::run`; this module reads the flags and the home
+//! network passphrase, draws progress (a bar on a terminal, one line per event on a pipe, NDJSON
+//! with `--events`), prints the report and picks the exit status.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use provision::fleet::{Disposition, Event, FleetOptions, Inventory, Report};
+use provision::{Ledger, Network, Secret};
+
+use crate::exit::{failed, ExitStatus, Failure};
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  # the manifest `accessory sim fleet` wrote: 8 at a time, progress on the terminal
+  accessory provision fleet --inventory fleet/manifest.json --parallel 8 \\
+      --network-ssid Home --network-passphrase-file home.pass
+  # a CSV inventory, events as NDJSON for a dashboard, the report as CSV
+  accessory provision fleet --inventory line-3.csv --events --report-csv line-3-report.csv ...
+
+Resuming: the ledger knows what is done. Running the same inventory again skips every accessory
+with a successful attempt (--force redoes them) and retries the failed ones. Ctrl-C starts nothing
+new, lets the accessories in flight finish, and prints where it stopped.
+
+Exit status: 0 every accessory is provisioned (now or before), 130 interrupted, 3 the inventory or a
+file it names cannot be used (nothing was contacted), 8 ledger; otherwise the status of the first
+failed accessory in inventory order (4 untrusted, 5 unreachable, 6 the accessory failed, 7 deadline).")]
+pub struct Args {
+    /// The inventory: CSV (header line), TOML (`[[accessories]]`) or JSON (rows, or the manifest
+    /// `accessory sim fleet` writes); the extension names the format. See docs/fleet.md.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+
+    /// How many accessories at once, over addresses [default: 1].
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+
+    /// Provision again the accessories the ledger says succeeded.
+    #[arg(long)]
+    pub force: bool,
+
+    /// The home network for rows that name none (their `network_ssid`).
+    #[arg(long, value_name = "SSID")]
+    pub network_ssid: Option<String>,
+
+    /// A file holding that network's passphrase (one line). Without it:
+    /// $ACCESSORY_NETWORK_PASSPHRASE, then a prompt on a terminal.
+    #[arg(long, value_name = "FILE")]
+    pub network_passphrase_file: Option<PathBuf>,
+
+    /// The home network's security.
+    #[arg(long, value_name = "KIND", default_value = "wpa2-psk",
+          value_parser = provision::Security::ALL.map(provision::Security::as_str))]
+    pub network_security: String,
+
+    /// The home network is hidden (not broadcast).
+    #[arg(long)]
+    pub network_hidden: bool,
+
+    /// Each accessory's deadline, from the first connect to "connected", in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub deadline: u64,
+
+    /// The ledger file [default: $XDG_DATA_HOME/accessory/ledger.sqlite3].
+    #[arg(long, value_name = "PATH", env = "ACCESSORY_LEDGER")]
+    pub ledger: Option<PathBuf>,
+
+    /// Write every event as one line of JSON (NDJSON) on stdout, for machines.
+    #[arg(long)]
+    pub events: bool,
+
+    /// Write every accessory's result as CSV to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report_csv: Option<PathBuf>,
+
+    /// Print the report as JSON on stdout (one line after the events with --events).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+    let inventory = Inventory::read(&args.inventory).or_else(failed)?;
+    let network = match &args.network_ssid {
+        Some(ssid) => Some(network(&args, ssid)?),
+        None => None,
+    };
+    let ledger = Arc::new(Ledger::open_or_default(args.ledger.clone()).or_else(failed)?);
+    let options = FleetOptions {
+        parallel: usize::from(args.parallel),
+        force: args.force,
+        deadline: Duration::from_secs(args.deadline),
+        network,
+        ledger,
+    };
+    let progress = Arc::new(Progress::new(args.events, inventory.rows.len()));
+    let sink = Arc::clone(&progress);
+    let shutdown = crate::signal::shutdown();
+    let report = provision::fleet::run(
+        &inventory,
+        options,
+        Arc::new(move |e: &Event| sink.event(e)),
+        shutdown,
+    )
+    .await
+    .or_else(failed)?;
+    progress.finish();
+
+    if let Some(path) = &args.report_csv {
+        report.write_csv(path).map_err(|e| {
+            Failure::coded(
+                provision::diagnosis::codes::INPUT_UNREADABLE,
+                anyhow::anyhow!("{}: cannot write the report: {e}", path.display()),
+            )
+        })?;
+    }
+    if args.json && args.events {
+        output::json_line(&report)?;
+    } else if args.json {
+        output::json(&report)?;
+    } else {
+        eprint!("{report}");
+    }
+    Ok(status(&report))
+}
+
+/// 0 when everything is provisioned, 130 when interrupted, else the first failure's status.
+fn status(report: &Report) -> ExitStatus {
+    if report.all_done() {
+        return ExitStatus::Success;
+    }
+    if report.interrupted {
+        return ExitStatus::Interrupted;
+    }
+    report
+        .results
+        .iter()
+        .find(|r| r.outcome == Disposition::Failed)
+        .and_then(|r| r.code)
+        .and_then(trust::Diagnosis::lookup)
+        .map_or(ExitStatus::Internal, |d| d.kind.into())
+}
+
+fn network(args: &Args, ssid: &str) -> anyhow::Result<Network> {
+    let security = args
+        .network_security
+        .parse::<provision::Security>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let passphrase = if security.needs_passphrase() {
+        Secret::network_passphrase(args.network_passphrase_file.as_deref(), ssid).or_else(failed)?
+    } else {
+        Secret::new(String::new())
+    };
+    Ok(Network {
+        ssid: ssid.to_owned(),
+        passphrase,
+        security,
+        hidden: args.network_hidden,
+    })
+}
+
+/// Where events go: a progress bar (stderr is a terminal), one line each on stderr (a pipe or a
+/// file), and NDJSON on stdout with `--events`.
+struct Progress {
+    ndjson: bool,
+    bar: Option<indicatif::ProgressBar>,
+    counts: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    connected: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+impl Progress {
+    fn new(ndjson: bool, total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress {
+            ndjson,
+            bar,
+            counts: Mutex::new(Counts::default()),
+        }
+    }
+
+    fn event(&self, event: &Event) {
+        if self.ndjson {
+            // An event that cannot be printed is not worth stopping the run for.
+            let _ = output::json_line(event);
+        }
+        let mut c = self.counts.lock().expect("counts lock");
+        match event {
+            Event::Succeeded { .. } => c.connected += 1,
+            Event::Failed { .. } => c.failed += 1,
+            Event::Skipped { .. } => c.skipped += 1,
+            _ => {}
+        }
+        match &self.bar {
+            Some(bar) => {
+                if let Event::Planned { skipped, .. } = event {
+                    bar.set_length(bar.length().unwrap_or(0).saturating_sub(*skipped as u64));
+                }
+                if matches!(event, Event::Succeeded { .. } | Event::Failed { .. }) {
+                    bar.inc(1);
+                }
+                if matches!(
+                    event,
+                    Event::Failed { .. } | Event::Stopping { .. } | Event::Planned { .. }
+                ) {
+                    bar.println(event.to_string());
+                }
+                bar.set_message(format!(
+                    "{} connected, {} failed, {} skipped; {}",
+                    c.connected, c.failed, c.skipped, event
+                ));
+            }
+            None => eprintln!("{event}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

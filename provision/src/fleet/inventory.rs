@@ -1,0 +1,558 @@
+//! The fleet inventory: which accessories to provision and how to trust each (docs/fleet.md).
+//!
+//! One row type, [`InventoryRow`], read from CSV (a header line naming the columns), TOML
+//! (`[[accessories]]` tables) or JSON (an array of rows, or an object with `accessories`, which is
+//! exactly the manifest `accessory sim fleet` writes: `{anchors, profile, accessories: [{id, addr,
+//! pin, anchors}]}`). The format is chosen by the file's extension. Unknown columns are refused,
+//! so a typo (`fingreprint`) is an error rather than a silently weaker policy. Relative paths
+//! (anchors, PoP files) are read from the inventory's directory, as a manifest next to its anchors
+//! expects. Every error names the file and the line (CSV, and JSON and TOML syntax) or the row
+//! number and device id (a row that parses but cannot be used).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use protocol::AccessoryAddress;
+
+/// One accessory of the inventory. Field names are the CSV columns and the JSON/TOML keys;
+/// `id` and `addr` (the names `sim fleet`'s manifest uses) are accepted for `device_id` and
+/// `address`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryRow {
+    /// The device id on the label; the certificate must name it. Required: it is the key the
+    /// ledger resumes by.
+    #[serde(alias = "id")]
+    pub device_id: String,
+    /// Where the accessory listens, `HOST[:PORT]` (port 443 unless given). One of `address` and
+    /// `softap_ssid`.
+    #[serde(alias = "addr", default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The accessory's SoftAP to join first (with `--wifi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub softap_ssid: Option<String>,
+    /// A pin of the accessory's key: `sha256/BASE64`, `sha256//BASE64` or hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// A PEM file of roots (the manufacturer CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchors: Option<PathBuf>,
+    /// The key from the label or QR code: the certificate's SHA-256 (hex) or a pin. Alone, it is
+    /// a first use confirmed by it (trust on first use, recorded in the ledger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// A file holding the proof-of-possession code from the label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pop_file: Option<PathBuf>,
+    /// The home network to send, when not the run's `--network-ssid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_ssid: Option<String>,
+    /// A file holding that network's passphrase, when not the run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_passphrase_file: Option<PathBuf>,
+}
+
+/// Where a row came from, for errors and reports: the CSV line, or the row's position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RowPlace {
+    /// 1-based position among the accessories.
+    pub row: usize,
+    /// The line in the file, when the format tells (CSV).
+    pub line: Option<u64>,
+}
+
+impl fmt::Display for RowPlace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line} (row {})", self.row),
+            None => write!(f, "row {}", self.row),
+        }
+    }
+}
+
+/// A parsed, checked inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    /// The file read.
+    pub file: PathBuf,
+    /// The rows, in file order, each with its place; paths made absolute.
+    pub rows: Vec<(RowPlace, InventoryRow)>,
+}
+
+/// The inventory formats, chosen by extension (`.csv`, `.toml`, `.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InventoryFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// TOML, `[[accessories]]` tables.
+    Toml,
+    /// JSON: an array of rows, or a `sim fleet` manifest.
+    Json,
+}
+
+impl InventoryFormat {
+    /// The format a file name says, if any.
+    pub fn of(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Self::Csv),
+            "toml" => Some(Self::Toml),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Why an inventory cannot be used. Every variant names the file; row errors name the row.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InventoryError {
+    /// The file could not be read.
+    #[error("{}: {source}", file.display())]
+    Read {
+        /// The inventory file.
+        file: PathBuf,
+        /// What went wrong underneath.
+        source: std::io::Error,
+    },
+    /// The extension names no format.
+    #[error("{}: name the format by the extension: .csv, .toml or .json", file.display())]
+    Format {
+        /// The inventory file.
+        file: PathBuf,
+    },
+    /// The file is not valid CSV, TOML or JSON, or a row has a wrong or unknown field.
+    #[error("{}: {at}: {message}", file.display())]
+    Syntax {
+        /// The inventory file.
+        file: PathBuf,
+        /// `line N` or `line N, column M` (or `row N` when the parser does not say).
+        at: String,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// A row parsed but cannot be used (no address, no trust, a bad pin, a duplicate id).
+    #[error("{}: {place} ({device_id}): {message}", file.display())]
+    Row {
+        /// The inventory file.
+        file: PathBuf,
+        /// The row (and line) in the file.
+        place: RowPlace,
+        /// The accessory's device id.
+        device_id: String,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// No accessories.
+    #[error("{}: no accessories", file.display())]
+    Empty {
+        /// The inventory file.
+        file: PathBuf,
+    },
+    /// The ledger could not say what was done before.
+    #[error("{device_id}: the ledger cannot say whether it was provisioned before: {source}")]
+    Ledger {
+        /// The accessory's device id.
+        device_id: String,
+        /// What went wrong underneath.
+        source: Box<crate::Error>,
+    },
+}
+
+impl InventoryError {
+    /// The stable code (`input.inventory`; `input.not_found` for a missing file).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                trust::diagnosis::codes::INPUT_NOT_FOUND
+            }
+            Self::Ledger { source, .. } => source.code(),
+            _ => crate::diagnosis::codes::INPUT_INVENTORY,
+        }
+    }
+
+    /// Bad input (fix the file), but the ledger's own kind for a ledger error.
+    pub fn kind(&self) -> trust::ErrorKind {
+        match self {
+            Self::Ledger { source, .. } => source.kind(),
+            _ => trust::ErrorKind::BadInput,
+        }
+    }
+}
+
+/// JSON and TOML documents: rows under `accessories`; `anchors` at the top (the manifest's) is
+/// every row's default.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    #[serde(default)]
+    anchors: Option<PathBuf>,
+    /// The manifest's certificate profile: informative only.
+    #[serde(default)]
+    #[allow(dead_code)]
+    profile: Option<String>,
+    accessories: Vec<InventoryRow>,
+}
+
+impl Inventory {
+    /// Reads and checks an inventory file.
+    pub fn read(file: &Path) -> Result<Self, InventoryError> {
+        let text = std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
+            file: file.to_owned(),
+            source,
+        })?;
+        let format = InventoryFormat::of(file).ok_or_else(|| InventoryError::Format {
+            file: file.to_owned(),
+        })?;
+        Self::parse(&text, format, file)
+    }
+
+    /// Parses inventory text; `file` names it in errors and anchors relative paths.
+    pub fn parse(text: &str, format: InventoryFormat, file: &Path) -> Result<Self, InventoryError> {
+        let syntax = |at: String, message: String| InventoryError::Syntax {
+            file: file.to_owned(),
+            at,
+            message,
+        };
+        let rows: Vec<(RowPlace, InventoryRow)> = match format {
+            InventoryFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .trim(csv::Trim::All)
+                    .comment(Some(b'#'))
+                    .from_reader(text.as_bytes());
+                let headers = reader
+                    .headers()
+                    .map_err(|e| syntax("line 1".into(), csv_message(&e)))?
+                    .clone();
+                let mut rows = Vec::new();
+                for (i, record) in reader.records().enumerate() {
+                    let at = |line: Option<u64>| {
+                        line.map_or(format!("row {}", i + 1), |l| format!("line {l}"))
+                    };
+                    let record = record
+                        .map_err(|e| syntax(at(e.position().map(|p| p.line())), csv_message(&e)))?;
+                    let line = record.position().map(|p| p.line());
+                    let row: CsvRow = record
+                        .deserialize(Some(&headers))
+                        .map_err(|e| syntax(at(line), csv_message(&e)))?;
+                    rows.push((RowPlace { row: i + 1, line }, row.into_row()));
+                }
+                rows
+            }
+            InventoryFormat::Toml => {
+                let doc: Document = toml::from_str(text).map_err(|e| {
+                    let at = e.span().map_or("the document".to_owned(), |s| {
+                        format!("line {}", line_of(text, s.start))
+                    });
+                    syntax(at, e.message().to_owned())
+                })?;
+                with_default_anchors(doc.accessories, doc.anchors)
+            }
+            InventoryFormat::Json => {
+                let json_error = |e: serde_json::Error| {
+                    syntax(
+                        format!("line {}, column {}", e.line(), e.column()),
+                        json_message(&e),
+                    )
+                };
+                // Decided by the first character, so serde's errors keep their line numbers.
+                if text.trim_start().starts_with('[') {
+                    let rows: Vec<InventoryRow> = serde_json::from_str(text).map_err(json_error)?;
+                    with_default_anchors(rows, None)
+                } else {
+                    let d: Document = serde_json::from_str(text).map_err(json_error)?;
+                    with_default_anchors(d.accessories, d.anchors)
+                }
+            }
+        };
+        if rows.is_empty() {
+            return Err(InventoryError::Empty {
+                file: file.to_owned(),
+            });
+        }
+        let base = file.parent().unwrap_or(Path::new("."));
+        let mut seen = HashSet::new();
+        let mut checked = Vec::with_capacity(rows.len());
+        for (place, mut row) in rows {
+            let bad = |message: String| InventoryError::Row {
+                file: file.to_owned(),
+                place,
+                device_id: row.device_id.clone(),
+                message,
+            };
+            check_row(&row).map_err(bad)?;
+            if !seen.insert(row.device_id.to_ascii_lowercase()) {
+                return Err(bad("this device id is listed twice".into()));
+            }
+            for path in [
+                &mut row.anchors,
+                &mut row.pop_file,
+                &mut row.network_passphrase_file,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if path.is_relative() {
+                    *path = base.join(&*path);
+                }
+            }
+            checked.push((place, row));
+        }
+        Ok(Inventory {
+            file: file.to_owned(),
+            rows: checked,
+        })
+    }
+}
+
+/// What a row must have: an id, one place to reach it, a way to trust it.
+fn check_row(row: &InventoryRow) -> Result<(), String> {
+    if row.device_id.trim().is_empty() {
+        return Err("device_id is empty".into());
+    }
+    match (&row.address, &row.softap_ssid) {
+        (None, None) => return Err("give an address or a softap_ssid".into()),
+        (Some(_), Some(_)) => return Err("give an address or a softap_ssid, not both".into()),
+        (Some(a), None) => {
+            a.parse::<AccessoryAddress>()
+                .map_err(|e| format!("address {a:?}: {e}"))?;
+        }
+        (None, Some(ssid)) => {
+            protocol::validate_ssid(ssid)
+                .map_err(|_| format!("softap_ssid {ssid:?} must be 1 to 32 bytes"))?;
+        }
+    }
+    if row.pin.is_none() && row.anchors.is_none() && row.fingerprint.is_none() {
+        return Err(
+            "no way to trust it: give a pin, anchors or a fingerprint (nothing accepts every certificate)"
+                .into(),
+        );
+    }
+    if let Some(pin) = &row.pin {
+        pin.parse::<trust::Pin>()
+            .map_err(|e| format!("pin {pin:?}: {e}"))?;
+    }
+    if let Some(fp) = &row.fingerprint {
+        fp.parse::<crate::ExpectedKey>()
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(ssid) = &row.network_ssid {
+        protocol::validate_ssid(ssid)
+            .map_err(|_| format!("network_ssid {ssid:?} must be 1 to 32 bytes"))?;
+    }
+    Ok(())
+}
+
+fn with_default_anchors(
+    rows: Vec<InventoryRow>,
+    anchors: Option<PathBuf>,
+) -> Vec<(RowPlace, InventoryRow)> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, mut row)| {
+            if row.anchors.is_none() {
+                row.anchors.clone_from(&anchors);
+            }
+            (
+                RowPlace {
+                    row: i + 1,
+                    line: None,
+                },
+                row,
+            )
+        })
+        .collect()
+}
+
+/// CSV cells are strings; an empty cell is an absent field.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsvRow {
+    #[serde(alias = "id")]
+    device_id: String,
+    #[serde(alias = "addr", default)]
+    address: Option<String>,
+    #[serde(default)]
+    softap_ssid: Option<String>,
+    #[serde(default)]
+    pin: Option<String>,
+    #[serde(default)]
+    anchors: Option<String>,
+    #[serde(default)]
+    fingerprint: Option<String>,
+    #[serde(default)]
+    pop_file: Option<String>,
+    #[serde(default)]
+    network_ssid: Option<String>,
+    #[serde(default)]
+    network_passphrase_file: Option<String>,
+}
+
+impl CsvRow {
+    fn into_row(self) -> InventoryRow {
+        let some = |s: Option<String>| s.filter(|s| !s.is_empty());
+        InventoryRow {
+            device_id: self.device_id,
+            address: some(self.address),
+            softap_ssid: some(self.softap_ssid),
+            pin: some(self.pin),
+            anchors: some(self.anchors).map(PathBuf::from),
+            fingerprint: some(self.fingerprint),
+            pop_file: some(self.pop_file).map(PathBuf::from),
+            network_ssid: some(self.network_ssid),
+            network_passphrase_file: some(self.network_passphrase_file).map(PathBuf::from),
+        }
+    }
+}
+
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// serde_json's message without its own " at line N column M" (the error says where already).
+fn json_message(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PIN: &str = "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    fn parse(text: &str, format: InventoryFormat) -> Result<Inventory, InventoryError> {
+        Inventory::parse(text, format, Path::new("/inv/fleet.x"))
+    }
+
+    #[test]
+    fn a_csv_inventory_reads_rows_with_their_lines_and_empty_cells_absent() {
+        let text = format!(
+            "device_id,address,pin,anchors,pop_file\n# a comment\nA-1,127.0.0.1:8443,{PIN},,\nA-2,127.0.0.1:8444,,maker.pem,pop/a2.txt\n"
+        );
+        let inv = parse(&text, InventoryFormat::Csv).unwrap();
+        assert_eq!(inv.rows.len(), 2);
+        let (place, row) = &inv.rows[1];
+        assert_eq!(place.row, 2);
+        assert_eq!(place.line, Some(4));
+        assert_eq!(row.anchors.as_deref(), Some(Path::new("/inv/maker.pem")));
+        assert_eq!(row.pop_file.as_deref(), Some(Path::new("/inv/pop/a2.txt")));
+        assert_eq!(inv.rows[0].1.anchors, None);
+    }
+
+    #[test]
+    fn the_manifest_sim_fleet_writes_is_an_inventory() {
+        let text = format!(
+            r#"{{"anchors": "/m/anchors.pem", "profile": "good",
+               "accessories": [{{"id": "SIM-0001", "addr": "127.0.0.1:40001", "pin": "{PIN}", "anchors": "/m/anchors.pem"}}]}}"#
+        );
+        let inv = parse(&text, InventoryFormat::Json).unwrap();
+        assert_eq!(inv.rows[0].1.device_id, "SIM-0001");
+        assert_eq!(inv.rows[0].1.address.as_deref(), Some("127.0.0.1:40001"));
+    }
+
+    #[test]
+    fn a_toml_inventory_takes_its_top_anchors_as_every_rows_default() {
+        let text = "anchors = \"root.pem\"\n[[accessories]]\ndevice_id = \"T-1\"\nsoftap_ssid = \"Acme-1\"\n";
+        let inv = parse(text, InventoryFormat::Toml).unwrap();
+        assert_eq!(
+            inv.rows[0].1.anchors.as_deref(),
+            Some(Path::new("/inv/root.pem"))
+        );
+    }
+
+    #[test]
+    fn a_csv_row_without_trust_is_refused_naming_its_line_and_id() {
+        let text = format!("device_id,address,pin\nA-1,127.0.0.1:1,{PIN}\nA-2,127.0.0.1:2,\n");
+        let e = parse(&text, InventoryFormat::Csv).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("/inv/fleet.x: line 3 (row 2) (A-2): no way to trust it"),
+            "{msg}"
+        );
+        assert_eq!(e.code(), crate::diagnosis::codes::INPUT_INVENTORY);
+    }
+
+    #[test]
+    fn an_unknown_column_is_refused_not_ignored() {
+        let e = parse(
+            "device_id,address,fingreprint\nA,1.2.3.4,ab\n",
+            InventoryFormat::Csv,
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("line 2") && msg.contains("fingreprint"),
+            "{msg}"
+        );
+        let e = parse(
+            "[[accessories]]\ndevice_id = \"A\"\naddress = \"1.2.3.4\"\n\nfingreprint = \"ab\"\n",
+            InventoryFormat::Toml,
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("line 5") && msg.contains("fingreprint"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_json_syntax_error_names_its_line_and_a_bad_row_its_position() {
+        let e = parse("[\n{\"device_id\": \"A\",\n}]", InventoryFormat::Json).unwrap_err();
+        assert!(e.to_string().contains("line 3"), "{e}");
+        let e = parse(
+            "{\"accessories\": [\n{\"device_id\": \"A\",\n \"pinn\": \"x\"}]}",
+            InventoryFormat::Json,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("line 3") && e.to_string().contains("pinn"),
+            "{e}"
+        );
+        let text = format!(
+            r#"[{{"device_id": "A", "address": "1.2.3.4", "pin": "{PIN}"}},
+               {{"device_id": "B", "address": "1.2.3.4", "pin": "sha256/short"}}]"#
+        );
+        let e = parse(&text, InventoryFormat::Json).unwrap_err();
+        assert!(
+            e.to_string().starts_with("/inv/fleet.x: row 2 (B): pin"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_device_listed_twice_or_with_two_places_is_refused() {
+        let text = format!("device_id,address,pin\nA,1.2.3.4,{PIN}\na,1.2.3.5,{PIN}\n");
+        let e = parse(&text, InventoryFormat::Csv).unwrap_err();
+        assert!(e.to_string().contains("listed twice"), "{e}");
+        let text = format!("device_id,address,softap_ssid,pin\nA,1.2.3.4,Acme,{PIN}\n");
+        let e = parse(&text, InventoryFormat::Csv).unwrap_err();
+        assert!(e.to_string().contains("not both"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_inventory_and_an_unknown_extension_are_refused() {
+        assert!(matches!(
+            parse("device_id,address\n", InventoryFormat::Csv),
+            Err(InventoryError::Empty { .. })
+        ));
+        assert_eq!(InventoryFormat::of(Path::new("x.yaml")), None);
+        assert_eq!(
+            InventoryFormat::of(Path::new("x.CSV")),
+            Some(InventoryFormat::Csv)
+        );
+    }
+}

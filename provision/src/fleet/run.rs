@@ -1,0 +1,347 @@
+//! The fleet run: prepare every row (read anchors and secrets once, before anything is
+//! contacted, so bad input fails before the first accessory), ask the ledger what is done, then
+//! `parallel` workers provision the rest in inventory order until done or stopped.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use protocol::AccessoryAddress;
+
+use crate::error::Error;
+use crate::fleet::event::Event;
+use crate::fleet::inventory::{Inventory, InventoryError, InventoryRow};
+use crate::fleet::report::{AccessoryResult, Disposition, Report};
+use crate::ledger::{AttemptOutcome, Ledger};
+use crate::request::{ExpectedKey, FirstUse, Network, Request, TrustInputs};
+use crate::secret::Secret;
+
+/// How to run a fleet.
+#[derive(Debug)]
+pub struct FleetOptions {
+    /// How many accessories at once (at least 1).
+    pub parallel: usize,
+    /// Provision again what the ledger says succeeded.
+    pub force: bool,
+    /// Each accessory's deadline.
+    pub deadline: Duration,
+    /// The home network for rows that name none (`network_ssid`), with its passphrase.
+    pub network: Option<Network>,
+    /// Where attempts are recorded and resumed from.
+    pub ledger: Arc<Ledger>,
+}
+
+/// A row ready to run.
+struct Job {
+    index: usize,
+    request: Request,
+}
+
+/// Provisions every accessory of `inventory`, emitting [`Event`]s; stops starting new ones when
+/// `stop` resolves. Errors only for input that cannot be used (a row's anchors or secret files) or
+/// a ledger that cannot be read, before any accessory is contacted; each accessory's failure is
+/// in the [`Report`].
+pub async fn run(
+    inventory: &Inventory,
+    options: FleetOptions,
+    events: Arc<dyn Fn(&Event) + Send + Sync>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<Report, InventoryError> {
+    let t0 = Instant::now();
+    let parallel = options.parallel.max(1);
+    let mut results: Vec<AccessoryResult> = Vec::with_capacity(inventory.rows.len());
+    let mut prepared = Prepared::default();
+    let mut queue = VecDeque::new();
+    let mut skipped_before = Vec::new();
+    for (index, (place, row)) in inventory.rows.iter().enumerate() {
+        let row_error = |message: String| InventoryError::Row {
+            file: inventory.file.clone(),
+            place: *place,
+            device_id: row.device_id.clone(),
+            message,
+        };
+        let address = row.address.clone().unwrap_or_default();
+        results.push(AccessoryResult {
+            device_id: row.device_id.clone(),
+            address: address.clone(),
+            outcome: Disposition::NotStarted,
+            code: None,
+            step: None,
+            credentials_sent: false,
+            elapsed_ms: 0,
+            attempt: None,
+        });
+        if row.softap_ssid.is_some() {
+            return Err(row_error(
+                "softap_ssid rows are not provisioned by this build's fleet run yet: give the address \
+                 (join the SoftAP with `accessory provision --wifi` one at a time)"
+                    .into(),
+            ));
+        }
+        let request = prepared.request(row, &options).map_err(row_error)?;
+        if !options.force {
+            let done = succeeded_before(&options.ledger, &row.device_id).map_err(|source| {
+                InventoryError::Ledger {
+                    device_id: row.device_id.clone(),
+                    source: Box::new(source),
+                }
+            })?;
+            if let Some(attempt) = done {
+                skipped_before.push((index, attempt));
+                continue;
+            }
+        }
+        queue.push_back(Job { index, request });
+    }
+    events(&Event::Planned {
+        total: inventory.rows.len(),
+        to_do: queue.len(),
+        skipped: skipped_before.len(),
+        parallel,
+    });
+    for (index, attempt) in skipped_before {
+        let r = &mut results[index];
+        r.outcome = Disposition::Skipped;
+        r.attempt = Some(attempt);
+        events(&Event::Skipped {
+            device_id: r.device_id.clone(),
+            attempt,
+        });
+    }
+
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(queue),
+        results: Mutex::new(results),
+        stopped: AtomicBool::new(false),
+        in_flight: AtomicUsize::new(0),
+        events,
+    });
+    let watcher = {
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            stop.await;
+            shared.stopped.store(true, Ordering::SeqCst);
+            let not_started = shared.queue.lock().expect("queue lock").len();
+            (shared.events)(&Event::Stopping {
+                in_flight: shared.in_flight.load(Ordering::SeqCst),
+                not_started,
+            });
+        })
+    };
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..parallel {
+        workers.spawn(worker(Arc::clone(&shared)));
+    }
+    while workers.join_next().await.is_some() {}
+    watcher.abort();
+    let interrupted = shared.stopped.load(Ordering::SeqCst);
+    let results = std::mem::take(&mut *shared.results.lock().expect("results lock"));
+    Ok(Report::new(
+        inventory.file.display().to_string(),
+        results,
+        interrupted,
+        t0.elapsed().as_millis() as u64,
+    ))
+}
+
+struct Shared {
+    queue: Mutex<VecDeque<Job>>,
+    results: Mutex<Vec<AccessoryResult>>,
+    stopped: AtomicBool,
+    in_flight: AtomicUsize,
+    events: Arc<dyn Fn(&Event) + Send + Sync>,
+}
+
+/// Takes jobs in inventory order until none is left or a stop was asked for. The check and the
+/// take are one step under the queue's lock, so nothing starts after the stop was seen.
+async fn worker(shared: Arc<Shared>) {
+    loop {
+        let job = {
+            let mut queue = shared.queue.lock().expect("queue lock");
+            if shared.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            match queue.pop_front() {
+                Some(job) => {
+                    shared.in_flight.fetch_add(1, Ordering::SeqCst);
+                    job
+                }
+                None => return,
+            }
+        };
+        let device_id = job.request.device_id.clone().unwrap_or_default();
+        let address = job.request.accessory.authority();
+        if !claim(&job.request, &device_id) {
+            shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+            continue;
+        }
+        (shared.events)(&Event::Started {
+            device_id: device_id.clone(),
+            address: address.clone(),
+        });
+        let result = crate::flow::run(job.request).await;
+        let event = {
+            let mut results = shared.results.lock().expect("results lock");
+            let r = &mut results[job.index];
+            match result {
+                Ok(outcome) => {
+                    r.outcome = Disposition::Connected;
+                    r.credentials_sent = true;
+                    r.elapsed_ms = outcome.elapsed_ms;
+                    r.attempt = outcome.attempt;
+                    Event::Succeeded {
+                        device_id,
+                        address,
+                        elapsed_ms: outcome.elapsed_ms,
+                        attempt: outcome.attempt,
+                    }
+                }
+                Err(failure) => {
+                    r.outcome = Disposition::Failed;
+                    r.code = Some(failure.diagnosis.code);
+                    r.step = Some(failure.step);
+                    r.credentials_sent = failure.credentials_sent;
+                    r.elapsed_ms = failure.elapsed_ms;
+                    r.attempt = failure.attempt;
+                    Event::Failed {
+                        device_id,
+                        address,
+                        code: failure.diagnosis.code,
+                        step: failure.step,
+                        credentials_sent: failure.credentials_sent,
+                        elapsed_ms: failure.elapsed_ms,
+                        attempt: failure.attempt,
+                    }
+                }
+            }
+        };
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        (shared.events)(&event);
+    }
+}
+
+// claims: wired when the ledger has them
+/// Claims the accessory for this station before working on it (a lease in a shared ledger, so two
+/// stations never provision one accessory at once). The ledger has no claims today: this logs and
+/// grants every claim; one station per ledger is what is safe until it is wired.
+fn claim(_request: &Request, device_id: &str) -> bool {
+    tracing::debug!(
+        device_id,
+        "claim (not yet enforced: the ledger has no claims)"
+    );
+    true
+}
+
+/// The id of a successful attempt for `device_id`, if the ledger holds one.
+fn succeeded_before(ledger: &Ledger, device_id: &str) -> Result<Option<i64>, Error> {
+    Ok(ledger
+        .attempts(Some(device_id))?
+        .into_iter()
+        .find(|a| a.outcome == AttemptOutcome::Connected)
+        .map(|a| a.id))
+}
+
+/// What rows share, read once: anchors per file, passphrases per file.
+#[derive(Default)]
+struct Prepared {
+    anchors: HashMap<PathBuf, trust::Anchors>,
+    passphrases: HashMap<PathBuf, Secret>,
+}
+
+impl Prepared {
+    /// The request for one row; the message says what is wrong with it.
+    fn request(&mut self, row: &InventoryRow, options: &FleetOptions) -> Result<Request, String> {
+        let address = row.address.as_deref().unwrap_or_default();
+        let accessory: AccessoryAddress = address
+            .parse()
+            .map_err(|e| format!("address {address:?}: {e}"))?;
+        let pins = match &row.pin {
+            Some(p) => vec![p.parse::<trust::Pin>().map_err(|e| format!("pin: {e}"))?],
+            None => Vec::new(),
+        };
+        let anchors = match &row.anchors {
+            Some(path) => Some(match self.anchors.get(path) {
+                Some(a) => a.clone(),
+                None => {
+                    let a =
+                        trust::Anchors::from_pem_file(path).map_err(|e| format!("anchors: {e}"))?;
+                    self.anchors.insert(path.clone(), a.clone());
+                    a
+                }
+            }),
+            None => None,
+        };
+        let expect = match &row.fingerprint {
+            Some(fp) => Some(fp.parse::<ExpectedKey>().map_err(|e| e.to_string())?),
+            None => None,
+        };
+        // A fingerprint alone is a first use confirmed by it, recorded in the ledger.
+        let tofu = pins.is_empty() && anchors.is_none();
+        let network = self.network(row, options)?;
+        let pop = match &row.pop_file {
+            Some(path) => Some(
+                Secret::from_file(path, "proof-of-possession code").map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
+        Ok(Request {
+            accessory,
+            bind_device: None,
+            trust: TrustInputs {
+                pins,
+                anchors,
+                tofu,
+                expect,
+                name: None,
+            },
+            device_id: Some(row.device_id.clone()),
+            network,
+            pop,
+            client_identity: None,
+            deadline: options.deadline,
+            ledger: Some(Arc::clone(&options.ledger)),
+            first_use: FirstUse::Refuse,
+        })
+    }
+
+    /// The row's network, or the run's; the passphrase file read once per file.
+    fn network(&mut self, row: &InventoryRow, options: &FleetOptions) -> Result<Network, String> {
+        let default = options.network.as_ref();
+        let ssid = match (&row.network_ssid, default) {
+            (Some(ssid), _) => ssid.clone(),
+            (None, Some(n)) => n.ssid.clone(),
+            (None, None) => {
+                return Err(
+                    "no home network: give network_ssid in the row or --network-ssid".into(),
+                )
+            }
+        };
+        let mut network = match default {
+            Some(n) => n.clone(),
+            None => Network {
+                ssid: ssid.clone(),
+                passphrase: Secret::new(String::new()),
+                security: protocol::Security::Wpa2Psk,
+                hidden: false,
+            },
+        };
+        network.ssid = ssid;
+        if let Some(path) = &row.network_passphrase_file {
+            let secret = match self.passphrases.get(path) {
+                Some(s) => s.clone(),
+                None => {
+                    let s =
+                        Secret::from_file(path, "network passphrase").map_err(|e| e.to_string())?;
+                    self.passphrases.insert(path.clone(), s.clone());
+                    s
+                }
+            };
+            network.passphrase = secret;
+        }
+        network.validate().map_err(|e| e.to_string())?;
+        Ok(network)
+    }
+}

@@ -1,0 +1,343 @@
+//! `accessory provision fleet` as the real binary against 100 simulated accessories served by this
+//! test process (accessory-sim's `Fleet`, one manufacturer CA per batch): good ones and a mix of
+//! faults, each batch's manifest merged into one inventory. The accessories' own request records
+//! count every `PUT /v1/network`, so "provisioned exactly once" is checked on the accessory's
+//! side, not only in the ledger.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use accessory_sim::{Fleet, FleetOptions, Network, Scenario};
+use accessory_tests::provision::{accessory_bin, PASSPHRASE};
+use provision::{AttemptOutcome, Ledger};
+
+/// A batch of simulated accessories, all alike.
+struct Batch {
+    fleet: Fleet,
+    /// The code a failure must have; `None` for good ones.
+    expect: Option<&'static str>,
+}
+
+async fn batch(
+    dir: &Path,
+    prefix: &str,
+    n: usize,
+    scenario: Scenario,
+    expect: Option<&'static str>,
+) -> Batch {
+    let fleet = Fleet::start(
+        n,
+        FleetOptions::default().id_prefix(prefix).template(scenario),
+    )
+    .await
+    .expect("the fleet starts");
+    let d = dir.join(prefix);
+    fleet
+        .write(&d.join("anchors.pem"), &d.join("manifest.json"))
+        .expect("the manifest is written");
+    Batch { fleet, expect }
+}
+
+/// Every batch's manifest rows in one JSON inventory (rows keep their own anchors).
+fn inventory(dir: &Path, batches: &[Batch]) -> PathBuf {
+    let mut rows = Vec::new();
+    for b in batches {
+        let prefix = b.fleet.members()[0]
+            .device_id()
+            .split('-')
+            .next()
+            .unwrap()
+            .to_owned();
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(&prefix).join("manifest.json")).unwrap(),
+        )
+        .unwrap();
+        rows.extend(manifest["accessories"].as_array().unwrap().iter().cloned());
+    }
+    let path = dir.join("inventory.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&rows).unwrap()).unwrap();
+    path
+}
+
+fn passphrase_file(dir: &Path) -> PathBuf {
+    let path = dir.join("home.pass");
+    std::fs::write(&path, format!("{PASSPHRASE}\n")).unwrap();
+    path
+}
+
+fn fleet_command(inventory: &Path, ledger: &Path, pass: &Path, parallel: u16) -> Command {
+    let mut cmd = Command::new(accessory_bin());
+    cmd.args(["provision", "fleet", "--inventory"])
+        .arg(inventory)
+        .args([
+            "--parallel",
+            &parallel.to_string(),
+            "--network-ssid",
+            "Home",
+        ])
+        .arg("--network-passphrase-file")
+        .arg(pass)
+        .arg("--ledger")
+        .arg(ledger)
+        .args(["--json", "--deadline", "20"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("accessory runs"))
+        .await
+        .unwrap()
+}
+
+fn report(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "the report is JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// How many `PUT /v1/network` the accessory received.
+fn puts(sim: &accessory_sim::RunningSim) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path == "/v1/network")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_of_100_with_faults_provisions_every_good_one_and_diagnoses_every_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let quick = |id: &str| Scenario::good(id).with_connect_delay_ms(20);
+    let batches = vec![
+        batch(dir.path(), "GOOD", 70, quick("x"), None).await,
+        batch(
+            dir.path(),
+            "EXPD",
+            10,
+            quick("x").with_fault("expired".parse().unwrap()),
+            Some("cert.expired"),
+        )
+        .await,
+        batch(
+            dir.path(),
+            "PASS",
+            10,
+            quick("x").with_networks(vec![Network::wpa2("Home", "another passphrase")]),
+            Some("accessory.auth_failed"),
+        )
+        .await,
+        batch(
+            dir.path(),
+            "HTTP",
+            10,
+            quick("x").with_fault("http-500".parse().unwrap()),
+            Some("accessory.http_error"),
+        )
+        .await,
+    ];
+    let inv = inventory(dir.path(), &batches);
+    let ledger_path = dir.path().join("ledger.sqlite3");
+    let pass = passphrase_file(dir.path());
+    let out = output(fleet_command(&inv, &ledger_path, &pass, 8)).await;
+    let report = report(&out);
+    assert_eq!(report["total"], 100, "{report}");
+    assert_eq!(report["counts"]["connected"], 70, "{report}");
+    assert_eq!(report["counts"]["failed"], 30, "{report}");
+    for code in [
+        "cert.expired",
+        "accessory.auth_failed",
+        "accessory.http_error",
+    ] {
+        assert_eq!(report["by_code"][code], 10, "{code}: {report}");
+    }
+    // The first failure in inventory order is an expired certificate: refused by the trust policy.
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let results = report["results"].as_array().unwrap();
+    let ledger = Ledger::open(&ledger_path).unwrap();
+    let attempts = ledger.attempts(None).unwrap();
+    assert_eq!(attempts.len(), 100, "one attempt per accessory");
+    for b in &batches {
+        for sim in b.fleet.members() {
+            let id = sim.device_id();
+            let r = results.iter().find(|r| r["device_id"] == id).unwrap();
+            let mine: Vec<_> = attempts
+                .iter()
+                .filter(|a| a.device_id.as_deref() == Some(id))
+                .collect();
+            assert_eq!(mine.len(), 1, "{id}: {mine:?}");
+            match b.expect {
+                None => {
+                    assert_eq!(r["outcome"], "connected", "{r}");
+                    assert_eq!(mine[0].outcome, AttemptOutcome::Connected);
+                    assert_eq!(puts(sim), 1, "{id}");
+                }
+                Some(code) => {
+                    assert_eq!(r["outcome"], "failed", "{r}");
+                    assert_eq!(r["code"], code, "{r}");
+                    assert_eq!(mine[0].diagnosis.as_deref(), Some(code));
+                    // A refused certificate never got the network, nor one that answers every
+                    // request (GET /v1/device first) with 500; a wrong passphrase got it once.
+                    let expected_puts = usize::from(code == "accessory.auth_failed");
+                    assert_eq!(puts(sim), expected_puts, "{id}");
+                }
+            }
+        }
+    }
+    for b in batches {
+        b.fleet.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_run_interrupted_at_a_random_point_and_resumed_provisions_each_accessory_exactly_once(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    // Slow enough that a random point lands mid-run: ~100 × 150 ms / 4 workers.
+    let slow = Scenario::good("x").with_connect_delay_ms(150);
+    let batches = vec![batch(dir.path(), "RES", 100, slow, None).await];
+    let inv = inventory(dir.path(), &batches);
+    let ledger_path = dir.path().join("ledger.sqlite3");
+    let pass = passphrase_file(dir.path());
+
+    // A random point between 0.3 s and 3.3 s, from the clock (no RNG crate for one number).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let after = Duration::from_millis(300 + u64::from(nanos % 3000));
+    let child = fleet_command(&inv, &ledger_path, &pass, 4)
+        .spawn()
+        .expect("accessory starts");
+    let pid = child.id();
+    tokio::time::sleep(after).await;
+    let killed = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let first = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let first_report = report(&first);
+    let connected_first = first_report["counts"]["connected"].as_u64().unwrap_or(0);
+    assert_eq!(
+        first_report["counts"]["failed"].as_u64().unwrap_or(0),
+        0,
+        "{first_report}"
+    );
+    // The run takes over 3.75 s (100 × 150 ms / 4), so the signal always lands mid-run.
+    assert_eq!(
+        first_report["interrupted"], true,
+        "after {after:?}: {first_report}"
+    );
+    assert_eq!(
+        first.status.code(),
+        Some(130),
+        "interrupted after {after:?}"
+    );
+    assert!(connected_first < 100, "{first_report}");
+    let stopped = first_report["stopped_before"]
+        .as_str()
+        .expect("where it stopped");
+    let results = first_report["results"].as_array().unwrap();
+    let at = results
+        .iter()
+        .position(|r| r["device_id"] == stopped)
+        .unwrap();
+    // In inventory order: everything before it was done, it and everything after were not started
+    // (workers take rows in order; in-flight ones finished).
+    assert!(
+        results[..at].iter().all(|r| r["outcome"] == "connected"),
+        "{first_report}"
+    );
+    assert!(
+        results[at..].iter().all(|r| r["outcome"] == "not_started"),
+        "{first_report}"
+    );
+    // Nothing was left half-way: every attempt the first run started, it finished.
+    let ledger = Ledger::open(&ledger_path).unwrap();
+    assert!(ledger
+        .attempts(None)
+        .unwrap()
+        .iter()
+        .all(|a| a.outcome != AttemptOutcome::InProgress));
+
+    let second = output(fleet_command(&inv, &ledger_path, &pass, 4)).await;
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let second_report = report(&second);
+    assert_eq!(
+        second_report["counts"]["skipped"].as_u64().unwrap_or(0),
+        connected_first
+    );
+    assert_eq!(
+        second_report["counts"]["connected"].as_u64().unwrap_or(0),
+        100 - connected_first
+    );
+
+    let attempts = ledger.attempts(None).unwrap();
+    for sim in batches[0].fleet.members() {
+        let id = sim.device_id();
+        assert_eq!(
+            puts(sim),
+            1,
+            "{id} was sent the network {} times",
+            puts(sim)
+        );
+        let connected = attempts
+            .iter()
+            .filter(|a| {
+                a.device_id.as_deref() == Some(id) && a.outcome == AttemptOutcome::Connected
+            })
+            .count();
+        assert_eq!(connected, 1, "{id}");
+    }
+    for b in batches {
+        b.fleet.shutdown().await;
+    }
+}
+
+#[test]
+fn a_bad_inventory_row_is_refused_before_any_accessory_is_contacted_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.csv");
+    std::fs::write(
+        &inv,
+        "device_id,address,pin\nA-1,127.0.0.1:9,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nA-2,127.0.0.1:9,\n",
+    )
+    .unwrap();
+    let out = Command::new(accessory_bin())
+        .args(["provision", "fleet", "--inventory"])
+        .arg(&inv)
+        .arg("--ledger")
+        .arg(dir.path().join("l.sqlite3"))
+        .args(["--network-ssid", "Home"])
+        .env("ACCESSORY_NETWORK_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3 (row 2) (A-2): no way to trust it"),
+        "{err}"
+    );
+    assert!(err.contains("[input.inventory]"), "{err}");
+}
