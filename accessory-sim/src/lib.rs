@@ -21,6 +21,7 @@
 //! - `handout`: the files written for the tester (anchors, pin, test secrets), one name rule.
 //! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
+//! - `request_value`: the one bounded parser for values read from a request.
 //! - `error`: the one error type.
 //! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
 //!
@@ -40,6 +41,7 @@ mod fleet;
 mod handout;
 mod identity;
 mod record;
+mod request_value;
 mod scenario;
 mod server;
 mod softap;
