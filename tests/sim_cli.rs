@@ -246,3 +246,176 @@ fn fleet_writes_a_manifest_of_distinct_accessories() {
     assert!(std::path::Path::new(v["anchors"].as_str().unwrap()).is_file());
     assert_eq!(stop(child), Some(0));
 }
+
+/// Starts `accessory sim <args>` with `TMPDIR=tmp` and no `XDG_RUNTIME_DIR`, so its private
+/// directory is `tmp/accessory-sim-<uid>`.
+fn start_in_tmp(
+    tmp: &std::path::Path,
+    args: &[&str],
+) -> (Child, String, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(accessory_bin())
+        .arg("sim")
+        .args(args)
+        .env("TMPDIR", tmp)
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running accessory sim");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    (child, line, out)
+}
+
+fn my_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid()
+}
+
+#[track_caller]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Issue 12 item 3: the README's second simulator once overwrote the first one's files, and the
+/// first one's printed command then failed with `cert.bad_signature`.
+#[test]
+fn two_simulators_with_the_same_id_write_separate_private_files_and_remove_them_at_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join(format!("accessory-sim-{}", my_uid()));
+    let args = ["--listen", "127.0.0.1:0", "--json", "--pop-code", "4711"];
+    let (first, line1, _r1) = start_in_tmp(tmp.path(), &args);
+    let (second, line2, _r2) = start_in_tmp(tmp.path(), &args);
+    let (v1, v2): (Value, Value) = (
+        serde_json::from_str(&line1).unwrap_or_else(|e| panic!("{e}: {line1:?}")),
+        serde_json::from_str(&line2).unwrap_or_else(|e| panic!("{e}: {line2:?}")),
+    );
+    let dir_of = |v: &Value| {
+        std::path::Path::new(v["anchors"].as_str().unwrap())
+            .parent()
+            .unwrap()
+            .to_owned()
+    };
+    let (d1, d2) = (dir_of(&v1), dir_of(&v2));
+    assert_ne!(d1, d2, "two runs share a directory");
+    assert_eq!(d1.parent().unwrap(), base);
+    assert_eq!(mode(&base), 0o700);
+    for d in [&d1, &d2] {
+        assert_eq!(mode(d), 0o700, "{}", d.display());
+        for secret in ["key.pem", "pop.txt", "Home.passphrase"] {
+            assert_eq!(mode(&d.join(secret)), 0o600, "{secret}");
+        }
+        assert_eq!(mode(&d.join("anchors.pem")), 0o644);
+    }
+    // Each one's anchors are its own.
+    assert_ne!(
+        std::fs::read(d1.join("anchors.pem")).unwrap(),
+        std::fs::read(d2.join("anchors.pem")).unwrap()
+    );
+    assert!(v1["provision"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("--anchors {}", d1.join("anchors.pem").display())));
+    // SIGTERM removes the first run's files and leaves the second's.
+    assert_eq!(stop(first), Some(0));
+    assert!(!d1.exists(), "{} left behind", d1.display());
+    assert!(d2.join("key.pem").exists());
+    // Ctrl-C (SIGINT) too.
+    let mut second = second;
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(second.id().to_string())
+        .status();
+    assert_eq!(second.wait().unwrap().code(), Some(0));
+    assert!(!d2.exists(), "{} left behind", d2.display());
+    assert_eq!(
+        std::fs::read_dir(&base).unwrap().count(),
+        0,
+        "keys left in the base directory"
+    );
+}
+
+/// Runs `accessory sim` until it exits (it should refuse to start); its exit code and stderr.
+fn refused_in_tmp(tmp: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(accessory_bin())
+        .arg("sim")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("TMPDIR", tmp)
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_symbolic_link_or_another_users_directory_in_place_of_the_private_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join(format!("accessory-sim-{}", my_uid()));
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &base).unwrap();
+    let (code, err) = refused_in_tmp(tmp.path(), &[]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    std::fs::remove_file(&base).unwrap();
+
+    if !accessory_tests::skip::require_root() {
+        return;
+    }
+    std::fs::create_dir(&base).unwrap();
+    std::os::unix::fs::chown(&base, Some(65534), Some(65534)).unwrap();
+    let (code, err) = refused_in_tmp(tmp.path(), &[]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("belongs to uid 65534"), "{err}");
+    assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0);
+}
+
+#[test]
+fn a_file_another_user_made_or_a_link_planted_in_the_out_directory_is_not_written() {
+    if !accessory_tests::skip::require_root() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // Another user's world-readable file where the test passphrase goes.
+    let planted = out.join("Home.passphrase");
+    std::fs::write(&planted, "planted").unwrap();
+    std::fs::set_permissions(
+        &planted,
+        std::os::unix::fs::PermissionsExt::from_mode(0o666),
+    )
+    .unwrap();
+    std::os::unix::fs::chown(&planted, Some(65534), Some(65534)).unwrap();
+    let out_arg = out.display().to_string();
+    let (code, err) = refused_in_tmp(tmp.path(), &["--out", &out_arg]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("Home.passphrase"), "{err}");
+    assert_eq!(std::fs::read_to_string(&planted).unwrap(), "planted");
+    // A link to a root-owned file where the key goes (a fresh directory: the refused run above
+    // wrote the files before the passphrase's).
+    let out = tmp.path().join("out2");
+    std::fs::create_dir(&out).unwrap();
+    let out_arg = out.display().to_string();
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, "root's").unwrap();
+    std::os::unix::fs::symlink(&victim, out.join("key.pem")).unwrap();
+    let (code, err) = refused_in_tmp(tmp.path(), &["--out", &out_arg]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's");
+}

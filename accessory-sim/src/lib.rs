@@ -19,6 +19,7 @@
 //! - `api`: the HTTP routes, validation, JSON errors.
 //! - `device`: the accessory's Wi-Fi state machine behind the long poll.
 //! - `handout`: the files written for the tester (anchors, pin, test secrets), one name rule.
+//! - `run_dir`: where a run's files go (a private per-run directory) and how each is created.
 //! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
 //! - `request_value`: the one bounded parser for values read from a request.
@@ -42,6 +43,7 @@ mod handout;
 mod identity;
 mod record;
 mod request_value;
+mod run_dir;
 mod scenario;
 mod server;
 mod softap;
@@ -57,6 +59,7 @@ pub use handout::{
     passphrase_file_name, ClientFiles, Handout, NetworkFile, SimHandout, SoftApHandout,
 };
 pub use record::RequestRecord;
+pub use run_dir::base_dir as run_base_dir;
 pub use scenario::{Network, Scenario, Timings, HEADER_READ_TIMEOUT};
 pub use server::{RunningSim, Simulator};
 pub use softap::{

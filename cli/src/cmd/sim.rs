@@ -70,8 +70,9 @@ pub struct ServeArgs {
         env = "ACCESSORY_SIM_LISTEN"
     )]
     pub listen: SocketAddr,
-    /// Directory for the anchors, chain, key, pin and test passphrase files
-    /// [default: $TMPDIR/accessory-sim/<device-id>].
+    /// Directory for the anchors, chain, key, pin and test passphrase files, kept at exit
+    /// [default: a private directory of this run, $XDG_RUNTIME_DIR/accessory-sim/<device-id>-XXXXXX
+    /// or $TMPDIR/accessory-sim-<uid>/<device-id>-XXXXXX, removed at exit].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print the startup information as one line of JSON on stdout, then serve.
@@ -101,7 +102,8 @@ pub struct FleetArgs {
     /// Where to write the manifest [default: <out>/manifest.json].
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Directory for the shared anchors file [default: $TMPDIR/accessory-sim/fleet-<pid>].
+    /// Directory for the shared anchors file and the manifest, kept at exit [default: a private
+    /// directory of this run (as `accessory sim`), removed at exit].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print the manifest as one line of JSON on stdout, then serve.
@@ -123,8 +125,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     }
 }
 
-fn default_dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join("accessory-sim").join(name)
+/// Where a run's files go: the directory the tester chose (kept), or a private one of this run
+/// (removed when the returned `Handout` is dropped, at exit).
+pub(super) fn handout(out: Option<&std::path::Path>, name: &str) -> Result<Handout, Failure> {
+    match out {
+        Some(dir) => Handout::create(dir),
+        None => Handout::private_run(name),
+    }
+    .map_err(Failure::of)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
@@ -136,16 +144,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     }
     let shutdown = crate::signal::shutdown();
     let scenario = args.scenario.build().map_err(Failure::of)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_dir(&scenario.id));
+    let files = handout(args.out.as_deref(), &scenario.id)?;
     let sim = Simulator::start(scenario, args.listen)
         .await
         .map_err(Failure::of)?;
-    let startup = Handout::create(&dir)
-        .and_then(|h| h.write_sim(&sim))
-        .map_err(Failure::of)?;
+    let startup = files.write_sim(&sim).map_err(Failure::of)?;
     if args.json {
         crate::output::json_line(&startup)?;
     } else {
@@ -154,16 +157,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     }
     shutdown.await;
     sim.shutdown().await;
+    drop(files);
     Ok(ExitStatus::Success)
 }
 
 async fn fleet(args: FleetArgs) -> anyhow::Result<ExitStatus> {
     let shutdown = crate::signal::shutdown();
     let template = args.scenario.build().map_err(Failure::of)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_dir(&format!("fleet-{}", std::process::id())));
+    let files = handout(args.out.as_deref(), "fleet")?;
+    let dir = files.dir().to_owned();
     let manifest_file = args
         .manifest
         .clone()
@@ -187,5 +189,6 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<ExitStatus> {
     }
     shutdown.await;
     fleet.shutdown().await;
+    drop(files);
     Ok(ExitStatus::Success)
 }
