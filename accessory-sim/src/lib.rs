@@ -9,6 +9,7 @@
 //!
 //! - `scenario`: the TOML description of one accessory.
 //! - `fault`: the fault catalogue, parsed from `name[=value]`.
+//! - `admission`: the connection cap, which connections are shed first, the descriptor limit.
 //! - `alert`: TLS alerts by name, and the plaintext alert record.
 //! - `identity`: the certificate served, the anchors, the pin (from `certs` profiles).
 //! - `tls`: the rustls server configuration (versions, client certificates).
@@ -30,6 +31,7 @@
 //! possession, the SoftAP registry format) lives in the `protocol` crate.
 #![forbid(unsafe_code)]
 
+mod admission;
 mod alert;
 mod api;
 mod client_auth;
@@ -49,6 +51,7 @@ mod server;
 mod softap;
 mod tls;
 
+pub use admission::{default_max_connections, raise_descriptor_limit};
 pub use alert::Alert;
 pub use client_auth::ClientCredentials;
 pub use error::Error;

@@ -64,6 +64,10 @@ pub struct Scenario {
     /// Without it the simulator mints a client CA and a client certificate of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_ca: Option<PathBuf>,
+    /// How many connections it holds at once; at the cap the oldest that has not sent a request is
+    /// shed [default: from the descriptor limit, `default_max_connections`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
 }
 
 /// How long a client has to send a request's headers by default (hyper's `header_read_timeout`;
@@ -215,6 +219,7 @@ impl Scenario {
             timings: Timings::default(),
             faults: Vec::new(),
             client_ca: None,
+            max_connections: None,
         }
     }
 

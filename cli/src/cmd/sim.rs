@@ -81,6 +81,10 @@ pub struct ServeArgs {
     /// Print the fault catalogue and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// How many connections to hold at once; when full, the oldest connection that has not sent a
+    /// request yet is closed first [default: the descriptor limit less 64, at most 4096].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,6 +116,8 @@ pub struct FleetArgs {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+    // Many connections is the simulator's job: use every descriptor the hard limit allows.
+    accessory_sim::raise_descriptor_limit();
     match args.command {
         None => serve(args.serve).await,
         Some(SimCommand::Fleet(fleet_args)) => fleet(fleet_args).await,
@@ -143,7 +149,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let shutdown = crate::signal::shutdown();
-    let scenario = args.scenario.build().map_err(Failure::of)?;
+    let mut scenario = args.scenario.build().map_err(Failure::of)?;
+    if let Some(n) = args.max_connections {
+        scenario.max_connections = Some(n as usize);
+    }
     let files = handout(args.out.as_deref(), &scenario.id)?;
     let sim = Simulator::start(scenario, args.listen)
         .await
