@@ -36,6 +36,8 @@ use crate::tls::{self, TlsOptions};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most hyper buffers for one connection's reads (its minimum is 8 KiB).
+const MAX_READ_BUFFER: usize = 16 * 1024;
 /// How long a rebooting accessory lets the answer that asked for the reboot go out.
 const REBOOT_GRACE: Duration = Duration::from_millis(150);
 
@@ -490,7 +492,10 @@ async fn connection(
             inner.scenario.timings.header_read_timeout_ms,
         ))
         .keep_alive(true)
-        .max_buf_size(64 * 1024);
+        // Per-connection memory is bounded: requests are small (headers and a JSON body of at
+        // most MAX_BODY, streamed through this buffer), so hyper's read buffer stays at 16 KiB
+        // (hyper's own default allows ~400 KiB).
+        .max_buf_size(MAX_READ_BUFFER);
     if let Err(e) = http.serve_connection(TokioIo::new(tls), service).await {
         tracing::debug!(%peer, "connection ended: {e}");
     }
