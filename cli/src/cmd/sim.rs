@@ -19,6 +19,7 @@ use crate::output::say;
     args_conflicts_with_subcommands = true,
     after_help = "Examples:
   accessory sim                                        # a good accessory on 127.0.0.1:8443
+  accessory sim --detach                               # the same, returning once it is ready
   accessory sim --fault expired                        # serve an expired certificate
   accessory sim --fault clienthello-limit=1024         # chokes on a post-quantum ClientHello
   accessory sim --fault single-read                    # one recv(): resets a hello split in 2 segments
@@ -81,6 +82,11 @@ pub struct ServeArgs {
     /// Print the fault catalogue and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Start in the background: return once it listens and its files are written, after printing
+    /// what it prints and its process id (stop it with `kill PID`). What a script or a pasted
+    /// README block needs instead of `&`, whose next line would race the startup.
+    #[arg(long)]
+    pub detach: bool,
     /// How many connections to hold at once; when full, the oldest connection that has not sent a
     /// request yet is closed first [default: the descriptor limit less 64, at most 4096].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -142,6 +148,9 @@ pub(super) fn handout(out: Option<&std::path::Path>, name: &str) -> Result<Hando
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
+    if args.detach && !args.list_faults {
+        return detach(args.json);
+    }
     if args.list_faults {
         for name in Fault::catalogue() {
             say!("{name}");
@@ -167,6 +176,44 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     shutdown.await;
     sim.shutdown().await;
     drop(files);
+    Ok(ExitStatus::Success)
+}
+
+/// Runs this same command again without `--detach` in a process group of its own, echoes its
+/// startup lines (it listens and has written its files before it prints them), and returns while
+/// it serves. A simulator that fails to start exits with its own status and message.
+fn detach(json: bool) -> anyhow::Result<ExitStatus> {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let args: Vec<_> = std::env::args_os()
+        .skip(1)
+        .filter(|a| a != "--detach")
+        .collect();
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()?;
+    let pid = child.id();
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if out.read_line(&mut line)? == 0 {
+            // It exited before it was ready; its message went to stderr.
+            let code = child.wait()?.code().unwrap_or(1);
+            std::process::exit(code);
+        }
+        if line.starts_with("Serving until Ctrl-C.") {
+            say!("Serving in the background as process {pid}; stop it with `kill {pid}`.");
+            break;
+        }
+        crate::output::bytes(line.as_bytes());
+        if json {
+            break;
+        }
+    }
     Ok(ExitStatus::Success)
 }
 
