@@ -419,3 +419,26 @@ fn a_file_another_user_made_or_a_link_planted_in_the_out_directory_is_not_writte
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's");
 }
+
+/// Issue 13 item 8: `--fault expired --fault sha1` once served a valid SHA-1 certificate under a
+/// banner naming both.
+#[test]
+fn two_certificate_faults_that_one_certificate_cannot_carry_are_refused_naming_both() {
+    let out = Command::new(accessory_bin())
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--fault",
+            "expired",
+            "--fault",
+            "sha1",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("`expired` and `sha1`"), "{err}");
+    assert!(out.stdout.is_empty(), "it started anyway");
+}
