@@ -442,3 +442,108 @@ fn two_certificate_faults_that_one_certificate_cannot_carry_are_refused_naming_b
     assert!(err.contains("`expired` and `sha1`"), "{err}");
     assert!(out.stdout.is_empty(), "it started anyway");
 }
+
+/// Issue 13 item 9: `--help` points at qa/plug.toml; every shipped example serves as written.
+#[test]
+fn every_shipped_qa_scenario_serves_as_written() {
+    let qa = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../qa"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(qa).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        seen += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("id = "))
+            .unwrap()
+            .trim_matches('"')
+            .to_owned();
+        let p = path.display().to_string();
+        let (child, line, _rest) = start(&["--scenario", &p, "--listen", "127.0.0.1:0", "--json"]);
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{p}: {e}: {line:?}"));
+        assert_eq!(v["device_id"], id.as_str(), "{p}");
+        assert_eq!(stop(child), Some(0), "{p}");
+    }
+    assert!(seen >= 5, "{seen} scenarios in qa/");
+    assert!(qa.join("plug.toml").is_file());
+}
+
+#[test]
+fn list_faults_gives_each_fault_a_description_in_text_and_in_json() {
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--list-faults"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    let expired = text.lines().find(|l| l.starts_with("expired ")).unwrap();
+    assert!(
+        expired.contains("certificate") && expired.contains("expired 30 days ago"),
+        "{expired}"
+    );
+    let json = Command::new(accessory_bin())
+        .args(["sim", "--list-faults", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let faults = v["faults"].as_array().unwrap();
+    assert_eq!(faults.len(), text.lines().count());
+    assert!(faults
+        .iter()
+        .all(|f| f["description"].as_str().is_some_and(|d| !d.is_empty())));
+    assert!(faults
+        .iter()
+        .any(|f| f["fault"] == "clienthello-limit=N[,reset|,ALERT]"));
+}
+
+#[test]
+fn a_typo_in_a_fault_name_suggests_the_nearest_one() {
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--fault", "clienthelo-limit=1024"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("did you mean `clienthello-limit`?"), "{err}");
+}
+
+/// Issue 13 item 9: the curl line printed for require-client-cert lacked the client certificate.
+#[test]
+fn the_printed_curl_line_for_require_client_cert_presents_the_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let (child, first, mut rest) = start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        &out,
+        "--fault",
+        "require-client-cert",
+    ]);
+    let mut text = first;
+    loop {
+        let mut line = String::new();
+        if rest.read_line(&mut line).unwrap() == 0 || line.starts_with("Serving") {
+            break;
+        }
+        text.push_str(&line);
+    }
+    let curl_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("curl "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        curl_line.contains("--cert ") && curl_line.contains("--key "),
+        "{curl_line}"
+    );
+    if accessory_tests::skip::require_tool("curl") {
+        let args: Vec<&str> = curl_line.split_whitespace().skip(1).collect();
+        let r = curl(&args);
+        assert_eq!(r.code, 0, "{}", r.text);
+        r.assert_says("\"device_id\":\"SIM-0001\"");
+    }
+    assert_eq!(stop(child), Some(0));
+}

@@ -345,9 +345,13 @@ impl fmt::Display for SimHandout {
             s.pin
         )?;
         writeln!(f, "Look at it with curl:")?;
+        let client = match &s.client_certificate {
+            Some(c) => format!(" --cert {} --key {}", c.cert.display(), c.key.display()),
+            None => String::new(),
+        };
         writeln!(
         f,
-        "  curl --cacert {} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
+        "  curl --cacert {}{client} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
         s.anchors.display(),
         s.device_id,
         s.addr.port(),

@@ -266,7 +266,8 @@ impl Scenario {
     pub fn from_toml(text: &str, origin: &Path) -> Result<Self, Error> {
         let scenario: Scenario = toml::from_str(text).map_err(|e| Error::ParseScenario {
             path: origin.to_owned(),
-            message: e.to_string().trim().replace('\n', " "),
+            // TOML's message is a diagram (the line, a caret under the mistake): kept as lines.
+            message: e.to_string().trim_end().to_owned(),
         })?;
         scenario.validate()?;
         Ok(scenario)
@@ -391,6 +392,19 @@ mod tests {
         let e = Scenario::from_toml("id = \"A\"\nfaults = [\"stal\"]\n", Path::new("qa.toml"))
             .unwrap_err();
         assert!(e.to_string().contains("stal"), "{e}");
+    }
+
+    #[test]
+    fn a_toml_error_keeps_its_caret_diagram_on_its_own_lines() {
+        let e = Scenario::from_toml("id = \"X\"\nfaults = [expired]\n", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        let caret = e
+            .lines()
+            .find(|l| l.contains('^'))
+            .unwrap_or_else(|| panic!("{e}"));
+        assert!(caret.trim_start().starts_with('|'), "{e}");
+        assert!(e.lines().any(|l| l.contains("faults = [expired]")), "{e}");
     }
 
     #[test]

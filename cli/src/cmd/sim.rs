@@ -25,7 +25,7 @@ use crate::output::say;
   accessory sim --fault single-read                    # one recv(): resets a hello split in 2 segments
   accessory sim --fault alert=bad_certificate          # iOS: errSSLPeerBadCert (-9825)
   accessory sim --fault wrong-passphrase --fault slow-status=2
-  accessory sim --scenario qa/plug.toml --listen 0.0.0.0:8443 --json
+  accessory sim --scenario qa/plug.toml --listen 0.0.0.0:8443 --json   # qa/*.toml, docs/scenarios.md
   accessory sim fleet --count 50 --base-port 9000 --manifest fleet.json
 
 Faults (repeat --fault; `accessory sim --list-faults` prints them):
@@ -152,8 +152,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         return detach(args.json);
     }
     if args.list_faults {
-        for name in Fault::catalogue() {
-            say!("{name}");
+        let faults = Fault::described();
+        if args.json {
+            let list: Vec<_> = faults
+                .iter()
+                .map(|(syntax, group, description)| {
+                    serde_json::json!({"fault": syntax, "group": group, "description": description})
+                })
+                .collect();
+            crate::output::json_line(&serde_json::json!({ "faults": list }))?;
+        } else {
+            let width = faults.iter().map(|f| f.0.len()).max().unwrap_or(0);
+            for (syntax, group, description) in faults {
+                say!("{syntax:width$}  {group:11}  {description}");
+            }
         }
         return Ok(ExitStatus::Success);
     }
