@@ -547,3 +547,21 @@ fn the_printed_curl_line_for_require_client_cert_presents_the_client_certificate
     }
     assert_eq!(stop(child), Some(0));
 }
+
+/// Issue 13 item 10: the simulator leaves no keys in /tmp after it exits; a fleet without `--out`
+/// neither.
+#[test]
+fn a_fleet_without_out_writes_into_a_private_run_directory_removed_at_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join(format!("accessory-sim-{}", my_uid()));
+    let (child, line, _rest) = start_in_tmp(tmp.path(), &["fleet", "--count", "2", "--json"]);
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let anchors = std::path::PathBuf::from(v["anchors"].as_str().unwrap());
+    assert!(anchors.is_file());
+    let run = anchors.parent().unwrap().to_owned();
+    assert_eq!(run.parent().unwrap(), base);
+    assert_eq!(mode(&run), 0o700);
+    assert_eq!(stop(child), Some(0));
+    assert!(!run.exists(), "{} left behind", run.display());
+    assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0);
+}
