@@ -54,6 +54,15 @@ impl Handout {
         })
     }
 
+    /// The directory the tester chose ([`Handout::create`], kept) if any, else a private run
+    /// directory named after `name` ([`Handout::private_run`], removed when dropped).
+    pub fn chosen_or_private(out: Option<&Path>, name: &str) -> Result<Self, Error> {
+        match out {
+            Some(dir) => Self::create(dir),
+            None => Self::private_run(name),
+        }
+    }
+
     /// Whether the files go away with this `Handout` (a private run directory).
     pub fn is_temporary(&self) -> bool {
         self.run.is_some()

@@ -137,16 +137,6 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Where a run's files go: the directory the tester chose (kept), or a private one of this run
-/// (removed when the returned `Handout` is dropped, at exit).
-pub(super) fn handout(out: Option<&std::path::Path>, name: &str) -> Result<Handout, Failure> {
-    match out {
-        Some(dir) => Handout::create(dir),
-        None => Handout::private_run(name),
-    }
-    .map_err(Failure::of)
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     if args.detach && !args.list_faults {
         return detach(args.json);
@@ -174,7 +164,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     if let Some(n) = args.max_connections {
         scenario.max_connections = Some(n as usize);
     }
-    let files = handout(args.out.as_deref(), &scenario.id)?;
+    let files =
+        Handout::chosen_or_private(args.out.as_deref(), &scenario.id).map_err(Failure::of)?;
     let sim = Simulator::start(scenario, args.listen)
         .await
         .map_err(Failure::of)?;
@@ -232,7 +223,7 @@ fn detach(json: bool) -> anyhow::Result<ExitStatus> {
 async fn fleet(args: FleetArgs) -> anyhow::Result<ExitStatus> {
     let shutdown = crate::signal::shutdown();
     let template = args.scenario.build().map_err(Failure::of)?;
-    let files = handout(args.out.as_deref(), "fleet")?;
+    let files = Handout::chosen_or_private(args.out.as_deref(), "fleet").map_err(Failure::of)?;
     let dir = files.dir().to_owned();
     let manifest_file = args
         .manifest

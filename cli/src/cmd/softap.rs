@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use accessory_sim::{LinkFault, Simulator, SoftAp, SoftApConfig};
+use accessory_sim::{Handout, LinkFault, Simulator, SoftAp, SoftApConfig};
 use provision::Secret;
 
 use accessory_sim::Scenario;
@@ -103,7 +103,8 @@ pub async fn run(
     .await?;
     let (softap, sim) = started.map_err(Failure::of)?;
 
-    let files = super::sim::handout(args.out.as_deref(), &format!("softap-{id}"));
+    let files = Handout::chosen_or_private(args.out.as_deref(), &format!("softap-{id}"))
+        .map_err(Failure::of);
     let (startup, files) = match files.and_then(|h| {
         h.write_softap(&softap, &sim, &args.link_faults)
             .map(|s| (s, h))
