@@ -171,17 +171,18 @@ fn clap_usage_errors_carry_a_usage_code_on_stderr_and_as_json() {
 }
 
 #[test]
-fn sim_list_faults_json_is_a_json_array_of_faults_with_their_summaries() {
+fn sim_list_faults_json_is_a_json_list_of_faults_with_their_descriptions() {
     let out = run(&["sim", "--list-faults", "--json"]);
     assert_eq!(out.status.code(), Some(0));
-    let faults: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON document");
+    let faults = v["faults"].as_array().expect("a list of faults");
     let stall = faults
         .iter()
-        .find(|f| f["syntax"] == "stall")
+        .find(|f| f["fault"] == "stall")
         .expect("stall is listed");
     assert!(
-        stall["summary"].as_str().is_some_and(|s| !s.is_empty()),
+        stall["description"].as_str().is_some_and(|s| !s.is_empty()),
         "{stall}"
     );
-    assert!(faults.iter().any(|f| f["syntax"] == "expired"));
+    assert!(faults.iter().any(|f| f["fault"] == "expired"));
 }

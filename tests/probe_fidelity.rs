@@ -481,7 +481,9 @@ fn the_simulators_fault_list_has_single_read_and_rejects_a_bad_size() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.lines().any(|l| l == "single-read[=16384]"),
+        stdout
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("single-read[=16384]")),
         "{stdout}"
     );
     let e = "single-read=tiny".parse::<Fault>().unwrap_err();

@@ -203,6 +203,57 @@ fn bad_requests_get_4xx_json_errors_and_nothing_panics() {
     );
 }
 
+/// Issue 12 item 1: `wait=1e20` once panicked a worker (`Duration::from_secs_f64` before the
+/// cap), and the connection died without an answer.
+#[test]
+fn a_wait_too_large_to_convert_is_capped_and_nan_infinity_or_negative_is_refused_without_a_panic() {
+    let served = Served::with_faults("SIM-0001", &[]);
+    for huge in [
+        "1e20",
+        "1e300",
+        "18446744073709551616",
+        "1.7976931348623157e308",
+    ] {
+        let (s, b) = api(
+            &served,
+            "GET",
+            &format!("/v1/status?wait={huge}"),
+            None,
+            Pop::None,
+        );
+        assert_eq!(s, 200, "wait={huge}: {b}");
+        assert_eq!(json(&b)["state"], "idle", "wait={huge}: {b}");
+    }
+    for bad in ["-1", "NaN", "inf", "-inf", "infinity", "1e", "0x3c"] {
+        assert_error(
+            api(
+                &served,
+                "GET",
+                &format!("/v1/status?wait={bad}"),
+                None,
+                Pop::None,
+            ),
+            400,
+            "invalid_wait",
+        );
+    }
+    let many = "a=1&".repeat(100);
+    assert_error(
+        api(
+            &served,
+            "GET",
+            &format!("/v1/status?{many}wait=1"),
+            None,
+            Pop::None,
+        ),
+        400,
+        "invalid_query",
+    );
+    // Still serving, and every request answered.
+    assert_eq!(api(&served, "GET", "/v1/device", None, Pop::None).0, 200);
+    assert_eq!(served.sim().requests().len(), 4 + 7 + 1 + 1);
+}
+
 #[test]
 fn oversize_body_is_refused_with_413_by_curl_too() {
     if !accessory_tests::skip::require_tool("curl") {

@@ -246,3 +246,322 @@ fn fleet_writes_a_manifest_of_distinct_accessories() {
     assert!(std::path::Path::new(v["anchors"].as_str().unwrap()).is_file());
     assert_eq!(stop(child), Some(0));
 }
+
+/// Starts `accessory sim <args>` with `TMPDIR=tmp` and no `XDG_RUNTIME_DIR`, so its private
+/// directory is `tmp/accessory-sim-<uid>`.
+fn start_in_tmp(
+    tmp: &std::path::Path,
+    args: &[&str],
+) -> (Child, String, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(accessory_bin())
+        .arg("sim")
+        .args(args)
+        .env("TMPDIR", tmp)
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running accessory sim");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    (child, line, out)
+}
+
+fn my_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid()
+}
+
+#[track_caller]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Issue 12 item 3: the README's second simulator once overwrote the first one's files, and the
+/// first one's printed command then failed with `cert.bad_signature`.
+#[test]
+fn two_simulators_with_the_same_id_write_separate_private_files_and_remove_them_at_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join(format!("accessory-sim-{}", my_uid()));
+    let args = ["--listen", "127.0.0.1:0", "--json", "--pop-code", "4711"];
+    let (first, line1, _r1) = start_in_tmp(tmp.path(), &args);
+    let (second, line2, _r2) = start_in_tmp(tmp.path(), &args);
+    let (v1, v2): (Value, Value) = (
+        serde_json::from_str(&line1).unwrap_or_else(|e| panic!("{e}: {line1:?}")),
+        serde_json::from_str(&line2).unwrap_or_else(|e| panic!("{e}: {line2:?}")),
+    );
+    let dir_of = |v: &Value| {
+        std::path::Path::new(v["anchors"].as_str().unwrap())
+            .parent()
+            .unwrap()
+            .to_owned()
+    };
+    let (d1, d2) = (dir_of(&v1), dir_of(&v2));
+    assert_ne!(d1, d2, "two runs share a directory");
+    assert_eq!(d1.parent().unwrap(), base);
+    assert_eq!(mode(&base), 0o700);
+    for d in [&d1, &d2] {
+        assert_eq!(mode(d), 0o700, "{}", d.display());
+        for secret in ["key.pem", "pop.txt", "Home.passphrase"] {
+            assert_eq!(mode(&d.join(secret)), 0o600, "{secret}");
+        }
+        assert_eq!(mode(&d.join("anchors.pem")), 0o644);
+    }
+    // Each one's anchors are its own.
+    assert_ne!(
+        std::fs::read(d1.join("anchors.pem")).unwrap(),
+        std::fs::read(d2.join("anchors.pem")).unwrap()
+    );
+    assert!(v1["provision"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("--anchors {}", d1.join("anchors.pem").display())));
+    // SIGTERM removes the first run's files and leaves the second's.
+    assert_eq!(stop(first), Some(0));
+    assert!(!d1.exists(), "{} left behind", d1.display());
+    assert!(d2.join("key.pem").exists());
+    // Ctrl-C (SIGINT) too.
+    let mut second = second;
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(second.id().to_string())
+        .status();
+    assert_eq!(second.wait().unwrap().code(), Some(0));
+    assert!(!d2.exists(), "{} left behind", d2.display());
+    assert_eq!(
+        std::fs::read_dir(&base).unwrap().count(),
+        0,
+        "keys left in the base directory"
+    );
+}
+
+/// Runs `accessory sim` until it exits (it should refuse to start); its exit code and stderr.
+fn refused_in_tmp(tmp: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(accessory_bin())
+        .arg("sim")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("TMPDIR", tmp)
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_symbolic_link_or_another_users_directory_in_place_of_the_private_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join(format!("accessory-sim-{}", my_uid()));
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &base).unwrap();
+    let (code, err) = refused_in_tmp(tmp.path(), &[]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    std::fs::remove_file(&base).unwrap();
+
+    if !accessory_tests::skip::require_root() {
+        return;
+    }
+    std::fs::create_dir(&base).unwrap();
+    std::os::unix::fs::chown(&base, Some(65534), Some(65534)).unwrap();
+    let (code, err) = refused_in_tmp(tmp.path(), &[]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("belongs to uid 65534"), "{err}");
+    assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0);
+}
+
+#[test]
+fn a_file_another_user_made_or_a_link_planted_in_the_out_directory_is_not_written() {
+    if !accessory_tests::skip::require_root() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // Another user's world-readable file where the test passphrase goes.
+    let planted = out.join("Home.passphrase");
+    std::fs::write(&planted, "planted").unwrap();
+    std::fs::set_permissions(
+        &planted,
+        std::os::unix::fs::PermissionsExt::from_mode(0o666),
+    )
+    .unwrap();
+    std::os::unix::fs::chown(&planted, Some(65534), Some(65534)).unwrap();
+    let out_arg = out.display().to_string();
+    let (code, err) = refused_in_tmp(tmp.path(), &["--out", &out_arg]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("Home.passphrase"), "{err}");
+    assert_eq!(std::fs::read_to_string(&planted).unwrap(), "planted");
+    // A link to a root-owned file where the key goes (a fresh directory: the refused run above
+    // wrote the files before the passphrase's).
+    let out = tmp.path().join("out2");
+    std::fs::create_dir(&out).unwrap();
+    let out_arg = out.display().to_string();
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, "root's").unwrap();
+    std::os::unix::fs::symlink(&victim, out.join("key.pem")).unwrap();
+    let (code, err) = refused_in_tmp(tmp.path(), &["--out", &out_arg]);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root's");
+}
+
+/// Issue 13 item 8: `--fault expired --fault sha1` once served a valid SHA-1 certificate under a
+/// banner naming both.
+#[test]
+fn two_certificate_faults_that_one_certificate_cannot_carry_are_refused_naming_both() {
+    let out = Command::new(accessory_bin())
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--fault",
+            "expired",
+            "--fault",
+            "sha1",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("`expired` and `sha1`"), "{err}");
+    assert!(out.stdout.is_empty(), "it started anyway");
+}
+
+/// Issue 13 item 9: `--help` points at qa/plug.toml; every shipped example serves as written.
+#[test]
+fn every_shipped_qa_scenario_serves_as_written() {
+    let qa = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../qa"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(qa).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        seen += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("id = "))
+            .unwrap()
+            .trim_matches('"')
+            .to_owned();
+        let p = path.display().to_string();
+        let (child, line, _rest) = start(&["--scenario", &p, "--listen", "127.0.0.1:0", "--json"]);
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{p}: {e}: {line:?}"));
+        assert_eq!(v["device_id"], id.as_str(), "{p}");
+        assert_eq!(stop(child), Some(0), "{p}");
+    }
+    assert!(seen >= 5, "{seen} scenarios in qa/");
+    assert!(qa.join("plug.toml").is_file());
+}
+
+#[test]
+fn list_faults_gives_each_fault_a_description_in_text_and_in_json() {
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--list-faults"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    let expired = text.lines().find(|l| l.starts_with("expired ")).unwrap();
+    assert!(
+        expired.contains("certificate") && expired.contains("expired 30 days ago"),
+        "{expired}"
+    );
+    let json = Command::new(accessory_bin())
+        .args(["sim", "--list-faults", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let faults = v["faults"].as_array().unwrap();
+    assert_eq!(faults.len(), text.lines().count());
+    assert!(faults
+        .iter()
+        .all(|f| f["description"].as_str().is_some_and(|d| !d.is_empty())));
+    assert!(faults
+        .iter()
+        .any(|f| f["fault"] == "clienthello-limit=N[,reset|,ALERT]"));
+}
+
+#[test]
+fn a_typo_in_a_fault_name_suggests_the_nearest_one() {
+    let out = Command::new(accessory_bin())
+        .args(["sim", "--fault", "clienthelo-limit=1024"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("did you mean `clienthello-limit`?"), "{err}");
+}
+
+/// Issue 13 item 9: the curl line printed for require-client-cert lacked the client certificate.
+#[test]
+fn the_printed_curl_line_for_require_client_cert_presents_the_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let (child, first, mut rest) = start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        &out,
+        "--fault",
+        "require-client-cert",
+    ]);
+    let mut text = first;
+    loop {
+        let mut line = String::new();
+        if rest.read_line(&mut line).unwrap() == 0 || line.starts_with("Serving") {
+            break;
+        }
+        text.push_str(&line);
+    }
+    let curl_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("curl "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        curl_line.contains("--cert ") && curl_line.contains("--key "),
+        "{curl_line}"
+    );
+    if accessory_tests::skip::require_tool("curl") {
+        let args: Vec<&str> = curl_line.split_whitespace().skip(1).collect();
+        let r = curl(&args);
+        assert_eq!(r.code, 0, "{}", r.text);
+        r.assert_says("\"device_id\":\"SIM-0001\"");
+    }
+    assert_eq!(stop(child), Some(0));
+}
+
+/// Issue 13 item 10: the simulator leaves no keys in /tmp after it exits; a fleet without `--out`
+/// neither.
+#[test]
+fn a_fleet_without_out_writes_into_a_private_run_directory_removed_at_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join(format!("accessory-sim-{}", my_uid()));
+    let (child, line, _rest) = start_in_tmp(tmp.path(), &["fleet", "--count", "2", "--json"]);
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let anchors = std::path::PathBuf::from(v["anchors"].as_str().unwrap());
+    assert!(anchors.is_file());
+    let run = anchors.parent().unwrap().to_owned();
+    assert_eq!(run.parent().unwrap(), base);
+    assert_eq!(mode(&run), 0o700);
+    assert_eq!(stop(child), Some(0));
+    assert!(!run.exists(), "{} left behind", run.display());
+    assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0);
+}

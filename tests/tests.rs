@@ -71,6 +71,10 @@ mod trust_cli;
 mod softap_namespace;
 // The accessory API: bad requests, proof of possession, application faults, fleet.
 mod sim_api;
+// The simulator under connection pressure: a descriptor limit, idle connections shed first.
+mod sim_load;
+// The README's loopback session, run as written.
+mod readme_session;
 // `trust export` checked by plistlib, xml.etree and curl --pinnedpubkey against a simulated accessory.
 mod admin_export;
 // The trust store: racing `trust add` processes and kill -9 mid-write leave every completed add.

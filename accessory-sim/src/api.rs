@@ -35,6 +35,7 @@ use tokio::sync::mpsc;
 
 use crate::device::{Device, NetworkConfig};
 use crate::record::{RequestLog, RequestRecord};
+use crate::request_value::{self, BadValue};
 
 /// What the API needs from the accessory; shared by every connection.
 #[derive(Debug)]
@@ -387,21 +388,17 @@ fn after_apply(api: &Api) {
 
 async fn status(api: &Arc<Api>, query: Option<&str>) -> Result<Answer, ApiError> {
     let mut wait = Duration::ZERO;
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+    let bad = |e: BadValue| {
+        let code = if e.name == "wait" {
+            "invalid_wait"
+        } else {
+            "invalid_query"
+        };
+        error(StatusCode::BAD_REQUEST, code, e.message)
+    };
+    for (key, value) in request_value::query_pairs(query).map_err(bad)? {
         if key == "wait" {
-            let secs: f64 = value
-                .parse()
-                .ok()
-                .filter(|s: &f64| *s >= 0.0 && s.is_finite())
-                .ok_or_else(|| {
-                    error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_wait",
-                        format!("wait is a number of seconds, not `{value}`"),
-                    )
-                })?;
-            wait = Duration::from_secs_f64(secs).min(MAX_WAIT);
+            wait = request_value::seconds("wait", value, MAX_WAIT).map_err(bad)?;
         }
     }
     let mut rx = api.device.subscribe();

@@ -28,10 +28,12 @@ pub enum Error {
     #[error("invalid scenario: {0}")]
     InvalidScenario(String),
     /// A fault name that is not in the catalogue.
-    #[error("unknown fault `{name}` (known faults: {known})")]
+    #[error("unknown fault `{name}`{} (known faults: {known})", suggestion.as_ref().map(|s| format!(": did you mean `{s}`?")).unwrap_or_default())]
     UnknownFault {
         /// The name as given.
         name: String,
+        /// The nearest name in the catalogue, when one is close enough to be a typo.
+        suggestion: Option<String>,
         /// The catalogue, comma separated, so the message is enough to fix the typo.
         known: String,
     },

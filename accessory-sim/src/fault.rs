@@ -40,6 +40,34 @@ pub const FAULT_KINDS: &[FaultKind] = &[
     FaultKind::SlowStatus,
 ];
 
+/// The catalogue name nearest to `name` (edit distance at most a third of its length, at least 2),
+/// for "did you mean ...?".
+fn nearest_name(name: &str) -> Option<&'static str> {
+    let names = certificate_faults().chain(FAULT_KINDS.iter().map(|k| k.name()));
+    let (best, distance) = names
+        .map(|n| (n, edit_distance(name, n)))
+        .min_by_key(|(_, d)| *d)?;
+    (distance <= (name.len() / 3).max(2)).then_some(best)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            previous = here;
+        }
+    }
+    row[b.len()]
+}
+
 /// The kind of a [`Fault`] without its value: what the scenario asks "is there one of these?" with
 /// ([`crate::Scenario::has`]). Certificate faults are one kind, [`FaultKind::Certificate`]: their
 /// names are the `certs` profile names.
@@ -86,6 +114,21 @@ impl FaultKind {
     }
 
     /// The `name[=value]` syntax with its default, as `--list-faults` prints it.
+    /// Which part of the accessory the fault acts on: `tls` or `application`.
+    pub fn group(self) -> &'static str {
+        match self {
+            FaultKind::WrongPassphrase
+            | FaultKind::NetworkNotFound
+            | FaultKind::RebootAfterApply
+            | FaultKind::Http500
+            | FaultKind::MalformedJson
+            | FaultKind::SlowStatus => "application",
+            FaultKind::Certificate | FaultKind::WrongKey => "certificate",
+            _ => "tls",
+        }
+    }
+
+    /// How it is written on the command line (`clienthello-limit=N[,reset|,ALERT]`).
     pub fn syntax(self) -> &'static str {
         self.row().1
     }
@@ -292,6 +335,19 @@ impl Fault {
             .collect()
     }
 
+    /// The catalogue with one line each: `(syntax, group, description)`, for `--list-faults`.
+    pub fn described() -> Vec<(&'static str, &'static str, &'static str)> {
+        certs::faulty_profiles()
+            .iter()
+            .map(|p| (p.name, "certificate", p.summary))
+            .chain(
+                FAULT_KINDS
+                    .iter()
+                    .map(|k| (k.syntax(), k.group(), k.summary())),
+            )
+            .collect()
+    }
+
     /// The canonical name, without value: the profile's for a certificate fault, else the table's.
     pub fn name(&self) -> &str {
         match self {
@@ -377,6 +433,7 @@ impl FromStr for Fault {
         }
         let unknown = || Error::UnknownFault {
             name: name.to_owned(),
+            suggestion: nearest_name(name).map(str::to_owned),
             known: Fault::catalogue().join(", "),
         };
         match FaultKind::named(name).ok_or_else(unknown)? {
@@ -561,6 +618,7 @@ mod tests {
             assert!(listed.contains(&kind.syntax()), "{kind:?}");
         }
         assert_eq!(FaultKind::named("certificate"), None);
+        assert_eq!(Fault::described().len(), Fault::catalogue().len());
         let wrong_key: Fault = "wrong-key".parse().unwrap();
         assert_eq!(wrong_key.kind(), FaultKind::WrongKey);
         let expired: Fault = "expired".parse().unwrap();
@@ -593,5 +651,21 @@ mod tests {
         );
         assert!("alert=nope".parse::<Fault>().is_err());
         assert!("slow-status=-1".parse::<Fault>().is_err());
+    }
+
+    #[test]
+    fn a_typo_in_a_fault_name_is_answered_with_the_nearest_name() {
+        let e = "clienthelo-limit=1024"
+            .parse::<Fault>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `clienthello-limit`?"), "{e}");
+        let e = "expird".parse::<Fault>().unwrap_err().to_string();
+        assert!(e.contains("did you mean `expired`?"), "{e}");
+        let e = "completely-different"
+            .parse::<Fault>()
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("did you mean"), "{e}");
     }
 }

@@ -229,12 +229,14 @@ fn split_pem(pem: &str) -> Vec<String> {
 
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|io| Error::Write {
-            path: dir.to_owned(),
-            io,
-        })?;
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(dir)
+            .map_err(|io| Error::Write {
+                path: dir.to_owned(),
+                io,
+            })?;
     }
-    crate::handout::write(path, contents, false)
+    crate::run_dir::create_file(path, contents, false)
 }
 
 #[cfg(test)]

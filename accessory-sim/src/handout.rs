@@ -2,34 +2,70 @@
 //! (the simulated networks' passphrases, the PoP code, the accessory's and the client's keys).
 //!
 //! One writer and one file-name rule for `accessory sim`, `sim softap` and the fleet, so the paths a
-//! tester is told are the paths written. Private files are created 0600 (and put back to 0600 when
-//! they existed), and never written through a symbolic link planted in the directory.
+//! tester is told are the paths written. Where the files go and how each is created (a private
+//! per-run directory removed at exit, exclusive creation, no links followed) is `run_dir`'s.
 
 use std::fmt;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::{Error, LinkFault, RunningSim, SoftAp};
 
-/// A directory of handout files.
-#[derive(Debug, Clone)]
+/// A directory of handout files: one the tester chose (`--out DIR`, kept), or a private run
+/// directory (removed when the `Handout` is dropped).
+#[derive(Debug)]
 pub struct Handout {
     dir: PathBuf,
+    /// The private run directory, removed on drop; `None` for a directory the tester chose.
+    run: Option<tempfile::TempDir>,
 }
 
 impl Handout {
-    /// Creates the directory (and its parents) if missing.
+    /// The directory the tester chose (`--out DIR`): created 0700 with its parents if missing, and
+    /// kept when the run ends.
     pub fn create(dir: impl Into<PathBuf>) -> Result<Self, Error> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir).map_err(|io| Error::Write {
-            path: dir.clone(),
-            io,
-        })?;
-        Ok(Self { dir })
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|io| Error::Write {
+                path: dir.clone(),
+                io,
+            })?;
+        Ok(Self { dir, run: None })
+    }
+
+    /// A fresh private directory for this run, `<base>/<name>-XXXXXX` under the per-user
+    /// [`crate::run_base_dir`]; it and everything in it are removed when this is dropped.
+    pub fn private_run(name: &str) -> Result<Self, Error> {
+        Self::private_run_in(&crate::run_dir::base_dir(), name)
+    }
+
+    /// [`Handout::private_run`] under another per-user base directory.
+    pub fn private_run_in(base: &Path, name: &str) -> Result<Self, Error> {
+        let run = crate::run_dir::fresh_run(base, name)?;
+        Ok(Self {
+            dir: run.path().to_owned(),
+            run: Some(run),
+        })
+    }
+
+    /// The directory the tester chose ([`Handout::create`], kept) if any, else a private run
+    /// directory named after `name` ([`Handout::private_run`], removed when dropped).
+    pub fn chosen_or_private(out: Option<&Path>, name: &str) -> Result<Self, Error> {
+        match out {
+            Some(dir) => Self::create(dir),
+            None => Self::private_run(name),
+        }
+    }
+
+    /// Whether the files go away with this `Handout` (a private run directory).
+    pub fn is_temporary(&self) -> bool {
+        self.run.is_some()
     }
 
     /// The directory.
@@ -40,14 +76,14 @@ impl Handout {
     /// Writes a file anyone may read (anchors, a chain, a pin); returns its path.
     pub fn public(&self, name: &str, contents: &str) -> Result<PathBuf, Error> {
         let path = self.dir.join(name);
-        write(&path, contents.as_bytes(), false)?;
+        crate::run_dir::create_file(&path, contents.as_bytes(), false)?;
         Ok(path)
     }
 
     /// Writes a test secret (a key, a PoP code), 0600; returns its path.
     pub fn private(&self, name: &str, contents: &str) -> Result<PathBuf, Error> {
         let path = self.dir.join(name);
-        write(&path, contents.as_bytes(), true)?;
+        crate::run_dir::create_file(&path, contents.as_bytes(), true)?;
         Ok(path)
     }
 
@@ -352,9 +388,13 @@ impl fmt::Display for SimHandout {
             s.pin
         )?;
         writeln!(f, "Look at it with curl:")?;
+        let client = match &s.client_certificate {
+            Some(c) => format!(" --cert {} --key {}", c.cert.display(), c.key.display()),
+            None => String::new(),
+        };
         writeln!(
         f,
-        "  curl --cacert {} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
+        "  curl --cacert {}{client} --resolve {}.accessory.local:{}:{} https://{}.accessory.local:{}/v1/device",
         s.anchors.display(),
         s.device_id,
         s.addr.port(),
@@ -413,33 +453,10 @@ pub fn passphrase_file_name(ssid: &str) -> String {
     format!("{name}.passphrase")
 }
 
-/// Writes `contents` to `path`, truncating; `private` files are 0600 and never written through a
-/// symbolic link.
-pub(crate) fn write(path: &Path, contents: &[u8], private: bool) -> Result<(), Error> {
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        if private {
-            options
-                .mode(0o600)
-                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-        }
-        let mut file = options.open(path)?;
-        if private {
-            // `mode` applies to a new file only; one left from an earlier run is narrowed too.
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        file.write_all(contents)
-    })();
-    result.map_err(|io| Error::Write {
-        path: path.to_owned(),
-        io,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn a_passphrase_file_is_named_after_its_ssid_with_unsafe_characters_replaced() {

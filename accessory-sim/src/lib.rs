@@ -9,6 +9,7 @@
 //!
 //! - `scenario`: the TOML description of one accessory.
 //! - `fault`: the fault catalogue, parsed from `name[=value]`.
+//! - `admission`: the connection cap, which connections are shed first, the descriptor limit.
 //! - `alert`: TLS alerts by name, and the plaintext alert record.
 //! - `identity`: the certificate served, the anchors, the pin (from `certs` profiles).
 //! - `tls`: the rustls server configuration (versions, client certificates).
@@ -19,8 +20,10 @@
 //! - `api`: the HTTP routes, validation, JSON errors.
 //! - `device`: the accessory's Wi-Fi state machine behind the long poll.
 //! - `handout`: the files written for the tester (anchors, pin, test secrets), one name rule.
+//! - `run_dir`: where a run's files go (a private per-run directory) and how each is created.
 //! - `fleet`: many accessories under one manufacturer CA, and their manifest.
 //! - `record`: the request log.
+//! - `request_value`: the one bounded parser for values read from a request.
 //! - `error`: the one error type.
 //! - `esp`: the accessory as an ESP-IDF device (protocomm over HTTP or HTTPS, security 1 and 2).
 //! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
@@ -30,6 +33,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod admission;
 mod alert;
 mod api;
 mod client_auth;
@@ -44,11 +48,14 @@ mod handout;
 mod identity;
 mod personality;
 mod record;
+mod request_value;
+mod run_dir;
 mod scenario;
 mod server;
 mod softap;
 mod tls;
 
+pub use admission::{default_max_connections, raise_descriptor_limit};
 pub use alert::Alert;
 pub use client_auth::ClientCredentials;
 pub use error::Error;
@@ -61,6 +68,7 @@ pub use handout::{
 };
 pub use personality::{Behaviour, Personality};
 pub use record::RequestRecord;
+pub use run_dir::base_dir as run_base_dir;
 pub use scenario::{Network, Scenario, Timings, HEADER_READ_TIMEOUT};
 pub use server::{RunningSim, Simulator};
 pub use softap::{

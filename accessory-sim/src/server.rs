@@ -7,8 +7,9 @@
 //! the listener so that `reboot-after-apply` can drop it and every connection, and bind again.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -19,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::admission::{Admission, RepeatedLog};
 use crate::alert::Alert;
 use crate::api::{self, Api, ChannelBinding};
 use crate::client_auth::{self, ClientCredentials};
@@ -34,6 +36,8 @@ use crate::tls::{self, TlsOptions};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most hyper buffers for one connection's reads (its minimum is 8 KiB).
+const MAX_READ_BUFFER: usize = 16 * 1024;
 /// How long a rebooting accessory lets the answer that asked for the reboot go out.
 const REBOOT_GRACE: Duration = Duration::from_millis(150);
 
@@ -68,6 +72,7 @@ struct Inner {
     wire: Wire,
     acceptor: TlsAcceptor,
     api: Arc<Api>,
+    admission: Arc<Admission>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -183,6 +188,7 @@ impl Simulator {
         let addr = listener
             .local_addr()
             .map_err(|io| Error::Bind { addr: listen, io })?;
+        let scenario_max_connections = scenario.max_connections;
         let inner = Arc::new(Inner {
             scenario,
             identity,
@@ -190,6 +196,9 @@ impl Simulator {
             wire,
             acceptor: TlsAcceptor::from(config),
             api,
+            admission: Admission::new(
+                scenario_max_connections.unwrap_or_else(crate::admission::default_max_connections),
+            ),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(supervise(
@@ -296,6 +305,7 @@ async fn supervise(
     mut shutdown: watch::Receiver<bool>,
     mut reboots: mpsc::UnboundedReceiver<Duration>,
 ) {
+    let (mut full_log, mut accept_log) = (RepeatedLog::new(), RepeatedLog::new());
     loop {
         // Connections hold a receiver; dropping `alive` ends them all (a reboot).
         let (alive, _) = watch::channel(());
@@ -305,21 +315,37 @@ async fn supervise(
                 Some(down) = reboots.recv() => break down,
                 accepted = listener.accept() => match accepted {
                     Ok((tcp, peer)) => {
+                        let Some(ticket) = inner.admission.admit() else {
+                            if let Some(more) = full_log.tick(Instant::now()) {
+                                tracing::warn!(%addr, %peer, "connection limit reached and every connection has been served: closing the new one ({more} more since the last line)");
+                            }
+                            drop(tcp);
+                            continue;
+                        };
                         let inner = Arc::clone(&inner);
                         let mut alive = alive.subscribe();
                         let mut shutdown = shutdown.clone();
                         tokio::spawn(async move {
+                            let served = ticket.served_flag();
                             tokio::select! {
-                                _ = connection(inner, tcp, peer) => {}
+                                _ = connection(inner, tcp, peer, served) => {}
+                                _ = ticket.shed() => {
+                                    tracing::debug!(%peer, "shed: no request yet and the accessory is full");
+                                }
                                 _ = alive.changed() => {}
                                 _ = shutdown.changed() => {}
                             }
                         });
                     }
                     Err(e) => {
-                        // Out of descriptors or similar: back off rather than spin.
-                        tracing::warn!(%addr, "accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        // Out of descriptors or similar: free one idle connection's, or back off
+                        // rather than spin.
+                        let shed = inner.admission.shed_one();
+                        if let Some(more) = accept_log.tick(Instant::now()) {
+                            tracing::warn!(%addr, "accept failed: {e} ({more} more since the last line; shedding an idle connection: {shed})");
+                        }
+                        let pause = if shed { 2 } else { 50 };
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
                     }
                 },
             }
@@ -349,7 +375,12 @@ async fn supervise(
     }
 }
 
-async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
+async fn connection(
+    inner: Arc<Inner>,
+    mut tcp: TcpStream,
+    peer: SocketAddr,
+    served: Arc<AtomicBool>,
+) {
     let wire = &inner.wire;
     let _ = tcp.set_nodelay(true);
     if wire.stall {
@@ -472,14 +503,21 @@ async fn connection(inner: Arc<Inner>, mut tcp: TcpStream, peer: SocketAddr) {
         .ok();
     let session = Arc::new(ChannelBinding { exporter });
     let api = Arc::clone(&inner.api);
-    let service = service_fn(move |req| api::handle(Arc::clone(&api), Arc::clone(&session), req));
+    let service = service_fn(move |req| {
+        // A request arrived: no longer the first to be shed.
+        served.store(true, Ordering::Relaxed);
+        api::handle(Arc::clone(&api), Arc::clone(&session), req)
+    });
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(Duration::from_millis(
             inner.scenario.timings.header_read_timeout_ms,
         ))
         .keep_alive(true)
-        .max_buf_size(64 * 1024);
+        // Per-connection memory is bounded: requests are small (headers and a JSON body of at
+        // most MAX_BODY, streamed through this buffer), so hyper's read buffer stays at 16 KiB
+        // (hyper's own default allows ~400 KiB).
+        .max_buf_size(MAX_READ_BUFFER);
     if let Err(e) = http.serve_connection(TokioIo::new(tls), service).await {
         tracing::debug!(%peer, "connection ended: {e}");
     }

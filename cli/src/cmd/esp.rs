@@ -100,11 +100,10 @@ pub async fn serve(
     esp: &EspSimArgs,
     scenario: accessory_sim::Scenario,
     listen: std::net::SocketAddr,
-    dir: PathBuf,
+    handout: Handout,
     json: bool,
 ) -> anyhow::Result<ExitStatus> {
     let shutdown = crate::signal::shutdown();
-    let handout = Handout::create(&dir).map_err(Failure::of)?;
     let (auth, pop_file, password_file) = match esp.esp_security {
         EspSecurity::Sec1 => {
             let pop = scenario.pop_code.clone().unwrap_or_default();

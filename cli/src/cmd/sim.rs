@@ -19,12 +19,13 @@ use crate::output::say;
     args_conflicts_with_subcommands = true,
     after_help = "Examples:
   accessory sim                                        # a good accessory on 127.0.0.1:8443
+  accessory sim --detach                               # the same, returning once it is ready
   accessory sim --fault expired                        # serve an expired certificate
   accessory sim --fault clienthello-limit=1024         # chokes on a post-quantum ClientHello
   accessory sim --fault single-read                    # one recv(): resets a hello split in 2 segments
   accessory sim --fault alert=bad_certificate          # iOS: errSSLPeerBadCert (-9825)
   accessory sim --fault wrong-passphrase --fault slow-status=2
-  accessory sim --scenario qa/plug.toml --listen 0.0.0.0:8443 --json
+  accessory sim --scenario qa/plug.toml --listen 0.0.0.0:8443 --json   # qa/*.toml, docs/scenarios.md
   accessory sim fleet --count 50 --base-port 9000 --manifest fleet.json
 
 Faults (repeat --fault; `accessory sim --list-faults` prints them):
@@ -72,8 +73,9 @@ pub struct ServeArgs {
         env = "ACCESSORY_SIM_LISTEN"
     )]
     pub listen: SocketAddr,
-    /// Directory for the anchors, chain, key, pin and test passphrase files
-    /// [default: $TMPDIR/accessory-sim/<device-id>].
+    /// Directory for the anchors, chain, key, pin and test passphrase files, kept at exit
+    /// [default: a private directory of this run, $XDG_RUNTIME_DIR/accessory-sim/<device-id>-XXXXXX
+    /// or $TMPDIR/accessory-sim-<uid>/<device-id>-XXXXXX, removed at exit].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print the startup information as one line of JSON on stdout, then serve.
@@ -82,6 +84,15 @@ pub struct ServeArgs {
     /// Print the fault catalogue and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Start in the background: return once it listens and its files are written, after printing
+    /// what it prints and its process id (stop it with `kill PID`). What a script or a pasted
+    /// README block needs instead of `&`, whose next line would race the startup.
+    #[arg(long)]
+    pub detach: bool,
+    /// How many connections to hold at once; when full, the oldest connection that has not sent a
+    /// request yet is closed first [default: the descriptor limit less 64, at most 4096].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -103,7 +114,8 @@ pub struct FleetArgs {
     /// Where to write the manifest [default: <out>/manifest.json].
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Directory for the shared anchors file [default: $TMPDIR/accessory-sim/fleet-<pid>].
+    /// Directory for the shared anchors file and the manifest, kept at exit [default: a private
+    /// directory of this run (as `accessory sim`), removed at exit].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print the manifest as one line of JSON on stdout, then serve.
@@ -112,6 +124,8 @@ pub struct FleetArgs {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+    // Many connections is the simulator's job: use every descriptor the hard limit allows.
+    accessory_sim::raise_descriptor_limit();
     match args.command {
         None => serve(args.serve).await,
         Some(SimCommand::Fleet(fleet_args)) => fleet(fleet_args).await,
@@ -125,46 +139,43 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     }
 }
 
-fn default_dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join("accessory-sim").join(name)
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
+    if args.detach && !args.list_faults {
+        return detach(args.json);
+    }
     if args.list_faults {
+        let faults = Fault::described();
         if args.json {
-            // `[{"syntax": "slow-status[=3]", "summary": "..."}]`; a certificate fault's summary
-            // is its certs profile's (`accessory certs profiles`).
-            let faults: Vec<_> = Fault::catalogue()
-                .into_iter()
-                .map(|syntax| {
-                    let name = syntax.split(['=', '[']).next().unwrap_or(syntax);
-                    let summary = accessory_sim::FaultKind::named(name).map(|k| k.summary());
-                    serde_json::json!({ "syntax": syntax, "summary": summary })
+            let list: Vec<_> = faults
+                .iter()
+                .map(|(syntax, group, description)| {
+                    serde_json::json!({"fault": syntax, "group": group, "description": description})
                 })
                 .collect();
-            crate::output::json(&faults)?;
+            crate::output::json_line(&serde_json::json!({ "faults": list }))?;
         } else {
-            for name in Fault::catalogue() {
-                say!("{name}");
+            let width = faults.iter().map(|f| f.0.len()).max().unwrap_or(0);
+            for (syntax, group, description) in faults {
+                say!("{syntax:width$}  {group:11}  {description}");
             }
         }
         return Ok(ExitStatus::Success);
     }
-    let scenario = args.scenario.build().map_err(Failure::of)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_dir(&scenario.id));
-    if args.esp.protocol == super::esp::WireProtocol::Esp {
-        return super::esp::serve(&args.esp, scenario, args.listen, dir, args.json).await;
-    }
     let shutdown = crate::signal::shutdown();
+    let mut scenario = args.scenario.build().map_err(Failure::of)?;
+    if let Some(n) = args.max_connections {
+        scenario.max_connections = Some(n as usize);
+    }
+    let files =
+        Handout::chosen_or_private(args.out.as_deref(), &scenario.id).map_err(Failure::of)?;
+    if args.esp.protocol == super::esp::WireProtocol::Esp {
+        drop(shutdown);
+        return super::esp::serve(&args.esp, scenario, args.listen, files, args.json).await;
+    }
     let sim = Simulator::start(scenario, args.listen)
         .await
         .map_err(Failure::of)?;
-    let startup = Handout::create(&dir)
-        .and_then(|h| h.write_sim(&sim))
-        .map_err(Failure::of)?;
+    let startup = files.write_sim(&sim).map_err(Failure::of)?;
     if args.json {
         crate::output::json_line(&startup)?;
     } else {
@@ -173,16 +184,53 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     }
     shutdown.await;
     sim.shutdown().await;
+    drop(files);
+    Ok(ExitStatus::Success)
+}
+
+/// Runs this same command again without `--detach` in a process group of its own, echoes its
+/// startup lines (it listens and has written its files before it prints them), and returns while
+/// it serves. A simulator that fails to start exits with its own status and message.
+fn detach(json: bool) -> anyhow::Result<ExitStatus> {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let args: Vec<_> = std::env::args_os()
+        .skip(1)
+        .filter(|a| a != "--detach")
+        .collect();
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()?;
+    let pid = child.id();
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if out.read_line(&mut line)? == 0 {
+            // It exited before it was ready; its message went to stderr.
+            let code = child.wait()?.code().unwrap_or(1);
+            std::process::exit(code);
+        }
+        if line.starts_with("Serving until Ctrl-C.") {
+            say!("Serving in the background as process {pid}; stop it with `kill {pid}`.");
+            break;
+        }
+        crate::output::bytes(line.as_bytes());
+        if json {
+            break;
+        }
+    }
     Ok(ExitStatus::Success)
 }
 
 async fn fleet(args: FleetArgs) -> anyhow::Result<ExitStatus> {
     let shutdown = crate::signal::shutdown();
     let template = args.scenario.build().map_err(Failure::of)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_dir(&format!("fleet-{}", std::process::id())));
+    let files = Handout::chosen_or_private(args.out.as_deref(), "fleet").map_err(Failure::of)?;
+    let dir = files.dir().to_owned();
     let manifest_file = args
         .manifest
         .clone()
@@ -206,5 +254,6 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<ExitStatus> {
     }
     shutdown.await;
     fleet.shutdown().await;
+    drop(files);
     Ok(ExitStatus::Success)
 }

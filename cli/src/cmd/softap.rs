@@ -48,8 +48,8 @@ pub struct SoftapArgs {
     /// A link fault (repeatable): flap[=DOWN@AFTER], no-route, latency=DELAY.
     #[arg(long = "link-fault", value_name = "FAULT")]
     pub link_faults: Vec<LinkFault>,
-    /// Directory for the anchors, pin and test passphrase files
-    /// [default: $TMPDIR/accessory-softap/<device-id>].
+    /// Directory for the anchors, pin and test passphrase files, kept at exit [default: a private
+    /// directory of this run (as `accessory sim`: softap-<device-id>-XXXXXX), removed at exit].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print the startup information as one line of JSON on stdout, then serve.
@@ -104,14 +104,13 @@ pub async fn run(
     .await?;
     let (softap, sim) = started.map_err(Failure::of)?;
 
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("accessory-softap").join(&id));
-    let startup = match Handout::create(&dir)
-        .and_then(|h| h.write_softap(&softap, &sim, &args.link_faults))
-        .map_err(Failure::of)
-    {
+    let files = Handout::chosen_or_private(args.out.as_deref(), &format!("softap-{id}"))
+        .map_err(Failure::of);
+    let (startup, files) = match files.and_then(|h| {
+        h.write_softap(&softap, &sim, &args.link_faults)
+            .map(|s| (s, h))
+            .map_err(Failure::of)
+    }) {
         Ok(s) => s,
         Err(e) => {
             tokio::task::spawn_blocking(move || softap.stop()).await?;
@@ -128,5 +127,6 @@ pub async fn run(
     eprintln!("accessory: stopping the SoftAP {}", startup.ssid);
     drop(sim);
     tokio::task::spawn_blocking(move || softap.stop()).await?;
+    drop(files);
     Ok(ExitStatus::Success)
 }
