@@ -46,6 +46,7 @@ mod softap;
 mod tls;
 
 pub use alert::Alert;
+pub use api::{carries_credential, parse_network, parse_wait, ApiError, NetworkBody};
 pub use client_auth::ClientCredentials;
 pub use error::Error;
 pub use fault::certificate_faults;
