@@ -126,11 +126,15 @@ def main():
     # Credentials in the log of an accessory with a bad certificate.
     bad_ids = {a["id"] for a in accessories if a["bad"]}
     credentials_to_refused = 0
+    # All of them too, so that a zero above is seen to come from logs that do record credentials.
+    credentials_sent = 0
     for _p, log, _prefix, _fault in fleets:
         with open(log.name) as f:
             for line in f:
                 line = ANSI.sub("", line)
                 m = re.search(r"request device=(\S+) .*carried_credential=true", line)
+                if m:
+                    credentials_sent += 1
                 if m and m.group(1) in bad_ids:
                     credentials_to_refused += 1
     # The ledger against what the runs reported.
@@ -161,7 +165,8 @@ def main():
     print(f"ledger: {len(rows)} attempts ({', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))}); "
           f"{len(reported)} finished runs reported an attempt")
     print(f"accepted bad certificates: {len(accepted_bad)}")
-    print(f"credentials to a refused accessory: {credentials_to_refused}")
+    print(f"credentials to a refused accessory: {credentials_to_refused} "
+          f"(of {credentials_sent} requests carrying one in the accessories' logs)")
     print(f"lost ledger records: {len(lost) + len(wrong_outcome)}")
     print(f"duplicated ledger records: {duplicated_reports + extra}")
     bad = len(accepted_bad) + credentials_to_refused + len(lost) + len(wrong_outcome) \
