@@ -48,6 +48,7 @@ bench:
 	./scripts/bench-provision.sh
 	./scripts/bench-softap.sh
 
+# Every fuzz target (docs/fuzzing.md), FUZZ_SECONDS each (default 60); nightly toolchain and cargo-fuzz.
 fuzz:
 	./scripts/fuzz.sh
 

@@ -61,11 +61,25 @@ pub(crate) struct ChannelBinding {
 
 type Answer = Response<Full<Bytes>>;
 
-/// An API error: status, stable code, one line for a person.
-struct ApiError {
+/// A request refused: its HTTP status, a stable code, one line for a person. What
+/// [`parse_wait`] and [`parse_network`] answer for input they refuse.
+#[derive(Debug)]
+pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+}
+
+impl ApiError {
+    /// The HTTP status (400, 413...).
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The stable code (`invalid_wait`, `invalid_json`...).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
 }
 
 fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
@@ -109,7 +123,8 @@ impl Route {
 }
 
 /// Whether a body carries a credential: a `passphrase` member, or, when it is not JSON, the word.
-fn carries_credential(body: &[u8]) -> bool {
+/// What the request log records of a body.
+pub fn carries_credential(body: &[u8]) -> bool {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(v) => v
             .get("passphrase")
@@ -305,6 +320,53 @@ async fn route(
 }
 
 fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
+    let NetworkBody {
+        config,
+        security,
+        apply,
+    } = parse_network(body)?;
+    tracing::info!(
+        device = %api.device_id,
+        ssid = %config.ssid,
+        %security,
+        passphrase_len = config.passphrase.as_ref().map_or(0, |p| p.len()),
+        apply,
+        "network configured"
+    );
+    api.device.configure(config);
+    if apply {
+        api.device.apply();
+        after_apply(api);
+    }
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// The body of `PUT /v1/network`, read and checked: what [`parse_network`] makes of it. No
+/// `Debug`: it holds the passphrase.
+pub struct NetworkBody {
+    config: NetworkConfig,
+    /// How the network is secured (said, or implied by a passphrase or its absence).
+    pub security: Security,
+    /// Join at once.
+    pub apply: bool,
+}
+
+impl NetworkBody {
+    /// The SSID, checked by [`protocol::validate_ssid`].
+    pub fn ssid(&self) -> &str {
+        &self.config.ssid
+    }
+
+    /// Whether a passphrase came with it (checked by [`protocol::validate_passphrase`]).
+    pub fn has_passphrase(&self) -> bool {
+        self.config.passphrase.is_some()
+    }
+}
+
+/// Reads the body of `PUT /v1/network` without touching any state: JSON into
+/// [`NetworkRequest`] (unknown members refused), then the SSID, the security kind and the
+/// passphrase by the network rules. Every refusal is a 400 with its code.
+pub fn parse_network(body: &[u8]) -> Result<NetworkBody, ApiError> {
     let request: NetworkRequest<'_> = serde_json::from_slice(body).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
@@ -361,23 +423,14 @@ fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
         }
         _ => {}
     }
-    tracing::info!(
-        device = %api.device_id,
-        ssid = %request.ssid,
-        %security,
-        passphrase_len = request.passphrase.as_ref().map_or(0, |p| p.len()),
-        apply = request.apply,
-        "network configured"
-    );
-    api.device.configure(NetworkConfig {
-        ssid: request.ssid.into_owned(),
-        passphrase: request.passphrase.map(|p| p.into_owned()),
-    });
-    if request.apply {
-        api.device.apply();
-        after_apply(api);
-    }
-    Ok(empty(StatusCode::NO_CONTENT))
+    Ok(NetworkBody {
+        config: NetworkConfig {
+            ssid: request.ssid.into_owned(),
+            passphrase: request.passphrase.map(|p| p.into_owned()),
+        },
+        security,
+        apply: request.apply,
+    })
 }
 
 fn after_apply(api: &Api) {
@@ -386,7 +439,10 @@ fn after_apply(api: &Api) {
     }
 }
 
-async fn status(api: &Arc<Api>, query: Option<&str>) -> Result<Answer, ApiError> {
+/// Reads the long-poll wait of `GET /v1/status?wait=S` from the query without touching any state:
+/// seconds, at most [`MAX_WAIT`]; none is zero; anything but a number of seconds is a 400
+/// `invalid_wait`.
+pub fn parse_wait(query: Option<&str>) -> Result<Duration, ApiError> {
     let mut wait = Duration::ZERO;
     let bad = |e: BadValue| {
         let code = if e.name == "wait" {
@@ -401,6 +457,11 @@ async fn status(api: &Arc<Api>, query: Option<&str>) -> Result<Answer, ApiError>
             wait = request_value::seconds("wait", value, MAX_WAIT).map_err(bad)?;
         }
     }
+    Ok(wait)
+}
+
+async fn status(api: &Arc<Api>, query: Option<&str>) -> Result<Answer, ApiError> {
+    let wait = parse_wait(query)?;
     let mut rx = api.device.subscribe();
     let current = rx.borrow_and_update().clone();
     if current.state == State::Connecting && !wait.is_zero() {
@@ -480,5 +541,70 @@ mod tests {
         ));
         assert!(!carries_credential(br#"{"ssid":"x"}"#));
         assert!(carries_credential(br#"{"ssid":"x","passphrase":"1234"#));
+    }
+
+    #[test]
+    fn a_wait_too_large_for_any_duration_is_capped_at_the_longest_poll_not_a_panic() {
+        // Found by the fuzz target `sim_request` (docs/fuzzing.md).
+        for query in [
+            "wait=1e20",
+            "wait=1e300",
+            "wait=18446744073709551616",
+            "wait=61",
+        ] {
+            assert_eq!(parse_wait(Some(query)).unwrap(), MAX_WAIT, "{query}");
+        }
+        assert_eq!(
+            parse_wait(Some("x=1&wait=2.5")).unwrap(),
+            Duration::from_millis(2500)
+        );
+        assert_eq!(parse_wait(None).unwrap(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_wait_that_is_not_a_number_of_seconds_is_refused_with_invalid_wait() {
+        for query in ["wait=-1", "wait=NaN", "wait=inf", "wait=abc", "wait="] {
+            let e = parse_wait(Some(query)).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_wait"), "{query}");
+        }
+    }
+
+    #[test]
+    fn a_network_body_is_read_and_checked_by_the_network_rules() {
+        let ok =
+            parse_network(br#"{"ssid":"Home","passphrase":"correct horse","apply":true}"#).unwrap();
+        assert_eq!(
+            (ok.ssid(), ok.has_passphrase(), ok.security, ok.apply),
+            ("Home", true, Security::Wpa2Psk, true)
+        );
+        let open = parse_network(br#"{"ssid":"Cafe"}"#).unwrap();
+        assert_eq!(
+            (open.security, open.has_passphrase()),
+            (Security::Open, false)
+        );
+        for (body, code) in [
+            (
+                &br#"{"ssid":"Home","passphrase":"short"}"#[..],
+                "invalid_passphrase",
+            ),
+            (&br#"{"ssid":""}"#[..], "invalid_ssid"),
+            (
+                &br#"{"ssid":"Home","security":"wep"}"#[..],
+                "invalid_security",
+            ),
+            (
+                &br#"{"ssid":"Home","security":"open","passphrase":"12345678"}"#[..],
+                "unexpected_passphrase",
+            ),
+            (
+                &br#"{"ssid":"Home","security":"wpa3-sae"}"#[..],
+                "missing_passphrase",
+            ),
+            (&br#"{"ssid":"Home","pass":"x"}"#[..], "invalid_json"),
+            (&b"\xff"[..], "invalid_json"),
+        ] {
+            let e = parse_network(body).err().expect("refused");
+            assert_eq!((e.status(), e.code()), (400, code));
+        }
     }
 }

@@ -57,6 +57,7 @@ mod tls;
 
 pub use admission::{default_max_connections, raise_descriptor_limit};
 pub use alert::Alert;
+pub use api::{carries_credential, parse_network, parse_wait, ApiError, NetworkBody};
 pub use client_auth::ClientCredentials;
 pub use error::Error;
 pub use esp::{EspAuth, EspOptions, EspSimulator, EspTransport, RunningEsp};

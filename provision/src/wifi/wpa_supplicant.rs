@@ -89,7 +89,13 @@ fn printf_decode(s: &str) -> String {
                 b't' => out.push(b'\t'),
                 b'e' => out.push(0x1b),
                 b'x' if i + 3 < b.len() => {
-                    if let Ok(v) = u8::from_str_radix(&s[i + 2..i + 4], 16) {
+                    // Two ASCII hex digits; bytes, not `&s[..]`, which panics when the two bytes
+                    // end inside a multibyte character (found by the fuzz target
+                    // `wpa_supplicant_reply`).
+                    let digits = std::str::from_utf8(&b[i + 2..i + 4])
+                        .ok()
+                        .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+                    if let Some(v) = digits.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                         out.push(v);
                         i += 4;
                         continue;
@@ -512,6 +518,16 @@ impl WifiBackend for WpaSupplicantBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hex_escape_cut_by_a_multibyte_character_is_kept_as_text_not_a_panic() {
+        // `\xa` then `é` (two bytes): the two "hex digits" end in the middle of a character.
+        assert_eq!(printf_decode("\\xa\u{e9}"), "\\xa\u{e9}");
+        assert_eq!(printf_decode("\\x\u{e9}1"), "\\x\u{e9}1");
+        assert_eq!(printf_decode("Home\\x20\\xc3\\xa9"), "Home \u{e9}");
+        let line = "02:00:00:00:01:00\t2437\t-42\t[ESS]\tCaf\\xa\u{e9}";
+        assert_eq!(parse_scan_results(line)[0].ssid, "Caf\\xa\u{e9}");
+    }
 
     #[test]
     fn ssids_are_quoted_when_plain_and_hex_otherwise() {
