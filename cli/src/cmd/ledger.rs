@@ -58,7 +58,12 @@ pub async fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Some(p) => p,
         None => return failed(provision::Error::LedgerNoDefault),
     };
-    if !path.exists() {
+    // A PostgreSQL ledger is a database a station shares, not a file: its absence is the server's
+    // to report.
+    let is_url = path
+        .to_str()
+        .is_some_and(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"));
+    if !is_url && !path.exists() {
         return fail(
             codes::LEDGER_NOT_FOUND,
             anyhow::anyhow!(
