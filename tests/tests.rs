@@ -102,3 +102,5 @@ mod cli_trust_store;
 mod cli_small;
 // `make demo` as root on a machine without dnsmasq: falls back to loopback and says why.
 mod demo_fresh;
+// Every input file is read with a bound: /dev/zero for each flag (issue 12, defect 2).
+mod bounded_reads;

@@ -30,6 +30,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fault::{Fault, FaultKind};
 
+/// The largest scenario file read: a scenario is a page of TOML; `/dev/zero` is refused, not read
+/// until memory runs out.
+pub(crate) const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
 /// One simulated accessory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -253,11 +257,18 @@ impl Scenario {
         self
     }
 
-    /// Reads a scenario file.
+    /// Reads a scenario file (at most [`MAX_SCENARIO_BYTES`]).
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|io| Error::ReadScenario {
+        let read = |io| Error::ReadScenario {
             path: path.to_owned(),
             io,
+        };
+        let bytes = trust::read_file_bounded(path, MAX_SCENARIO_BYTES).map_err(read)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
         })?;
         Self::from_toml(&text, path)
     }

@@ -367,10 +367,12 @@ pub fn read_capture(bytes: &[u8]) -> Result<Vec<u8>, Error> {
 /// Reads a captured ClientHello from a file (`accessory probe --client-hello FILE`): [`read_capture`]
 /// of its bytes, checked to parse as a ClientHello. The record is returned byte for byte.
 pub fn read_capture_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
-    let bytes = std::fs::read(path).map_err(|io| Error::CaptureUnreadable {
-        path: path.to_owned(),
-        io,
-    })?;
+    // Bounded: a capture of one handshake is kilobytes; `/dev/zero` is refused, not read forever.
+    let bytes =
+        trust::read_file_bounded(path, 16 << 20).map_err(|io| Error::CaptureUnreadable {
+            path: path.to_owned(),
+            io,
+        })?;
     let record = read_capture(&bytes).and_then(|r| ClientHello::parse(&r).map(|_| r));
     record.map_err(|e| Error::Capture {
         path: path.to_owned(),

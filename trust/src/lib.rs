@@ -42,7 +42,9 @@ pub use error::{Error, Refusal};
 pub use identity::{check_device_id, same_device_id, DeviceIdCheck, Identity, ACCESSORY_DOMAIN};
 pub use inspect::Inspection;
 pub use kind::ErrorKind;
-pub use load::{load_certificates, parse_certificates, read_input, MAX_INPUT_BYTES};
+pub use load::{
+    load_certificates, parse_certificates, read_file_bounded, read_input, MAX_INPUT_BYTES,
+};
 pub use pin::Pin;
 pub use policy::{Note, Observed, Tofu, TrustPolicy, TrustPolicyBuilder, MIN_RSA_BITS};
 pub use text::{OfflineVerdict, PinSpellings};

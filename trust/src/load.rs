@@ -48,6 +48,24 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
     read_capped(file, owned())
 }
 
+/// Reads at most `limit` bytes of the file at `path`, whatever its metadata says (a device such as
+/// `/dev/zero` or a pipe reports a size of 0): the one bounded read for input files that are not
+/// certificates (scenarios, inventories, captures). More than `limit` bytes is an
+/// [`io::ErrorKind::InvalidData`] error saying so; nothing beyond `limit + 1` bytes is read.
+pub fn read_file_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
 fn read_capped(reader: impl Read, path: PathBuf) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     reader

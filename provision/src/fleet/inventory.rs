@@ -199,9 +199,17 @@ struct Document {
 impl Inventory {
     /// Reads and checks an inventory file.
     pub fn read(file: &Path) -> Result<Self, InventoryError> {
-        let text = std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
+        // Bounded: an inventory of thousands of rows is well under this; `/dev/zero` is refused.
+        let read = |source| InventoryError::Read {
             file: file.to_owned(),
             source,
+        };
+        let bytes = trust::read_file_bounded(file, 64 << 20).map_err(read)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
         })?;
         let format = InventoryFormat::of(file).ok_or_else(|| InventoryError::Format {
             file: file.to_owned(),
