@@ -341,3 +341,57 @@ fn a_bad_inventory_row_is_refused_before_any_accessory_is_contacted_naming_its_l
     );
     assert!(err.contains("[input.inventory]"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stations_on_one_postgres_ledger_with_the_same_inventory_provision_each_accessory_once()
+{
+    let Some(db) = accessory_tests::postgres::database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Each accessory takes 300 ms to join, so the two stations overlap.
+    let good = batch(
+        dir.path(),
+        "TWO",
+        30,
+        Scenario::good("x").with_connect_delay_ms(300),
+        None,
+    )
+    .await;
+    let inv = inventory(dir.path(), std::slice::from_ref(&good));
+    let pass = passphrase_file(dir.path());
+    let ledger = Path::new(&db.url);
+    let (a, b) = tokio::join!(
+        output(fleet_command(&inv, ledger, &pass, 4)),
+        output(fleet_command(&inv, ledger, &pass, 4)),
+    );
+    let (ra, rb) = (report(&a), report(&b));
+    let connected = |r: &serde_json::Value| r["counts"]["connected"].as_u64().unwrap_or(0);
+    assert_eq!(
+        connected(&ra) + connected(&rb),
+        30,
+        "together the stations provisioned every accessory once:\n{ra}\n{rb}"
+    );
+    for member in good.fleet.members() {
+        assert_eq!(
+            puts(member),
+            1,
+            "{} got its network once, from one station",
+            member.device_id()
+        );
+    }
+    // Every attempt from both stations is in the one ledger, none left in progress.
+    let shared = Ledger::open(&db.url).unwrap();
+    let attempts = shared.attempts(None).unwrap();
+    let done = attempts
+        .iter()
+        .filter(|a| a.outcome == AttemptOutcome::Connected)
+        .count();
+    assert_eq!(done, 30, "{attempts:#?}");
+    assert!(attempts
+        .iter()
+        .all(|a| a.outcome != AttemptOutcome::InProgress));
+    let stations: std::collections::HashSet<_> =
+        attempts.iter().filter_map(|a| a.station.clone()).collect();
+    assert!(stations.len() <= 2 && !stations.is_empty(), "{stations:?}");
+}

@@ -64,6 +64,15 @@ pub enum Event {
         /// Its attempt in the ledger, when one was recorded.
         attempt: Option<i64>,
     },
+    /// Another station holds the accessory's claim in the shared ledger: not worked on here (the
+    /// other station provisions it; a later run picks it up if that station dies and its lease
+    /// expires).
+    Held {
+        /// The accessory's device id.
+        device_id: String,
+        /// The station holding it.
+        station: String,
+    },
     /// A stop was asked for (Ctrl-C): no accessory is started after this; those in flight finish.
     Stopping {
         /// How many are still being worked on (they finish).
@@ -80,7 +89,8 @@ impl Event {
             Event::Skipped { device_id, .. }
             | Event::Started { device_id, .. }
             | Event::Succeeded { device_id, .. }
-            | Event::Failed { device_id, .. } => Some(device_id),
+            | Event::Failed { device_id, .. }
+            | Event::Held { device_id, .. } => Some(device_id),
             Event::Planned { .. } | Event::Stopping { .. } => None,
         }
     }
@@ -103,6 +113,9 @@ impl std::fmt::Display for Event {
                 write!(f, "skipped {device_id}: provisioned before (attempt {attempt})")
             }
             Event::Started { device_id, address } => write!(f, "started {device_id} {address}"),
+            Event::Held { device_id, station } => {
+                write!(f, "held {device_id}: station {station} is provisioning it")
+            }
             Event::Succeeded {
                 device_id,
                 elapsed_ms,

@@ -118,6 +118,7 @@ pub async fn run(
         stopped: AtomicBool::new(false),
         in_flight: AtomicUsize::new(0),
         events,
+        force: options.force,
     });
     let watcher = {
         let shared = Arc::clone(&shared);
@@ -153,6 +154,8 @@ struct Shared {
     stopped: AtomicBool,
     in_flight: AtomicUsize,
     events: Arc<dyn Fn(&Event) + Send + Sync>,
+    /// `--force`: redo what the ledger says succeeded.
+    force: bool,
 }
 
 /// Takes jobs in inventory order until none is left or a stop was asked for. The check and the
@@ -174,15 +177,23 @@ async fn worker(shared: Arc<Shared>) {
         };
         let device_id = job.request.device_id.clone().unwrap_or_default();
         let address = job.request.accessory.authority();
-        if !claim(&job.request, &device_id) {
+        if let Some(station) = claim(&job.request, &device_id, shared.force) {
             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+            (shared.events)(&Event::Held { device_id, station });
             continue;
         }
         (shared.events)(&Event::Started {
             device_id: device_id.clone(),
             address: address.clone(),
         });
+        let ledger = job.request.ledger.clone();
         let result = crate::flow::run(job.request).await;
+        if let Some(ledger) = ledger {
+            if let Err(e) = ledger.release(&device_id) {
+                // The lease expires on its own; the next claim after it is free.
+                tracing::warn!(device_id, error = %e, "could not release the claim");
+            }
+        }
         let event = {
             let mut results = shared.results.lock().expect("results lock");
             let r = &mut results[job.index];
@@ -223,16 +234,39 @@ async fn worker(shared: Arc<Shared>) {
     }
 }
 
-// claims: wired when the ledger has them
-/// Claims the accessory for this station before working on it (a lease in a shared ledger, so two
-/// stations never provision one accessory at once). The ledger has no claims today: this logs and
-/// grants every claim; one station per ledger is what is safe until it is wired.
-fn claim(_request: &Request, device_id: &str) -> bool {
-    tracing::debug!(
-        device_id,
-        "claim (not yet enforced: the ledger has no claims)"
-    );
-    true
+/// Claims the accessory for this station before working on it: a lease in the ledger (shared by
+/// stations on PostgreSQL; on SQLite, by the workers of this station), so two stations never
+/// provision one accessory at once. The lease outlives the run's deadline, so it cannot lapse while
+/// the flow runs, and ends early when the run releases it; a station that dies leaves a lease that
+/// expires. `None` when this station may go on; `Some(station)` when another holds it. A ledger
+/// that cannot be asked is treated as held: provisioning an accessory another station may be
+/// provisioning is the mistake claims exist to prevent.
+fn claim(request: &Request, device_id: &str, force: bool) -> Option<String> {
+    let ledger = request.ledger.as_ref()?;
+    let lease = request.deadline + std::time::Duration::from_secs(60);
+    match ledger.claim(device_id, lease) {
+        // Planned before another station finished it: the claim is free again, but the work is
+        // done. Checked under the claim, so no two stations both see "not done".
+        Ok(crate::Claim::Claimed { .. }) if !force => match succeeded_before(ledger, device_id) {
+            Ok(None) => None,
+            Ok(Some(attempt)) => {
+                let _ = ledger.release(device_id);
+                Some(format!(
+                    "another station (provisioned it in attempt {attempt})"
+                ))
+            }
+            Err(e) => {
+                let _ = ledger.release(device_id);
+                Some(format!("unknown (the ledger could not be asked: {e})"))
+            }
+        },
+        Ok(crate::Claim::Claimed { .. }) => None,
+        Ok(crate::Claim::HeldBy { station, .. }) => Some(station),
+        Err(e) => {
+            tracing::warn!(device_id, error = %e, "could not claim the accessory");
+            Some(format!("unknown (the ledger could not be asked: {e})"))
+        }
+    }
 }
 
 /// The id of a successful attempt for `device_id`, if the ledger holds one.
