@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use provision::fleet::{Disposition, Event, FleetOptions, Inventory, Report};
+use provision::fleet::{Disposition, FleetEvent, FleetOptions, Inventory, Report};
 use provision::{Ledger, Network, Secret};
 
 use crate::exit::{failed, ExitStatus, Failure};
@@ -104,7 +104,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let report = provision::fleet::run(
         &inventory,
         options,
-        Arc::new(move |e: &Event| sink.event(e)),
+        Arc::new(move |e: &FleetEvent| sink.event(e)),
         shutdown,
     )
     .await
@@ -199,29 +199,34 @@ impl Progress {
         }
     }
 
-    fn event(&self, event: &Event) {
+    fn event(&self, event: &FleetEvent) {
         if self.ndjson {
             // An event that cannot be printed is not worth stopping the run for.
             let _ = output::json_line(event);
         }
         let mut c = self.counts.lock().expect("counts lock");
         match event {
-            Event::Succeeded { .. } => c.connected += 1,
-            Event::Failed { .. } => c.failed += 1,
-            Event::Skipped { .. } => c.skipped += 1,
+            FleetEvent::Succeeded { .. } => c.connected += 1,
+            FleetEvent::Failed { .. } => c.failed += 1,
+            FleetEvent::Skipped { .. } => c.skipped += 1,
             _ => {}
         }
         match &self.bar {
             Some(bar) => {
-                if let Event::Planned { skipped, .. } = event {
+                if let FleetEvent::Planned { skipped, .. } = event {
                     bar.set_length(bar.length().unwrap_or(0).saturating_sub(*skipped as u64));
                 }
-                if matches!(event, Event::Succeeded { .. } | Event::Failed { .. }) {
+                if matches!(
+                    event,
+                    FleetEvent::Succeeded { .. } | FleetEvent::Failed { .. }
+                ) {
                     bar.inc(1);
                 }
                 if matches!(
                     event,
-                    Event::Failed { .. } | Event::Stopping { .. } | Event::Planned { .. }
+                    FleetEvent::Failed { .. }
+                        | FleetEvent::Stopping { .. }
+                        | FleetEvent::Planned { .. }
                 ) {
                     bar.println(event.to_string());
                 }

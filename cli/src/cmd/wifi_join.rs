@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use provision::wifi::{BackendKind, Event, JoinPlan, Phase, Wanted};
+use provision::wifi::{BackendKind, JoinEvent, JoinPlan, Phase, Wanted};
 use provision::Secret;
 
 use crate::exit::{codes, fail, failed};
@@ -100,9 +100,9 @@ pub fn plan(args: &WifiArgs, device_id: Option<&str>) -> anyhow::Result<Option<J
 }
 
 /// Tells the user what the Wi-Fi lifecycle did, on stderr.
-pub fn report(event: Event<'_>) {
+pub fn report(event: JoinEvent<'_>) {
     match event {
-        Event::Joined(j) => eprintln!(
+        JoinEvent::Joined(j) => eprintln!(
             "accessory: joined {} on {} as {}/{} (accessory {}) in {} ms",
             j.network
                 .as_ref()
@@ -115,14 +115,14 @@ pub fn report(event: Event<'_>) {
                 .map_or_else(|| "unknown".to_owned(), |r| r.to_string()),
             j.took.as_millis()
         ),
-        Event::Interrupted(Phase::Joining) => {
+        JoinEvent::Interrupted(Phase::Joining) => {
             eprintln!("accessory: interrupted while joining; leaving the SoftAP")
         }
-        Event::Interrupted(_) => eprintln!("accessory: interrupted; leaving the SoftAP"),
-        Event::LeaveFailed(e) => {
+        JoinEvent::Interrupted(_) => eprintln!("accessory: interrupted; leaving the SoftAP"),
+        JoinEvent::LeaveFailed(e) => {
             eprintln!("accessory: warning: leaving the SoftAP: {e} [{}]", e.code())
         }
-        Event::Left => tracing::info!("left the SoftAP and restored the previous connection"),
+        JoinEvent::Left => tracing::info!("left the SoftAP and restored the previous connection"),
         _ => {}
     }
 }

@@ -1,4 +1,4 @@
-//! What a fleet run reports as it goes: one [`Event`] per thing that happened, in order. The CLI
+//! What a fleet run reports as it goes: one [`FleetEvent`] per thing that happened, in order. The CLI
 //! draws them as progress on a terminal, one line each on a pipe, or NDJSON (`--events`); the
 //! library only emits them.
 
@@ -10,7 +10,7 @@ use crate::step::Step;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Event {
+pub enum FleetEvent {
     /// The run was planned: how many accessories, how many the ledger says are done already.
     Planned {
         /// How many accessories the inventory lists.
@@ -82,25 +82,25 @@ pub enum Event {
     },
 }
 
-impl Event {
+impl FleetEvent {
     /// The device the event is about, if one.
     pub fn device_id(&self) -> Option<&str> {
         match self {
-            Event::Skipped { device_id, .. }
-            | Event::Started { device_id, .. }
-            | Event::Succeeded { device_id, .. }
-            | Event::Failed { device_id, .. }
-            | Event::Held { device_id, .. } => Some(device_id),
-            Event::Planned { .. } | Event::Stopping { .. } => None,
+            FleetEvent::Skipped { device_id, .. }
+            | FleetEvent::Started { device_id, .. }
+            | FleetEvent::Succeeded { device_id, .. }
+            | FleetEvent::Failed { device_id, .. }
+            | FleetEvent::Held { device_id, .. } => Some(device_id),
+            FleetEvent::Planned { .. } | FleetEvent::Stopping { .. } => None,
         }
     }
 }
 
 /// One line for a log or a pipe: `started SIM-0001 127.0.0.1:4001`.
-impl std::fmt::Display for Event {
+impl std::fmt::Display for FleetEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Event::Planned {
+            FleetEvent::Planned {
                 total,
                 to_do,
                 skipped,
@@ -109,19 +109,19 @@ impl std::fmt::Display for Event {
                 f,
                 "planned {total} accessories: {to_do} to do, {skipped} done before; {parallel} at a time"
             ),
-            Event::Skipped { device_id, attempt } => {
+            FleetEvent::Skipped { device_id, attempt } => {
                 write!(f, "skipped {device_id}: provisioned before (attempt {attempt})")
             }
-            Event::Started { device_id, address } => write!(f, "started {device_id} {address}"),
-            Event::Held { device_id, station } => {
+            FleetEvent::Started { device_id, address } => write!(f, "started {device_id} {address}"),
+            FleetEvent::Held { device_id, station } => {
                 write!(f, "held {device_id}: station {station} is provisioning it")
             }
-            Event::Succeeded {
+            FleetEvent::Succeeded {
                 device_id,
                 elapsed_ms,
                 ..
             } => write!(f, "connected {device_id} in {elapsed_ms} ms"),
-            Event::Failed {
+            FleetEvent::Failed {
                 device_id,
                 code,
                 step,
@@ -131,7 +131,7 @@ impl std::fmt::Display for Event {
                 f,
                 "failed {device_id} [{code}] at {step} after {elapsed_ms} ms"
             ),
-            Event::Stopping {
+            FleetEvent::Stopping {
                 in_flight,
                 not_started,
             } => write!(

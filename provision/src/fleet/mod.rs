@@ -16,7 +16,7 @@ mod report;
 // The workers.
 mod run;
 
-pub use event::Event;
+pub use event::FleetEvent;
 pub use inventory::{Inventory, InventoryError, InventoryFormat, InventoryRow, RowPlace};
 pub use report::{AccessoryResult, Disposition, Report, SLOWEST};
 pub use run::{run, FleetOptions};

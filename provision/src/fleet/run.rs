@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use protocol::AccessoryAddress;
 
 use crate::error::Error;
-use crate::fleet::event::Event;
+use crate::fleet::event::FleetEvent;
 use crate::fleet::inventory::{Inventory, InventoryError, InventoryRow};
 use crate::fleet::report::{AccessoryResult, Disposition, Report};
 use crate::ledger::{AttemptOutcome, Ledger};
@@ -40,14 +40,14 @@ struct Job {
     request: Request,
 }
 
-/// Provisions every accessory of `inventory`, emitting [`Event`]s; stops starting new ones when
+/// Provisions every accessory of `inventory`, emitting [`FleetEvent`]s; stops starting new ones when
 /// `stop` resolves. Errors only for input that cannot be used (a row's anchors or secret files) or
 /// a ledger that cannot be read, before any accessory is contacted; each accessory's failure is
 /// in the [`Report`].
 pub async fn run(
     inventory: &Inventory,
     options: FleetOptions,
-    events: Arc<dyn Fn(&Event) + Send + Sync>,
+    events: Arc<dyn Fn(&FleetEvent) + Send + Sync>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Report, InventoryError> {
     let t0 = Instant::now();
@@ -96,7 +96,7 @@ pub async fn run(
         }
         queue.push_back(Job { index, request });
     }
-    events(&Event::Planned {
+    events(&FleetEvent::Planned {
         total: inventory.rows.len(),
         to_do: queue.len(),
         skipped: skipped_before.len(),
@@ -106,7 +106,7 @@ pub async fn run(
         let r = &mut results[index];
         r.outcome = Disposition::Skipped;
         r.attempt = Some(attempt);
-        events(&Event::Skipped {
+        events(&FleetEvent::Skipped {
             device_id: r.device_id.clone(),
             attempt,
         });
@@ -126,7 +126,7 @@ pub async fn run(
             stop.await;
             shared.stopped.store(true, Ordering::SeqCst);
             let not_started = shared.queue.lock().expect("queue lock").len();
-            (shared.events)(&Event::Stopping {
+            (shared.events)(&FleetEvent::Stopping {
                 in_flight: shared.in_flight.load(Ordering::SeqCst),
                 not_started,
             });
@@ -153,7 +153,7 @@ struct Shared {
     results: Mutex<Vec<AccessoryResult>>,
     stopped: AtomicBool,
     in_flight: AtomicUsize,
-    events: Arc<dyn Fn(&Event) + Send + Sync>,
+    events: Arc<dyn Fn(&FleetEvent) + Send + Sync>,
     /// `--force`: redo what the ledger says succeeded.
     force: bool,
 }
@@ -179,10 +179,10 @@ async fn worker(shared: Arc<Shared>) {
         let address = job.request.accessory.authority();
         if let Some(station) = claim(&job.request, &device_id, shared.force) {
             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
-            (shared.events)(&Event::Held { device_id, station });
+            (shared.events)(&FleetEvent::Held { device_id, station });
             continue;
         }
-        (shared.events)(&Event::Started {
+        (shared.events)(&FleetEvent::Started {
             device_id: device_id.clone(),
             address: address.clone(),
         });
@@ -203,7 +203,7 @@ async fn worker(shared: Arc<Shared>) {
                     r.credentials_sent = true;
                     r.elapsed_ms = outcome.elapsed_ms;
                     r.attempt = outcome.attempt;
-                    Event::Succeeded {
+                    FleetEvent::Succeeded {
                         device_id,
                         address,
                         elapsed_ms: outcome.elapsed_ms,
@@ -217,7 +217,7 @@ async fn worker(shared: Arc<Shared>) {
                     r.credentials_sent = failure.credentials_sent;
                     r.elapsed_ms = failure.elapsed_ms;
                     r.attempt = failure.attempt;
-                    Event::Failed {
+                    FleetEvent::Failed {
                         device_id,
                         address,
                         code: failure.diagnosis.code,

@@ -5,7 +5,7 @@
 //! on success, on failure, and when the `shutdown` future resolves first (the binary passes its
 //! Ctrl-C/SIGTERM future; a test passes any future). An interrupt is a typed error,
 //! [`LifecycleError::Interrupted`], returned after the clean-up. What happens along the way is
-//! reported through [`Event`]s, for the caller to print.
+//! reported through [`JoinEvent`]s, for the caller to print.
 
 use std::fmt;
 use std::future::Future;
@@ -75,7 +75,7 @@ pub enum Phase {
 /// What happened, for the caller to tell the user.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Event<'a> {
+pub enum JoinEvent<'a> {
     /// Joined, with an address.
     Joined(&'a Joined),
     /// The shutdown future resolved; leaving follows.
@@ -139,7 +139,7 @@ impl Joined {
 pub async fn joined<T, F, Fut>(
     plan: JoinPlan,
     shutdown: impl Future<Output = ()>,
-    mut events: impl FnMut(Event<'_>),
+    mut events: impl FnMut(JoinEvent<'_>),
     work: F,
 ) -> Result<T, LifecycleError>
 where
@@ -173,18 +173,18 @@ where
             Err(e) => return Err(LifecycleError::Task(e.to_string())),
         },
         () = &mut shutdown => {
-            events(Event::Interrupted(Phase::Joining));
+            events(JoinEvent::Interrupted(Phase::Joining));
             if let Ok(Ok(session)) = task.await {
                 session.leave(&mut events).await;
             }
             return Err(LifecycleError::Interrupted(Phase::Joining));
         }
     };
-    events(Event::Joined(&session.joined));
+    events(JoinEvent::Joined(&session.joined));
     let result = tokio::select! {
         r = work(&session.joined) => Ok(r),
         () = &mut shutdown => {
-            events(Event::Interrupted(Phase::Running));
+            events(JoinEvent::Interrupted(Phase::Running));
             Err(LifecycleError::Interrupted(Phase::Running))
         }
     };
@@ -200,7 +200,7 @@ struct Association {
 
 impl Association {
     /// Leaves and restores, on a blocking thread; a failure is an event, not an error.
-    async fn leave(mut self, events: &mut impl FnMut(Event<'_>)) {
+    async fn leave(mut self, events: &mut impl FnMut(JoinEvent<'_>)) {
         let result = tokio::task::spawn_blocking(move || leave(self.backend.as_mut()))
             .await
             .unwrap_or_else(|e| {
@@ -210,8 +210,8 @@ impl Association {
                 })
             });
         match result {
-            Ok(()) => events(Event::Left),
-            Err(e) => events(Event::LeaveFailed(&e)),
+            Ok(()) => events(JoinEvent::Left),
+            Err(e) => events(JoinEvent::LeaveFailed(&e)),
         }
     }
 }
@@ -322,7 +322,7 @@ mod tests {
                 let _ = rx.await;
             },
             |e| {
-                if let Event::Interrupted(p) = e {
+                if let JoinEvent::Interrupted(p) = e {
                     interrupted = Some(p);
                 }
             },

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use lifecycle::{joined, Event, JoinPlan, LifecycleError, Phase};
+pub use lifecycle::{joined, JoinEvent, JoinPlan, LifecycleError, Phase};
 pub use networkmanager::{
     access_point_from_properties, add_and_activate_message, connection_settings,
     NetworkManagerBackend,
