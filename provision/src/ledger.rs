@@ -719,6 +719,31 @@ mod tests {
     }
 
     #[test]
+    fn eight_workers_opening_one_new_ledger_at_once_all_open_it() {
+        // Regression: the switch to WAL answered SQLITE_BUSY at once (no busy handler) to the
+        // workers that lost the race, and `many_workers_racing_…` failed under load.
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ledger.sqlite3");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let opened: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), std::sync::Arc::clone(&barrier));
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Ledger::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for t in opened {
+                t.join()
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            }
+        }
+    }
+
+    #[test]
     fn two_connections_write_to_one_ledger_without_busy_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.db");

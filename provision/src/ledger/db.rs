@@ -289,7 +289,21 @@ impl Db {
     pub(crate) fn sqlite(path: &Path) -> Result<Self, DbError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        // Switching a new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at
+        // once, without calling the busy handler, when several connections open the same new
+        // file together (fleet workers, a station and its tests): retry within the busy timeout.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(format!("journal mode stayed {mode}").into());
         }
