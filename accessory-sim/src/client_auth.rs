@@ -76,27 +76,47 @@ pub(crate) fn load_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, Er
     Ok(roots)
 }
 
-/// The client verifier of an embedded stack (mbedTLS, ESP-IDF): the chain is verified by rustls's
-/// WebPKI verifier, but any refusal goes out as `bad_certificate` (42), and a client that sends no
-/// certificate is let through the handshake so that the server refuses it with `bad_certificate`
-/// right after (see `server::connection`), instead of rustls's `certificate_required` (116).
+/// The client verifier of an embedded stack: the chain is verified by rustls's WebPKI verifier,
+/// and a refusal goes out with the alert that stack sends (`refusal` maps rustls's error to the
+/// error rustls answers with that alert). A client that sends no certificate is let through the
+/// handshake so that the server refuses it right after as the stack does (see
+/// `server::connection`), instead of rustls's `certificate_required` (116).
 ///
 /// It refuses nothing the inner verifier accepts and accepts nothing it refuses: the only change
 /// is the alert. The handshake signature is checked by the inner verifier.
 #[derive(Debug)]
-pub(crate) struct BadCertificateVerifier(pub(crate) Arc<dyn ClientCertVerifier>);
+pub(crate) struct StackClientVerifier {
+    inner: Arc<dyn ClientCertVerifier>,
+    refusal: fn(rustls::Error) -> rustls::Error,
+}
 
-impl BadCertificateVerifier {
-    /// `InvalidCertificate(BadEncoding)` is the error rustls answers with `bad_certificate`.
-    fn refuse(error: rustls::Error) -> rustls::Error {
-        tracing::info!("client certificate refused with bad_certificate: {error}");
-        rustls::Error::InvalidCertificate(CertificateError::BadEncoding)
+impl StackClientVerifier {
+    /// Any refusal as `bad_certificate` (42), as small embedded stacks answer.
+    pub(crate) fn bad_certificate(inner: Arc<dyn ClientCertVerifier>) -> Self {
+        Self {
+            inner,
+            refusal: bad_certificate,
+        }
+    }
+
+    /// A refusal with the alert mbedTLS picks (`crate::personality`).
+    pub(crate) fn mbedtls(inner: Arc<dyn ClientCertVerifier>) -> Self {
+        Self {
+            inner,
+            refusal: crate::personality::mbedtls_refusal,
+        }
     }
 }
 
-impl ClientCertVerifier for BadCertificateVerifier {
+/// `InvalidCertificate(BadEncoding)` is the error rustls answers with `bad_certificate`.
+fn bad_certificate(error: rustls::Error) -> rustls::Error {
+    tracing::info!("client certificate refused with bad_certificate: {error}");
+    rustls::Error::InvalidCertificate(CertificateError::BadEncoding)
+}
+
+impl ClientCertVerifier for StackClientVerifier {
     fn offer_client_auth(&self) -> bool {
-        self.0.offer_client_auth()
+        self.inner.offer_client_auth()
     }
 
     /// Not mandatory for rustls, which would send `certificate_required`: the server refuses a
@@ -106,7 +126,7 @@ impl ClientCertVerifier for BadCertificateVerifier {
     }
 
     fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        self.0.root_hint_subjects()
+        self.inner.root_hint_subjects()
     }
 
     fn verify_client_cert(
@@ -115,9 +135,9 @@ impl ClientCertVerifier for BadCertificateVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        self.0
+        self.inner
             .verify_client_cert(end_entity, intermediates, now)
-            .map_err(Self::refuse)
+            .map_err(self.refusal)
     }
 
     fn verify_tls12_signature(
@@ -126,7 +146,7 @@ impl ClientCertVerifier for BadCertificateVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        self.inner.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -135,14 +155,14 @@ impl ClientCertVerifier for BadCertificateVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        self.inner.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.inner.supported_verify_schemes()
     }
 
     fn requires_raw_public_keys(&self) -> bool {
-        self.0.requires_raw_public_keys()
+        self.inner.requires_raw_public_keys()
     }
 }

@@ -17,11 +17,6 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use rustls::client::danger::HandshakeSignatureValid;
-use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
-use rustls_pki_types::{CertificateDer, UnixTime};
-
 use crate::fault::{ClientCertRefusal, Fault, LimitAnswer};
 
 /// The incoming buffer mbedTLS and ESP-IDF default to (`MBEDTLS_SSL_IN_CONTENT_LEN` 16384).
@@ -274,62 +269,16 @@ impl fmt::Display for Personality {
     }
 }
 
-/// mbedTLS's client-certificate verification (`require-client-cert=mbedtls`): rustls's own
-/// verifier decides and answers an untrusted certificate as mbedTLS does (`unknown_ca`), but a
-/// missing certificate is not refused during the handshake: the server answers it afterwards as
-/// mbedTLS does (TLS 1.2: close, no alert; TLS 1.3: `no_certificate`).
-#[derive(Debug)]
-pub(crate) struct MbedtlsClientVerifier(pub(crate) Arc<dyn ClientCertVerifier>);
-
-impl ClientCertVerifier for MbedtlsClientVerifier {
-    fn offer_client_auth(&self) -> bool {
-        self.0.offer_client_auth()
-    }
-
-    fn client_auth_mandatory(&self) -> bool {
-        false
-    }
-
-    fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        self.0.root_hint_subjects()
-    }
-
-    fn verify_client_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        now: UnixTime,
-    ) -> Result<ClientCertVerified, rustls::Error> {
-        self.0
-            .verify_client_cert(end_entity, intermediates, now)
-            .map_err(|e| match e {
-                rustls::Error::InvalidCertificate(c) => {
-                    rustls::Error::InvalidCertificate(mbedtls_choice(c))
-                }
-                other => other,
-            })
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+/// mbedTLS's answer to a client certificate rustls refused (`require-client-cert=mbedtls`, through
+/// `client_auth::StackClientVerifier::mbedtls`): an untrusted certificate as mbedTLS does
+/// (`unknown_ca`); a missing certificate is not refused during the handshake: the server answers it
+/// afterwards as mbedTLS does (TLS 1.2: close, no alert; TLS 1.3: `no_certificate`).
+pub(crate) fn mbedtls_refusal(e: rustls::Error) -> rustls::Error {
+    match e {
+        rustls::Error::InvalidCertificate(c) => {
+            rustls::Error::InvalidCertificate(mbedtls_choice(c))
+        }
+        other => other,
     }
 }
 

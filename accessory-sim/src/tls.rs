@@ -7,7 +7,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::CertificateDer;
 
-use crate::client_auth::BadCertificateVerifier;
+use crate::client_auth::StackClientVerifier;
 use crate::error::Error;
 use crate::fault::ClientCertRefusal;
 
@@ -63,12 +63,11 @@ pub(crate) fn server_config(
                 .map_err(|e| Error::Tls(format!("client verifier: {e}")))?;
             match options.client_refusal {
                 ClientCertRefusal::Stock => builder.with_client_cert_verifier(verifier),
-                ClientCertRefusal::Mbedtls => builder.with_client_cert_verifier(Arc::new(
-                    crate::personality::MbedtlsClientVerifier(verifier),
+                ClientCertRefusal::Mbedtls => builder
+                    .with_client_cert_verifier(Arc::new(StackClientVerifier::mbedtls(verifier))),
+                ClientCertRefusal::BadCertificate => builder.with_client_cert_verifier(Arc::new(
+                    StackClientVerifier::bad_certificate(verifier),
                 )),
-                ClientCertRefusal::BadCertificate => {
-                    builder.with_client_cert_verifier(Arc::new(BadCertificateVerifier(verifier)))
-                }
             }
         }
     };
