@@ -14,12 +14,9 @@ use std::time::Duration;
 use accessory_tests::provision::accessory_bin;
 use trust::{AccessoryVerifier, Anchors, Diagnosis, Identity, TrustPolicy};
 
+/// A visible skip without openssl, a failure under CI (tests/src/skip.rs).
 fn have_openssl() -> bool {
-    let ok = Command::new("openssl").arg("version").output().is_ok();
-    if !ok {
-        eprintln!("skipping: openssl is not installed (scripts/install-deps.sh installs it)");
-    }
-    ok
+    accessory_tests::skip::require_tool("openssl")
 }
 
 fn s(p: &Path) -> &str {

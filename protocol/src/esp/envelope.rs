@@ -47,3 +47,13 @@ pub(super) fn encode_session(scheme: SecurityScheme, proto: session_data::Proto)
     }
     .encode_to_vec()
 }
+
+/// A session response's status: anything but `Success` is the peer's refusal (security 1 and 2
+/// answer alike).
+pub(super) fn check_status(status: i32) -> Result<()> {
+    if status == super::messages::Status::Success as i32 {
+        Ok(())
+    } else {
+        Err(Error::PeerStatus(status))
+    }
+}

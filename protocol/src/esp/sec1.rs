@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use super::envelope::{decode_session, encode_session, SessionCipher};
+use super::envelope::{check_status, decode_session, encode_session, SessionCipher};
 use super::error::{Error, Result};
 use super::messages::{
     sec1_payload::Payload, session_data::Proto, Sec1MsgType, Sec1Payload, SessionCmd0, SessionCmd1,
@@ -96,14 +96,6 @@ fn encode(msg: Sec1MsgType, payload: Payload) -> Vec<u8> {
             payload: Some(payload),
         }),
     )
-}
-
-fn check_status(status: i32) -> Result<()> {
-    if status == Status::Success as i32 {
-        Ok(())
-    } else {
-        Err(Error::PeerStatus(status))
-    }
 }
 
 /// Client side, first step: holds the key pair and sends `SessionCmd0`.

@@ -14,7 +14,7 @@ use rand_core::CryptoRngCore;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::envelope::{decode_session, encode_session, SessionCipher};
+use super::envelope::{check_status, decode_session, encode_session, SessionCipher};
 use super::error::{Error, Result};
 use super::messages::{
     sec2_payload::Payload, session_data::Proto, S2SessionCmd0, S2SessionCmd1, S2SessionResp0,
@@ -110,14 +110,6 @@ fn encode(msg: Sec2MsgType, payload: Payload) -> Vec<u8> {
             payload: Some(payload),
         }),
     )
-}
-
-fn check_status(status: i32) -> Result<()> {
-    if status == Status::Success as i32 {
-        Ok(())
-    } else {
-        Err(Error::PeerStatus(status))
-    }
 }
 
 fn check_username(username: &[u8]) -> Result<()> {
