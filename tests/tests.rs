@@ -40,6 +40,8 @@ mod esp_sim;
 // `accessory provision --protocol esp` against the simulated ESP-IDF accessory: security 1 and 2, the
 // ledger, every device failure's diagnosis, nothing secret on a refused session or security 0.
 mod esp_provision;
+// ESP-IDF through the namespace SoftAP (root): `sim softap --protocol esp` and `provision --protocol esp --wifi sim`.
+mod esp_softap;
 // Our ESP-IDF client's bytes decoded by the *_pb2 classes Espressif's client carries.
 mod esp_pb2;
 // `accessory provision --protocol esp` against the Python reference device (ESP-IDF's C logic on

@@ -74,11 +74,13 @@ pub enum EspTransport {
 }
 
 /// Provisions an ESP-IDF accessory: the address, network, deadline and ledger of `request`; the
-/// proof of `proof`. The attempt is recorded in the ledger like any other.
+/// proof of `proof`. The attempt is recorded in the ledger like any other; `shutdown` resolving
+/// first ends the run as [`Error::Interrupted`], recorded as `interrupted`.
 pub async fn run(
     request: Request,
     transport: EspTransport,
     proof: EspProof,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<Outcome, Failure> {
     let t0 = Instant::now();
     let deadline = t0 + request.deadline;
@@ -107,17 +109,27 @@ pub async fn run(
         }
         None => None,
     };
-    let result = match tokio::time::timeout_at(
-        deadline,
-        run.exchange(&request, transport, &proof, deadline),
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(_) => Err(Error::Deadline { step: run.step }),
+    let result = {
+        let exchange = tokio::time::timeout_at(
+            deadline,
+            run.exchange(&request, transport, &proof, deadline),
+        );
+        tokio::select! {
+            r = exchange => Some(r),
+            () = shutdown => None,
+        }
+    };
+    let result = match result {
+        Some(Ok(r)) => r,
+        Some(Err(_)) => Err(Error::Deadline { step: run.step }),
+        None => Err(Error::Interrupted { step: run.step }),
     };
     let (outcome, code) = match &result {
         Ok(_) => (AttemptOutcome::Connected, None),
+        Err(e @ Error::Interrupted { .. }) => (
+            AttemptOutcome::Interrupted,
+            Some(crate::diagnosis::of(e).code),
+        ),
         Err(e) => (AttemptOutcome::Failed, Some(crate::diagnosis::of(e).code)),
     };
     if let (Some(ledger), Some(a)) = (&request.ledger, attempt) {

@@ -162,6 +162,9 @@ pub struct SoftApConfig {
     pub faults: Vec<LinkFault>,
     /// Where to advertise it (default: [`registry_dir`]).
     pub registry_dir: Option<PathBuf>,
+    /// The port the accessory serves on at 192.168.4.1 (default [`ACCESSORY_PORT`], 443; an
+    /// ESP-IDF device serving protocomm over plain HTTP listens on 80).
+    pub port: u16,
 }
 
 impl SoftApConfig {
@@ -173,6 +176,7 @@ impl SoftApConfig {
             signal_dbm: -45,
             faults: Vec::new(),
             registry_dir: None,
+            port: ACCESSORY_PORT,
         }
     }
 
@@ -249,7 +253,7 @@ impl SoftAp {
             station_interface: format!("as{id}s"),
             accessory_address: ACCESSORY_ADDRESS.to_string(),
             prefix_len: 24,
-            port: ACCESSORY_PORT,
+            port: config.port,
             owner_pid: std::process::id(),
             owner_start: registry::own_start_time(),
             ready: false,
@@ -329,7 +333,7 @@ impl SoftAp {
         Fut: Future<Output = Result<T, String>> + 'static,
     {
         let ns = self.entry.namespace.clone();
-        let public = SocketAddr::from((ACCESSORY_ADDRESS, ACCESSORY_PORT));
+        let public = SocketAddr::from((ACCESSORY_ADDRESS, self.entry.port));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<T, String>>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread_ns = ns.clone();
@@ -353,7 +357,7 @@ impl SoftAp {
                 rt.block_on(async move {
                     let listen = match latency {
                         // The real server hides on the namespace's loopback; the relay takes its place.
-                        Some(_) => SocketAddr::from((Ipv4Addr::LOCALHOST, ACCESSORY_PORT)),
+                        Some(_) => SocketAddr::from((Ipv4Addr::LOCALHOST, public.port())),
                         None => public,
                     };
                     let value = match serve(listen).await {
@@ -461,9 +465,10 @@ impl SoftAp {
         &self.entry.station_interface
     }
 
-    /// Where a station reaches the accessory's API: 192.168.4.1:443.
+    /// Where a station reaches the accessory's API: 192.168.4.1 and the configured port (443 by
+    /// default).
     pub fn accessory_addr(&self) -> SocketAddr {
-        SocketAddr::from((ACCESSORY_ADDRESS, ACCESSORY_PORT))
+        SocketAddr::from((ACCESSORY_ADDRESS, self.entry.port))
     }
 
     /// The dnsmasq process id (tests check that it is gone afterwards).

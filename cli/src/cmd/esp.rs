@@ -80,7 +80,7 @@ const DEFAULT_TEST_PASSWORD: &str = "abcd1234";
 
 /// What the tester gets: where it listens and the files that provision it.
 #[derive(Debug, serde::Serialize)]
-struct EspHandout {
+pub struct EspHandout {
     device_id: String,
     addr: std::net::SocketAddr,
     protocol: &'static str,
@@ -95,6 +95,18 @@ struct EspHandout {
     provision: String,
 }
 
+impl EspHandout {
+    /// The device id it serves.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// The command that provisions it.
+    pub fn provision(&self) -> &str {
+        &self.provision
+    }
+}
+
 /// Serves `scenario` as an ESP-IDF device until Ctrl-C.
 pub async fn serve(
     esp: &EspSimArgs,
@@ -104,34 +116,11 @@ pub async fn serve(
     json: bool,
 ) -> anyhow::Result<ExitStatus> {
     let shutdown = crate::signal::shutdown();
-    let (auth, pop_file, password_file) = match esp.esp_security {
-        EspSecurity::Sec1 => {
-            let pop = scenario.pop_code.clone().unwrap_or_default();
-            let file = handout.private("pop.txt", &pop).map_err(Failure::of)?;
-            (EspAuth::sec1(&pop), Some(file), None)
-        }
-        EspSecurity::Sec2 => {
-            let file = match &esp.esp_password_file {
-                Some(f) => f.clone(),
-                None => handout
-                    .private("esp-password.txt", DEFAULT_TEST_PASSWORD)
-                    .map_err(Failure::of)?,
-            };
-            let password =
-                provision::Secret::from_file(&file, "SRP password").map_err(Failure::of)?;
-            let auth = EspAuth::sec2(&esp.esp_username, password.expose());
-            (auth, None, Some(file))
-        }
-    };
-    let options = EspOptions {
-        auth,
-        transport: esp.esp_transport.into(),
-        stuck_connecting: esp.esp_stuck_connecting,
-    };
+    let (options, proofs) = options(esp, &scenario, &handout)?;
     let sim = EspSimulator::start(scenario, listen, options)
         .await
         .map_err(Failure::of)?;
-    let startup = write(&handout, &sim, esp, pop_file, password_file)?;
+    let startup = write(&handout, &sim, esp, proofs, None)?;
     if json {
         crate::output::json_line(&startup)?;
     } else {
@@ -150,13 +139,76 @@ pub async fn serve(
     Ok(ExitStatus::Success)
 }
 
-fn write(
+/// The files a security scheme's proof was written to: security 1's PoP, security 2's password.
+#[derive(Debug, Default)]
+pub struct ProofFiles {
+    pop_file: Option<PathBuf>,
+    password_file: Option<PathBuf>,
+}
+
+/// The simulator's options from the flags, and the proof files written to `handout`.
+pub fn options(
+    esp: &EspSimArgs,
+    scenario: &accessory_sim::Scenario,
+    handout: &Handout,
+) -> anyhow::Result<(EspOptions, ProofFiles)> {
+    let (auth, proofs) = match esp.esp_security {
+        EspSecurity::Sec1 => {
+            let pop = scenario.pop_code.clone().unwrap_or_default();
+            let file = handout.private("pop.txt", &pop).map_err(Failure::of)?;
+            let proofs = ProofFiles {
+                pop_file: Some(file),
+                password_file: None,
+            };
+            (EspAuth::sec1(&pop), proofs)
+        }
+        EspSecurity::Sec2 => {
+            let file = match &esp.esp_password_file {
+                Some(f) => f.clone(),
+                None => handout
+                    .private("esp-password.txt", DEFAULT_TEST_PASSWORD)
+                    .map_err(Failure::of)?,
+            };
+            let password =
+                provision::Secret::from_file(&file, "SRP password").map_err(Failure::of)?;
+            let auth = EspAuth::sec2(&esp.esp_username, password.expose());
+            let proofs = ProofFiles {
+                pop_file: None,
+                password_file: Some(file),
+            };
+            (auth, proofs)
+        }
+    };
+    let options = EspOptions {
+        auth,
+        transport: esp.esp_transport.into(),
+        stuck_connecting: esp.esp_stuck_connecting,
+    };
+    Ok((options, proofs))
+}
+
+/// The port an ESP-IDF device serves on: 80 for protocomm over HTTP (ESP-IDF's
+/// `protocomm_httpd` default), 443 over HTTPS.
+pub fn port(transport: EspTransportArg) -> u16 {
+    match transport {
+        EspTransportArg::Http => 80,
+        EspTransportArg::Https => 443,
+    }
+}
+
+/// Writes the files a tester needs and the command that provisions `sim`: over loopback, or
+/// through the SoftAP named `softap` (`--wifi sim --ssid`).
+pub fn write(
     handout: &Handout,
     sim: &RunningEsp,
     esp: &EspSimArgs,
-    pop_file: Option<PathBuf>,
-    password_file: Option<PathBuf>,
+    proofs: ProofFiles,
+    softap: Option<&str>,
 ) -> anyhow::Result<EspHandout> {
+    let ProofFiles {
+        pop_file,
+        password_file,
+    } = proofs;
     let anchors = match sim.anchors_pem() {
         Some(pem) => Some(handout.public("anchors.pem", &pem).map_err(Failure::of)?),
         None => None,
@@ -178,10 +230,13 @@ fn write(
         });
     }
     let mut provision = format!(
-        "accessory provision --protocol esp --esp-transport {} --accessory {}",
-        sim.transport().name(),
-        sim.addr()
+        "accessory provision --protocol esp --esp-transport {}",
+        sim.transport().name()
     );
+    match softap {
+        Some(ssid) => provision.push_str(&format!(" --wifi sim --ssid {ssid}")),
+        None => provision.push_str(&format!(" --accessory {}", sim.addr())),
+    }
     if let Some(a) = &anchors {
         provision.push_str(&format!(
             " --device-id {} --anchors {}",

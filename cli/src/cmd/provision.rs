@@ -194,14 +194,6 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         false => None,
     };
     let plan = super::wifi_join::plan(&args.wifi, args.device_id.as_deref())?;
-    if plan.is_some() && esp.is_some() {
-        return fail(
-            codes::INVALID_REQUEST,
-            anyhow::anyhow!(
-                "--protocol esp with --wifi is not supported yet: join the SoftAP first"
-            ),
-        );
-    }
     // From here on Ctrl-C and SIGTERM end the run cleanly: the attempt is recorded as
     // interrupted, a joined SoftAP left, then exit 130 or 143 (README.md "Exit status").
     let shutdown = crate::signal::Shutdown::install();
@@ -210,7 +202,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
     let result = match plan {
         None => match esp {
-            Some((transport, proof)) => provision::esp::run(request, transport, proof).await,
+            Some((transport, proof)) => {
+                provision::esp::run(request, transport, proof, shutdown.wait()).await
+            }
             None => provision::run_observed(request, &observer, shutdown.wait()).await,
         },
         Some(plan) => {
@@ -228,14 +222,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
                     }
                 }
             };
+            // An ESP-IDF device serves protocomm on port 80 over HTTP (443 over HTTPS).
+            let port = match &esp {
+                Some((provision::esp::EspTransport::Http, _)) => 80,
+                _ => provision::DEFAULT_PORT,
+            };
             let work = |j: &provision::wifi::Joined| {
-                request.accessory =
-                    given.unwrap_or_else(|| AccessoryAddress::from_socket_addr(j.accessory_addr()));
+                let at = std::net::SocketAddr::new(j.accessory_addr().ip(), port);
+                request.accessory = given.unwrap_or_else(|| AccessoryAddress::from_socket_addr(at));
                 request.bind_device = Some(j.lease.interface.clone());
                 running.store(true, Ordering::SeqCst);
                 let (observer, signal) = (observer.clone(), shutdown.wait());
                 async move {
-                    let result = provision::run_observed(request, &observer, signal).await;
+                    let result = match esp {
+                        Some((transport, proof)) => {
+                            provision::esp::run(request, transport, proof, signal).await
+                        }
+                        None => provision::run_observed(request, &observer, signal).await,
+                    };
                     observer.emit(Event::Leaving);
                     result
                 }

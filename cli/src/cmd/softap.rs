@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use accessory_sim::{Handout, LinkFault, Simulator, SoftAp, SoftApConfig};
+use accessory_sim::{EspSimulator, Handout, LinkFault, Simulator, SoftAp, SoftApConfig};
 use provision::Secret;
 
 use accessory_sim::Scenario;
@@ -24,6 +24,7 @@ use crate::output::say;
   accessory sim softap --link-fault flap=8s@2s            # link down 8 s, 2 s after a station joins
   accessory sim softap --link-fault no-route              # the station's connects fail with EHOSTUNREACH
   accessory sim softap --link-fault latency=50ms --json   # 100 ms round trips, through a relay
+  accessory sim softap --protocol esp --esp-security 1    # an ESP-IDF device (protocomm on port 80)
 
 Then, in another shell (also root):
   accessory provision --wifi sim --ssid Accessory-0001 --device-id SIM-0001 --pin sha256/... \\
@@ -55,6 +56,20 @@ pub struct SoftapArgs {
     /// Print the startup information as one line of JSON on stdout, then serve.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub esp: super::esp::EspSimArgs,
+}
+
+/// What `sim softap --protocol esp` prints: the ESP-IDF device's files and command, and its SoftAP.
+#[derive(Debug, serde::Serialize)]
+struct EspSoftApHandout {
+    #[serde(flatten)]
+    esp: super::esp::EspHandout,
+    ssid: String,
+    namespace: String,
+    station_interface: String,
+    accessory: std::net::SocketAddr,
+    registry_entry: PathBuf,
 }
 
 pub async fn run(
@@ -94,6 +109,9 @@ pub async fn run(
     if swept > 0 {
         eprintln!("accessory: removed {swept} SoftAP(s) left by a process that was killed");
     }
+    if args.esp.protocol == super::esp::WireProtocol::Esp {
+        return serve_esp(args, config, scenario, shutdown).await;
+    }
     let started = tokio::task::spawn_blocking(move || {
         SoftAp::start(config, move |listen| async move {
             Simulator::start(scenario, listen)
@@ -121,6 +139,63 @@ pub async fn run(
         crate::output::json_line(&startup)?;
     } else {
         crate::output::bytes(startup.to_string().as_bytes());
+        say!("Serving until Ctrl-C.");
+    }
+    shutdown.await;
+    eprintln!("accessory: stopping the SoftAP {}", startup.ssid);
+    drop(sim);
+    tokio::task::spawn_blocking(move || softap.stop()).await?;
+    drop(files);
+    Ok(ExitStatus::Success)
+}
+
+/// `sim softap --protocol esp`: an ESP-IDF device behind the SoftAP, on port 80 (HTTP) or 443.
+async fn serve_esp(
+    args: SoftapArgs,
+    mut config: SoftApConfig,
+    scenario: Scenario,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<ExitStatus> {
+    config.port = super::esp::port(args.esp.esp_transport);
+    let id = scenario.id.clone();
+    let files = Handout::chosen_or_private(args.out.as_deref(), &format!("softap-{id}"))
+        .map_err(Failure::of)?;
+    let (options, proofs) = super::esp::options(&args.esp, &scenario, &files)?;
+    let started = tokio::task::spawn_blocking(move || {
+        SoftAp::start(config, move |listen| async move {
+            EspSimulator::start(scenario, listen, options)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    })
+    .await?;
+    let (softap, sim) = started.map_err(Failure::of)?;
+    let esp = match super::esp::write(&files, &sim, &args.esp, proofs, Some(softap.ssid())) {
+        Ok(esp) => esp,
+        Err(e) => {
+            tokio::task::spawn_blocking(move || softap.stop()).await?;
+            return Err(e);
+        }
+    };
+    let entry = softap.entry();
+    let startup = EspSoftApHandout {
+        esp,
+        ssid: entry.ssid.clone(),
+        namespace: entry.namespace.clone(),
+        station_interface: entry.station_interface.clone(),
+        accessory: softap.accessory_addr(),
+        registry_entry: entry.path_in(&accessory_sim::softap_registry_dir()),
+    };
+    if args.json {
+        crate::output::json_line(&startup)?;
+    } else {
+        say!(
+            "ESP-IDF accessory {} behind SoftAP {} at {}",
+            startup.esp.device_id(),
+            startup.ssid,
+            startup.accessory
+        );
+        say!("Provision it with:\n  {}", startup.esp.provision());
         say!("Serving until Ctrl-C.");
     }
     shutdown.await;
