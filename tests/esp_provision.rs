@@ -52,11 +52,24 @@ fn provision(
     passphrase: &str,
     extra: &[&str],
 ) -> (Output, Value) {
+    provision_as("esp", served, sec2, proof, ssid, passphrase, extra)
+}
+
+/// As [`provision`], with `--protocol protocol` (`auto` gives no `--esp-transport`).
+fn provision_as(
+    protocol: &str,
+    served: &EspServed,
+    sec2: bool,
+    proof: &str,
+    ssid: &str,
+    passphrase: &str,
+    extra: &[&str],
+) -> (Output, Value) {
     let dir = served.dir.path();
     let mut args: Vec<String> = vec![
         "provision".into(),
         "--protocol".into(),
-        "esp".into(),
+        protocol.into(),
         "--accessory".into(),
         served.addr().to_string(),
         "--device-id".into(),
@@ -82,12 +95,10 @@ fn provision(
         args.extend(["--pop-file".into(), write(dir, "pop.txt", proof)]);
     }
     if served.sim().transport() == EspTransport::Https {
-        args.extend([
-            "--esp-transport".into(),
-            "https".into(),
-            "--anchors".into(),
-            served.anchors().display().to_string(),
-        ]);
+        if protocol == "esp" {
+            args.extend(["--esp-transport".into(), "https".into()]);
+        }
+        args.extend(["--anchors".into(), served.anchors().display().to_string()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = std::process::Command::new(accessory_bin())
@@ -420,4 +431,78 @@ fn the_command_accessory_sim_protocol_esp_prints_provisions_it_with_security_1_o
 #[test]
 fn the_command_accessory_sim_protocol_esp_prints_provisions_it_with_security_2_over_https() {
     the_printed_command_provisions(&["--esp-security", "2", "--esp-transport", "https"]);
+}
+
+/// `--protocol auto` against `served`: provisioned as ESP-IDF, one network sent, one attempt.
+fn auto_detects_and_provisions(served: EspServed, sec2: bool, proof: &str) {
+    let (out, json) = provision_as("auto", &served, sec2, proof, "Home", HOME_PASSPHRASE, &[]);
+    assert!(
+        out.status.success(),
+        "{json}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json["device"]["api"]["esp"].is_string(), "{json}");
+    assert_eq!(served.sim().credentials_received(), 1);
+    let attempts = attempts(&served);
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0].outcome, AttemptOutcome::Connected);
+}
+
+#[test]
+fn protocol_auto_detects_an_esp_device_over_http_with_security_1_and_provisions_it() {
+    auto_detects_and_provisions(served(EspAuth::sec1(POP), false, &[]), false, POP);
+}
+
+#[test]
+fn protocol_auto_detects_an_esp_device_over_https_with_security_2_and_provisions_it() {
+    let served = served_over(
+        EspTransport::Https,
+        EspAuth::sec2(USER, PASSWORD),
+        false,
+        &[],
+    );
+    auto_detects_and_provisions(served, true, PASSWORD);
+}
+
+#[test]
+fn protocol_auto_sends_nothing_to_an_esp_device_over_https_whose_certificate_is_refused() {
+    // The certificate names ESP-0002; the label says ESP-0001: detection's TLS session is refused,
+    // so neither proto-ver nor the session nor the network reach the device.
+    let served = EspServed::start_with(
+        Scenario::good("ESP-0002"),
+        EspOptions {
+            auth: EspAuth::sec1(POP),
+            transport: EspTransport::Https,
+            stuck_connecting: false,
+        },
+    );
+    let (out, json) = provision_as("auto", &served, false, POP, "Home", HOME_PASSPHRASE, &[]);
+    assert!(!out.status.success(), "{json}");
+    assert_eq!(json["step"], "handshake", "{json}");
+    assert_eq!(json["credentials_sent"], false, "{json}");
+    assert_eq!(served.sim().credentials_received(), 0);
+    assert!(served.sim().closed_with().is_empty());
+}
+
+#[test]
+fn protocol_auto_asks_for_the_proof_when_it_finds_an_esp_device_and_none_was_given() {
+    let served = served(EspAuth::sec2(USER, PASSWORD), false, &[]);
+    let dir = served.dir.path();
+    let out = std::process::Command::new(accessory_bin())
+        .args(["provision", "--protocol", "auto", "--accessory"])
+        .arg(served.addr().to_string())
+        .args(["--network-ssid", "Home", "--network-passphrase-file"])
+        .arg(write(dir, "home.passphrase", HOME_PASSPHRASE))
+        .args(["--deadline", "3", "--json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).expect("a JSON failure");
+    assert!(!out.status.success(), "{json}");
+    assert_eq!(json["code"], "provision.invalid_request", "{json}");
+    let text = json.to_string();
+    assert!(
+        text.contains("security 2") && text.contains("--esp-password-file"),
+        "{json}"
+    );
+    assert_eq!(served.sim().credentials_received(), 0);
 }

@@ -20,6 +20,15 @@ const HOME_PASSPHRASE: &str = "correct horse battery";
 /// it prints (plus a ledger and --json), stops the SoftAP and returns the outcome and the ledger's
 /// attempts.
 fn the_printed_softap_command_provisions(extra: &[&str]) -> (Value, Vec<provision::AttemptRecord>) {
+    provisions_through_the_softap(extra, false)
+}
+
+/// As [`the_printed_softap_command_provisions`]; with `auto`, the printed command's
+/// `--protocol esp --esp-transport T` becomes `--protocol auto`.
+fn provisions_through_the_softap(
+    extra: &[&str],
+    auto: bool,
+) -> (Value, Vec<provision::AttemptRecord>) {
     let dir = tempfile::tempdir().unwrap();
     let ssid = ap::unique_ssid("EspSap");
     let mut child = Command::new(accessory_bin())
@@ -38,7 +47,11 @@ fn the_printed_softap_command_provisions(extra: &[&str]) -> (Value, Vec<provisio
         .unwrap();
     let startup: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let command = startup["provision"].as_str().unwrap().to_owned();
-    let words: Vec<&str> = command.split_whitespace().collect();
+    let mut words: Vec<&str> = command.split_whitespace().collect();
+    if auto {
+        let at = words.iter().position(|w| *w == "--protocol").unwrap();
+        words.splice(at..at + 4, ["--protocol", "auto"]);
+    }
     assert!(
         command.contains(&format!("--wifi sim --ssid {ssid}")),
         "{command}"
@@ -161,4 +174,16 @@ fn a_wrong_pop_through_the_softap_is_refused_and_the_esp_device_receives_no_cred
     );
     drop(sim);
     softap.stop();
+}
+
+#[test]
+fn provision_protocol_auto_joins_the_softap_and_finds_the_esp_device_on_port_80() {
+    if !ap::root_or_skip("esp softap auto") {
+        return;
+    }
+    let (json, attempts) =
+        provisions_through_the_softap(&["--esp-security", "1", "--pop-code", "lbl-9012"], true);
+    assert_eq!(json["address"], "192.168.4.1:80", "{json}");
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0].outcome, AttemptOutcome::Connected);
 }

@@ -342,3 +342,31 @@ fn a_changed_key_prints_the_ssh_style_warning_and_forget_accepts_the_new_one_del
     let forget_unknown = accessory(&["ledger", "forget", "NOPE", "--ledger", &ledger], &[]);
     assert_eq!(forget_unknown.code, 1, "{}", forget_unknown.all());
 }
+
+#[test]
+fn protocol_auto_provisions_an_accessory_api_device_as_the_accessory_api() {
+    // proto-ver over plain HTTP gets no HTTP answer from a TLS server; over the verified session
+    // our API answers 404: the accessory API, provisioned as with the default protocol.
+    let served = Served::start(good("SIM-0001"));
+    let pass_file = write(
+        served.dir(),
+        "pass.txt",
+        accessory_tests::provision::PASSPHRASE,
+    );
+    let mut args = base_args(&served);
+    args.extend([
+        "--protocol".into(),
+        "auto".into(),
+        "--pin".into(),
+        served.sim().pin().to_string(),
+        "--network-passphrase-file".into(),
+        pass_file,
+        "--json".into(),
+    ]);
+    let run = accessory(&strs(&args), &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["device"]["device_id"], "SIM-0001", "{json}");
+    assert!(json["device"]["api"].get("esp").is_none(), "{json}");
+    assert!(served.sim().received_credential());
+}

@@ -40,11 +40,14 @@ use protocol::esp::{
 };
 
 use crate::error::Error;
+
+mod detect;
 use crate::ledger::AttemptOutcome;
 use crate::outcome::{Failure, Outcome, RoundTrips};
 use crate::request::Request;
 use crate::secret::Secret;
 use crate::step::Step;
+pub use detect::{detect, run_detected, Detected};
 
 /// How often the status is asked for while the device is connecting.
 const POLL: Duration = Duration::from_millis(200);
@@ -206,6 +209,35 @@ pub async fn run(
     }
 }
 
+/// A failure before any exchange (nothing was sent, nothing recorded).
+fn refused(request: &Request, error: Error) -> Failure {
+    let run = EspRun {
+        key: None,
+        step: Step::Prepare,
+        round_trips: RoundTrips::default(),
+        credentials_sent: false,
+    };
+    run.failure(request, error, Instant::now(), None)
+}
+
+/// A TLS session over `tcp` whose certificate `policy` accepted, and the key it saw.
+async fn verified_tls(
+    request: &Request,
+    policy: trust::TrustPolicy,
+    tcp: tokio::net::TcpStream,
+    addr: std::net::SocketAddr,
+) -> Result<(Box<dyn Io>, crate::trusted::Key), Error> {
+    let verifier = trust::AccessoryVerifier::new(policy);
+    let config = trust::client_config(verifier.clone());
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = crate::flow::server_name(&request.accessory.host)?;
+    let tls = connector
+        .connect(name, tcp)
+        .await
+        .map_err(|source| Error::Handshake { addr, source })?;
+    Ok((Box::new(tls), crate::trusted::observed_key(&verifier)?))
+}
+
 /// A plain or TLS stream.
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
@@ -280,17 +312,10 @@ impl EspRun {
             None => Box::new(tcp),
             Some(policy) => {
                 self.step = Step::Handshake;
-                let verifier = trust::AccessoryVerifier::new(policy);
-                let config = trust::client_config(verifier.clone());
-                let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-                let name = crate::flow::server_name(&request.accessory.host)?;
                 self.round_trips.tls += 1;
-                let tls = connector
-                    .connect(name, tcp)
-                    .await
-                    .map_err(|source| Error::Handshake { addr, source })?;
-                self.key = Some(crate::trusted::observed_key(&verifier)?);
-                Box::new(tls)
+                let (tls, key) = verified_tls(request, policy, tcp, addr).await?;
+                self.key = Some(key);
+                tls
             }
         };
         let mut conn = Conn::new(stream);

@@ -276,13 +276,27 @@ pub fn write(
     })
 }
 
+/// Which provisioning protocol `provision` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProvisionProtocol {
+    /// The accessory API of DESIGN.md (JSON over HTTPS).
+    #[default]
+    Accessory,
+    /// ESP-IDF SoftAP provisioning (protocomm).
+    Esp,
+    /// Ask the accessory: ESP-IDF's `proto-ver` over plain HTTP, then over a TLS session the
+    /// trust policy accepted; anything else is the accessory API (one or two extra connections).
+    Auto,
+}
+
 /// `accessory provision --protocol esp ...`.
 #[derive(Debug, clap::Args)]
 pub struct EspProvisionArgs {
     /// The provisioning protocol the accessory speaks. `esp`: ESP-IDF SoftAP provisioning, the
     /// peer proven by its PoP (security 1, --pop-file) or SRP (security 2); security 0 is refused.
-    #[arg(long, value_enum, default_value_t = WireProtocol::Accessory)]
-    pub protocol: WireProtocol,
+    /// `auto`: detected with ESP-IDF's proto-ver (transport and security included).
+    #[arg(long, value_enum, default_value_t = ProvisionProtocol::Accessory)]
+    pub protocol: ProvisionProtocol,
     /// ESP-IDF transport (with --protocol esp).
     #[arg(long, value_enum, default_value = "http")]
     pub esp_transport: EspTransportArg,
@@ -297,7 +311,23 @@ pub struct EspProvisionArgs {
 impl EspProvisionArgs {
     /// Whether `--protocol esp` was given.
     pub fn is_esp(&self) -> bool {
-        self.protocol == WireProtocol::Esp
+        self.protocol == ProvisionProtocol::Esp
+    }
+
+    /// Whether `--protocol auto` was given.
+    pub fn is_auto(&self) -> bool {
+        self.protocol == ProvisionProtocol::Auto
+    }
+
+    /// Security 2's credentials when `--esp-password-file` names them (for `--protocol auto`).
+    pub fn srp(&self) -> anyhow::Result<Option<provision::esp::EspProof>> {
+        let Some(file) = &self.esp_password_file else {
+            return Ok(None);
+        };
+        Ok(Some(provision::esp::EspProof::Srp {
+            username: self.esp_username.clone(),
+            password: provision::Secret::from_file(file, "SRP password").map_err(Failure::of)?,
+        }))
     }
 
     /// The transport and proof: the SRP password when a file names one, else the PoP.

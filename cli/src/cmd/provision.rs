@@ -193,6 +193,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         true => Some(args.esp.proof(request.pop.take())?),
         false => None,
     };
+    // `--protocol auto`: SRP credentials read now (bad input fails before touching Wi-Fi).
+    let auto = match args.esp.is_auto() {
+        true => Some(args.esp.srp()?),
+        false => None,
+    };
     let plan = super::wifi_join::plan(&args.wifi, args.device_id.as_deref())?;
     // From here on Ctrl-C and SIGTERM end the run cleanly: the attempt is recorded as
     // interrupted, a joined SoftAP left, then exit 130 or 143 (README.md "Exit status").
@@ -201,11 +206,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let observer = progress.observer().clone();
     // Join after every input was read (bad input fails before touching Wi-Fi); leave on every path.
     let result = match plan {
-        None => match esp {
-            Some((transport, proof)) => {
+        None => match (esp, auto) {
+            (Some((transport, proof)), _) => {
                 provision::esp::run(request, transport, proof, shutdown.wait()).await
             }
-            None => provision::run_observed(request, &observer, shutdown.wait()).await,
+            (None, Some(srp)) => {
+                provision::esp::run_detected(request, srp, &observer, shutdown.wait()).await
+            }
+            (None, None) => provision::run_observed(request, &observer, shutdown.wait()).await,
         },
         Some(plan) => {
             let given = args.accessory.clone();
@@ -234,11 +242,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
                 running.store(true, Ordering::SeqCst);
                 let (observer, signal) = (observer.clone(), shutdown.wait());
                 async move {
-                    let result = match esp {
-                        Some((transport, proof)) => {
+                    let result = match (esp, auto) {
+                        (Some((transport, proof)), _) => {
                             provision::esp::run(request, transport, proof, signal).await
                         }
-                        None => provision::run_observed(request, &observer, signal).await,
+                        (None, Some(srp)) => {
+                            provision::esp::run_detected(request, srp, &observer, signal).await
+                        }
+                        (None, None) => provision::run_observed(request, &observer, signal).await,
                     };
                     observer.emit(Event::Leaving);
                     result
@@ -303,6 +314,7 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         && !args.from_store.given()
         && !args.tofu
         && !args.esp.is_esp()
+        && !args.esp.is_auto()
     {
         return fail(codes::POLICY_EMPTY,
             anyhow::anyhow!(
