@@ -28,14 +28,14 @@ fn the_readme_loopback_session_works_pasted_whole() {
         .collect();
     let bin_dir = accessory_bin().parent().unwrap().to_owned();
     let work = tempfile::tempdir().unwrap();
-    let (out, err) = (work.path().join("out.txt"), work.path().join("err.txt"));
     let path = format!(
         "{}:{}",
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    // Files, not pipes, for the output: the detached simulators keep stderr open.
-    let status = Command::new("bash")
+    // Pipes for the output, as a caller capturing it would use: the detached simulators must not
+    // hold them open (`output()` returns only when every writer closed them).
+    let run = Command::new("bash")
         .args(["-c", &script])
         .current_dir(work.path())
         .env("PATH", path)
@@ -43,14 +43,13 @@ fn the_readme_loopback_session_works_pasted_whole() {
         .env_remove("ACCESSORY_LEDGER")
         .env("ACCESSORY_LEDGER", work.path().join("ledger.sqlite3"))
         .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .status()
+        .output()
         .unwrap();
+    let status = run.status;
     let text = format!(
         "{}\n--- stderr\n{}",
-        std::fs::read_to_string(&out).unwrap(),
-        std::fs::read_to_string(&err).unwrap()
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
     );
     // Stop the simulators the block detached (each printed its process id).
     for line in text.lines() {

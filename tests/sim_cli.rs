@@ -565,3 +565,43 @@ fn a_fleet_without_out_writes_into_a_private_run_directory_removed_at_exit() {
     assert!(!run.exists(), "{} left behind", run.display());
     assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0);
 }
+
+#[test]
+fn sim_detach_json_returns_to_a_caller_capturing_both_streams_and_names_the_process_to_stop() {
+    // `Command::output` reads stdout and stderr to their end: it returns only if the detached
+    // simulator holds neither open (as `out=$(accessory sim --detach --json 2>&1)` in a script).
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out_dir = dir.path().join("sim");
+    std::thread::spawn(move || {
+        let out = Command::new(accessory_bin())
+            .args([
+                "sim",
+                "--listen",
+                "127.0.0.1:0",
+                "--detach",
+                "--json",
+                "--out",
+            ])
+            .arg(&out_dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("accessory sim --detach runs");
+        let _ = tx.send(out);
+    });
+    let out = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("sim --detach returned while the simulator serves");
+    assert!(out.status.success(), "{out:?}");
+    let startup: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    let pid = startup["pid"]
+        .as_u64()
+        .expect("the startup line names the process");
+    let addr = startup["addr"].as_str().or(startup["listen"].as_str());
+    assert!(
+        addr.is_some() || startup["provision"].is_string(),
+        "{startup}"
+    );
+    let killed = Command::new("kill").arg(pid.to_string()).status().unwrap();
+    assert!(killed.success(), "the named process was running");
+}

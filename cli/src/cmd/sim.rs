@@ -190,9 +190,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
 
 /// Runs this same command again without `--detach` in a process group of its own, echoes its
 /// startup lines (it listens and has written its files before it prints them), and returns while
-/// it serves. A simulator that fails to start exits with its own status and message.
+/// it serves; with `--json` the startup line gains `"pid"`. A simulator that fails to start exits
+/// with its own status and message.
+///
+/// Both of the child's output streams are pipes read here, never the caller's own: a caller
+/// capturing this command's output (`$(...)`, `2>&1 | ...`, a test harness) sees end of file when
+/// this process returns, not when the simulator ends. The child's stderr is relayed until it is
+/// ready; what it logs afterwards is dropped (run it without `--detach` to see it).
 fn detach(json: bool) -> anyhow::Result<ExitStatus> {
-    use std::io::BufRead;
+    use std::io::{BufRead, Write};
     use std::os::unix::process::CommandExt;
     let args: Vec<_> = std::env::args_os()
         .skip(1)
@@ -202,26 +208,40 @@ fn detach(json: bool) -> anyhow::Result<ExitStatus> {
         .args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .process_group(0)
         .spawn()?;
     let pid = child.id();
+    let errors = child.stderr.take().expect("piped");
+    let relay = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(errors).lines() {
+            let Ok(line) = line else { break };
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    });
     let mut out = std::io::BufReader::new(child.stdout.take().expect("piped"));
     let mut line = String::new();
     loop {
         line.clear();
         if out.read_line(&mut line)? == 0 {
-            // It exited before it was ready; its message went to stderr.
+            // It exited before it was ready; its message comes through the relay.
             let code = child.wait()?.code().unwrap_or(1);
+            let _ = relay.join();
             std::process::exit(code);
         }
         if line.starts_with("Serving until Ctrl-C.") {
             say!("Serving in the background as process {pid}; stop it with `kill {pid}`.");
             break;
         }
-        crate::output::bytes(line.as_bytes());
         if json {
+            let mut startup: serde_json::Value = serde_json::from_str(&line)?;
+            if let Some(fields) = startup.as_object_mut() {
+                fields.insert("pid".into(), pid.into());
+            }
+            crate::output::json_line(&startup)?;
             break;
         }
+        crate::output::bytes(line.as_bytes());
     }
     Ok(ExitStatus::Success)
 }
