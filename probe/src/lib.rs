@@ -43,7 +43,10 @@
 //!
 //! - `profile`: the client profiles and their rustls configurations.
 //! - `clienthello`: measuring a ClientHello, offline ([`measure`]) and on the wire.
-//! - `hello`: faithful ClientHellos (captured templates, refreshed, sent raw, whole and split).
+//! - `hello`: a ClientHello taken apart, refreshed (fresh keys), padded, put back together.
+//! - `template`: the captured hellos of the platform profiles, and reading a capture to replay.
+//! - `delivery`: a raw hello written whole or in MSS-sized segments, and the first answer.
+//! - `sweep`: the largest hello an accessory accepts ([`sweep`]).
 //! - `handshake`: one hand-driven handshake that records what it saw.
 //! - `probe`: capture, pinned handshakes, lint, verdicts ([`run`]).
 //! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
@@ -62,6 +65,7 @@
 mod alert;
 mod app_trust;
 mod clienthello;
+mod delivery;
 mod error;
 mod fetch;
 mod handshake;
@@ -75,18 +79,18 @@ mod report;
 mod report_dir;
 mod route;
 mod sheet;
+mod sweep;
 mod target;
+mod template;
 mod verdict;
 
 pub use alert::Alert;
 pub use app_trust::{AppTrust, TRUST_NOT_CHECKED};
 pub use clienthello::{measure, ClientHelloSize};
+pub use delivery::{send, try_hello, Answer, HelloResult, Segmentation};
 pub use error::Error;
 pub use fetch::{fetch_chain, Fetched, Link};
-pub use hello::{
-    read_capture, read_capture_file, send, sweep, try_hello, Answer, ClientHello, HelloResult,
-    Segmentation, Sweep, Template, MAX_RECORD,
-};
+pub use hello::ClientHello;
 pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_observed, run_with, Options, ProbeStep};
 pub use profile::{profiles, ClientProfile, Group, Version};
@@ -94,5 +98,7 @@ pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
 pub use report_dir::write_report_dir;
 pub use route::Route;
 pub use sheet::{profile_sheet, FaithfulSize, ProfileSheet};
+pub use sweep::{sweep, Sweep, MAX_RECORD};
 pub use target::Target;
+pub use template::{read_capture, read_capture_file, Template};
 pub use verdict::{Reason, Verdict};

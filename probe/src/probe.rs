@@ -9,9 +9,10 @@ use rustls::pki_types::CertificateDer;
 use trust::diagnosis::codes;
 use trust::{AccessoryVerifier, ChainCapture, Diagnosis, Identity, Inspection, Pin, TrustPolicy};
 
+use crate::delivery::{try_hello, Segmentation};
 use crate::handshake::{Failure, Handshake};
-use crate::hello::{try_hello, Segmentation, Template};
 use crate::report::{AppleError, Chain, PlatformError, ProfileResult, Report};
+use crate::template::Template;
 use crate::{lint, profiles, verdict, AppTrust, ClientProfile, Error, Route, Target};
 
 /// How a probe runs.
