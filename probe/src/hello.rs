@@ -220,6 +220,19 @@ impl ClientHello {
         Ok(out)
     }
 
+    /// The same hello with one more extension, before the padding extension if there is one (so
+    /// that [`refreshed`](Self::refreshed) pads it as the platform would), else last.
+    pub fn with_extension(&self, kind: u16, body: Vec<u8>) -> Self {
+        let mut out = self.clone();
+        let at = out
+            .extensions
+            .iter()
+            .position(|(t, _)| *t == EXT_PADDING)
+            .unwrap_or(out.extensions.len());
+        out.extensions.insert(at, (kind, body));
+        out
+    }
+
     /// The smallest size [`padded_to`](Self::padded_to) can make: an empty padding extension.
     pub fn smallest_padded(&self) -> usize {
         let mut out = self.clone();
