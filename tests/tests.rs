@@ -7,6 +7,8 @@ mod certs_openssl;
 mod probe_sim;
 // `accessory probe` as the real binary: exit statuses, text and JSON.
 mod probe_cli;
+// After the handshake: a 16 KB record against a small mbedTLS input buffer; MFL/RSL not honoured.
+mod probe_records;
 // docs/alerts.md held to the diagnosis catalogue and the measured ClientHello sizes.
 mod probe_docs;
 // `probe` against openssl s_server: a non-PQ stack completes ios26 with X25519; client-cert alerts.

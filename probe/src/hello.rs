@@ -233,6 +233,23 @@ impl ClientHello {
         out
     }
 
+    /// The same hello with one key share, of `group`, in place of the captured ones: what a
+    /// client sends after a HelloRetryRequest asked for that group, here as a new connection's
+    /// first hello. The share itself is made by [`refreshed`](Self::refreshed) (X25519, P-256,
+    /// P-384, X25519MLKEM768; another group's stays empty, and the server will refuse it).
+    pub fn with_key_share_for(&self, group: u16) -> Self {
+        let mut out = self.clone();
+        let mut body = 4u16.to_be_bytes().to_vec();
+        body.extend_from_slice(&group.to_be_bytes());
+        body.extend_from_slice(&0u16.to_be_bytes());
+        for (t, b) in &mut out.extensions {
+            if *t == EXT_KEY_SHARE {
+                *b = body.clone();
+            }
+        }
+        out
+    }
+
     /// The smallest size [`padded_to`](Self::padded_to) can make: an empty padding extension.
     pub fn smallest_padded(&self) -> usize {
         let mut out = self.clone();

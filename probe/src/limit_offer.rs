@@ -39,6 +39,7 @@ pub const OFFERED_LIMIT: usize = 512;
 const EXT_MAX_FRAGMENT_LENGTH: u16 = 0x0001;
 const EXT_RECORD_SIZE_LIMIT: u16 = 0x001c;
 const EXT_SUPPORTED_VERSIONS: u16 = 0x002b;
+const EXT_KEY_SHARE: u16 = 0x0033;
 /// The three TLS 1.3 magic bytes of a HelloRetryRequest's random (RFC 8446, 4.1.3).
 const HRR_RANDOM: [u8; 32] = [
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
@@ -136,7 +137,7 @@ pub struct LimitOffer {
     pub acknowledged: Option<bool>,
     /// The most content any server record carried, in bytes.
     pub largest_record: Option<usize>,
-    /// The same without the offer (sent only when the sizes alone cannot tell).
+    /// The same without the offer.
     pub largest_without_offer: Option<usize>,
     /// The verdict.
     pub honoured: Honoured,
@@ -165,6 +166,8 @@ struct Flight {
     extensions: Option<Vec<u16>>,
     version: Option<Version>,
     retry: bool,
+    /// The group a HelloRetryRequest asked for.
+    retry_group: Option<u16>,
     /// The content length of every record the server sent (in clear: its length; protected,
     /// TLS 1.3: its length less 17 bytes).
     records: Vec<usize>,
@@ -198,8 +201,19 @@ pub(crate) async fn check(
     sni: Option<&str>,
     timeout: Duration,
 ) -> Result<Vec<LimitOffer>, Error> {
-    let base = Template::of("ios18").expect("ios18 template").captured();
-    let mut without: Option<Flight> = None;
+    let mut base = Template::of("ios18").expect("ios18 template").captured();
+    // An accessory that supports none of the groups iOS 18 sends a share for (P-256 only) asks
+    // for another with a HelloRetryRequest; every hello then carries a share of that group.
+    let probe_hello = base.refreshed(sni)?.to_record();
+    let first = flight(route, &probe_hello, timeout).await;
+    let retried = first.retry_group.filter(|_| first.retry);
+    let without = match retried {
+        Some(group) => {
+            base = base.with_key_share_for(group);
+            flight(route, &base.refreshed(sni)?.to_record(), timeout).await
+        }
+        None => first,
+    };
     let mut out = Vec::new();
     for ext in [
         LimitExtension::MaxFragmentLength,
@@ -210,16 +224,14 @@ pub(crate) async fn check(
             .refreshed(sni)?
             .to_record();
         let with = flight(route, &record, timeout).await;
-        let needs_baseline = with.refused().is_some()
-            || (with.version == Some(Version::Tls13)
-                && with
-                    .largest()
-                    .is_none_or(|n| n <= ext.content_limit(Version::Tls13)));
-        if needs_baseline && without.is_none() {
-            let plain = base.refreshed(sni)?.to_record();
-            without = Some(flight(route, &plain, timeout).await);
+        let mut offer = judge(ext, &with, Some(&without));
+        if let Some(group) = retried {
+            offer.why.push_str(&format!(
+                "; the accessory asked for group 0x{group:04x} with a HelloRetryRequest, so \
+                 every hello carried a share of it"
+            ));
         }
-        out.push(judge(ext, &with, without.as_ref()));
+        out.push(offer);
     }
     Ok(out)
 }
@@ -415,6 +427,9 @@ fn server_hello(body: &[u8], f: &mut Flight) {
             let n = usize::from(u16::from_be_bytes([body[at + 2], body[at + 3]]));
             if t == EXT_SUPPORTED_VERSIONS && body.get(at + 4..at + 6) == Some(&[3, 4]) {
                 version = Version::Tls13;
+            }
+            if t == EXT_KEY_SHARE && n == 2 {
+                f.retry_group = Some(u16::from_be_bytes([body[at + 4], body[at + 5]]));
             }
             extensions.push(t);
             at += 4 + n;

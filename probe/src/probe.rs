@@ -77,8 +77,12 @@ pub enum ProbeStep {
         /// The client profile.
         profile: &'static str,
     },
-    /// After the handshake: a 16 KB application record, and smaller records offered.
-    Records,
+    /// After the handshake: a 16 KB application record carried by this profile's pinned
+    /// handshake, and smaller records offered in raw hellos.
+    Records {
+        /// The client profile whose handshake carries the record.
+        profile: &'static str,
+    },
 }
 
 impl std::fmt::Display for ProbeStep {
@@ -89,8 +93,10 @@ impl std::fmt::Display for ProbeStep {
             ProbeStep::RealHello { profile } => {
                 write!(f, "{profile}: the real ClientHello, whole and split")
             }
-            ProbeStep::Records => f.write_str(
-                "record sizes: a 16 KB application record, max_fragment_length, record_size_limit",
+            ProbeStep::Records { profile } => write!(
+                f,
+                "{profile}: record sizes (a 16 KB application record; max_fragment_length, \
+                 record_size_limit offered)"
             ),
         }
     }
@@ -241,11 +247,13 @@ pub async fn run_observed(
     // 4. After the handshake: record sizes, only for an accessory that showed its chain.
     let records = match (&pinned, options.records) {
         (Some(verifier), true) => {
-            observe(ProbeStep::Records);
             let carrier = chosen
                 .iter()
                 .copied()
                 .find(|p| results.iter().any(|r| r.profile == p.name && r.completed));
+            observe(ProbeStep::Records {
+                profile: carrier.unwrap_or(chosen[0]).name,
+            });
             let application = match carrier {
                 Some(p) => Some(
                     large_record::check(p, verifier.clone(), target, &route, options.timeout)
