@@ -79,6 +79,18 @@ pub(crate) enum Failure {
     Timeout(Duration),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Connect(e) => write!(f, "no TCP connection: {e}"),
+            Failure::Io(e) => write!(f, "{e}"),
+            Failure::Closed => f.write_str("closed during the handshake, without an alert"),
+            Failure::Tls(e) => write!(f, "{e}"),
+            Failure::Timeout(t) => write!(f, "no handshake within {} s", t.as_secs()),
+        }
+    }
+}
+
 impl Handshake {
     /// Connects to `addr` and runs one handshake with `config`, never sending application data.
     pub(crate) async fn run(

@@ -146,7 +146,7 @@ pub(crate) async fn check(
                         "the handshake did not complete ({})",
                         hs.failure
                             .as_ref()
-                            .map(|f| format!("{f:?}"))
+                            .map(|f| f.to_string())
                             .unwrap_or_default()
                     ),
                 },
