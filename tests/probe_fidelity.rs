@@ -23,7 +23,13 @@ async fn probe_sim(faults: &[&str]) -> Report {
     let report = probe::run(&target, &chosen).await.expect("probe runs");
     let requests = sim.requests();
     sim.shutdown().await;
-    assert!(requests.is_empty(), "application data sent: {requests:?}");
+    // The only application data the probe sends: the record-size check's `GET /`, no credential.
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.method == "GET" && r.path == "/" && !r.carried_credential),
+        "the probe sent more than its GET /: {requests:?}"
+    );
     println!("{report}");
     report
 }

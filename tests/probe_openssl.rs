@@ -175,3 +175,87 @@ async fn openssl_s_server_limited_to_p256_asks_the_faithful_ios26_hello_for_anot
         "{v:?}"
     );
 }
+
+/// The record-size block of a probe of `server`, asserted line by line by the callers.
+async fn record_checks(server: &SServer) -> (probe::RecordChecks, String) {
+    let report = probe(server).await;
+    let records = report.records.clone().expect("records checked");
+    (records, report.to_string())
+}
+
+#[track_caller]
+fn assert_line(text: &str, line: &str) {
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with(line)),
+        "no line starting {line:?} in:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn openssl_s_server_honours_max_fragment_length_512_in_tls13_and_ignores_record_size_limit() {
+    // OpenSSL implements RFC 6066's max_fragment_length (server side since 1.1.1) and not
+    // RFC 8449's record_size_limit: its flight shrinks to 512-byte records for the one only.
+    let Some(server) = SServer::start(&[]) else {
+        return;
+    };
+    let (records, text) = record_checks(&server).await;
+    let mfl = records.limit("max_fragment_length").unwrap();
+    assert_eq!(mfl.version, Some(Version::Tls13));
+    assert_eq!(mfl.honoured, probe::Honoured::Yes, "{}", mfl.why);
+    assert!(mfl.largest_record.unwrap() <= 512);
+    assert!(mfl.largest_without_offer.unwrap() > 512, "{mfl:?}");
+    assert_line(
+        &text,
+        "honours max_fragment_length 512 (RFC 6066): yes (TLS 1.3: largest record ",
+    );
+    let rsl = records.limit("record_size_limit").unwrap();
+    assert_eq!(rsl.honoured, probe::Honoured::No, "{}", rsl.why);
+    assert_line(
+        &text,
+        "honours record_size_limit 512 (RFC 8449): no (TLS 1.3: ",
+    );
+    // And it reads a full 16 KB record (its -www page answers).
+    let app = records.application.as_ref().unwrap();
+    assert!(app.reads_full_records(), "{:?}", app.tries);
+    assert_line(
+        &text,
+        "reads a 16384-byte application record: yes (answered \"HTTP/1.0 200 ok\")",
+    );
+}
+
+#[tokio::test]
+async fn openssl_s_server_in_tls12_echoes_max_fragment_length_in_its_server_hello_and_fragments_its_certificate(
+) {
+    let Some(server) = SServer::start(&["-tls1_2"]) else {
+        return;
+    };
+    let (records, text) = record_checks(&server).await;
+    let mfl = records.limit("max_fragment_length").unwrap();
+    assert_eq!(mfl.version, Some(Version::Tls12));
+    assert_eq!(mfl.acknowledged, Some(true));
+    assert_eq!(mfl.honoured, probe::Honoured::Yes, "{}", mfl.why);
+    assert_line(
+        &text,
+        "honours max_fragment_length 512 (RFC 6066): yes (TLS 1.2: echoed in the ServerHello",
+    );
+    let rsl = records.limit("record_size_limit").unwrap();
+    assert_eq!(rsl.acknowledged, Some(false));
+    assert_line(
+        &text,
+        "honours record_size_limit 512 (RFC 8449): no (TLS 1.2: not in the ServerHello",
+    );
+}
+
+#[tokio::test]
+async fn a_p256_only_openssl_server_still_gets_its_record_size_offers_judged_with_a_p256_share() {
+    // The first raw hello gets a HelloRetryRequest for secp256r1 (0x0017); the offers are then
+    // sent with a P-256 share, so they reach the flight.
+    let Some(server) = SServer::start(&["-groups", "P-256"]) else {
+        return;
+    };
+    let (records, text) = record_checks(&server).await;
+    let mfl = records.limit("max_fragment_length").unwrap();
+    assert_eq!(mfl.honoured, probe::Honoured::Yes, "{}", mfl.why);
+    assert!(mfl.why.contains("group 0x0017"), "{}", mfl.why);
+    assert_line(&text, "honours max_fragment_length 512 (RFC 6066): yes");
+}

@@ -1,5 +1,6 @@
 //! `accessory probe` against simulated accessories: each field failure is told apart from the others,
-//! on real TLS over loopback, and the probe never sends the accessory anything but handshakes.
+//! on real TLS over loopback, and the probe never sends the accessory anything but handshakes and
+//! its record-size check's `GET /` (no credential).
 
 use accessory_sim::{Fault, Scenario, Simulator};
 use probe::{ClientProfile, Platform, ProfileResult, Report, Target};
@@ -7,7 +8,7 @@ use probe::{ClientProfile, Platform, ProfileResult, Report, Target};
 const DEVICE: &str = "SIM-PROBE-0001";
 
 /// Runs a probe with `profiles` against a simulated accessory with `faults`, and checks that the
-/// accessory received no request at all (no application data, so no credential).
+/// accessory received no request but the record-size check's `GET /` (so no credential).
 async fn probe_with(faults: &[&str], profiles: &[&str]) -> Report {
     let mut scenario = Scenario::good(DEVICE);
     for f in faults {
@@ -29,9 +30,12 @@ async fn probe_with(faults: &[&str], profiles: &[&str]) -> Report {
     let report = probe::run(&target, &chosen).await.expect("probe runs");
     let requests = sim.requests();
     sim.shutdown().await;
+    // The only application data the probe sends: the record-size check's `GET /`, no credential.
     assert!(
-        requests.is_empty(),
-        "the probe sent application data: {requests:?}"
+        requests
+            .iter()
+            .all(|r| r.method == "GET" && r.path == "/" && !r.carried_credential),
+        "the probe sent more than its GET /: {requests:?}"
     );
     println!("{report}");
     report
@@ -436,7 +440,14 @@ async fn probe_trusting_its_anchors(fault: Option<&str>) -> Report {
         .map(|p| ClientProfile::by_name(p).unwrap())
         .collect();
     let report = probe::run_with(&target, &chosen, &options).await.unwrap();
-    assert!(sim.requests().is_empty(), "the probe sent application data");
+    // The only application data the probe sends: the record-size check's `GET /`, no credential.
+    let requests = sim.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.method == "GET" && r.path == "/" && !r.carried_credential),
+        "the probe sent more than its GET /: {requests:?}"
+    );
     sim.shutdown().await;
     println!("{report}");
     report

@@ -7,6 +7,10 @@ mod certs_openssl;
 mod probe_sim;
 // `accessory probe` as the real binary: exit statuses, text and JSON.
 mod probe_cli;
+// After the handshake: a 16 KB record against a small mbedTLS input buffer; MFL/RSL not honoured.
+mod probe_records;
+// The record-size checks against a running mbedTLS 2.28 (tests/scripts/mbedtls_server.c, gcc).
+mod probe_mbedtls;
 // docs/alerts.md held to the diagnosis catalogue and the measured ClientHello sizes.
 mod probe_docs;
 // `probe` against openssl s_server: a non-PQ stack completes ios26 with X25519; client-cert alerts.

@@ -28,6 +28,7 @@ pub const FAULT_KINDS: &[FaultKind] = &[
     FaultKind::Tls12Only,
     FaultKind::ClientHelloLimit,
     FaultKind::SingleRead,
+    FaultKind::InContentLen,
     FaultKind::Alert,
     FaultKind::RequireClientCert,
     FaultKind::Stall,
@@ -84,6 +85,8 @@ pub enum FaultKind {
     ClientHelloLimit,
     /// [`Fault::SingleRead`].
     SingleRead,
+    /// [`Fault::InContentLen`].
+    InContentLen,
     /// [`Fault::Alert`].
     Alert,
     /// [`Fault::RequireClientCert`].
@@ -168,6 +171,11 @@ impl FaultKind {
                 "single-read[=16384]",
                 "read the ClientHello with one recv(), reset when it was split",
             ),
+            FaultKind::InContentLen => (
+                "in-content-len",
+                "in-content-len=N",
+                "refuse any record with more than N bytes of plaintext: close without an alert, as mbedTLS built with MBEDTLS_SSL_IN_CONTENT_LEN=N does",
+            ),
             FaultKind::Alert => (
                 "alert",
                 "alert=NAME[@accept|@hello|@handshake]",
@@ -247,6 +255,15 @@ pub enum Fault {
     SingleRead {
         /// The size of the one read, in bytes [default: 16,384].
         buffer: usize,
+    },
+    /// A TLS stack whose input buffer holds `max` bytes of plaintext: any record with more (a
+    /// ClientHello, or after the handshake an application record, which iOS and Android send
+    /// up to 16,384 bytes long) ends the connection without an alert, as mbedTLS built with
+    /// `MBEDTLS_SSL_IN_CONTENT_LEN` = `max` does (v3.6.6 `ssl_msg.c` lines 2165-2168 and
+    /// 4301-4306: an error return, no alert; `crate::in_content`, docs/alerts.md).
+    InContentLen {
+        /// `MBEDTLS_SSL_IN_CONTENT_LEN`, in bytes of plaintext (512 to 16,384).
+        max: usize,
     },
     /// Send a fatal alert at a chosen point of the handshake.
     Alert {
@@ -364,6 +381,7 @@ impl Fault {
             Fault::Tls12Only => FaultKind::Tls12Only,
             Fault::ClientHelloLimit { .. } => FaultKind::ClientHelloLimit,
             Fault::SingleRead { .. } => FaultKind::SingleRead,
+            Fault::InContentLen { .. } => FaultKind::InContentLen,
             Fault::Alert { .. } => FaultKind::Alert,
             Fault::RequireClientCert { .. } => FaultKind::RequireClientCert,
             Fault::Stall => FaultKind::Stall,
@@ -490,6 +508,15 @@ impl FromStr for Fault {
                     },
                 },
             }),
+            FaultKind::InContentLen => {
+                let value = value.ok_or_else(|| bad("needs a size: in-content-len=4096"))?;
+                match value.parse::<usize>() {
+                    Ok(max) if (512..=16_384).contains(&max) => Ok(Fault::InContentLen { max }),
+                    _ => Err(bad(
+                        "the size is MBEDTLS_SSL_IN_CONTENT_LEN, a number of bytes from 512 to 16384",
+                    )),
+                }
+            }
             FaultKind::Alert => {
                 let value = value.ok_or_else(|| bad("needs an alert: alert=bad_certificate"))?;
                 let (alert, point) = match value.split_once('@') {
@@ -538,6 +565,7 @@ impl fmt::Display for Fault {
             },
             Fault::SingleRead { buffer } if *buffer == 16_384 => f.write_str("single-read"),
             Fault::SingleRead { buffer } => write!(f, "single-read={buffer}"),
+            Fault::InContentLen { max } => write!(f, "in-content-len={max}"),
             Fault::Alert { alert, point } => match point {
                 AlertPoint::Hello => write!(f, "alert={alert}"),
                 AlertPoint::Accept => write!(f, "alert={alert}@accept"),
@@ -588,6 +616,7 @@ mod tests {
             "clienthello-limit=600,handshake_failure",
             "single-read",
             "single-read=1024",
+            "in-content-len=4096",
             "alert=bad_certificate",
             "alert=internal_error@accept",
             "alert=bad_certificate@handshake",
@@ -642,6 +671,8 @@ mod tests {
         assert!("stall=3".parse::<Fault>().is_err());
         assert!("single-read=big".parse::<Fault>().is_err());
         assert!("single-read=4".parse::<Fault>().is_err());
+        assert!("in-content-len".parse::<Fault>().is_err());
+        assert!("in-content-len=100".parse::<Fault>().is_err());
         assert!("require-client-cert=strict".parse::<Fault>().is_err());
         assert_eq!(
             "require-client-cert".parse::<Fault>().unwrap(),

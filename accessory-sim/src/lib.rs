@@ -46,6 +46,7 @@ mod fault;
 mod fleet;
 mod handout;
 mod identity;
+mod in_content;
 mod personality;
 mod record;
 mod request_value;

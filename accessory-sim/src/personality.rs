@@ -6,12 +6,15 @@
 //! [`Personality::faults`]; [`Personality::behaviours`] is the table of what the stack does in each
 //! situation, from its source (docs/alerts.md, "What real stacks send"), and whether the simulator
 //! reproduces it. `mbedtls-2.28=1024` sets the stack's input buffer (`MBEDTLS_SSL_IN_CONTENT_LEN`,
-//! a compile-time define; default 16,384 as in mbedTLS and ESP-IDF).
+//! a compile-time define; default 16,384 as in mbedTLS and ESP-IDF): a ClientHello or, after the
+//! handshake, an application record with more plaintext is closed without an alert
+//! (`--fault in-content-len=N` alone does the second).
 //!
 //! The behaviours are read from the sources at the tags named (`Mbed-TLS/mbedtls` v2.28.10,
 //! v3.6.0 … v3.6.6; wolfSSL issue #10791, PRs #10795 and #3017). The mbedTLS 2.28 rows marked
 //! "checked" were also run against Debian's libmbedtls 2.28.3 (a 40-line C server with the stock
-//! socket BIO, docs/alerts.md); wolfSSL was not run.
+//! socket BIO, docs/alerts.md); the oversized-record row also against mbedTLS 2.28.10 built from
+//! source with `MBEDTLS_SSL_IN_CONTENT_LEN=4096`; wolfSSL was not run.
 
 use std::fmt;
 use std::str::FromStr;
@@ -103,10 +106,17 @@ const MBEDTLS_MISSING_CLIENT_13: Behaviour = Behaviour {
     simulated: true,
 };
 const MBEDTLS_OVERSIZED_RECORD: Behaviour = Behaviour {
-    when: "a record longer than the input buffer after the handshake",
-    does: "no alert: MBEDTLS_ERR_SSL_INVALID_RECORD, the socket is closed",
-    source: "mbedtls v2.28.10 library/ssl_msg.c lines 3763-3765; v3.6.6 lines 4303-4305",
-    simulated: false,
+    when: "a record with more than MBEDTLS_SSL_IN_CONTENT_LEN bytes of plaintext after the \
+           handshake (iOS and Android send application records of up to 16,384 bytes)",
+    does: "no alert: over the input buffer BAD_INPUT_DATA (\"requesting more data than fits\"), \
+           else after decryption INVALID_RECORD (\"bad message length\"); the application \
+           closes the socket (a reset when the rest of the record is unread) (checked: \
+           mbedTLS 2.28.10 built with IN_CONTENT_LEN 4096: a 16,384-byte record -0x7100, closed, \
+           no alert; a 4,096-byte record read)",
+    source: "mbedtls v3.6.6 library/ssl_msg.c lines 2165-2168, 5116 and 4301-4306 (only a bad \
+             MAC is answered with an alert, lines 5171-5178); v2.28.10 ssl_msg.c lines \
+             1842-1845, 4538 and 3761-3765",
+    simulated: true,
 };
 
 impl Personality {
@@ -126,9 +136,13 @@ impl Personality {
         };
         match self {
             Personality::Mbedtls228 { in_content_len }
-            | Personality::Mbedtls36 { in_content_len } => {
-                vec![Fault::Tls12Only, close_over(in_content_len)]
-            }
+            | Personality::Mbedtls36 { in_content_len } => vec![
+                Fault::Tls12Only,
+                close_over(in_content_len),
+                Fault::InContentLen {
+                    max: in_content_len,
+                },
+            ],
             Personality::Wolfssl { max_record } => vec![close_over(max_record)],
             Personality::SingleRead { buffer } => vec![Fault::SingleRead { buffer }],
         }
@@ -324,7 +338,8 @@ mod tests {
                 Fault::ClientHelloLimit {
                     max: 1029,
                     answer: LimitAnswer::Close
-                }
+                },
+                Fault::InContentLen { max: 1024 }
             ]
         );
         assert!("mbedtls-9".parse::<Personality>().is_err());

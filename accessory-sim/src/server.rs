@@ -30,6 +30,7 @@ use crate::drip::Drip;
 use crate::error::Error;
 use crate::fault::{AlertPoint, ClientCertRefusal, Fault, FaultKind, LimitAnswer};
 use crate::identity::ServedCert;
+use crate::in_content::{InContentLimit, Overhead};
 use crate::record::RequestRecord;
 use crate::scenario::Scenario;
 use crate::tls::{self, TlsOptions};
@@ -62,6 +63,8 @@ struct Wire {
     /// `single-read`: the ClientHello is read with one read() of this many bytes, and a record
     /// that read did not complete is answered with a reset.
     single_read: Option<usize>,
+    /// `in-content-len`: a record with more plaintext than this ends the connection, no alert.
+    in_content_len: Option<usize>,
     drip: Duration,
 }
 
@@ -123,6 +126,7 @@ impl Simulator {
                 Fault::Tls12Only => options.tls12_only = true,
                 Fault::ClientHelloLimit { max, answer } => wire.limit = Some((*max, *answer)),
                 Fault::SingleRead { buffer } => wire.single_read = Some(*buffer),
+                Fault::InContentLen { max } => wire.in_content_len = Some(*max),
                 Fault::Alert { alert, point } => match point {
                     AlertPoint::Accept => wire.alert_at_accept = Some(*alert),
                     AlertPoint::Hello => wire.alert_at_hello = Some(*alert),
@@ -444,6 +448,8 @@ async fn connection(
         Replay::new(prefix, Drip::new(tcp, wire.drip)),
         wire.mbedtls_without_client_cert,
     );
+    let overhead = Overhead::new();
+    let io = InContentLimit::new(io, wire.in_content_len, overhead.clone());
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, inner.acceptor.accept(io)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -455,6 +461,7 @@ async fn connection(
             return;
         }
     };
+    overhead.learn(tls.get_ref().1);
     let no_client_cert = tls
         .get_ref()
         .1

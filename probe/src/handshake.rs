@@ -10,6 +10,10 @@
 //! *after* the client considers itself done. So after the handshake the probe sends `close_notify`
 //! (never application data) and reads until the accessory closes, alerts, or stays quiet for
 //! [`SETTLE`].
+//!
+//! The one exception is [`Handshake::run_sending`], for the record-size check: after a pinned
+//! handshake it sends one application record (a plain HTTP request with no credential in it) and
+//! records the accessory's [`Reply`].
 
 use std::io;
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use rustls::{AlertDescription, ClientConfig, ClientConnection, ProtocolVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::reply::Reply;
 use crate::route::Route;
 use crate::{Alert, ClientHelloSize, Version};
 
@@ -46,6 +51,17 @@ pub(crate) struct Handshake {
     pub alert_sent: Option<Alert>,
     /// Why it did not complete.
     pub failure: Option<Failure>,
+    /// The first application data the accessory sent (at most 256 bytes).
+    plaintext: Vec<u8>,
+}
+
+/// One application record sent after the handshake, and what came back.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    /// The records the request took on the wire, header included, in bytes.
+    pub records: Vec<usize>,
+    /// The accessory's reply.
+    pub reply: Reply,
 }
 
 /// Why a handshake did not complete.
@@ -63,6 +79,18 @@ pub(crate) enum Failure {
     Timeout(Duration),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Connect(e) => write!(f, "no TCP connection: {e}"),
+            Failure::Io(e) => write!(f, "{e}"),
+            Failure::Closed => f.write_str("closed during the handshake, without an alert"),
+            Failure::Tls(e) => write!(f, "{e}"),
+            Failure::Timeout(t) => write!(f, "no handshake within {} s", t.as_secs()),
+        }
+    }
+}
+
 impl Handshake {
     /// Connects to `addr` and runs one handshake with `config`, never sending application data.
     pub(crate) async fn run(
@@ -71,13 +99,36 @@ impl Handshake {
         route: &Route,
         timeout: Duration,
     ) -> Self {
+        Self::run_sending(config, server_name, route, timeout, None)
+            .await
+            .0
+    }
+
+    /// [`run`](Self::run), and when the handshake completes and `request` is given, sends it as
+    /// application data (one record when it is at most 16,384 bytes) and waits up to `timeout`
+    /// for the reply, before `close_notify`.
+    pub(crate) async fn run_sending(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        route: &Route,
+        timeout: Duration,
+        request: Option<&[u8]>,
+    ) -> (Self, Option<Sent>) {
         let mut hs = Handshake::default();
-        match tokio::time::timeout(timeout, hs.drive(config, server_name, route)).await {
+        let mut sent = None;
+        let drive = hs.drive(config, server_name, route, request, timeout, &mut sent);
+        // The handshake and, when there is a request, the wait for its reply.
+        let allowed = if request.is_some() {
+            timeout * 2
+        } else {
+            timeout
+        };
+        match tokio::time::timeout(allowed, drive).await {
             Ok(Ok(())) => hs.completed = true,
             Ok(Err(failure)) => hs.failure = Some(failure),
             Err(_) => hs.failure = Some(Failure::Timeout(timeout)),
         }
-        hs
+        (hs, sent)
     }
 
     async fn drive(
@@ -85,6 +136,9 @@ impl Handshake {
         config: Arc<ClientConfig>,
         server_name: ServerName<'static>,
         route: &Route,
+        request: Option<&[u8]>,
+        reply_wait: Duration,
+        sent: &mut Option<Sent>,
     ) -> Result<(), Failure> {
         let mut tcp = route.connect().await.map_err(Failure::Connect)?;
         let _ = tcp.set_nodelay(true);
@@ -107,6 +161,17 @@ impl Handshake {
             self.feed(&mut conn, &mut tcp, &buf[..n]).await?;
         }
         self.flush(&mut conn, &mut tcp).await?;
+        if let Some(request) = request {
+            let s = self
+                .exchange(&mut conn, &mut tcp, &mut buf, request, reply_wait)
+                .await;
+            let answered = s.reply.read();
+            *sent = Some(s);
+            if !answered {
+                // The accessory is gone or silent: nothing more to learn from this connection.
+                return Ok(());
+            }
+        }
 
         conn.send_close_notify();
         self.flush(&mut conn, &mut tcp).await?;
@@ -121,6 +186,75 @@ impl Handshake {
                 return Ok(());
             }
         }
+    }
+
+    /// Sends `request` as application data and reads until application data, an alert, a close,
+    /// a reset, or `wait` of silence.
+    async fn exchange(
+        &mut self,
+        conn: &mut ClientConnection,
+        tcp: &mut TcpStream,
+        buf: &mut [u8],
+        request: &[u8],
+        wait: Duration,
+    ) -> Sent {
+        let failed = |what: String| Sent {
+            records: Vec::new(),
+            reply: Reply::Failed { what },
+        };
+        if let Err(e) = io::Write::write_all(&mut conn.writer(), request) {
+            return failed(e.to_string());
+        }
+        let mut out = Vec::new();
+        while conn.wants_write() {
+            if let Err(e) = conn.write_tls(&mut out) {
+                return failed(e.to_string());
+            }
+        }
+        let records = record_lengths(&out);
+        let written = tcp.write_all(&out).await;
+        let reply = loop {
+            let n = match tokio::time::timeout(wait, tcp.read(buf)).await {
+                Err(_) => {
+                    break match &written {
+                        Err(e) => io_reply(e),
+                        Ok(()) => Reply::Silent {
+                            seconds: wait.as_secs(),
+                        },
+                    }
+                }
+                Ok(Ok(0)) => break Reply::Closed,
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => break io_reply(&e),
+            };
+            match self.feed(conn, tcp, &buf[..n]).await {
+                Err(Failure::Tls(rustls::Error::AlertReceived(d))) => {
+                    break Reply::Alert {
+                        alert: Alert::from(d),
+                    }
+                }
+                Err(Failure::Tls(e)) => {
+                    break Reply::Failed {
+                        what: e.to_string(),
+                    }
+                }
+                Err(Failure::Io(e)) => break io_reply(&e),
+                Err(_) => break Reply::Closed,
+                Ok(closed) => {
+                    if !self.plaintext.is_empty() {
+                        let text = String::from_utf8_lossy(&self.plaintext);
+                        let line = text.lines().next().unwrap_or_default();
+                        break Reply::Answered {
+                            first_line: line.chars().take(80).collect(),
+                        };
+                    }
+                    if closed {
+                        break Reply::Closed;
+                    }
+                }
+            }
+        };
+        Sent { records, reply }
     }
 
     /// A write failed (the accessory reset or closed): it may still have said why before it went,
@@ -172,11 +306,14 @@ impl Handshake {
             conn.read_tls(&mut data).map_err(Failure::Io)?;
             match conn.process_new_packets() {
                 Ok(state) => {
-                    // Nothing is expected after the handshake, but drain it so rustls never stalls.
+                    // Application data is expected only in reply to a request; drain it always so
+                    // rustls never stalls, and keep its start.
                     let pending = state.plaintext_bytes_to_read();
                     if pending > 0 {
-                        let mut sink = vec![0u8; pending];
-                        let _ = io::Read::read(&mut conn.reader(), &mut sink);
+                        let mut data = vec![0u8; pending];
+                        let n = io::Read::read(&mut conn.reader(), &mut data).unwrap_or(0);
+                        let room = 256usize.saturating_sub(self.plaintext.len());
+                        self.plaintext.extend_from_slice(&data[..n.min(room)]);
                     }
                     self.note_negotiated(conn);
                     if state.peer_has_closed() {
@@ -214,6 +351,28 @@ impl Handshake {
         if let Some(s) = conn.negotiated_cipher_suite() {
             self.suite = Some(format!("{:?}", s.suite()));
         }
+    }
+}
+
+/// The lengths of the TLS records in `bytes`, header included.
+fn record_lengths(mut bytes: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let n = 5 + usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        out.push(n);
+        bytes = &bytes[n.min(bytes.len())..];
+    }
+    out
+}
+
+/// A socket error as a reply: a reset, a close, or something else.
+fn io_reply(e: &io::Error) -> Reply {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => Reply::Reset,
+        io::ErrorKind::UnexpectedEof => Reply::Closed,
+        _ => Reply::Failed {
+            what: e.to_string(),
+        },
     }
 }
 

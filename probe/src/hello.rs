@@ -1,77 +1,18 @@
-//! Faithful ClientHellos: the bytes a real phone sends, refreshed with fresh keys, sent as Wi-Fi
-//! delivers them, and the accessory's first answer.
+//! Faithful ClientHellos: the bytes a real phone sends, taken apart far enough to refresh them
+//! (client random, session id, real key shares, the server name, the padding), pad them to a size
+//! (`--sweep`), or add an extension (the record-size offers), and put back together byte for byte.
 //!
 //! rustls cannot emit what iOS or Android send (GREASE, CBC suites, the same signature scheme twice,
 //! their extension order), and the size of the hello is the field failure: iOS 26's ClientHello
 //! crosses the 1,460-byte Wi-Fi MSS and arrives in two TCP segments. So each platform profile also
-//! has a template, a public capture of the real platform's ClientHello (`probe/data/*.hex`, sources
-//! in docs/client-profiles.md), which the probe refreshes (client random, session id, real key
-//! shares, the server name, the padding) and writes raw: once whole, once split into MSS-sized
-//! segments with a small gap. What it reads back is only the first record header and the start of
-//! the message, to classify the answer: a ServerHello or a HelloRetryRequest (accepted), an alert,
-//! a reset, a close, a timeout. It never continues the handshake; the rustls handshakes of the
+//! has a template (`template`), a public capture of the real platform's ClientHello, which the
+//! probe refreshes here and writes raw (`delivery`): once whole, once split into MSS-sized
+//! segments with a small gap. It never continues the handshake; the rustls handshakes of the
 //! same profile do that, pinned.
 
-use std::io;
-use std::time::Duration;
-
 use aws_lc_rs::{agreement, kem, rand};
-use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::route::Route;
-use crate::{Alert, Error};
-
-/// A captured ClientHello that a profile sends, with where it came from.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Template {
-    /// The profile it belongs to (`ios26`).
-    pub profile: &'static str,
-    /// Where the bytes come from (tool, version, entry, date).
-    pub source: &'static str,
-    #[serde(skip)]
-    hex: &'static str,
-}
-
-const TEMPLATES: &[Template] = &[
-    Template {
-        profile: "ios26",
-        source: "testssl.sh 3.3dev (9fdf8028, 2026-06-25) etc/client-simulation.txt, \
-                 \"Safari 26.4 (iOS+iPadOS 26.4)\", JA4 t13d2013h2_a09f3c656075_7f0f34a4126d",
-        hex: include_str!("../data/ios26.hex"),
-    },
-    Template {
-        profile: "ios18",
-        source: "testssl.sh 3.3dev (9fdf8028, 2026-06-25) etc/client-simulation.txt, \
-                 \"Safari 18.4 (iOS 18.4)\", JA4 t13d2014h2_a09f3c656075_e42f34c56612",
-        hex: include_str!("../data/ios18.hex"),
-    },
-    Template {
-        profile: "android",
-        source: "testssl.sh 3.3dev (9fdf8028, 2026-06-25) etc/client-simulation.txt, \
-                 \"Android 13/14 (native)\", JA4 t13d1713h1_5b57614c22b0_352634941f3a",
-        hex: include_str!("../data/android.hex"),
-    },
-];
-
-impl Template {
-    /// The template of `profile`, if it has one (the diagnostic profiles do not).
-    pub fn of(profile: &str) -> Option<&'static Template> {
-        TEMPLATES.iter().find(|t| t.profile == profile)
-    }
-
-    /// The captured ClientHello as it was recorded.
-    pub fn captured(&self) -> ClientHello {
-        ClientHello::parse(&decode_hex(self.hex).expect("template hex"))
-            .expect("template is a ClientHello")
-    }
-}
-
-/// The three TLS 1.3 magic bytes of a HelloRetryRequest's random (RFC 8446, 4.1.3).
-const HRR_RANDOM: [u8; 32] = [
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
-];
+use crate::Error;
 
 const EXT_SERVER_NAME: u16 = 0x0000;
 const EXT_PADDING: u16 = 0x0015;
@@ -96,7 +37,7 @@ pub struct ClientHello {
     extensions: Vec<(u16, Vec<u8>)>,
 }
 
-fn bad(what: &str) -> Error {
+pub(crate) fn bad(what: &str) -> Error {
     Error::ClientHello {
         reason: what.to_owned(),
     }
@@ -279,6 +220,36 @@ impl ClientHello {
         Ok(out)
     }
 
+    /// The same hello with one more extension, before the padding extension if there is one (so
+    /// that [`refreshed`](Self::refreshed) pads it as the platform would), else last.
+    pub fn with_extension(&self, kind: u16, body: Vec<u8>) -> Self {
+        let mut out = self.clone();
+        let at = out
+            .extensions
+            .iter()
+            .position(|(t, _)| *t == EXT_PADDING)
+            .unwrap_or(out.extensions.len());
+        out.extensions.insert(at, (kind, body));
+        out
+    }
+
+    /// The same hello with one key share, of `group`, in place of the captured ones: what a
+    /// client sends after a HelloRetryRequest asked for that group, here as a new connection's
+    /// first hello. The share itself is made by [`refreshed`](Self::refreshed) (X25519, P-256,
+    /// P-384, X25519MLKEM768; another group's stays empty, and the server will refuse it).
+    pub fn with_key_share_for(&self, group: u16) -> Self {
+        let mut out = self.clone();
+        let mut body = 4u16.to_be_bytes().to_vec();
+        body.extend_from_slice(&group.to_be_bytes());
+        body.extend_from_slice(&0u16.to_be_bytes());
+        for (t, b) in &mut out.extensions {
+            if *t == EXT_KEY_SHARE {
+                *b = body.clone();
+            }
+        }
+        out
+    }
+
     /// The smallest size [`padded_to`](Self::padded_to) can make: an empty padding extension.
     pub fn smallest_padded(&self) -> usize {
         let mut out = self.clone();
@@ -339,296 +310,10 @@ fn ecdh(alg: &'static agreement::Algorithm) -> Result<Vec<u8>, Error> {
     Ok(key.compute_public_key().map_err(crypto)?.as_ref().to_vec())
 }
 
-/// Reads a captured ClientHello from a file's bytes: a classic pcap (the first TLS stream's first
-/// record, reassembled from its TCP segments), the raw record, or hex text (whitespace, `0x` and
-/// `:` separators ignored).
-pub fn read_capture(bytes: &[u8]) -> Result<Vec<u8>, Error> {
-    if crate::pcap::is_pcap(bytes) {
-        return crate::pcap::client_hello(bytes);
-    }
-    if crate::pcap::is_pcapng(bytes) {
-        return Err(bad(
-            "pcapng is not read: convert it with `editcap -F pcap in.pcapng out.pcap`",
-        ));
-    }
-    if bytes.first() == Some(&22) {
-        return Ok(bytes.to_vec());
-    }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| bad("neither a TLS record (first byte 22) nor hex text"))?;
-    let cleaned: String = text
-        .replace("0x", "")
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ':')
-        .collect();
-    decode_hex(&cleaned).ok_or_else(|| bad("the hex text has a character that is not hex"))
-}
-
-/// Reads a captured ClientHello from a file (`accessory probe --client-hello FILE`): [`read_capture`]
-/// of its bytes, checked to parse as a ClientHello. The record is returned byte for byte.
-pub fn read_capture_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
-    // Bounded: a capture of one handshake is kilobytes; `/dev/zero` is refused, not read forever.
-    let bytes =
-        trust::read_file_bounded(path, 16 << 20).map_err(|io| Error::CaptureUnreadable {
-            path: path.to_owned(),
-            io,
-        })?;
-    let record = read_capture(&bytes).and_then(|r| ClientHello::parse(&r).map(|_| r));
-    record.map_err(|e| Error::Capture {
-        path: path.to_owned(),
-        error: Box::new(e),
-    })
-}
-
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    s.chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
-        .collect()
-}
-
-/// How the hello is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Segmentation {
-    /// The largest TCP payload per write [default: 1,460, Wi-Fi's MSS with a 1,500-byte MTU].
-    pub mss: usize,
-    /// The pause between writes, so that each leaves as its own segment [default: 2 ms].
-    #[serde(serialize_with = "as_millis")]
-    pub gap: Duration,
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
-}
-
-impl Default for Segmentation {
-    fn default() -> Self {
-        Self {
-            mss: 1460,
-            gap: Duration::from_millis(2),
-        }
-    }
-}
-
-impl Segmentation {
-    /// How many segments `bytes` takes.
-    pub fn segments(&self, bytes: usize) -> usize {
-        bytes.div_ceil(self.mss.max(1))
-    }
-}
-
-/// The accessory's first answer to a raw ClientHello.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "answer", rename_all = "snake_case")]
-pub enum Answer {
-    /// A ServerHello: it read the hello and goes on.
-    ServerHello,
-    /// A HelloRetryRequest: it read the hello and wants another key share (costs a round trip).
-    HelloRetryRequest,
-    /// A plaintext alert.
-    Alert {
-        /// The alert the accessory sent.
-        alert: Alert,
-    },
-    /// The connection was reset.
-    Reset,
-    /// The accessory closed the connection without a word.
-    Closed,
-    /// No answer within the timeout.
-    Timeout {
-        /// How long the probe waited, in seconds.
-        seconds: u64,
-    },
-    /// Something else (not TLS, a connect error).
-    Other {
-        /// What happened instead, in words (the I/O error, or the record type that came back).
-        what: String,
-    },
-}
-
-impl Answer {
-    /// True when the accessory read the hello and answered it as TLS says.
-    pub fn accepted(&self) -> bool {
-        matches!(self, Answer::ServerHello | Answer::HelloRetryRequest)
-    }
-}
-
-impl std::fmt::Display for Answer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Answer::ServerHello => f.write_str("ServerHello"),
-            Answer::HelloRetryRequest => f.write_str("HelloRetryRequest"),
-            Answer::Alert { alert } => write!(f, "alert {alert}"),
-            Answer::Reset => f.write_str("reset"),
-            Answer::Closed => f.write_str("closed without an answer"),
-            Answer::Timeout { seconds } => write!(f, "no answer in {seconds} s"),
-            Answer::Other { what } => f.write_str(what),
-        }
-    }
-}
-
-/// Connects to `addr`, writes `record` (whole when `split` is `None`, else in MSS-sized writes with
-/// TCP_NODELAY and a gap), and classifies the first answer.
-pub async fn send(
-    route: impl Into<Route>,
-    record: &[u8],
-    split: Option<Segmentation>,
-    timeout: Duration,
-) -> Answer {
-    let route = route.into();
-    match tokio::time::timeout(timeout, exchange(&route, record, split)).await {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionReset => Answer::Reset,
-        Ok(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Answer::Closed,
-        Ok(Err(e)) => Answer::Other {
-            what: e.to_string(),
-        },
-        Err(_) => Answer::Timeout {
-            seconds: timeout.as_secs(),
-        },
-    }
-}
-
-async fn exchange(route: &Route, record: &[u8], split: Option<Segmentation>) -> io::Result<Answer> {
-    let mut tcp = route.connect().await?;
-    tcp.set_nodelay(true)?;
-    match split {
-        None => tcp.write_all(record).await?,
-        Some(s) => {
-            for (i, chunk) in record.chunks(s.mss.max(1)).enumerate() {
-                if i > 0 {
-                    tokio::time::sleep(s.gap).await;
-                }
-                // A reset after the first segment is the answer, not a write error.
-                if let Err(e) = tcp.write_all(chunk).await {
-                    if e.kind() == io::ErrorKind::BrokenPipe {
-                        return Err(io::ErrorKind::ConnectionReset.into());
-                    }
-                    return Err(e);
-                }
-            }
-        }
-    }
-    tcp.flush().await?;
-    let mut header = [0u8; 5];
-    tcp.read_exact(&mut header).await?;
-    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
-    match header[0] {
-        21 if len >= 2 => {
-            let mut a = [0u8; 2];
-            tcp.read_exact(&mut a).await?;
-            Ok(Answer::Alert {
-                alert: Alert::from_number(a[1]),
-            })
-        }
-        22 if len >= 4 + 2 + 32 => {
-            let mut m = [0u8; 4 + 2 + 32];
-            tcp.read_exact(&mut m).await?;
-            Ok(match m[0] {
-                2 if m[6..] == HRR_RANDOM => Answer::HelloRetryRequest,
-                2 => Answer::ServerHello,
-                t => Answer::Other {
-                    what: format!("handshake message {t} instead of a ServerHello"),
-                },
-            })
-        }
-        t => Ok(Answer::Other {
-            what: format!("a record of type {t} instead of a ServerHello"),
-        }),
-    }
-}
-
-/// What one raw ClientHello got, whole and split.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HelloResult {
-    /// Where the bytes came from.
-    pub source: String,
-    /// The record on the wire, header included.
-    pub bytes: usize,
-    /// How many segments it takes at `segmentation.mss`.
-    pub segments: usize,
-    /// The segment size and pause of the split write.
-    pub segmentation: Segmentation,
-    /// The answer to one write.
-    pub whole: Answer,
-    /// The answer to MSS-sized writes (absent when the hello fits one segment).
-    pub split: Option<Answer>,
-    /// The exact record sent (written by `--report DIR`, not serialized).
-    #[serde(skip)]
-    pub record: Vec<u8>,
-}
-
-impl HelloResult {
-    /// Accepted whole and, when split, split too.
-    pub fn accepted(&self) -> bool {
-        self.whole.accepted() && self.split.as_ref().is_none_or(Answer::accepted)
-    }
-
-    /// "accepted whole, reset when split into 2 segments of at most 1460 bytes".
-    pub fn summary(&self) -> String {
-        let whole = match &self.whole {
-            a if a.accepted() => format!("accepted whole ({a})"),
-            a => format!("refused whole ({a})"),
-        };
-        match &self.split {
-            None => format!("{whole}; fits one segment of {}", self.segmentation.mss),
-            Some(a) => {
-                let how = if a.accepted() {
-                    format!("accepted ({a})")
-                } else {
-                    a.to_string()
-                };
-                format!(
-                    "{whole}, {how} when split into {} segments of at most {} bytes",
-                    self.segments, self.segmentation.mss
-                )
-            }
-        }
-    }
-}
-
-/// Sends `record` whole, then (if it takes more than one segment) split, and reports both.
-pub async fn try_hello(
-    route: impl Into<Route>,
-    source: String,
-    record: &[u8],
-    segmentation: Segmentation,
-    timeout: Duration,
-) -> HelloResult {
-    let route = route.into();
-    let whole = send(route.clone(), record, None, timeout).await;
-    let segments = segmentation.segments(record.len());
-    let split = if segments > 1 {
-        Some(send(route, record, Some(segmentation), timeout).await)
-    } else {
-        None
-    };
-    HelloResult {
-        source,
-        bytes: record.len(),
-        segments,
-        segmentation,
-        whole,
-        split,
-        record: record.to_vec(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_template_parses_and_puts_itself_back_together_byte_for_byte() {
-        for t in TEMPLATES {
-            let raw = decode_hex(t.hex).unwrap();
-            let hello = ClientHello::parse(&raw).unwrap();
-            assert_eq!(hello.to_record(), raw, "{}", t.profile);
-        }
-    }
+    use crate::{Segmentation, Template};
 
     #[test]
     fn ios26_to_an_ip_address_is_1514_bytes_two_segments_with_a_real_mlkem_share() {
@@ -676,140 +361,5 @@ mod tests {
             assert_eq!(ClientHello::parse(&p.to_record()).unwrap(), p);
         }
         assert!(base.padded_to(100).is_none());
-    }
-
-    #[test]
-    fn hex_and_raw_captures_are_both_read() {
-        let raw = decode_hex(Template::of("android").unwrap().hex).unwrap();
-        assert_eq!(read_capture(&raw).unwrap(), raw);
-        let text = Template::of("android").unwrap().hex;
-        assert_eq!(read_capture(text.as_bytes()).unwrap(), raw);
-        assert!(read_capture(b"not hex at all").is_err());
-    }
-}
-
-/// The largest ClientHello an accessory accepts, whole and split: `probe --sweep`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Sweep {
-    /// The largest record (header included) accepted in one write; `None` when even the smallest
-    /// tried (`smallest`) was refused.
-    pub whole: Option<usize>,
-    /// The same, written in MSS-sized segments.
-    pub split: Option<usize>,
-    /// The smallest record tried, in bytes (the template with an empty padding extension).
-    pub smallest: usize,
-    /// The largest record tried, in bytes: [`MAX_RECORD`].
-    pub largest: usize,
-    /// The segment size and pause of every split write in the search.
-    pub segmentation: Segmentation,
-    /// What the real iOS 26 hello is, to this target (for comparison).
-    pub ios26_bytes: usize,
-    /// How many connections the search took.
-    pub attempts: usize,
-}
-
-/// The largest TLS record: 2^14 bytes of plaintext and the 5-byte header.
-pub const MAX_RECORD: usize = 16_384 + 5;
-
-/// Finds the largest ClientHello `addr` accepts by binary search over padded hellos (the real
-/// iOS 18 hello, refreshed, grown with the padding extension), whole and split.
-pub async fn sweep(
-    route: impl Into<Route>,
-    sni: Option<&str>,
-    segmentation: Segmentation,
-    timeout: Duration,
-) -> Result<Sweep, Error> {
-    let base = Template::of("ios18")
-        .expect("ios18 template")
-        .captured()
-        .refreshed(sni)?;
-    let ios26_bytes = Template::of("ios26")
-        .expect("ios26 template")
-        .captured()
-        .refreshed(sni)?
-        .to_record()
-        .len();
-    let smallest = base.smallest_padded();
-    let route = route.into();
-    let (whole, a) = largest_accepted(&route, &base, smallest, None, timeout).await;
-    let (split, b) = largest_accepted(&route, &base, smallest, Some(segmentation), timeout).await;
-    let attempts = a + b;
-    Ok(Sweep {
-        whole,
-        split,
-        smallest,
-        largest: MAX_RECORD,
-        segmentation,
-        ios26_bytes,
-        attempts,
-    })
-}
-
-/// Binary search for the largest padded hello accepted; also how many connections it took.
-async fn largest_accepted(
-    route: &Route,
-    base: &ClientHello,
-    smallest: usize,
-    split: Option<Segmentation>,
-    timeout: Duration,
-) -> (Option<usize>, usize) {
-    let mut tries = 0;
-    let mut accepts = async |size: usize| {
-        tries += 1;
-        let record = base.padded_to(size).expect("size in range").to_record();
-        send(route.clone(), &record, split, timeout)
-            .await
-            .accepted()
-    };
-    if !accepts(smallest).await {
-        return (None, tries);
-    }
-    if accepts(MAX_RECORD).await {
-        return (Some(MAX_RECORD), tries);
-    }
-    // Invariant: lo accepted, hi refused.
-    let (mut lo, mut hi) = (smallest, MAX_RECORD);
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if accepts(mid).await {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    (Some(lo), tries)
-}
-
-impl std::fmt::Display for Sweep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let says = |limit: Option<usize>| match limit {
-            None => format!("refuses even {} bytes", self.smallest),
-            Some(n) if n >= self.largest => {
-                format!("accepts every size up to the largest record ({n} bytes)")
-            }
-            Some(n) => format!("accepts up to {n} bytes"),
-        };
-        writeln!(f, "whole (one write): {}", says(self.whole))?;
-        writeln!(
-            f,
-            "split (segments of at most {} bytes, {} ms apart): {}",
-            self.segmentation.mss,
-            self.segmentation.gap.as_millis(),
-            says(self.split)
-        )?;
-        let fits = |limit: Option<usize>| limit.is_some_and(|n| n >= self.ios26_bytes);
-        writeln!(
-            f,
-            "iOS 26 sends {} bytes ({} segments at MSS {}): {}",
-            self.ios26_bytes,
-            self.segmentation.segments(self.ios26_bytes),
-            self.segmentation.mss,
-            if fits(self.whole) && fits(self.split) {
-                "accepted"
-            } else {
-                "REFUSED"
-            }
-        )?;
-        write!(f, "({} connections)", self.attempts)
     }
 }

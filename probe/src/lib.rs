@@ -35,15 +35,26 @@
 //!    handshake signature (a genuine certificate served with another key fails as
 //!    `tls.bad_handshake_signature`). The identity checked is the one the leaf names itself; names
 //!    are judged by the certificate rules, not by the handshake.
-//! 3. **Nothing but the handshake.** No client certificate, no session resumption, no application
-//!    data: after the handshake the probe sends `close_notify` and waits for the accessory's answer
-//!    (in TLS 1.3 an accessory objects to the client's certificate only after the client finished).
+//! 3. **Nothing but the handshake**, and one request without credentials. No client
+//!    certificate, no session resumption: after the handshake the probe sends `close_notify` and
+//!    waits for the accessory's answer (in TLS 1.3 an accessory objects to the client's
+//!    certificate only after the client finished). The one exception is the record-size check
+//!    ([`RecordChecks`]): after a pinned handshake, one HTTP `GET /` padded to 16,384 bytes of
+//!    plaintext, carrying nothing but a filler header, to see whether the accessory can read a
+//!    record as large as a phone may send; and two raw hellos offering smaller records
+//!    (`max_fragment_length`, `record_size_limit`), whose flights are read, never answered.
 //!
 //! # Map
 //!
 //! - `profile`: the client profiles and their rustls configurations.
 //! - `clienthello`: measuring a ClientHello, offline ([`measure`]) and on the wire.
-//! - `hello`: faithful ClientHellos (captured templates, refreshed, sent raw, whole and split).
+//! - `hello`: a ClientHello taken apart, refreshed (fresh keys), padded, put back together.
+//! - `template`: the captured hellos of the platform profiles, and reading a capture to replay.
+//! - `delivery`: a raw hello written whole or in MSS-sized segments, and the first answer.
+//! - `sweep`: the largest hello an accessory accepts ([`sweep`]).
+//! - `large_record`: after a pinned handshake, one 16,384-byte application record ([`LargeRecord`]).
+//! - `limit_offer`: `max_fragment_length` and `record_size_limit` offered, honoured? ([`LimitOffer`]).
+//! - `reply`: what an application record got back ([`Reply`]).
 //! - `handshake`: one hand-driven handshake that records what it saw.
 //! - `probe`: capture, pinned handshakes, lint, verdicts ([`run`]).
 //! - `verdict`: why a profile failed (comparing profiles) and the per-platform verdict.
@@ -62,37 +73,46 @@
 mod alert;
 mod app_trust;
 mod clienthello;
+mod delivery;
 mod error;
 mod fetch;
 mod handshake;
 mod hello;
+mod large_record;
+mod limit_offer;
 mod lint;
 mod pcap;
 mod platform;
 mod probe;
 mod profile;
+mod reply;
 mod report;
 mod report_dir;
 mod route;
 mod sheet;
+mod sweep;
 mod target;
+mod template;
 mod verdict;
 
 pub use alert::Alert;
 pub use app_trust::{AppTrust, TRUST_NOT_CHECKED};
 pub use clienthello::{measure, ClientHelloSize};
+pub use delivery::{send, try_hello, Answer, HelloResult, Segmentation};
 pub use error::Error;
 pub use fetch::{fetch_chain, Fetched, Link};
-pub use hello::{
-    read_capture, read_capture_file, send, sweep, try_hello, Answer, ClientHello, HelloResult,
-    Segmentation, Sweep, Template, MAX_RECORD,
-};
+pub use hello::ClientHello;
+pub use large_record::{LargeRecord, RecordTry, RECORD_SIZES};
+pub use limit_offer::{Honoured, LimitExtension, LimitOffer, OFFERED_LIMIT};
 pub use platform::{Platform, RuleBook};
 pub use probe::{run, run_observed, run_with, Options, ProbeStep};
 pub use profile::{profiles, ClientProfile, Group, Version};
-pub use report::{AppleError, Chain, PlatformError, ProfileResult, Report};
+pub use reply::Reply;
+pub use report::{AppleError, Chain, PlatformError, ProfileResult, RecordChecks, Report};
 pub use report_dir::write_report_dir;
 pub use route::Route;
 pub use sheet::{profile_sheet, FaithfulSize, ProfileSheet};
+pub use sweep::{sweep, Sweep, MAX_RECORD};
 pub use target::Target;
+pub use template::{read_capture, read_capture_file, Template};
 pub use verdict::{Reason, Verdict};

@@ -9,9 +9,11 @@ use rustls::pki_types::CertificateDer;
 use trust::diagnosis::codes;
 use trust::{AccessoryVerifier, ChainCapture, Diagnosis, Identity, Inspection, Pin, TrustPolicy};
 
+use crate::delivery::{try_hello, Segmentation};
 use crate::handshake::{Failure, Handshake};
-use crate::hello::{try_hello, Segmentation, Template};
-use crate::report::{AppleError, Chain, PlatformError, ProfileResult, Report};
+use crate::report::{AppleError, Chain, PlatformError, ProfileResult, RecordChecks, Report};
+use crate::template::Template;
+use crate::{large_record, limit_offer};
 use crate::{lint, profiles, verdict, AppTrust, ClientProfile, Error, Route, Target};
 
 /// How a probe runs.
@@ -30,6 +32,10 @@ pub struct Options {
     /// What the app trusts and the identity it expects; empty: trust is not checked, and every
     /// verdict says so.
     pub trust: AppTrust,
+    /// After the handshakes, check record sizes: one 16,384-byte application record (an HTTP
+    /// `GET /` without credentials) and the `max_fragment_length`/`record_size_limit` offers
+    /// [default: true].
+    pub records: bool,
 }
 
 impl Default for Options {
@@ -40,6 +46,7 @@ impl Default for Options {
             faithful: true,
             interface: None,
             trust: AppTrust::default(),
+            records: true,
         }
     }
 }
@@ -70,6 +77,12 @@ pub enum ProbeStep {
         /// The client profile.
         profile: &'static str,
     },
+    /// After the handshake: a 16 KB application record carried by this profile's pinned
+    /// handshake, and smaller records offered in raw hellos.
+    Records {
+        /// The client profile whose handshake carries the record.
+        profile: &'static str,
+    },
 }
 
 impl std::fmt::Display for ProbeStep {
@@ -80,6 +93,11 @@ impl std::fmt::Display for ProbeStep {
             ProbeStep::RealHello { profile } => {
                 write!(f, "{profile}: the real ClientHello, whole and split")
             }
+            ProbeStep::Records { profile } => write!(
+                f,
+                "{profile}: record sizes (a 16 KB application record; max_fragment_length, \
+                 record_size_limit offered)"
+            ),
         }
     }
 }
@@ -226,6 +244,32 @@ pub async fn run_observed(
             (Some(chain), findings, lint_error)
         }
     };
+    // 4. After the handshake: record sizes, only for an accessory that showed its chain.
+    let records = match (&pinned, options.records) {
+        (Some(verifier), true) => {
+            let carrier = chosen
+                .iter()
+                .copied()
+                .find(|p| results.iter().any(|r| r.profile == p.name && r.completed));
+            observe(ProbeStep::Records {
+                profile: carrier.unwrap_or(chosen[0]).name,
+            });
+            let application = match carrier {
+                Some(p) => Some(
+                    large_record::check(p, verifier.clone(), target, &route, options.timeout)
+                        .await?,
+                ),
+                None => None,
+            };
+            let limits =
+                limit_offer::check(&route, sni(target).as_deref(), options.timeout).await?;
+            Some(RecordChecks {
+                application,
+                limits,
+            })
+        }
+        _ => None,
+    };
     let mut verdicts = verdict::decide(&results, &findings);
     options.trust.judge(
         captured.as_ref().map(|(certs, _)| certs.as_slice()),
@@ -239,7 +283,16 @@ pub async fn run_observed(
         findings,
         lint_error,
         verdicts,
+        records,
     })
+}
+
+/// The server name a phone would send to `target`: none for an IP address.
+fn sni(target: &Target) -> Option<String> {
+    match target.server_name() {
+        rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
+        _ => None,
+    }
 }
 
 async fn handshake(
@@ -270,11 +323,10 @@ async fn faithful(
     let Some(template) = Template::of(profile.name) else {
         return Ok(None);
     };
-    let sni = match target.server_name() {
-        rustls::pki_types::ServerName::DnsName(d) => Some(d.as_ref().to_owned()),
-        _ => None,
-    };
-    let record = template.captured().refreshed(sni.as_deref())?.to_record();
+    let record = template
+        .captured()
+        .refreshed(sni(target).as_deref())?
+        .to_record();
     Ok(Some(
         try_hello(
             route.clone(),

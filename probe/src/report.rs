@@ -6,7 +6,10 @@ use std::fmt;
 use serde::Serialize;
 use trust::lint::Finding;
 
-use crate::{Alert, ClientHelloSize, HelloResult, Platform, Reason, Verdict, Version};
+use crate::{
+    Alert, ClientHelloSize, HelloResult, LargeRecord, LimitOffer, Platform, Reason, Verdict,
+    Version,
+};
 
 /// Everything one probe found.
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +27,61 @@ pub struct Report {
     pub lint_error: Option<String>,
     /// One verdict per platform whose profile ran.
     pub verdicts: Vec<Verdict>,
+    /// After the handshake: record sizes (`None` when not checked: no chain was captured, or
+    /// the check was turned off).
+    pub records: Option<RecordChecks>,
+}
+
+/// After the handshake: can the accessory read the records a phone sends, and will it send
+/// smaller ones when asked? Findings, not verdicts: a phone's record is 16 KB only when the app
+/// writes that much at once, and no phone profile here offers the two extensions.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordChecks {
+    /// One 16,384-byte application record after a pinned handshake (and smaller ones when it is
+    /// refused); `None` when no pinned handshake completed.
+    pub application: Option<LargeRecord>,
+    /// `max_fragment_length` and `record_size_limit` offered at 512 bytes, each alone.
+    pub limits: Vec<LimitOffer>,
+}
+
+impl RecordChecks {
+    /// The offer of `extension` (`"max_fragment_length"`), if it was made.
+    pub fn limit(&self, extension: &str) -> Option<&LimitOffer> {
+        self.limits.iter().find(|l| l.extension.name() == extension)
+    }
+}
+
+impl fmt::Display for RecordChecks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "after the handshake (record sizes; docs/client-profiles.md, \"Record sizes\"):"
+        )?;
+        match &self.application {
+            Some(a) => {
+                let wire = a
+                    .tries
+                    .first()
+                    .and_then(|t| t.wire)
+                    .map(|w| format!(", {w} B on the wire"))
+                    .unwrap_or_default();
+                writeln!(
+                    f,
+                    "  reads a 16384-byte application record: {} [{}{wire}]",
+                    a.summary(),
+                    a.profile
+                )?;
+            }
+            None => writeln!(
+                f,
+                "  reads a 16384-byte application record: not checked (no pinned handshake completed)"
+            )?,
+        }
+        for l in &self.limits {
+            writeln!(f, "  {}", l.line())?;
+        }
+        Ok(())
+    }
 }
 
 /// The chain the accessory served, as captured (never trusted).
@@ -233,6 +291,9 @@ impl fmt::Display for Report {
                     )?;
                 }
             }
+        }
+        if let Some(r) = &self.records {
+            write!(f, "\n{r}")?;
         }
         writeln!(f, "\nverdict:")?;
         if self.verdicts.is_empty() {

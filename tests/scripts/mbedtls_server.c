@@ -1,7 +1,12 @@
 // Used by hand to check the simulator's mbedtls-2.28 personality against a real stack (docs/alerts.md):
 // gcc -o srv mbedtls_server.c -lmbedtls -lmbedx509 -lmbedcrypto  (Debian libmbedtls-dev 2.28.3)
+// With a small input buffer, against mbedTLS 2.28.10 built from source (`make -C library static
+// CFLAGS="-O1 -DMBEDTLS_SSL_IN_CONTENT_LEN=4096"`):
+// gcc -DMBEDTLS_SSL_IN_CONTENT_LEN=4096 -I$SRC/include -o srv4k mbedtls_server.c \
+//     $SRC/library/libmbedtls.a $SRC/library/libmbedx509.a $SRC/library/libmbedcrypto.a
 /* A plain mbedTLS 2.28 server, as an ESP-IDF-style accessory runs it: one handshake per connection,
-   the error code printed, the socket closed on error (no extra alert). argv: port cert key [clientca] */
+   then one mbedtls_ssl_read answered with a one-line HTTP reply, each error code printed, the socket
+   closed on error (no extra alert). argv: port cert key [clientca] */
 #include <stdio.h>
 #include <string.h>
 #include <mbedtls/net_sockets.h>
@@ -36,7 +41,16 @@ int main(int argc, char **argv) {
         mbedtls_ssl_set_bio(&ssl, &client_fd, mbedtls_net_send, mbedtls_net_recv, NULL);
         int ret = mbedtls_ssl_handshake(&ssl);
         fprintf(stderr, "handshake: -0x%04x\n", (unsigned) -ret);
-        if (ret == 0) mbedtls_ssl_close_notify(&ssl);
+        if (ret == 0) {
+            static unsigned char buf[16384];
+            ret = mbedtls_ssl_read(&ssl, buf, sizeof buf);
+            fprintf(stderr, "read: %s0x%04x\n", ret < 0 ? "-" : "", (unsigned) (ret < 0 ? -ret : ret));
+            if (ret > 0) {
+                const char *ok = "HTTP/1.0 200 ok\r\n\r\n";
+                mbedtls_ssl_write(&ssl, (const unsigned char *) ok, strlen(ok));
+            }
+            if (ret > 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) mbedtls_ssl_close_notify(&ssl);
+        }
         mbedtls_net_free(&client_fd); mbedtls_ssl_free(&ssl);
     }
 }

@@ -109,6 +109,11 @@ pub struct Args {
     /// report.txt, the exact ClientHello bytes of every attempt and a transcript of each.
     #[arg(long, value_name = "DIR")]
     pub report: Option<std::path::PathBuf>,
+    /// Skip the record-size checks after the handshake (one 16,384-byte application record, an
+    /// HTTP `GET /` without credentials; `max_fragment_length` and `record_size_limit` offered at
+    /// 512 bytes) [default: checked].
+    #[arg(long)]
+    pub no_record_checks: bool,
     /// Print the report as JSON (for scripts) [default: text].
     #[arg(long)]
     pub json: bool,
@@ -172,6 +177,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
             pins: args.pins.clone(),
             identity: trust::Identity::chosen(args.device_id.clone(), args.dns.clone(), args.ip),
         },
+        records: !args.no_record_checks,
     };
     let progress = crate::progress::Progress::start(&args.events)?;
     let report =
