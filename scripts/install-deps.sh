@@ -6,6 +6,9 @@ set -euo pipefail
 # postgresql: the several-stations ledger tests run against a cluster of their own (scripts/test-postgres.sh).
 # python3-venv: the venv for Espressif's provisioning client (below).
 pkgs=(openssl curl iproute2 dnsmasq-base python3 python3-venv ca-certificates procps psmisc wpasupplicant postgresql)
+# gcc, libmbedtls-dev: tests/probe_mbedtls.rs builds a small server on Debian's mbedTLS 2.28 and
+# probes it (record sizes, max_fragment_length: a real stack, not our simulator's personality).
+pkgs+=(gcc libc6-dev libmbedtls-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -36,8 +36,8 @@ impl MbedtlsServer {
             Ok(out) if out.status.success() => {}
             _ => {
                 skip(
-                    Missing::Environment,
-                    "gcc with libmbedtls-dev (mbedTLS 2.28) is needed to build tests/scripts/mbedtls_server.c",
+                    Missing::Dependency,
+                    "gcc with libmbedtls-dev (mbedTLS 2.28; `make deps` installs them) is needed to build tests/scripts/mbedtls_server.c",
                 );
                 return None;
             }
