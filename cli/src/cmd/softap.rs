@@ -72,18 +72,10 @@ pub async fn run(
     let scenario = scenario?;
     let passphrase = Secret::softap_passphrase(args.passphrase_file.as_deref()).or_else(failed)?;
     let id = scenario.id.clone();
-    let tail: String = id
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
     let ssid = args
         .ssid
         .clone()
-        .unwrap_or_else(|| format!("Accessory-{tail}"));
+        .unwrap_or_else(|| protocol::softap::default_ssid(&id));
     let mut config = match &passphrase {
         Some(p) => SoftApConfig::wpa2(&ssid, p.expose()),
         None => SoftApConfig::open(&ssid),
