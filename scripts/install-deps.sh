@@ -4,8 +4,9 @@
 set -euo pipefail
 # wpasupplicant: the wpa_supplicant backend's test drives a real one (wired driver) over its control socket.
 # postgresql: the several-stations ledger tests run against a cluster of their own (scripts/test-postgres.sh).
+# zbar-tools: zbarimg, a second QR decoder (C, not ours) that must read the label.png `certs mint` writes.
 # python3-venv: the venv for Espressif's provisioning client (below).
-pkgs=(openssl curl iproute2 dnsmasq-base python3 python3-venv ca-certificates procps psmisc wpasupplicant postgresql)
+pkgs=(openssl curl iproute2 dnsmasq-base python3 python3-venv ca-certificates procps psmisc wpasupplicant postgresql zbar-tools)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

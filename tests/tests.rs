@@ -21,6 +21,9 @@ mod explain_cli;
 mod trust_matrix;
 // `accessory certs` (ca init, mint, catalogue) as the real binary, checked with openssl.
 mod certs_cli;
+// Labels: mint -> label.png (read back by zbarimg) -> `provision --label` against `sim --minted`;
+// another key's label, a corrupted one, one on argv, a contradicting flag: each refused.
+mod label_cli;
 // x509-limbo's SERVER cases through the anchors mode: every FAILURE case is refused.
 mod trust_limbo;
 // `openssl verify -x509_strict -purpose sslserver` and the anchors mode on 103 OpenSSL-made

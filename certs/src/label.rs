@@ -115,7 +115,11 @@ mod tests {
         let img = image::load_from_memory(&png).unwrap().to_luma8();
         // rqrr is not a dependency of this crate; the round trip through a decoder is in
         // provision's tests and the integration tests (with zbarimg too). Here: the size.
-        assert!(img.width() >= 250 && img.width() == img.height(), "{}", img.width());
+        assert!(
+            img.width() >= 250 && img.width() == img.height(),
+            "{}",
+            img.width()
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 
 use crate::ca::{ecdsa_key, ManufacturerCa};
 use crate::files::{self, Output};
-use crate::template::{self, Validity};
 use crate::label::file as label_file;
+use crate::template::{self, Validity};
 use crate::{device_id, file, pem, Error};
 use protocol::label::Label;
 
@@ -289,7 +289,12 @@ mod tests {
         let pop = std::fs::read_to_string(&summary.pop).unwrap();
         assert_eq!(pop.trim(), minted.pop.as_str());
         #[cfg(unix)]
-        for path in [&summary.label, &summary.label_svg, &summary.label_png, &summary.pop] {
+        for path in [
+            &summary.label,
+            &summary.label_svg,
+            &summary.label_png,
+            &summary.pop,
+        ] {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{}", path.display());

@@ -46,6 +46,12 @@ pub struct Label {
     pub pop: String,
 }
 
+impl Drop for Label {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.pop);
+    }
+}
+
 // By hand, so that the PoP code never reaches a log.
 impl fmt::Debug for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -171,7 +177,13 @@ impl Label {
         let (body, written) = (&text[..at], &text[at + ";crc=".len()..]);
         let written = match (written.len(), u32::from_str_radix(written, 16)) {
             // Upper case only, as written: `1a2b...` for `1A2B...` is a corruption too.
-            (8, Ok(v)) if written.bytes().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F')) => v,
+            (8, Ok(v))
+                if written
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F')) =>
+            {
+                v
+            }
             _ => {
                 return Err(LabelError::Checksum {
                     reason: "is not 8 upper-case hex digits".into(),
@@ -227,7 +239,10 @@ fn validate_device_id(id: &str) -> Result<(), String> {
     if id.is_empty() || id.len() > 64 {
         return Err(format!("{} characters; a device id has 1 to 64", id.len()));
     }
-    match id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+    match id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
         Some(c) => Err(format!(
             "{c:?} is not a letter, digit or hyphen (a device id is made of those)"
         )),

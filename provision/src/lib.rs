@@ -37,6 +37,8 @@ pub mod fleet;
 mod ledger;
 // What a run ends with.
 mod outcome;
+// Reading the accessory's label: its payload as text, or a photo of its QR code.
+pub mod label;
 // An accessory whose reported id its certificate names.
 mod proven;
 // What a run needs.

@@ -6,6 +6,8 @@ pub mod esp;
 pub mod explain;
 // `accessory provision fleet`: an inventory, progress, resume, the report.
 pub mod fleet;
+// `accessory provision --label`: the label fills the flags it answers.
+pub mod label;
 pub mod ledger;
 pub mod meta;
 pub mod probe;

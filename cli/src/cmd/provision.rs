@@ -133,6 +133,13 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub pop_file: Option<PathBuf>,
 
+    /// The accessory's label (docs/labels.md): label.txt from `certs mint`, a PNG or JPEG photo or
+    /// scan of its QR code, or `-` for standard input. Fills --device-id, --ssid (with --wifi),
+    /// --expect-fingerprint (and --pin when no trust mode is given) and the PoP code; a flag that
+    /// contradicts it is an error. Never the payload itself: it carries the PoP code.
+    #[arg(long, value_name = "FILE|-")]
+    pub label: Option<String>,
+
     /// Client certificate (PEM or DER chain) for accessories that demand mutual TLS.
     #[arg(long, value_name = "FILE", requires = "client_key")]
     pub client_cert: Option<PathBuf>,
@@ -183,12 +190,18 @@ pub enum Many {
     Fleet(Box<super::fleet::Args>),
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
     if let Some(Many::Fleet(fleet)) = args.command {
         return super::fleet::run(*fleet).await;
     }
+    // --label fills the flags it answers (and refuses those that contradict it) before anything
+    // reads them.
+    let label_pop = super::label::apply(&mut args)?;
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
     let mut request = build_request(&args)?;
+    if label_pop.is_some() {
+        request.pop = label_pop;
+    }
     let esp = match args.esp.is_esp() {
         true => Some(args.esp.proof(request.pop.take())?),
         false => None,

@@ -159,6 +159,7 @@ pub const SIM_BAD_SCENARIO: &str = "sim.bad_scenario";
 pub const SIM_UNKNOWN_FAULT: &str = "sim.unknown_fault";
 pub const SIM_BAD_FAULT_VALUE: &str = "sim.bad_fault_value";
 pub const SIM_CERTIFICATE: &str = "sim.certificate";
+pub const SIM_MINTED: &str = "sim.minted";
 pub const SIM_TLS_CONFIG: &str = "sim.tls_config";
 pub const SIM_BIND: &str = "sim.bind";
 pub const SIM_WRITE: &str = "sim.write";
