@@ -354,3 +354,33 @@ async fn the_none_backend_binds_to_the_given_interface_of_an_already_joined_netw
     );
     assert!(sim.received_credential());
 }
+
+#[test]
+fn accessory_scan_with_the_sim_backend_lists_a_running_softap_as_an_accessory() {
+    if !ap::root_or_skip(
+        "accessory_scan_with_the_sim_backend_lists_a_running_softap_as_an_accessory",
+    ) {
+        return;
+    }
+    let ssid = ap::unique_ssid("CliScan");
+    let mut sap = SoftapProcess::start(
+        &ssid,
+        "SIM-SCAN-0001",
+        &["--signal", "-61"],
+        Some("label-pass-1"),
+    );
+    let out = Command::new(accessory_bin())
+        .args(["scan", "--wifi", "sim", "--json"])
+        .output()
+        .expect("accessory scan runs");
+    assert!(out.status.success(), "{out:?}");
+    let seen: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ours = seen
+        .iter()
+        .find(|n| n["ssid"] == ssid.as_str())
+        .unwrap_or_else(|| panic!("{ssid} not in {seen:?}"));
+    assert_eq!(ours["signal_dbm"], -61, "{ours}");
+    assert_eq!(ours["security"], "wpa2-psk", "{ours}");
+    assert_eq!(ours["accessory"], true, "{ours}");
+    assert!(sap.signal("-TERM").success());
+}

@@ -12,6 +12,8 @@ pub mod ledger;
 pub mod meta;
 pub mod probe;
 pub mod provision;
+// `accessory scan`: the SoftAPs a Wi-Fi backend sees.
+pub mod scan;
 // The flags that describe one simulated accessory.
 pub mod scenario;
 pub mod sim;
