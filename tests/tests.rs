@@ -89,6 +89,8 @@ mod sim_cli;
 // `accessory sim softap` + `accessory provision --wifi sim` as processes (root): end to end, a refused
 // SoftAP passphrase, SIGTERM clean-up, and the sweep after SIGKILL.
 mod softap_cli;
+// `provision` without --network-ssid: a numbered list on a terminal (a pty), usage.no_network elsewhere.
+mod network_choice;
 // `accessory scan --wifi sim` over a registry of our own, without root: table and JSON.
 mod scan_cli;
 // The wpa_supplicant backend against a real wpa_supplicant (wired driver) on a SoftAP's station end.

@@ -18,6 +18,8 @@
 #![warn(missing_docs, unreachable_pub)]
 
 // One TLS session and HTTP/1.1 exchanges over it.
+// Choosing the home network from the accessory's list, as esp_prov does.
+pub mod choose;
 mod client;
 // TCP with retries and SO_BINDTODEVICE.
 mod connect;
@@ -57,7 +59,7 @@ pub mod wifi;
 
 pub use error::Error;
 pub use event::{Event, Observer, Timed};
-pub use flow::{run, run_observed};
+pub use flow::{networks, run, run_observed};
 pub use ledger::{
     AccessoryRecord, AttemptOutcome, AttemptRecord, Claim, History, Ledger, Listing,
     ATTEMPT_DEADLINE, SCHEMA_VERSION,

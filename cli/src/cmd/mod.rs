@@ -1,6 +1,8 @@
 //! One module per subcommand. Each parses its own arguments and calls a library.
 
 pub mod certs;
+// `provision` without --network-ssid on a terminal: choose from the accessory's list.
+pub mod choose_network;
 // `--protocol esp`: the ESP-IDF device flags and serving it.
 pub mod esp;
 pub mod explain;

@@ -111,8 +111,9 @@ pub struct Args {
     #[arg(long, value_name = "IP", conflicts_with = "device_id")]
     pub ip: Option<std::net::IpAddr>,
 
-    /// The home network to join.
-    #[arg(long, value_name = "SSID", required = true)]
+    /// The home network to join. Without it, on a terminal: a numbered list of the networks the
+    /// verified accessory sees (GET /v1/networks) to choose from; elsewhere an error.
+    #[arg(long, value_name = "SSID")]
     pub network_ssid: Option<String>,
 
     /// A file holding the home network passphrase (one line). Without it: $ACCESSORY_NETWORK_PASSPHRASE,
@@ -198,6 +199,8 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
     // reads them.
     let label_pop = super::label::apply(&mut args)?;
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
+    // No --network-ssid: on a terminal, chosen from the verified accessory's own list.
+    super::choose_network::fill(&mut args, label_pop.as_ref()).await?;
     let mut request = build_request(&args)?;
     if label_pop.is_some() {
         request.pop = label_pop;
@@ -292,7 +295,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
     }
 }
 
-fn build_request(args: &Args) -> anyhow::Result<Request> {
+pub(super) fn build_request(args: &Args) -> anyhow::Result<Request> {
     let accessory = match args.accessory.clone() {
         Some(a) => a,
         // Joining the SoftAP (--wifi) supplies it: the lease's router, set after the join.
@@ -329,9 +332,9 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         }
         (None, None) => None,
     };
-    // clap requires it without a subcommand.
+    // `None` only for the listing request of `choose_network` (no passphrase is read for it).
     let network_ssid = args.network_ssid.clone().unwrap_or_default();
-    let passphrase = if args.network_security == "open" {
+    let passphrase = if args.network_security == "open" || args.network_ssid.is_none() {
         Secret::new(String::new())
     } else {
         Secret::network_passphrase(args.network_passphrase_file.as_deref(), &network_ssid)
