@@ -22,8 +22,8 @@ pub mod file {
     pub const POP: &str = "pop.txt";
 }
 
-/// Pixels per QR module in the PNG: a v7 code (45 modules + quiet zone) is about 530 pixels wide,
-/// which a phone camera or `zbarimg` reads from a screen or a print.
+/// Pixels per QR module in the PNG: a v8 code (49 modules + quiet zone: a typical 136-byte
+/// payload) is 570 pixels wide, which a phone camera or `zbarimg` reads from a screen or a print.
 const PNG_MODULE_PIXELS: u32 = 10;
 
 fn code(label: &Label) -> Result<QrCode, Error> {
