@@ -5,36 +5,31 @@
 
 use std::io::IsTerminal as _;
 
+use protocol::api::NetworkEntry;
+
 use crate::exit::{codes, fail};
 
-/// Fills `--network-ssid` (and `--network-security`, from the accessory's list) when it is missing.
-/// `label_pop`: the PoP code `--label` carried (the listing sends its proof, as the run will).
-pub async fn fill(
-    args: &mut super::provision::Args,
-    label_pop: Option<&provision::Secret>,
-) -> anyhow::Result<()> {
-    if args.network_ssid.is_some() {
+/// Whether the home network can be chosen here; else `usage.no_network`, saying why.
+pub fn check(json: bool, joins_or_esp: bool) -> anyhow::Result<()> {
+    let interactive = !json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if interactive && !joins_or_esp {
         return Ok(());
     }
-    let interactive =
-        !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !interactive || args.wifi.wifi.is_some() || args.esp.is_esp() {
-        let why = if args.wifi.wifi.is_some() || args.esp.is_esp() {
-            "choosing from the accessory's list needs --accessory (not --wifi or --protocol esp yet)"
-        } else {
-            "choosing from the accessory's list needs a terminal (and no --json)"
-        };
-        return fail(
-            codes::USAGE_NO_NETWORK,
-            anyhow::anyhow!("give the home network with --network-ssid SSID; {why}"),
-        );
-    }
-    // The listing request carries no passphrase: it is read once the network is chosen.
-    let mut request = super::provision::build_request(args)?;
-    if let Some(pop) = label_pop {
-        request.pop = Some(pop.clone());
-    }
-    let list = match provision::networks(&request).await {
+    let why = if joins_or_esp {
+        "choosing from the accessory's list needs --accessory (not --wifi or --protocol esp yet)"
+    } else {
+        "choosing from the accessory's list needs a terminal (and no --json)"
+    };
+    fail(
+        codes::USAGE_NO_NETWORK,
+        anyhow::anyhow!("give the home network with --network-ssid SSID; {why}"),
+    )
+}
+
+/// Lists the networks the accessory `listing` names sees (verified as the run verifies it; the
+/// request's network is not used) and returns the one the person chose.
+pub async fn choose(listing: &provision::Request) -> anyhow::Result<NetworkEntry> {
+    let list = match provision::networks(listing).await {
         Ok(list) => list,
         Err(failure) => {
             eprint!("{}", failure.explanation());
@@ -66,7 +61,5 @@ pub async fn fill(
             ),
         );
     }
-    args.network_security = network.security;
-    args.network_ssid = Some(network.ssid);
-    Ok(())
+    Ok(network)
 }

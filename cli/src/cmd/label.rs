@@ -4,17 +4,32 @@
 //! pin is) and the proof-of-possession code. A flag that says something else than the label is an
 //! error naming the flag, never silently overridden. Reading the label is `provision::label`.
 
+use std::path::Path;
+
 use provision::{ExpectedKey, Secret};
 
+use super::wifi_join::WifiArgs;
 use crate::exit::{codes, fail, failed};
 
-/// Reads the label `--label` names, fills the flags it answers, and returns its PoP code; `None`
-/// without `--label`.
-pub fn apply(args: &mut super::provision::Args) -> anyhow::Result<Option<Secret>> {
-    let Some(arg) = args.label.clone() else {
-        return Ok(None);
-    };
-    let label = provision::label::read(&arg).or_else(failed)?;
+/// The `provision` flags a label answers.
+pub struct Flags<'a> {
+    /// `--device-id`.
+    pub device_id: &'a mut Option<String>,
+    /// `--expect-fingerprint`.
+    pub expect_fingerprint: &'a mut Option<ExpectedKey>,
+    /// `--pin`.
+    pub pins: &'a mut Vec<trust::Pin>,
+    /// Whether another trust mode was given (`--anchors`, `--store`, `--tofu`).
+    pub other_trust: bool,
+    /// `--wifi`, `--ssid`, `--ssid-prefix`.
+    pub wifi: &'a mut WifiArgs,
+    /// `--pop-file`.
+    pub pop_file: Option<&'a Path>,
+}
+
+/// Reads the label `arg` names (`--label`), fills the flags it answers, and returns its PoP code.
+pub fn apply(arg: &str, args: Flags<'_>) -> anyhow::Result<Secret> {
+    let label = provision::label::read(arg).or_else(failed)?;
     let conflict = |flag: &str, given: &str, labelled: &str| {
         fail(
             codes::LABEL_CONFLICT,
@@ -23,17 +38,17 @@ pub fn apply(args: &mut super::provision::Args) -> anyhow::Result<Option<Secret>
             ),
         )
     };
-    match &args.device_id {
+    match args.device_id {
         Some(id) if !id.eq_ignore_ascii_case(&label.device_id) => {
             return conflict("--device-id", id, &label.device_id)
         }
-        _ => args.device_id = Some(label.device_id.clone()),
+        _ => *args.device_id = Some(label.device_id.clone()),
     }
     let pin: trust::Pin = label
         .key_pin()
         .parse()
         .expect("a label's key is a SHA-256, which is a pin");
-    match &args.expect_fingerprint {
+    match args.expect_fingerprint {
         Some(ExpectedKey::Pin(p)) if *p == pin => {}
         Some(other) => {
             return conflict(
@@ -42,10 +57,10 @@ pub fn apply(args: &mut super::provision::Args) -> anyhow::Result<Option<Secret>
                 &format!("pin {pin}"),
             )
         }
-        None => args.expect_fingerprint = Some(ExpectedKey::Pin(pin.clone())),
+        None => *args.expect_fingerprint = Some(ExpectedKey::Pin(pin)),
     }
     // No trust mode given: the label's key is the pin.
-    if args.pins.is_empty() && args.anchors.is_none() && !args.from_store.given() && !args.tofu {
+    if args.pins.is_empty() && !args.other_trust {
         args.pins.push(pin);
     }
     if args.wifi.wifi.is_some() {
@@ -60,7 +75,7 @@ pub fn apply(args: &mut super::provision::Args) -> anyhow::Result<Option<Secret>
             }
         }
     }
-    if let Some(path) = &args.pop_file {
+    if let Some(path) = args.pop_file {
         let given = Secret::from_file(path, "proof-of-possession code").or_else(failed)?;
         if given.expose() != label.pop {
             // Neither code is printed: both are credentials.
@@ -73,5 +88,5 @@ pub fn apply(args: &mut super::provision::Args) -> anyhow::Result<Option<Secret>
             );
         }
     }
-    Ok(Some(Secret::new(label.pop.clone())))
+    Ok(Secret::new(label.pop.clone()))
 }

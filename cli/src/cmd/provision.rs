@@ -197,10 +197,33 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
     }
     // --label fills the flags it answers (and refuses those that contradict it) before anything
     // reads them.
-    let label_pop = super::label::apply(&mut args)?;
+    let label_pop = match args.label.clone() {
+        Some(label) => Some(super::label::apply(
+            &label,
+            super::label::Flags {
+                other_trust: args.anchors.is_some() || args.from_store.given() || args.tofu,
+                device_id: &mut args.device_id,
+                expect_fingerprint: &mut args.expect_fingerprint,
+                pins: &mut args.pins,
+                wifi: &mut args.wifi,
+                pop_file: args.pop_file.as_deref(),
+            },
+        )?),
+        None => None,
+    };
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
-    // No --network-ssid: on a terminal, chosen from the verified accessory's own list.
-    super::choose_network::fill(&mut args, label_pop.as_ref()).await?;
+    // No --network-ssid: on a terminal, chosen from the verified accessory's own list (asked over
+    // a session verified as the run's is; the listing request reads no passphrase).
+    if args.network_ssid.is_none() {
+        super::choose_network::check(args.json, args.wifi.wifi.is_some() || args.esp.is_esp())?;
+        let mut listing = build_request(&args)?;
+        if label_pop.is_some() {
+            listing.pop = label_pop.clone();
+        }
+        let chosen = super::choose_network::choose(&listing).await?;
+        args.network_security = chosen.security;
+        args.network_ssid = Some(chosen.ssid);
+    }
     let mut request = build_request(&args)?;
     if label_pop.is_some() {
         request.pop = label_pop;
@@ -295,7 +318,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
     }
 }
 
-pub(super) fn build_request(args: &Args) -> anyhow::Result<Request> {
+fn build_request(args: &Args) -> anyhow::Result<Request> {
     let accessory = match args.accessory.clone() {
         Some(a) => a,
         // Joining the SoftAP (--wifi) supplies it: the lease's router, set after the join.
@@ -332,7 +355,7 @@ pub(super) fn build_request(args: &Args) -> anyhow::Result<Request> {
         }
         (None, None) => None,
     };
-    // `None` only for the listing request of `choose_network` (no passphrase is read for it).
+    // `None` only for the listing request of an interactive choice (no passphrase is read for it).
     let network_ssid = args.network_ssid.clone().unwrap_or_default();
     let passphrase = if args.network_security == "open" || args.network_ssid.is_none() {
         Secret::new(String::new())
