@@ -316,35 +316,33 @@ fn a_flag_that_contradicts_the_label_is_refused_naming_the_flag() {
     let label = line.unit("label.txt");
     let other_pop = line.path("other-pop.txt");
     std::fs::write(&other_pop, "ZZZZZZZZZZZZZZZZ\n").unwrap();
-    for (flag, value, names) in [
-        ("--device-id", "PLUG-0043".to_owned(), "--device-id"),
-        (
-            "--expect-fingerprint",
-            "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
-            "--expect-fingerprint",
-        ),
-        ("--pop-file", other_pop.clone(), "--pop-file"),
-    ] {
-        let out = run(
-            &[
-                "provision",
-                "--accessory",
-                "127.0.0.1:9",
-                "--label",
-                &label,
-                flag,
-                &value,
-                "--network-ssid",
-                "Home",
-                "--json",
-            ],
-            None,
-        );
+    let other_key = "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let cases: [(&[&str], &str); 4] = [
+        (&["--device-id", "PLUG-0043"], "--device-id"),
+        (&["--expect-fingerprint", other_key], "--expect-fingerprint"),
+        (&["--pop-file", &other_pop], "--pop-file"),
+        // The SoftAP to join (no joining happens: the label is read first).
+        (&["--wifi", "sim", "--ssid", "Accessory-9999"], "--ssid"),
+    ];
+    for (flags, names) in cases {
+        let mut args = vec![
+            "provision",
+            "--label",
+            &label,
+            "--network-ssid",
+            "Home",
+            "--json",
+        ];
+        if !flags.contains(&"--wifi") {
+            args.extend(["--accessory", "127.0.0.1:9"]);
+        }
+        args.extend_from_slice(flags);
+        let out = run(&args, None);
         let (status, v) = failure(&out);
         assert_eq!(
             (status, v["code"].as_str()),
             (2, Some("label.conflict")),
-            "{flag}: {v}"
+            "{flags:?}: {v}"
         );
         assert!(v["error"].as_str().unwrap().contains(names), "{v}");
         assert!(
