@@ -219,13 +219,20 @@ mod tests {
     /// A QR code made with qrcode (a dev-dependency) and drawn into a larger, grey, noisy canvas,
     /// as a photo would show it.
     fn photo(payload: &str, module: u32) -> Vec<u8> {
+        photo_on(payload, module, 300, 200)
+    }
+
+    fn photo_on(payload: &str, module: u32, extra_w: u32, extra_h: u32) -> Vec<u8> {
         let code = qrcode::QrCode::new(payload.as_bytes()).unwrap();
         let qr = code
             .render::<image::Luma<u8>>()
             .module_dimensions(module, module)
             .build();
-        let mut canvas =
-            image::GrayImage::from_pixel(qr.width() + 300, qr.height() + 200, image::Luma([200]));
+        let mut canvas = image::GrayImage::from_pixel(
+            qr.width() + extra_w,
+            qr.height() + extra_h,
+            image::Luma([200]),
+        );
         for (x, y, p) in qr.enumerate_pixels() {
             let noise = ((x * 7 + y * 13) % 23) as u8;
             let v = if p.0[0] < 128 {
@@ -245,6 +252,15 @@ mod tests {
         let bytes = photo(&label().payload(), 6);
         assert!(is_image(&bytes));
         assert_eq!(parse_bytes(&bytes, Path::new("p.jpg")).unwrap(), label());
+    }
+
+    #[test]
+    fn a_phone_sized_photo_is_scaled_down_and_still_reads() {
+        // 12 MP, as a phone camera takes it, the code a third of its height.
+        let bytes = photo_on(&label().payload(), 20, 4032 - 57 * 20, 3024 - 57 * 20);
+        let t0 = std::time::Instant::now();
+        assert_eq!(parse_bytes(&bytes, Path::new("p.jpg")).unwrap(), label());
+        eprintln!("4032x3024 JPEG decoded in {:?}", t0.elapsed());
     }
 
     #[test]
