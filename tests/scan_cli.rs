@@ -96,3 +96,22 @@ fn scan_of_an_empty_registry_says_so_and_none_is_not_a_scanning_backend() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+#[test]
+fn scan_with_an_unreachable_backend_fails_as_json_with_wifi_backend() {
+    let out = Command::new(accessory_bin())
+        .args([
+            "scan",
+            "--wifi",
+            "wpa_supplicant",
+            "--interface",
+            "nosuch0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "wifi.backend", "{v}");
+    assert!(v["error"].as_str().unwrap().contains("nosuch0"), "{v}");
+}
