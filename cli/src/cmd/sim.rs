@@ -177,18 +177,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         drop(shutdown);
         return super::esp::serve(&args.esp, scenario, args.listen, files, args.json).await;
     }
-    if args.minted.is_some()
-        && scenario
-            .faults
-            .iter()
-            .any(|f| matches!(f, Fault::Certificate(_) | Fault::WrongKey))
-    {
-        return Err(Failure::coded(
-            crate::exit::codes::USAGE_CONFLICT,
-            anyhow::anyhow!("--minted serves the minted certificate as it is: a certificate fault cannot apply to it"),
-        )
-        .into());
-    }
+    super::scenario::refuse_certificate_faults(args.minted.is_some(), &scenario)?;
     let sim = match &args.minted {
         Some(dir) => Simulator::start_minted(scenario, args.listen, dir).await,
         None => Simulator::start(scenario, args.listen).await,

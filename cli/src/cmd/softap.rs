@@ -52,6 +52,10 @@ pub struct SoftapArgs {
     /// directory of this run (as `accessory sim`: softap-<device-id>-XXXXXX), removed at exit].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Serve the certificate and key `accessory certs mint` wrote into DIR (as `accessory sim
+    /// --minted`): with the default SSID, the unit its label describes.
+    #[arg(long, value_name = "DIR")]
+    pub minted: Option<PathBuf>,
     /// Print the startup information as one line of JSON on stdout, then serve.
     #[arg(long)]
     pub json: bool,
@@ -86,11 +90,15 @@ pub async fn run(
     if swept > 0 {
         eprintln!("accessory: removed {swept} SoftAP(s) left by a process that was killed");
     }
+    super::scenario::refuse_certificate_faults(args.minted.is_some(), &scenario)?;
+    let minted = args.minted.clone();
     let started = tokio::task::spawn_blocking(move || {
         SoftAp::start(config, move |listen| async move {
-            Simulator::start(scenario, listen)
-                .await
-                .map_err(|e| e.to_string())
+            match minted {
+                Some(dir) => Simulator::start_minted(scenario, listen, &dir).await,
+                None => Simulator::start(scenario, listen).await,
+            }
+            .map_err(|e| e.to_string())
         })
     })
     .await?;
