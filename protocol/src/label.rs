@@ -361,6 +361,58 @@ mod tests {
         }
     }
 
+    /// A small deterministic generator (xorshift64*): the same labels on every run, no dependency.
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+            from[(self.next() % from.len() as u64) as usize]
+        }
+        fn text(&mut self, from: &[char], min: usize, max: usize, max_bytes: usize) -> String {
+            let len = min + (self.next() as usize % (max - min + 1));
+            let mut s = String::new();
+            while s.chars().count() < len {
+                let c = self.pick(from);
+                if s.len() + c.len_utf8() > max_bytes {
+                    break;
+                }
+                s.push(c);
+            }
+            s
+        }
+    }
+
+    #[test]
+    fn ten_thousand_generated_labels_round_trip() {
+        let id_chars: Vec<char> = "ABCXYZ019-".chars().collect();
+        let any: Vec<char> = "aZ09 ;=%/+:~._-&?#\"'\u{e9}\u{4e16}\u{1F4A1}\t"
+            .chars()
+            .collect();
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..10_000 {
+            let mut key_sha256 = [0u8; 32];
+            key_sha256.iter_mut().for_each(|b| *b = g.next() as u8);
+            let mut l = Label {
+                device_id: g.text(&id_chars, 1, 64, 64),
+                ssid: g.text(&any, 1, 32, 32),
+                key_sha256,
+                pop: g.text(&any, 6, 62, 256),
+            };
+            l.pop = l.pop.replace('\t', "x");
+            if l.pop.trim() != l.pop {
+                l.pop = format!("x{}x", l.pop.trim());
+            }
+            let text = l.payload();
+            assert_eq!(Label::parse(&text).as_ref(), Ok(&l), "{text}");
+            assert!(text.len() <= MAX_LEN, "{}", text.len());
+        }
+    }
+
     #[test]
     fn every_single_character_corruption_is_caught() {
         let text = label().payload();
