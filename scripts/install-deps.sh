@@ -4,8 +4,9 @@
 set -euo pipefail
 # wpasupplicant: the wpa_supplicant backend's test drives a real one (wired driver) over its control socket.
 # postgresql: the several-stations ledger tests run against a cluster of their own (scripts/test-postgres.sh).
+# zbar-tools: zbarimg, a second QR decoder (C, not ours) that must read the label.png `certs mint` writes.
 # python3-venv: the venv for Espressif's provisioning client (below).
-pkgs=(openssl curl iproute2 dnsmasq-base python3 python3-venv ca-certificates procps psmisc wpasupplicant postgresql)
+pkgs=(openssl curl iproute2 dnsmasq-base python3 python3-venv ca-certificates procps psmisc wpasupplicant postgresql zbar-tools)
 # gcc, libmbedtls-dev: tests/probe_mbedtls.rs builds a small server on Debian's mbedTLS 2.28 and
 # probes it (record sizes, max_fragment_length: a real stack, not our simulator's personality).
 pkgs+=(gcc libc6-dev libmbedtls-dev)

@@ -354,3 +354,113 @@ async fn the_none_backend_binds_to_the_given_interface_of_an_already_joined_netw
     );
     assert!(sim.received_credential());
 }
+
+#[test]
+fn accessory_scan_with_the_sim_backend_lists_a_running_softap_as_an_accessory() {
+    if !ap::root_or_skip(
+        "accessory_scan_with_the_sim_backend_lists_a_running_softap_as_an_accessory",
+    ) {
+        return;
+    }
+    let ssid = ap::unique_ssid("CliScan");
+    let mut sap = SoftapProcess::start(
+        &ssid,
+        "SIM-SCAN-0001",
+        &["--signal", "-61"],
+        Some("label-pass-1"),
+    );
+    let out = Command::new(accessory_bin())
+        .args(["scan", "--wifi", "sim", "--json"])
+        .output()
+        .expect("accessory scan runs");
+    assert!(out.status.success(), "{out:?}");
+    let seen: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ours = seen
+        .iter()
+        .find(|n| n["ssid"] == ssid.as_str())
+        .unwrap_or_else(|| panic!("{ssid} not in {seen:?}"));
+    assert_eq!(ours["signal_dbm"], -61, "{ours}");
+    assert_eq!(ours["security"], "wpa2-psk", "{ours}");
+    assert_eq!(ours["accessory"], true, "{ours}");
+    assert!(sap.signal("-TERM").success());
+}
+
+#[test]
+fn a_minted_label_alone_names_the_softap_to_join_the_key_the_id_and_the_pop_code() {
+    if !ap::root_or_skip(
+        "a_minted_label_alone_names_the_softap_to_join_the_key_the_id_and_the_pop_code",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, unit) = (dir.path().join("ca"), dir.path().join("unit"));
+    let accessory = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(accessory_bin()).args(args).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    accessory(&[
+        "certs".as_ref(),
+        "ca".as_ref(),
+        "init".as_ref(),
+        "--out".as_ref(),
+        ca.as_os_str(),
+    ]);
+    // A unique device id, so the default SSID (its last 4 characters) is this test's alone.
+    let ssid = ap::unique_ssid("Lbl");
+    let tail: String = ssid.chars().filter(char::is_ascii_alphanumeric).collect();
+    let id = format!("LBL-{}", &tail[tail.len() - 4..]);
+    accessory(&[
+        "certs".as_ref(),
+        "mint".as_ref(),
+        "--ca".as_ref(),
+        ca.as_os_str(),
+        "--device-id".as_ref(),
+        id.as_ref(),
+        "--out".as_ref(),
+        unit.as_os_str(),
+    ]);
+    let pop = std::fs::read_to_string(unit.join("pop.txt")).unwrap();
+    let label = std::fs::read_to_string(unit.join("label.txt")).unwrap();
+    let expected_ssid = format!("Accessory-{}", &id[id.len() - 4..]);
+    assert!(
+        label.contains(&format!(";ssid={expected_ssid};")),
+        "{label}"
+    );
+    let mut sap = {
+        let mut cmd = Command::new(accessory_bin());
+        cmd.args(["sim", "softap", "--device-id", &id, "--json", "--minted"])
+            .arg(&unit)
+            .arg("--out")
+            .arg(dir.path().join("sap"))
+            .env("ACCESSORY_SIM_POP_CODE", pop.trim())
+            .stdout(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let info: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        SoftapProcess {
+            child,
+            info,
+            _dir: tempfile::tempdir().unwrap(),
+        }
+    };
+    assert_eq!(sap.str("ssid"), expected_ssid);
+    // Only the label, the backend and the home network: no --ssid, --device-id, --pin, --pop-file.
+    let out = Command::new(accessory_bin())
+        .args(["provision", "--wifi", "sim", "--label"])
+        .arg(unit.join("label.png"))
+        .args(["--network-ssid", "Home", "--network-passphrase-file"])
+        .arg(sap.str("network_passphrase_file"))
+        .arg("--ledger")
+        .arg(dir.path().join("ledger.sqlite3"))
+        .args(["--deadline", "30", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["device"]["device_id"], id.as_str(), "{outcome}");
+    assert!(sap.signal("-TERM").success());
+}

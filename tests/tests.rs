@@ -25,6 +25,9 @@ mod explain_cli;
 mod trust_matrix;
 // `accessory certs` (ca init, mint, catalogue) as the real binary, checked with openssl.
 mod certs_cli;
+// Labels: mint -> label.png (read back by zbarimg) -> `provision --label` against `sim --minted`;
+// another key's label, a corrupted one, one on argv, a contradicting flag: each refused.
+mod label_cli;
 // x509-limbo's SERVER cases through the anchors mode: every FAILURE case is refused.
 mod trust_limbo;
 // `openssl verify -x509_strict -purpose sslserver` and the anchors mode on 103 OpenSSL-made
@@ -92,6 +95,10 @@ mod sim_cli;
 // `accessory sim softap` + `accessory provision --wifi sim` as processes (root): end to end, a refused
 // SoftAP passphrase, SIGTERM clean-up, and the sweep after SIGKILL.
 mod softap_cli;
+// `provision` without --network-ssid: a numbered list on a terminal (a pty), usage.no_network elsewhere.
+mod network_choice;
+// `accessory scan --wifi sim` over a registry of our own, without root: table and JSON.
+mod scan_cli;
 // The wpa_supplicant backend against a real wpa_supplicant (wired driver) on a SoftAP's station end.
 mod softap_backends;
 // The binary in a shell pipeline: a reader that stops early is not an error.

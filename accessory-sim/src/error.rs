@@ -53,6 +53,14 @@ pub enum Error {
         /// What went wrong, from `certs` or from rustls.
         message: String,
     },
+    /// The certificate and key `certs mint` wrote (served with `--minted DIR`) cannot be used.
+    #[error("minted certificate in {}: {message}", dir.display())]
+    Minted {
+        /// The directory given.
+        dir: std::path::PathBuf,
+        /// What is wrong with its chain.pem or key.pem.
+        message: String,
+    },
     /// The TLS server configuration could not be built from the scenario.
     #[error("tls configuration: {0}")]
     Tls(String),
@@ -86,6 +94,7 @@ impl Error {
             Error::BadFaultValue { .. } => trust::diagnosis::codes::SIM_BAD_FAULT_VALUE,
             Error::Certificate { .. } => trust::diagnosis::codes::SIM_CERTIFICATE,
             Error::Tls(_) => trust::diagnosis::codes::SIM_TLS_CONFIG,
+            Error::Minted { .. } => trust::diagnosis::codes::SIM_MINTED,
             Error::Bind { .. } => trust::diagnosis::codes::SIM_BIND,
             Error::Write { .. } => trust::diagnosis::codes::SIM_WRITE,
         }
@@ -100,7 +109,8 @@ impl Error {
             | Error::ParseScenario { .. }
             | Error::InvalidScenario(_)
             | Error::UnknownFault { .. }
-            | Error::BadFaultValue { .. } => K::BadInput,
+            | Error::BadFaultValue { .. }
+            | Error::Minted { .. } => K::BadInput,
             Error::Bind { .. } | Error::Write { .. } => K::LocalState,
             Error::Certificate { .. } | Error::Tls(_) => K::Internal,
         }

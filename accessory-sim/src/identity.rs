@@ -67,6 +67,39 @@ impl ServedCert {
         })
     }
 
+    /// Serves what `certs mint` wrote into `dir` (chain.pem, key.pem), as a unit off the line would:
+    /// its key is the one on its label. The anchors handed out are the chain's last certificate
+    /// (the issuing intermediate: the root stays in the CA directory).
+    pub(crate) fn minted(dir: &std::path::Path) -> Result<Self, Error> {
+        use rustls_pki_types::pem::PemObject as _;
+        let bad = |message: String| Error::Minted {
+            dir: dir.to_owned(),
+            message,
+        };
+        let chain_path = dir.join(certs::file::CHAIN);
+        let chain = trust::load_certificates(&chain_path).map_err(|e| bad(e.to_string()))?;
+        let key_path = dir.join(certs::file::KEY);
+        let key = rustls_pki_types::PrivateKeyDer::from_pem_file(&key_path)
+            .map_err(|e| bad(format!("{}: {e}", key_path.display())))?;
+        let signing = certs::serving::signing_key(&key).map_err(|e| bad(e.to_string()))?;
+        let certified_key = CertifiedKey::new(chain.clone(), signing);
+        certified_key
+            .keys_match()
+            .map_err(|e| bad(format!("key.pem does not belong to chain.pem's leaf: {e}")))?;
+        let pin: trust::Pin = certs::certificate_pin(&chain[0])
+            .map_err(|e| bad(e.to_string()))?
+            .parse()
+            .map_err(|e: trust::Error| bad(e.to_string()))?;
+        Ok(ServedCert {
+            profile: "minted".to_owned(),
+            anchors: chain.last().cloned().into_iter().collect(),
+            chain,
+            pin,
+            certified_key: Arc::new(certified_key),
+            key_pem: None,
+        })
+    }
+
     /// The anchors as PEM, what `--anchors FILE` reads.
     pub(crate) fn anchors_pem(&self) -> String {
         self.anchors.iter().map(|c| pem("CERTIFICATE", c)).collect()

@@ -109,6 +109,17 @@ impl Simulator {
         Self::start_with_identity(scenario, listen, identity).await
     }
 
+    /// Serves the certificate and key `certs mint` wrote into `dir` instead of a profile's: a unit
+    /// off the manufacturing line, whose label names that key.
+    pub async fn start_minted(
+        scenario: Scenario,
+        listen: SocketAddr,
+        dir: &std::path::Path,
+    ) -> Result<RunningSim, Error> {
+        scenario.validate()?;
+        Self::start_with_identity(scenario, listen, ServedCert::minted(dir)?).await
+    }
+
     pub(crate) async fn start_with_identity(
         scenario: Scenario,
         listen: SocketAddr,

@@ -77,6 +77,13 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// The label cannot be made from what was given (an SSID outside 1 to 32 bytes).
+    #[error("cannot make the label: {reason}")]
+    InvalidLabel {
+        /// Why.
+        reason: String,
+    },
+
     /// A private key that cannot be served over TLS.
     #[error("cannot serve this private key: {reason}")]
     UnusableKey {
@@ -98,6 +105,7 @@ impl Error {
             Error::BadCaFile { .. } => trust::diagnosis::codes::CERTS_BAD_CA,
             Error::RootKeyNeeded { .. } => trust::diagnosis::codes::CERTS_ROOT_KEY_NEEDED,
             Error::UnusableKey { .. } => trust::diagnosis::codes::CERTS_UNUSABLE_KEY,
+            Error::InvalidLabel { .. } => trust::diagnosis::codes::CERTS_INVALID_LABEL,
         }
     }
 
@@ -112,7 +120,8 @@ impl Error {
             Error::BadCaFile { .. } => K::BadInput,
             Error::UnknownProfile { .. }
             | Error::InvalidDeviceId { .. }
-            | Error::InvalidValidity { .. } => K::Usage,
+            | Error::InvalidValidity { .. }
+            | Error::InvalidLabel { .. } => K::Usage,
             Error::Generate { .. } | Error::UnusableKey { .. } => K::Internal,
         }
     }

@@ -19,23 +19,23 @@ pub(crate) enum Secrecy {
 #[derive(Debug)]
 pub(crate) struct Output {
     pub path: PathBuf,
-    pub contents: String,
+    pub contents: Vec<u8>,
     pub secrecy: Secrecy,
 }
 
 impl Output {
-    pub(crate) fn public(path: PathBuf, contents: String) -> Self {
+    pub(crate) fn public(path: PathBuf, contents: impl Into<Vec<u8>>) -> Self {
         Output {
             path,
-            contents,
+            contents: contents.into(),
             secrecy: Secrecy::Public,
         }
     }
 
-    pub(crate) fn secret(path: PathBuf, contents: String) -> Self {
+    pub(crate) fn secret(path: PathBuf, contents: impl Into<Vec<u8>>) -> Self {
         Output {
             path,
-            contents,
+            contents: contents.into(),
             secrecy: Secrecy::Secret,
         }
     }
@@ -77,7 +77,7 @@ fn write_one(output: &Output) -> Result<(), Error> {
         });
     }
     let mut file = options.open(path).map_err(|e| Error::io(path, e))?;
-    file.write_all(output.contents.as_bytes())
+    file.write_all(&output.contents)
         .and_then(|()| file.sync_all())
         .map_err(|e| Error::io(path, e))
 }
@@ -95,7 +95,7 @@ mod tests {
     fn keys_are_written_owner_only_and_never_overwritten_without_force() {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("key.pem");
-        let out = [Output::secret(key.clone(), "secret".into())];
+        let out = [Output::secret(key.clone(), "secret")];
         write_all(dir.path(), &out, false).unwrap();
         #[cfg(unix)]
         {

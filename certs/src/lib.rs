@@ -35,6 +35,8 @@ mod device_id;
 mod error;
 mod files;
 mod generate;
+// The unit's label as files: payload, QR code (SVG, PNG), PoP code.
+pub mod label;
 mod material;
 pub mod mint;
 mod pem;

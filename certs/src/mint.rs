@@ -6,12 +6,16 @@ use std::path::{Path, PathBuf};
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 use time::format_description::well_known::Rfc3339;
+use zeroize::Zeroizing;
 
 use crate::ca::{ecdsa_key, ManufacturerCa};
 use crate::files::{self, Output};
+use crate::label::file as label_file;
 use crate::template::{self, Validity};
 use crate::{device_id, file, pem, Error};
+use protocol::label::Label;
 
 /// The longest validity minted: Apple's platforms refuse TLS server certificates valid longer.
 pub const MAX_DAYS: u32 = 825;
@@ -26,6 +30,8 @@ pub struct MintOptions {
     pub device_id: String,
     /// Days of validity, from yesterday (1..=[`MAX_DAYS`]).
     pub days: u32,
+    /// The SSID of the unit's SoftAP, for its label [default: `protocol::softap::default_ssid`].
+    pub ssid: Option<String>,
 }
 
 impl MintOptions {
@@ -34,7 +40,14 @@ impl MintOptions {
         MintOptions {
             device_id: device_id.into(),
             days: DEFAULT_DAYS,
+            ssid: None,
         }
+    }
+
+    /// With the SoftAP SSID the label names.
+    pub fn ssid(mut self, ssid: impl Into<String>) -> Self {
+        self.ssid = Some(ssid.into());
+        self
     }
 
     /// With `days` of validity.
@@ -61,6 +74,10 @@ pub struct Minted {
     pub not_before: String,
     /// End of validity, RFC 3339.
     pub not_after: String,
+    /// The unit's label: device id, SoftAP SSID, the key's SHA-256, a fresh PoP code.
+    pub label: Label,
+    /// The PoP code alone (also in `label`), wiped when dropped.
+    pub pop: Zeroizing<String>,
 }
 
 // Written by hand so that the key is never printed.
@@ -94,6 +111,16 @@ pub struct MintSummary {
     pub leaf: PathBuf,
     /// The private key, PEM, mode 0600.
     pub key: PathBuf,
+    /// The SoftAP SSID on the label.
+    pub ssid: String,
+    /// The label's payload, mode 0600 (it carries the PoP code).
+    pub label: PathBuf,
+    /// The label's QR code and text, SVG, mode 0600.
+    pub label_svg: PathBuf,
+    /// The label's QR code, PNG, mode 0600.
+    pub label_png: PathBuf,
+    /// The PoP code alone, mode 0600 (`provision --pop-file`).
+    pub pop: PathBuf,
 }
 
 /// Mints a device certificate signed by `ca`'s issuing intermediate.
@@ -111,6 +138,20 @@ pub fn mint(ca: &ManufacturerCa, options: &MintOptions) -> Result<Minted, Error>
     let leaf = params
         .signed_by(&key, &ca.issuer()?)
         .map_err(|e| Error::generate("the device certificate", e))?;
+    let ssid = options
+        .ssid
+        .clone()
+        .unwrap_or_else(|| protocol::softap::default_ssid(&options.device_id));
+    protocol::validate_ssid(&ssid).map_err(|e| Error::InvalidLabel {
+        reason: format!("SSID {ssid:?}: {e}"),
+    })?;
+    let pop = protocol::pop::generate_code(&mut rand_core::OsRng);
+    let label = Label {
+        device_id: options.device_id.clone(),
+        ssid,
+        key_sha256: Sha256::digest(pem::spki_of(leaf.der())?).into(),
+        pop: pop.to_string(),
+    };
     let date = |t: time::OffsetDateTime| {
         t.format(&Rfc3339)
             .map_err(|e| Error::generate("a validity date", e))
@@ -123,16 +164,23 @@ pub fn mint(ca: &ManufacturerCa, options: &MintOptions) -> Result<Minted, Error>
         key: key.into(),
         not_before: date(validity.not_before)?,
         not_after: date(validity.not_after)?,
+        label,
+        pop,
     })
 }
 
 impl Minted {
-    /// Writes `chain.pem`, `leaf.pem` and `key.pem` (0600) into `dir`. Refuses to overwrite any of
-    /// them unless `force`.
+    /// Writes `chain.pem`, `leaf.pem`, `key.pem` (0600) and the label (`label.txt`, `label.svg`,
+    /// `label.png`, `pop.txt`, all 0600: they carry the PoP code) into `dir`. Refuses to overwrite
+    /// any of them unless `force`.
     pub fn write_to(&self, dir: &Path, force: bool) -> Result<MintSummary, Error> {
         let chain = dir.join(file::CHAIN);
         let leaf = dir.join(file::LEAF);
         let key = dir.join(file::KEY);
+        let label = dir.join(label_file::TEXT);
+        let label_svg = dir.join(label_file::SVG);
+        let label_png = dir.join(label_file::PNG);
+        let pop = dir.join(label_file::POP);
         files::write_all(
             dir,
             &[
@@ -142,6 +190,10 @@ impl Minted {
                     key.clone(),
                     pem::encode("PRIVATE KEY", self.key.secret_der()),
                 ),
+                Output::secret(label.clone(), self.label.payload() + "\n"),
+                Output::secret(label_svg.clone(), crate::label::svg(&self.label)?),
+                Output::secret(label_png.clone(), crate::label::png(&self.label)?),
+                Output::secret(pop.clone(), format!("{}\n", *self.pop)),
             ],
             force,
         )?;
@@ -154,6 +206,11 @@ impl Minted {
             chain,
             leaf,
             key,
+            ssid: self.label.ssid.clone(),
+            label,
+            label_svg,
+            label_png,
+            pop,
         })
     }
 }
@@ -168,6 +225,15 @@ impl std::fmt::Display for MintSummary {
         )?;
         writeln!(f, "  chain        {}", self.chain.display())?;
         writeln!(f, "  key          {}", self.key.display())?;
+        writeln!(
+            f,
+            "  label        {} (QR: {}, {})",
+            self.label.display(),
+            self.label_png.display(),
+            self.label_svg.display()
+        )?;
+        writeln!(f, "  pop          {}", self.pop.display())?;
+        writeln!(f, "  ssid         {}", self.ssid)?;
         writeln!(f, "  pin          {}", self.pin)?;
         writeln!(f, "  fingerprint  {}", self.fingerprint)
     }
@@ -205,6 +271,36 @@ mod tests {
         let err = minted.write_to(dir.path(), false).unwrap_err();
         assert_eq!(err.code(), "certs.exists");
         minted.write_to(dir.path(), true).unwrap();
+    }
+
+    #[test]
+    fn mint_writes_a_label_naming_the_unit_its_ssid_its_key_and_a_fresh_pop_code() {
+        let ca = ManufacturerCa::generate(DEFAULT_ORGANIZATION).unwrap();
+        let minted = mint(&ca, &MintOptions::new("PLUG-0042")).unwrap();
+        let other = mint(&ca, &MintOptions::new("PLUG-0042").ssid("Acme-42")).unwrap();
+        assert_eq!(minted.label.ssid, "Accessory-0042");
+        assert_eq!(other.label.ssid, "Acme-42");
+        assert_ne!(*minted.pop, *other.pop);
+        assert_eq!(minted.label.key_pin(), minted.pin);
+        let dir = tempfile::tempdir().unwrap();
+        let summary = minted.write_to(dir.path(), false).unwrap();
+        let text = std::fs::read_to_string(&summary.label).unwrap();
+        assert_eq!(Label::parse(&text).unwrap(), minted.label);
+        let pop = std::fs::read_to_string(&summary.pop).unwrap();
+        assert_eq!(pop.trim(), minted.pop.as_str());
+        #[cfg(unix)]
+        for path in [
+            &summary.label,
+            &summary.label_svg,
+            &summary.label_png,
+            &summary.pop,
+        ] {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+        let err = mint(&ca, &MintOptions::new("X-1").ssid("")).unwrap_err();
+        assert_eq!(err.code(), "certs.invalid_label");
     }
 
     #[test]

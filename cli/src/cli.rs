@@ -43,6 +43,8 @@ pub enum Command {
     /// Manufacturer CA, per-device certificates and the certificate catalogue.
     #[command(subcommand)]
     Certs(cmd::certs::Command),
+    /// List the SoftAPs a Wi-Fi backend sees, and which look like accessories.
+    Scan(cmd::scan::Args),
     /// Tell which phones (iOS 26, iOS 18, Android...) would fail against an accessory, and why.
     Probe(cmd::probe::Args),
     /// Explain a field error code (-9825, 65, CertPathValidatorException…): causes, ranked, each

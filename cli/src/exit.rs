@@ -126,6 +126,7 @@ library_error!(
     provision::PassphraseError,
     provision::ClientCertError,
     provision::fleet::InventoryError,
+    provision::label::LabelReadError,
 );
 
 /// An error that knows its exit status and stable code. Commands wrap library errors in this.

@@ -52,6 +52,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Sim(args) => cmd::sim::run(args).await,
         Command::Certs(c) => cmd::certs::run(c).await,
         Command::Probe(args) => cmd::probe::run(args).await,
+        Command::Scan(args) => cmd::scan::run(args).await,
         Command::Ledger(c) => cmd::ledger::run(c).await,
         Command::Explain(args) => cmd::explain::run(args),
         Command::Completions(args) => cmd::meta::completions(args, Cli::command()),

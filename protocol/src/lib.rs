@@ -3,7 +3,7 @@
 //! environment). [`api`] holds the JSON of the accessory API and its paths; [`Security`],
 //! [`validate_ssid`] and [`validate_passphrase`] the network rules; [`wpa_psk`] the key a WPA network
 //! derives from a passphrase; [`pop`] the proof of possession bound to a TLS session;
-//! [`softap`] the registry a simulated SoftAP advertises itself in; [`AccessoryAddress`] the
+//! [`label`] the text payload a unit's label and QR code carry; [`softap`] the registry a simulated SoftAP advertises itself in; [`AccessoryAddress`] the
 //! `HOST[:PORT]` a person types to name an accessory; [`esp`] ESP-IDF's SoftAP provisioning (protocomm
 //! security 1 and 2, wifi_provisioning), both roles.
 #![forbid(unsafe_code)]
@@ -17,6 +17,8 @@ pub mod esp;
 pub mod api;
 // SSID and passphrase rules; the security kinds.
 mod network;
+// The accessory's label: device id, SSID, key, PoP code, as text and QR code.
+pub mod label;
 // Proof of possession.
 pub mod pop;
 // The WPA pre-shared key.

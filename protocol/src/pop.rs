@@ -21,6 +21,47 @@ pub const EXPORTER_LEN: usize = 32;
 /// The `Authorization` scheme, and the `WWW-Authenticate` challenge.
 pub const SCHEME: &str = "PoP";
 
+/// The shortest code accepted on a label.
+pub const CODE_MIN_LEN: usize = 6;
+/// The longest code accepted on a label.
+pub const CODE_MAX_LEN: usize = 64;
+/// How many characters [`generate_code`] makes.
+pub const GENERATED_LEN: usize = 16;
+/// The characters [`generate_code`] uses: Crockford's base32 (no I, L, O, U: nothing to misread
+/// from a printed label), 5 bits each, so a generated code carries 80 bits.
+pub const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Whether `code` can be a label's PoP code: [`CODE_MIN_LEN`] to [`CODE_MAX_LEN`] characters, no
+/// control characters, no whitespace at either end (files and labels lose it).
+pub fn validate_code(code: &str) -> Result<(), &'static str> {
+    let len = code.chars().count();
+    if !(CODE_MIN_LEN..=CODE_MAX_LEN).contains(&len) {
+        return Err("a proof-of-possession code has 6 to 64 characters");
+    }
+    if code.chars().any(char::is_control) {
+        return Err("a proof-of-possession code has no control characters");
+    }
+    if code.trim() != code {
+        return Err("a proof-of-possession code does not begin or end with whitespace");
+    }
+    Ok(())
+}
+
+/// A fresh code for a unit's label: [`GENERATED_LEN`] characters of [`CODE_ALPHABET`] (80 bits:
+/// a proof the client sent is derived from it, so it must not be guessable offline). The caller
+/// hands in its random source (no I/O here).
+pub fn generate_code(rng: &mut impl rand_core::CryptoRngCore) -> Zeroizing<String> {
+    let mut bytes = Zeroizing::new([0u8; GENERATED_LEN]);
+    rng.fill_bytes(&mut bytes[..]);
+    // 256 is a multiple of 32: `% 32` keeps the characters uniform.
+    Zeroizing::new(
+        bytes
+            .iter()
+            .map(|b| CODE_ALPHABET[usize::from(b % 32)] as char)
+            .collect(),
+    )
+}
+
 /// The exported keying material of one TLS session.
 pub type Exporter = [u8; EXPORTER_LEN];
 
@@ -85,6 +126,20 @@ mod tests {
         assert_eq!(verify(None, "1234", &[7; 32]), Verdict::Missing);
         assert_eq!(verify(Some("Bearer x"), "1234", &[7; 32]), Verdict::Missing);
         assert_eq!(verify(Some("PoP !!"), "1234", &[7; 32]), Verdict::Invalid);
+    }
+
+    #[test]
+    fn generated_codes_are_valid_distinct_and_from_the_alphabet() {
+        let mut rng = rand_core::OsRng;
+        let (a, b) = (generate_code(&mut rng), generate_code(&mut rng));
+        assert_eq!(a.len(), GENERATED_LEN);
+        assert_ne!(*a, *b);
+        assert!(a.bytes().all(|c| CODE_ALPHABET.contains(&c)), "{}", *a);
+        assert_eq!(validate_code(&a), Ok(()));
+        assert!(validate_code("12345").is_err());
+        assert!(validate_code(" 123456").is_err());
+        assert!(validate_code("123\n456").is_err());
+        assert!(validate_code(&"x".repeat(65)).is_err());
     }
 
     #[test]

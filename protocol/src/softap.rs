@@ -29,6 +29,25 @@ pub fn dir(env_value: Option<OsString>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR))
 }
 
+/// The SSID an accessory advertises unless told otherwise: `Accessory-` and the last 4 characters
+/// of its device id (`SIM-0001` -> `Accessory-0001`), as `accessory sim softap` names its SoftAP and
+/// `certs mint` prints it on the label.
+pub fn default_ssid(device_id: &str) -> String {
+    let tail: String = device_id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{SSID_PREFIX}{tail}")
+}
+
+/// What every default SSID begins with ([`default_ssid`]); `accessory scan` calls a network whose
+/// SSID begins with it an accessory.
+pub const SSID_PREFIX: &str = "Accessory-";
+
 /// The file name of the entry with this id: `ID.json`.
 pub fn file_name(id: &str) -> String {
     format!("{id}.json")
@@ -149,5 +168,12 @@ mod tests {
         assert_eq!(dir(Some("/tmp/r".into())), PathBuf::from("/tmp/r"));
         assert!(is_entry_file(Path::new("/d/a.json")));
         assert!(!is_entry_file(Path::new("/d/.a.json.tmp")));
+    }
+
+    #[test]
+    fn the_default_ssid_ends_with_the_device_ids_last_four_characters() {
+        assert_eq!(default_ssid("SIM-0001"), "Accessory-0001");
+        assert_eq!(default_ssid("PLUG-0042"), "Accessory-0042");
+        assert_eq!(default_ssid("AB"), "Accessory-AB");
     }
 }

@@ -43,7 +43,7 @@ use rustls::pki_types::ServerName;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use protocol::api::{DeviceInfo, ErrorBody, State, Status};
+use protocol::api::{DeviceInfo, ErrorBody, NetworkList, State, Status};
 use protocol::Host;
 
 use crate::client::{self, Answer, Endpoint};
@@ -205,6 +205,29 @@ pub async fn run_observed(
     }
 }
 
+/// The networks a verified accessory sees (`GET /v1/networks`), for a person to choose the home
+/// network from: the same connection, verification and device-id proof as [`run`], and nothing
+/// secret sent but the PoP proof (to the verified peer). Records no attempt. `request.network` is
+/// not used.
+pub async fn networks(request: &Request) -> Result<NetworkList, Failure> {
+    let t0 = Instant::now();
+    let mut run = Run {
+        observer: &Observer::none(),
+        request,
+        step: Step::Prepare,
+        round_trips: RoundTrips::default(),
+        device_id: request.device_id.clone(),
+        key: None,
+        credentials_sent: false,
+        reconnects: 0,
+    };
+    match tokio::time::timeout(request.deadline, run.networks(t0 + request.deadline)).await {
+        Ok(Ok(list)) => Ok(list),
+        Ok(Err(e)) => Err(run.failure(e, t0, None)),
+        Err(_) => Err(run.failure(Error::Deadline { step: run.step }, t0, None)),
+    }
+}
+
 /// What [`Run::verify`] made of a connected session.
 enum Verified {
     /// Trusted now (by the policy, by the ledger's record for the id on the label, or a first use
@@ -276,9 +299,29 @@ impl Run<'_> {
     /// ledger is looked up by) → [`Run::send_network`], which takes a `Trusted` and a
     /// [`ProvenDevice`] → [`Run::await_connected`].
     async fn exchange(&mut self, deadline: Instant) -> Result<Done, Error> {
+        self.request.network.validate()?;
+        let (endpoint, verifier, mut trusted, device) = self.establish(deadline).await?;
+        self.send_network(&mut trusted, &device).await?;
+        self.await_connected(&endpoint, &verifier, deadline, trusted, device)
+            .await
+    }
+
+    /// The exchange up to a session that may receive a credential, to an accessory whose id is
+    /// proven: connect, verify, `GET /v1/device`. Nothing secret is sent.
+    async fn establish(
+        &mut self,
+        deadline: Instant,
+    ) -> Result<
+        (
+            Endpoint,
+            Arc<trust::AccessoryVerifier>,
+            Trusted,
+            ProvenDevice,
+        ),
+        Error,
+    > {
         let request = self.request;
         let trust_in = &request.trust;
-        request.network.validate()?;
         if !trust_in.tofu && !trusted::vouches(trust_in) {
             return Err(Error::InvalidRequest(
                 "no trust policy: give --pin, --anchors or --tofu (there is no way to accept any certificate)".into(),
@@ -321,7 +364,7 @@ impl Run<'_> {
         self.key = Some(connected.key().clone());
         self.observer.emit(Event::Verifying);
 
-        let (mut trusted, device) = match self.verify(connected, recorded).await? {
+        let (trusted, device) = match self.verify(connected, recorded).await? {
             Verified::Trusted(mut trusted) => {
                 self.step = Step::Device;
                 let answer = trusted.get_device(&mut self.round_trips).await?;
@@ -336,10 +379,27 @@ impl Run<'_> {
                 (self.decide(connected, recorded).await?, device)
             }
         };
+        Ok((endpoint, verifier, trusted, device))
+    }
 
-        self.send_network(&mut trusted, &device).await?;
-        self.await_connected(&endpoint, &verifier, deadline, trusted, device)
-            .await
+    /// `GET /v1/networks` on an established session (with the PoP proof when there is a code:
+    /// the peer is verified).
+    async fn networks(&mut self, deadline: Instant) -> Result<NetworkList, Error> {
+        let (_, _, mut trusted, _) = self.establish(deadline).await?;
+        let request = self.request;
+        self.step = Step::Networks;
+        let answer = trusted
+            .session()
+            .exchange(
+                Step::Networks,
+                Method::GET,
+                protocol::api::NETWORKS,
+                None,
+                request.pop.as_ref(),
+                &mut self.round_trips,
+            )
+            .await?;
+        self.json(Step::Networks, &answer, request.pop.is_some())
     }
 
     /// The ledger's record for a device id (trust on first use compares the key with it).

@@ -18,6 +18,8 @@
 #![warn(missing_docs, unreachable_pub)]
 
 // One TLS session and HTTP/1.1 exchanges over it.
+// Choosing the home network from the accessory's list, as esp_prov does.
+pub mod choose;
 mod client;
 // TCP with retries and SO_BINDTODEVICE.
 mod connect;
@@ -37,6 +39,8 @@ pub mod fleet;
 mod ledger;
 // What a run ends with.
 mod outcome;
+// Reading the accessory's label: its payload as text, or a photo of its QR code.
+pub mod label;
 // An accessory whose reported id its certificate names.
 mod proven;
 // What a run needs.
@@ -55,7 +59,7 @@ pub mod wifi;
 
 pub use error::Error;
 pub use event::{Event, Observer, Timed};
-pub use flow::{run, run_observed};
+pub use flow::{networks, run, run_observed};
 pub use ledger::{
     AccessoryRecord, AttemptOutcome, AttemptRecord, Claim, History, Ledger, Listing,
     ATTEMPT_DEADLINE, SCHEMA_VERSION,

@@ -212,7 +212,7 @@ pub enum Problem {
 }
 
 impl Problem {
-    fn describe(&self, what: &str) -> String {
+    pub(crate) fn describe(&self, what: &str) -> String {
         match self {
             Self::NotFound => format!("no such file (the {what})"),
             Self::IsADirectory => format!("is a directory, not the {what}"),

@@ -19,6 +19,8 @@ pub enum Step {
     ConfirmFirstUse,
     /// `GET /v1/device`: who the accessory says it is.
     Device,
+    /// `GET /v1/networks`: the networks the accessory sees, for a person to choose from.
+    Networks,
     /// `PUT /v1/network`: the home network sent.
     Network,
     /// `GET /v1/status`: waiting for the accessory to join.
@@ -35,6 +37,7 @@ impl fmt::Display for Step {
             Step::Handshake => "the TLS handshake",
             Step::ConfirmFirstUse => "confirming the first-use key",
             Step::Device => "GET /v1/device",
+            Step::Networks => "GET /v1/networks",
             Step::Network => "PUT /v1/network",
             Step::Status => "GET /v1/status",
             Step::Record => "recording in the ledger",

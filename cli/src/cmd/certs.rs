@@ -44,8 +44,11 @@ key.pem (0600), anchors.pem (what the administrator trusts), pin.txt (the pin th
   accessory certs mint --ca factory-ca/ --device-id PLUG-0043 --out units/PLUG-0043 --json
   ACCESSORY_CA_DIR=factory-ca accessory certs mint --device-id PLUG-0044 --days 730
 
-Writes chain.pem (leaf + intermediate, what the device serves), leaf.pem and key.pem (0600).
-Prints the pin and fingerprint to put on the label or QR code. Existing files are kept unless --force.")]
+Writes chain.pem (leaf + intermediate, what the device serves), leaf.pem and key.pem (0600), and
+the unit's label (docs/labels.md): label.txt (the payload: device id, SoftAP SSID, key pin, a fresh
+proof-of-possession code, CRC-32), label.svg and label.png (its QR code) and pop.txt, all 0600 as
+they carry the PoP code. `accessory provision --label label.png` reads it back.
+Existing files are kept unless --force.")]
     Mint(MintArgs),
 }
 
@@ -136,6 +139,10 @@ pub struct MintArgs {
     /// Days of validity, 1 to 825 (Apple refuses longer).
     #[arg(long, value_name = "N", default_value_t = certs::mint::DEFAULT_DAYS)]
     pub days: u32,
+    /// The SSID of the unit's SoftAP, printed on its label [default: Accessory-<last 4 characters
+    /// of the device id>, as `accessory sim softap` names it].
+    #[arg(long, value_name = "SSID")]
+    pub ssid: Option<String>,
     /// Replace existing files (and the key) in the output directory [default: false].
     #[arg(long)]
     pub force: bool,
@@ -248,7 +255,10 @@ fn mint(args: MintArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     let ca = certs::ManufacturerCa::load(&args.ca).or_else(failed)?;
-    let options = certs::mint::MintOptions::new(&args.device_id).days(args.days);
+    let mut options = certs::mint::MintOptions::new(&args.device_id).days(args.days);
+    if let Some(ssid) = &args.ssid {
+        options = options.ssid(ssid);
+    }
     let minted = certs::mint::mint(&ca, &options).or_else(failed)?;
     let out = args.out.unwrap_or_else(|| PathBuf::from(&args.device_id));
     let summary = minted.write_to(&out, args.force).or_else(failed)?;

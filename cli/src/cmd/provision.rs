@@ -111,8 +111,9 @@ pub struct Args {
     #[arg(long, value_name = "IP", conflicts_with = "device_id")]
     pub ip: Option<std::net::IpAddr>,
 
-    /// The home network to join.
-    #[arg(long, value_name = "SSID", required = true)]
+    /// The home network to join. Without it, on a terminal: a numbered list of the networks the
+    /// verified accessory sees (GET /v1/networks) to choose from; elsewhere an error.
+    #[arg(long, value_name = "SSID")]
     pub network_ssid: Option<String>,
 
     /// A file holding the home network passphrase (one line). Without it: $ACCESSORY_NETWORK_PASSPHRASE,
@@ -132,6 +133,13 @@ pub struct Args {
     /// A file holding the proof-of-possession code printed on the accessory's label.
     #[arg(long, value_name = "FILE")]
     pub pop_file: Option<PathBuf>,
+
+    /// The accessory's label (docs/labels.md): label.txt from `certs mint`, a PNG or JPEG photo or
+    /// scan of its QR code, or `-` for standard input. Fills --device-id, --ssid (with --wifi),
+    /// --expect-fingerprint (and --pin when no trust mode is given) and the PoP code; a flag that
+    /// contradicts it is an error. Never the payload itself: it carries the PoP code.
+    #[arg(long, value_name = "FILE|-")]
+    pub label: Option<String>,
 
     /// Client certificate (PEM or DER chain) for accessories that demand mutual TLS.
     #[arg(long, value_name = "FILE", requires = "client_key")]
@@ -183,12 +191,43 @@ pub enum Many {
     Fleet(Box<super::fleet::Args>),
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
+pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
     if let Some(Many::Fleet(fleet)) = args.command {
         return super::fleet::run(*fleet).await;
     }
+    // --label fills the flags it answers (and refuses those that contradict it) before anything
+    // reads them.
+    let label_pop = match args.label.clone() {
+        Some(label) => Some(super::label::apply(
+            &label,
+            super::label::Flags {
+                other_trust: args.anchors.is_some() || args.from_store.given() || args.tofu,
+                device_id: &mut args.device_id,
+                expect_fingerprint: &mut args.expect_fingerprint,
+                pins: &mut args.pins,
+                wifi: &mut args.wifi,
+                pop_file: args.pop_file.as_deref(),
+            },
+        )?),
+        None => None,
+    };
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
+    // No --network-ssid: on a terminal, chosen from the verified accessory's own list (asked over
+    // a session verified as the run's is; the listing request reads no passphrase).
+    if args.network_ssid.is_none() {
+        super::choose_network::check(args.json, args.wifi.wifi.is_some() || args.esp.is_esp())?;
+        let mut listing = build_request(&args)?;
+        if label_pop.is_some() {
+            listing.pop = label_pop.clone();
+        }
+        let chosen = super::choose_network::choose(&listing).await?;
+        args.network_security = chosen.security;
+        args.network_ssid = Some(chosen.ssid);
+    }
     let mut request = build_request(&args)?;
+    if label_pop.is_some() {
+        request.pop = label_pop;
+    }
     let esp = match args.esp.is_esp() {
         true => Some(args.esp.proof(request.pop.take())?),
         false => None,
@@ -332,9 +371,9 @@ fn build_request(args: &Args) -> anyhow::Result<Request> {
         }
         (None, None) => None,
     };
-    // clap requires it without a subcommand.
+    // `None` only for the listing request of an interactive choice (no passphrase is read for it).
     let network_ssid = args.network_ssid.clone().unwrap_or_default();
-    let passphrase = if args.network_security == "open" {
+    let passphrase = if args.network_security == "open" || args.network_ssid.is_none() {
         Secret::new(String::new())
     } else {
         Secret::network_passphrase(args.network_passphrase_file.as_deref(), &network_ssid)

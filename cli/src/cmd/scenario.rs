@@ -65,6 +65,24 @@ impl ScenarioArgs {
     }
 }
 
+/// `--minted DIR` serves the minted certificate as it is: a certificate fault cannot apply to it,
+/// and is refused rather than ignored.
+pub fn refuse_certificate_faults(minted: bool, scenario: &Scenario) -> anyhow::Result<()> {
+    let certificate_fault = scenario
+        .faults
+        .iter()
+        .any(|f| matches!(f, Fault::Certificate(_) | Fault::WrongKey));
+    if minted && certificate_fault {
+        return crate::exit::fail(
+            crate::exit::codes::USAGE_CONFLICT,
+            anyhow::anyhow!(
+                "--minted serves the minted certificate as it is: a certificate fault cannot apply to it"
+            ),
+        );
+    }
+    Ok(())
+}
+
 fn parse_personality(s: &str) -> Result<accessory_sim::Personality, String> {
     s.parse()
 }

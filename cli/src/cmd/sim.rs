@@ -81,6 +81,11 @@ pub struct ServeArgs {
     /// Print the startup information as one line of JSON on stdout, then serve.
     #[arg(long)]
     pub json: bool,
+    /// Serve the certificate and key `accessory certs mint` wrote into DIR (chain.pem, key.pem)
+    /// instead of a profile's: a unit off the line, whose label names that key. Certificate
+    /// faults do not apply.
+    #[arg(long, value_name = "DIR", conflicts_with = "profile")]
+    pub minted: Option<PathBuf>,
     /// Print the fault catalogue and exit.
     #[arg(long)]
     pub list_faults: bool,
@@ -172,9 +177,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         drop(shutdown);
         return super::esp::serve(&args.esp, scenario, args.listen, files, args.json).await;
     }
-    let sim = Simulator::start(scenario, args.listen)
-        .await
-        .map_err(Failure::of)?;
+    super::scenario::refuse_certificate_faults(args.minted.is_some(), &scenario)?;
+    let sim = match &args.minted {
+        Some(dir) => Simulator::start_minted(scenario, args.listen, dir).await,
+        None => Simulator::start(scenario, args.listen).await,
+    }
+    .map_err(Failure::of)?;
     let startup = files.write_sim(&sim).map_err(Failure::of)?;
     if args.json {
         crate::output::json_line(&startup)?;

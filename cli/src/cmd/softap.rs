@@ -53,6 +53,10 @@ pub struct SoftapArgs {
     /// directory of this run (as `accessory sim`: softap-<device-id>-XXXXXX), removed at exit].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Serve the certificate and key `accessory certs mint` wrote into DIR (as `accessory sim
+    /// --minted`): with the default SSID, the unit its label describes.
+    #[arg(long, value_name = "DIR")]
+    pub minted: Option<PathBuf>,
     /// Print the startup information as one line of JSON on stdout, then serve.
     #[arg(long)]
     pub json: bool,
@@ -87,18 +91,10 @@ pub async fn run(
     let scenario = scenario?;
     let passphrase = Secret::softap_passphrase(args.passphrase_file.as_deref()).or_else(failed)?;
     let id = scenario.id.clone();
-    let tail: String = id
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
     let ssid = args
         .ssid
         .clone()
-        .unwrap_or_else(|| format!("Accessory-{tail}"));
+        .unwrap_or_else(|| protocol::softap::default_ssid(&id));
     let mut config = match &passphrase {
         Some(p) => SoftApConfig::wpa2(&ssid, p.expose()),
         None => SoftApConfig::open(&ssid),
@@ -109,14 +105,24 @@ pub async fn run(
     if swept > 0 {
         eprintln!("accessory: removed {swept} SoftAP(s) left by a process that was killed");
     }
+    super::scenario::refuse_certificate_faults(args.minted.is_some(), &scenario)?;
     if args.esp.protocol == super::esp::WireProtocol::Esp {
+        if args.minted.is_some() {
+            return fail(
+                codes::USAGE_CONFLICT,
+                anyhow::anyhow!("--minted is not served by --protocol esp yet; leave one out"),
+            );
+        }
         return serve_esp(args, config, scenario, shutdown).await;
     }
+    let minted = args.minted.clone();
     let started = tokio::task::spawn_blocking(move || {
         SoftAp::start(config, move |listen| async move {
-            Simulator::start(scenario, listen)
-                .await
-                .map_err(|e| e.to_string())
+            match minted {
+                Some(dir) => Simulator::start_minted(scenario, listen, &dir).await,
+                None => Simulator::start(scenario, listen).await,
+            }
+            .map_err(|e| e.to_string())
         })
     })
     .await?;

@@ -25,6 +25,8 @@ mod lifecycle;
 mod networkmanager;
 mod none;
 mod sim;
+// `accessory scan`: what a backend sees, accessories marked.
+mod survey;
 mod wpa_supplicant;
 
 use std::fmt;
@@ -41,6 +43,7 @@ pub use networkmanager::{
 };
 pub use none::NoneBackend;
 pub use sim::SimBackend;
+pub use survey::{looks_like_accessory, survey, SeenNetwork, ACCESSORY_PREFIXES};
 pub use wpa_supplicant::{
     parse_scan_results, parse_status, WpaScanResult, WpaStatus, WpaSupplicantBackend,
 };
@@ -226,6 +229,11 @@ pub trait WifiBackend: Send {
     fn name(&self) -> &'static str;
     /// The networks in range now.
     fn scan(&mut self) -> Result<Vec<ScanResult>, WifiError>;
+    /// Whether every network [`scan`](WifiBackend::scan) lists is an accessory's SoftAP (the
+    /// simulated SoftAPs' registry); a radio's scan lists every network in range.
+    fn lists_only_accessories(&self) -> bool {
+        false
+    }
     /// Associates with `network`; a secured network needs `passphrase`. Remembers what it changes so
     /// [`restore`](WifiBackend::restore) can undo it.
     fn join(&mut self, network: &ScanResult, passphrase: Option<&str>) -> Result<(), WifiError>;

@@ -97,6 +97,10 @@ impl WifiBackend for SimBackend {
         NAME
     }
 
+    fn lists_only_accessories(&self) -> bool {
+        true
+    }
+
     fn scan(&mut self) -> Result<Vec<ScanResult>, WifiError> {
         Ok(self
             .entries()

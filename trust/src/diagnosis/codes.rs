@@ -86,6 +86,7 @@ pub const INPUT_BAD_SERVER_NAME: &str = "input.bad_server_name";
 pub const POLICY_EMPTY: &str = "policy.empty";
 pub const USAGE_NO_ACCESSORY: &str = "usage.no_accessory";
 pub const USAGE_NO_SSID: &str = "usage.no_ssid";
+pub const USAGE_NO_NETWORK: &str = "usage.no_network";
 pub const USAGE_SSID_WITHOUT_WIFI: &str = "usage.ssid_without_wifi";
 pub const USAGE_WIFI: &str = "usage.wifi";
 pub const USAGE_OUT_REQUIRED: &str = "usage.out_required";
@@ -138,6 +139,19 @@ pub const CERTS_BAD_CA: &str = "certs.bad_ca";
 pub const CERTS_ROOT_KEY_NEEDED: &str = "certs.root_key_needed";
 pub const CERTS_UNUSABLE_KEY: &str = "certs.unusable_key";
 pub const CERTS_NO_CA: &str = "certs.no_ca";
+pub const CERTS_INVALID_LABEL: &str = "certs.invalid_label";
+
+// The accessory's label (`protocol::label`) and reading it (`provision --label`).
+pub const LABEL_NOT_A_LABEL: &str = "label.not_a_label";
+pub const LABEL_UNSUPPORTED_VERSION: &str = "label.unsupported_version";
+pub const LABEL_CHECKSUM: &str = "label.checksum";
+pub const LABEL_MISSING_FIELD: &str = "label.missing_field";
+pub const LABEL_UNEXPECTED_FIELD: &str = "label.unexpected_field";
+pub const LABEL_INVALID_FIELD: &str = "label.invalid_field";
+pub const LABEL_NO_QR_CODE: &str = "label.no_qr_code";
+pub const LABEL_UNREADABLE: &str = "label.unreadable";
+pub const LABEL_ON_COMMAND_LINE: &str = "label.on_command_line";
+pub const LABEL_CONFLICT: &str = "label.conflict";
 
 // The simulated accessory and its SoftAP.
 pub const SIM_READ_SCENARIO: &str = "sim.read_scenario";
@@ -145,6 +159,7 @@ pub const SIM_BAD_SCENARIO: &str = "sim.bad_scenario";
 pub const SIM_UNKNOWN_FAULT: &str = "sim.unknown_fault";
 pub const SIM_BAD_FAULT_VALUE: &str = "sim.bad_fault_value";
 pub const SIM_CERTIFICATE: &str = "sim.certificate";
+pub const SIM_MINTED: &str = "sim.minted";
 pub const SIM_TLS_CONFIG: &str = "sim.tls_config";
 pub const SIM_BIND: &str = "sim.bind";
 pub const SIM_WRITE: &str = "sim.write";

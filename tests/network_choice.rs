@@ -1,0 +1,109 @@
+//! `accessory provision` without `--network-ssid`: on a terminal (a pty driven by python3's `pty`
+//! module) it lists the networks the verified accessory sees and sends the one chosen; without a
+//! terminal, or with --json, it is `usage.no_network` and nothing is asked of the accessory.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use accessory_tests::provision::accessory_bin;
+use serde_json::Value;
+
+/// `accessory sim --json` on a free port: the process and its startup JSON.
+fn sim(out: &std::path::Path) -> (Child, Value) {
+    let mut child = Command::new(accessory_bin())
+        .args(["sim", "--listen", "127.0.0.1:0", "--json", "--out"])
+        .arg(out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, serde_json::from_str(&line).unwrap())
+}
+
+/// Runs `argv` on a pty; answers `answer` once `prompt` shows. Prints what the pty showed, and
+/// exits with the program's status.
+const PTY: &str = r#"
+import os, pty, select, sys, time
+prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out, sent, deadline = b"", False, time.time() + 60
+while time.time() < deadline:
+    if fd in select.select([fd], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not sent and prompt in out:
+            os.write(fd, answer)
+            sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+#[test]
+fn on_a_terminal_provision_lists_the_accessorys_networks_and_sends_the_one_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, info) = sim(&dir.path().join("sim"));
+    let passphrase = std::fs::read_to_string(dir.path().join("sim/Home.passphrase")).unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    let out = Command::new("python3")
+        .args(["-c", PTY, "Home network [", "1\n"])
+        .arg(accessory_bin())
+        .args(["provision", "--accessory", info["addr"].as_str().unwrap()])
+        .args([
+            "--pin",
+            info["pin"].as_str().unwrap(),
+            "--device-id",
+            "SIM-0001",
+        ])
+        .arg("--ledger")
+        .arg(&ledger)
+        .env("ACCESSORY_NETWORK_PASSPHRASE", passphrase.trim())
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}\n{shown}");
+    // The simulator's networks, strongest first; the first chosen, and joined.
+    let home = shown
+        .find("  1  Home ")
+        .unwrap_or_else(|| panic!("{shown}"));
+    let cafe = shown
+        .find("  3  Cafe ")
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(home < cafe, "{shown}");
+    assert!(shown.contains("joined Home as"), "{shown}");
+}
+
+#[test]
+fn without_a_terminal_or_with_json_a_missing_network_ssid_is_usage_no_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, info) = sim(&dir.path().join("sim"));
+    let out = Command::new(accessory_bin())
+        .args(["provision", "--accessory", info["addr"].as_str().unwrap()])
+        .args(["--pin", info["pin"].as_str().unwrap(), "--json"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "usage.no_network", "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("--network-ssid"),
+        "{v}"
+    );
+}
