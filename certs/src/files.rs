@@ -50,7 +50,16 @@ pub(crate) fn write_all(dir: &Path, outputs: &[Output], force: bool) -> Result<(
             });
         }
     }
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    // Directories made here for keys and labels are the owner's alone (0700); an existing one is
+    // left as it is (the files in it are 0600 all the same).
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    if outputs.iter().any(|o| matches!(o.secrecy, Secrecy::Secret)) {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| Error::io(dir, e))?;
     for output in outputs {
         write_one(output)?;
     }
@@ -107,5 +116,18 @@ mod tests {
         assert_eq!(err.code(), "certs.exists");
         assert!(err.to_string().contains("--force"), "{err}");
         write_all(dir.path(), &out, true).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_made_for_a_key_is_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("units/SIM-0001");
+        write_all(&dir, &[Output::secret(dir.join("key.pem"), "secret")], false).unwrap();
+        for d in [root.path().join("units"), dir] {
+            let mode = fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
     }
 }
