@@ -19,6 +19,8 @@ pub mod api;
 mod network;
 // Proof of possession.
 pub mod pop;
+// Declarative API profiles: an accessory's own HTTPS API described in TOML.
+pub mod profile;
 // The WPA pre-shared key.
 mod psk;
 // The SoftAP registry format.
