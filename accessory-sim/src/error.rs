@@ -64,6 +64,15 @@ pub enum Error {
         /// What the operating system said (address in use, permission denied...).
         io: io::Error,
     },
+    /// An API profile (`--api-profile`) that cannot be read or used; the message names the file
+    /// and, for its contents, the line and column.
+    #[error("{message}")]
+    ApiProfile {
+        /// `profile.*` for the contents (`protocol::profile::codes`), else the file's problem.
+        code: &'static str,
+        /// What is wrong, naming the file.
+        message: String,
+    },
     /// A file the simulator writes (anchors, manifest) could not be written.
     #[error("cannot write {path}: {io}")]
     Write {
@@ -88,6 +97,7 @@ impl Error {
             Error::Tls(_) => trust::diagnosis::codes::SIM_TLS_CONFIG,
             Error::Bind { .. } => trust::diagnosis::codes::SIM_BIND,
             Error::Write { .. } => trust::diagnosis::codes::SIM_WRITE,
+            Error::ApiProfile { code, .. } => code,
         }
     }
 
@@ -100,7 +110,8 @@ impl Error {
             | Error::ParseScenario { .. }
             | Error::InvalidScenario(_)
             | Error::UnknownFault { .. }
-            | Error::BadFaultValue { .. } => K::BadInput,
+            | Error::BadFaultValue { .. }
+            | Error::ApiProfile { .. } => K::BadInput,
             Error::Bind { .. } | Error::Write { .. } => K::LocalState,
             Error::Certificate { .. } | Error::Tls(_) => K::Internal,
         }

@@ -181,6 +181,7 @@ impl Simulator {
             slow_status,
             reboot_after_apply,
             reboot: reboot_tx,
+            profile: scenario.api_profile.clone(),
         });
         let listener = TcpListener::bind(listen)
             .await

@@ -157,6 +157,11 @@ pub struct Args {
     #[command(flatten)]
     pub esp: super::esp::EspProvisionArgs,
 
+    /// The accessory speaks its own HTTPS API, described by this API profile (docs/api-profiles.md;
+    /// profiles/ has examples) [default: the built-in profile of the /v1 API]. Trust is unchanged.
+    #[arg(long, value_name = "FILE", conflicts_with = "protocol")]
+    pub api_profile: Option<PathBuf>,
+
     /// Progress as NDJSON (`--events`); on stderr the phase and elapsed time always show.
     #[command(flatten)]
     pub events: crate::progress::EventsArgs,
@@ -193,6 +198,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         true => Some(args.esp.proof(request.pop.take())?),
         false => None,
     };
+    let api = match &args.api_profile {
+        Some(path) => provision::LoadedProfile::load(path).or_else(failed)?,
+        None => provision::LoadedProfile::v1(),
+    };
+    let api = &api;
     let plan = super::wifi_join::plan(&args.wifi, args.device_id.as_deref())?;
     if plan.is_some() && esp.is_some() {
         return fail(
@@ -211,7 +221,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let result = match plan {
         None => match esp {
             Some((transport, proof)) => provision::esp::run(request, transport, proof).await,
-            None => provision::run_observed(request, &observer, shutdown.wait()).await,
+            None => provision::run_profiled(request, api, &observer, shutdown.wait()).await,
         },
         Some(plan) => {
             let given = args.accessory.clone();
@@ -235,7 +245,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
                 running.store(true, Ordering::SeqCst);
                 let (observer, signal) = (observer.clone(), shutdown.wait());
                 async move {
-                    let result = provision::run_observed(request, &observer, signal).await;
+                    let result = provision::run_profiled(request, api, &observer, signal).await;
                     observer.emit(Event::Leaving);
                     result
                 }

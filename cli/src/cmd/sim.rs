@@ -93,6 +93,10 @@ pub struct ServeArgs {
     /// request yet is closed first [default: the descriptor limit less 64, at most 4096].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: Option<u32>,
+    /// Answer the HTTPS API an API profile describes instead of `/v1` (docs/api-profiles.md;
+    /// profiles/ has examples). Same TLS and faults.
+    #[arg(long, value_name = "FILE", conflicts_with = "protocol")]
+    pub api_profile: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,6 +170,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     if let Some(n) = args.max_connections {
         scenario.max_connections = Some(n as usize);
     }
+    if let Some(path) = &args.api_profile {
+        let served = accessory_sim::ServedProfile::load(path).map_err(Failure::of)?;
+        scenario.api_profile = Some(std::sync::Arc::new(served));
+    }
     let files =
         Handout::chosen_or_private(args.out.as_deref(), &scenario.id).map_err(Failure::of)?;
     if args.esp.protocol == super::esp::WireProtocol::Esp {
@@ -180,6 +188,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         crate::output::json_line(&startup)?;
     } else {
         crate::output::bytes(startup.to_string().as_bytes());
+        if let Some(path) = &args.api_profile {
+            say!(
+                "It answers the API profile {} instead of /v1: add --api-profile {} to provision it.",
+                path.display(),
+                path.display()
+            );
+        }
         say!("Serving until Ctrl-C.");
     }
     shutdown.await;

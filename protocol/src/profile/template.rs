@@ -282,6 +282,51 @@ impl BodyTemplate {
         }
     }
 
+    /// The most bytes [`BodyTemplate::render`] writes for these values (each value escaped at its
+    /// worst: six bytes a character in JSON, three a byte in a form), so a caller can reserve the
+    /// buffer once and no reallocation leaves a copy of the passphrase behind.
+    pub fn max_len(&self, values: &Values<'_>) -> usize {
+        let empty = Values {
+            ssid: "",
+            passphrase: "",
+            security: "",
+            hidden: false,
+            device_id: "",
+        };
+        let mut base = Vec::new();
+        self.render(&empty, &mut base);
+        let slots: Vec<Placeholder> = match &self.json {
+            Some(node) => {
+                let mut v = Vec::new();
+                node.slots(&mut v);
+                v
+            }
+            None => self
+                .form
+                .iter()
+                .filter_map(|(_, v)| match v {
+                    FormValue::Slot(p) => Some(*p),
+                    FormValue::Text(_) => None,
+                })
+                .collect(),
+        };
+        // Every slot: its value at the worst escaping, plus the member name and quotes an empty
+        // passphrase left out of `base`.
+        base.len()
+            + slots
+                .iter()
+                .map(|p| 6 * values.text(*p).len() + 8 + self.longest_key())
+                .sum::<usize>()
+    }
+
+    /// The longest member name or form key, at its worst escaping.
+    fn longest_key(&self) -> usize {
+        match &self.json {
+            Some(node) => node.longest_key(),
+            None => 3 * self.form.iter().map(|(k, _)| k.len()).max().unwrap_or(0),
+        }
+    }
+
     /// The body for these values, written into `out` (the caller wipes it). A member or pair whose
     /// value is `{passphrase}` is left out when the passphrase is empty (an open network).
     pub fn render(&self, values: &Values<'_>, out: &mut Vec<u8>) {
@@ -354,6 +399,27 @@ impl Node {
             Node::Array(items) => items.iter().try_for_each(Node::check),
             Node::Object(members) => members.iter().try_for_each(|(_, n)| n.check()),
             _ => Ok(()),
+        }
+    }
+
+    fn slots(&self, out: &mut Vec<Placeholder>) {
+        match self {
+            Node::Slot(p) => out.push(*p),
+            Node::Array(items) => items.iter().for_each(|n| n.slots(out)),
+            Node::Object(members) => members.iter().for_each(|(_, n)| n.slots(out)),
+            _ => {}
+        }
+    }
+
+    fn longest_key(&self) -> usize {
+        match self {
+            Node::Array(items) => items.iter().map(Node::longest_key).max().unwrap_or(0),
+            Node::Object(members) => members
+                .iter()
+                .map(|(k, n)| (6 * k.len()).max(n.longest_key()))
+                .max()
+                .unwrap_or(0),
+            _ => 0,
         }
     }
 
@@ -582,6 +648,37 @@ mod tests {
         let back = t.read(&out).unwrap();
         assert_eq!(back.ssid.as_deref(), Some("Home & \"Garden\""));
         assert_eq!(back.passphrase.as_deref(), Some("a+b c%"));
+    }
+
+    #[test]
+    fn max_len_bounds_the_rendered_body_at_the_worst_escaping() {
+        let worst = "\u{1}".repeat(63);
+        for (kind, text) in [
+            (
+                BodyKind::Json,
+                r#"{"a": {"ssid": "{ssid}", "pass": "{passphrase}"}, "h": "{hidden}"}"#,
+            ),
+            (BodyKind::Form, "ssid={ssid}&pass={passphrase}&x=1"),
+        ] {
+            let t = BodyTemplate::parse(kind, text).unwrap();
+            for pass in ["", "x", worst.as_str()] {
+                let v = Values {
+                    ssid: &worst,
+                    passphrase: pass,
+                    security: "wpa2-psk",
+                    hidden: true,
+                    device_id: "D",
+                };
+                let mut out = Vec::new();
+                t.render(&v, &mut out);
+                assert!(
+                    out.len() <= t.max_len(&v),
+                    "{kind:?} {} > {}",
+                    out.len(),
+                    t.max_len(&v)
+                );
+            }
+        }
     }
 
     #[test]

@@ -153,6 +153,13 @@ pub const SOFTAP_CONFIG: &str = "softap.config";
 pub const SOFTAP_MISSING_TOOL: &str = "softap.missing_tool";
 pub const SOFTAP_SETUP: &str = "softap.setup";
 
+// API profiles (`protocol::profile`, docs/api-profiles.md): the same spellings as
+// `protocol::profile::codes`, which has no dependency on this crate.
+pub const PROFILE_SYNTAX: &str = "profile.syntax";
+pub const PROFILE_UNKNOWN_PLACEHOLDER: &str = "profile.unknown_placeholder";
+pub const PROFILE_PASSPHRASE_OUTSIDE_BODY: &str = "profile.passphrase_outside_body";
+pub const PROFILE_INVALID: &str = "profile.invalid";
+
 // Joining the accessory's SoftAP from this machine (`provision::wifi`).
 pub const WIFI_NOT_FOUND: &str = "wifi.not_found";
 pub const WIFI_AMBIGUOUS: &str = "wifi.ambiguous";
