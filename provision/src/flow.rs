@@ -661,6 +661,13 @@ impl Run<'_> {
         }
         let body = ErrorBody::parse(&answer.body);
         if answer.status == 401 || answer.status == 403 {
+            if let (Some(header), true) = (self.api.header_name(), step != Step::Device) {
+                return Err(Error::HeaderRejected {
+                    header: header.to_owned(),
+                    status: answer.status,
+                    message: body.error,
+                });
+            }
             return Err(Error::PopRejected {
                 sent: pop_sent,
                 status: answer.status,

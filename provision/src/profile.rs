@@ -106,6 +106,11 @@ impl LoadedProfile {
         &self.api
     }
 
+    /// The name of the static header this profile sends, if it sends one.
+    pub(crate) fn header_name(&self) -> Option<&str> {
+        self.header.as_ref().map(|(name, _)| name.as_str())
+    }
+
     /// The credential a trusted request carries under this profile. A proof-of-possession code
     /// given to a profile that does not use one is refused, not silently dropped.
     pub(crate) fn credential<'a>(&'a self, request: &'a Request) -> Result<Credential<'a>, Error> {

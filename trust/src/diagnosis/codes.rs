@@ -53,6 +53,7 @@ pub const DEVICE_ID_MISMATCH: &str = "accessory.device_id_mismatch";
 pub const DEVICE_ID_UNPROVEN: &str = "accessory.device_id_unproven";
 pub const POP_REJECTED: &str = "accessory.pop_rejected";
 pub const POP_REQUIRED: &str = "accessory.pop_required";
+pub const HEADER_REJECTED: &str = "accessory.header_rejected";
 pub const HTTP_ERROR: &str = "accessory.http_error";
 pub const MALFORMED_RESPONSE: &str = "accessory.malformed_response";
 pub const CONNECTION_LOST: &str = "accessory.connection_lost";
