@@ -34,7 +34,6 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::device::{Device, NetworkConfig};
-use crate::profile::ServedProfile;
 use crate::record::{RequestLog, RequestRecord};
 use crate::request_value::{self, BadValue};
 
@@ -52,8 +51,34 @@ pub(crate) struct Api {
     pub slow_status: Option<Duration>,
     pub reboot_after_apply: Option<Duration>,
     pub reboot: mpsc::UnboundedSender<Duration>,
-    /// `--api-profile`: answer this API instead of `/v1` (`profile.rs`).
-    pub profile: Option<Arc<ServedProfile>>,
+    /// `--api-profile`: answer this API instead of `/v1` (`profile_api.rs`).
+    pub profile: Option<Arc<dyn ProfileRoutes>>,
+}
+
+/// The routes of an API profile (`profile_api.rs`), answered instead of `/v1`'s. A trait, so
+/// this file does not depend on that one (which uses this file's answers and checks).
+pub(crate) trait ProfileRoutes: std::fmt::Debug + Send + Sync {
+    /// Answers one request.
+    fn route<'a>(
+        &'a self,
+        api: &'a Arc<Api>,
+        session: &'a ChannelBinding,
+        asked: Asked<'a>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, ApiError>> + Send + 'a>>;
+    /// The static header it checks, if any (kept from the request head).
+    fn header_name(&self) -> Option<&str>;
+    /// Whether a request body carries a passphrase (what the request log records).
+    fn carries_credential(&self, body: &[u8]) -> bool;
+}
+
+/// A request, as an API profile's routes need it.
+pub(crate) struct Asked<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+    pub headers: &'a hyper::HeaderMap,
+    pub body: Bytes,
 }
 
 /// One TLS connection's channel binding: the exporter that PoP proofs are bound to.
@@ -199,7 +224,7 @@ pub(crate) async fn handle(
     let answer = match (body, &api.profile) {
         (Err(e), _) => Err(e),
         (Ok(body), Some(served)) => {
-            let asked = crate::profile::Asked {
+            let asked = Asked {
                 method: &method,
                 path: &path,
                 query: query.as_deref(),
@@ -207,7 +232,7 @@ pub(crate) async fn handle(
                 headers: &headers,
                 body,
             };
-            crate::profile::route(&api, served, &session, asked).await
+            served.route(&api, &session, asked).await
         }
         (Ok(body), None) => {
             route(

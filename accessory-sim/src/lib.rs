@@ -25,7 +25,8 @@
 //! - `record`: the request log.
 //! - `request_value`: the one bounded parser for values read from a request.
 //! - `error`: the one error type.
-//! - `profile`: the accessory answering an API profile's HTTPS API instead of `/v1`.
+//! - `profile`: the API profile (`--api-profile`) an accessory answers instead of `/v1`.
+//! - `profile_api`: the routes that answer it.
 //! - `esp`: the accessory as an ESP-IDF device (protocomm over HTTP or HTTPS, security 1 and 2).
 //! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
 //!
@@ -49,6 +50,7 @@ mod handout;
 mod identity;
 mod personality;
 mod profile;
+mod profile_api;
 mod record;
 mod request_value;
 mod run_dir;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::api::{DeviceInfo, Reason, State};
 
 const SHELLY: &str = include_str!("../../../profiles/shelly-gen2-like.toml");
 const PLUG: &str = include_str!("../../../profiles/setup-cgi-plug.toml");
