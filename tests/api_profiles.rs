@@ -501,3 +501,67 @@ fn the_built_in_v1_profile_provisions_exactly_as_the_default_path_and_the_sim_sp
     assert_eq!(ran.code, 0, "{}", ran.text);
     assert_eq!(ran.json["round_trips"], by_default.json["round_trips"]);
 }
+
+#[test]
+fn under_an_api_profile_an_id_the_certificate_does_not_prove_gets_nothing_secret() {
+    if !(require_tool("openssl") && require_tool("python3")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A profile of our own device path, with a form body of its own: the device id it reads must
+    // still be one the certificate names.
+    let profile = dir.path().join("form.toml");
+    std::fs::write(
+        &profile,
+        r#"format = 1
+name = "form-over-v1-device"
+[device]
+path = "/v1/device"
+id = "/device_id"
+[set_network]
+method = "POST"
+path = "/setup"
+body_kind = "form"
+body = "ssid={ssid}&pass={passphrase}"
+[status]
+path = "/status"
+state = "/s"
+connected = ["up"]
+connecting = ["joining"]
+"#,
+    )
+    .unwrap();
+    // Named SIM-0003 by its certificate; claims SIM-0002.
+    let cert = openssl_leaf(
+        dir.path(),
+        "sim-0003",
+        "/CN=SIM-0003",
+        "DNS:SIM-0003.accessory.local",
+        None,
+    );
+    let passphrase = "hostile-sentinel-Passphrase-42";
+    std::fs::write(dir.path().join("pass"), format!("{passphrase}\n")).unwrap();
+    let server = HostileServer::start(&cert.cert, &cert.key, "SIM-0002", dir.path());
+    let out = Command::new(accessory_bin())
+        .arg("provision")
+        .arg("--api-profile")
+        .arg(&profile)
+        .args(["--json", "--accessory", &server.addr().to_string()])
+        .args(["--pin", &cert.pin()])
+        .args(["--network-ssid", "Home", "--network-passphrase-file"])
+        .arg(dir.path().join("pass"))
+        .args(["--deadline", "10"])
+        .env_remove("ACCESSORY_LEDGER")
+        .output()
+        .unwrap();
+    let ran = ran(out);
+    assert_eq!(ran.code, 4, "{}", ran.text);
+    assert_eq!(
+        ran.json["code"], "accessory.device_id_mismatch",
+        "{}",
+        ran.text
+    );
+    assert_eq!(ran.json["credentials_sent"], false, "{}", ran.text);
+    server.assert_nothing_secret(passphrase);
+    assert_eq!(server.requests(), ["GET /v1/device"]);
+}
