@@ -36,8 +36,14 @@ impl ServedProfile {
     /// Reads and checks a profile file (and a static header's value file, beside it).
     pub fn load(path: &Path) -> Result<ServedProfile, Error> {
         let read = |path: &Path| {
+            use trust::diagnosis::codes;
             trust::read_file_bounded(path, MAX_PROFILE_BYTES).map_err(|io| Error::ApiProfile {
-                code: trust::diagnosis::codes::SIM_READ_SCENARIO,
+                code: match io.kind() {
+                    std::io::ErrorKind::NotFound => codes::INPUT_NOT_FOUND,
+                    std::io::ErrorKind::IsADirectory => codes::INPUT_IS_A_DIRECTORY,
+                    std::io::ErrorKind::InvalidData => codes::INPUT_TOO_LARGE,
+                    _ => codes::INPUT_UNREADABLE,
+                },
                 message: format!("cannot read {}: {io}", path.display()),
             })
         };
