@@ -128,6 +128,11 @@ fn each_shipped_api_profile_is_provisioned_by_provision_against_sim_speaking_it(
         let dir = tempfile::tempdir().unwrap();
         let profile = profile_in(dir.path(), name);
         let sim = Sim::start(&profile, dir.path(), &[]);
+        let printed = sim.get("provision");
+        assert!(
+            printed.ends_with(&format!(" --api-profile {}", profile.display())),
+            "{name}: the printed command does not speak the profile: {printed}"
+        );
         let ran = provision(
             &profile,
             &sim,

@@ -183,18 +183,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     let sim = Simulator::start(scenario, args.listen)
         .await
         .map_err(Failure::of)?;
-    let startup = files.write_sim(&sim).map_err(Failure::of)?;
+    let mut startup = files.write_sim(&sim).map_err(Failure::of)?;
+    if let Some(path) = &args.api_profile {
+        // The printed command speaks the same API (an absolute path: it may be run elsewhere).
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let path = path.display().to_string();
+        let word = if path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+        {
+            path
+        } else {
+            format!("'{}'", path.replace('\'', "'\\''"))
+        };
+        startup
+            .provision
+            .push_str(&format!(" --api-profile {word}"));
+    }
     if args.json {
         crate::output::json_line(&startup)?;
     } else {
         crate::output::bytes(startup.to_string().as_bytes());
-        if let Some(path) = &args.api_profile {
-            say!(
-                "It answers the API profile {} instead of /v1: add --api-profile {} to provision it.",
-                path.display(),
-                path.display()
-            );
-        }
         say!("Serving until Ctrl-C.");
     }
     shutdown.await;
