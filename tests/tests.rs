@@ -54,6 +54,10 @@ mod esp_pb2;
 // `accessory provision --protocol esp` against the Python reference device (ESP-IDF's C logic on
 // Espressif's Python security classes).
 mod esp_reference;
+// API profiles: each shipped profile provisioned by `provision --api-profile` against `sim
+// --api-profile` with faults, nothing sent on a refused certificate, malformed profiles refused
+// with code and line, the built-in /v1 profile equal to the default path.
+mod api_profiles;
 // The provisioning flow against simulated accessories: trust modes, every certificate fault refused
 // before credentials are sent, accessory-side failures, reboot, PoP, first use and key changes.
 mod provision_flow;

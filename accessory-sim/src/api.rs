@@ -51,6 +51,34 @@ pub(crate) struct Api {
     pub slow_status: Option<Duration>,
     pub reboot_after_apply: Option<Duration>,
     pub reboot: mpsc::UnboundedSender<Duration>,
+    /// `--api-profile`: answer this API instead of `/v1` (`profile_api.rs`).
+    pub profile: Option<Arc<dyn ProfileRoutes>>,
+}
+
+/// The routes of an API profile (`profile_api.rs`), answered instead of `/v1`'s. A trait, so
+/// this file does not depend on that one (which uses this file's answers and checks).
+pub(crate) trait ProfileRoutes: std::fmt::Debug + Send + Sync {
+    /// Answers one request.
+    fn route<'a>(
+        &'a self,
+        api: &'a Arc<Api>,
+        session: &'a ChannelBinding,
+        asked: Asked<'a>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, ApiError>> + Send + 'a>>;
+    /// The static header it checks, if any (kept from the request head).
+    fn header_name(&self) -> Option<&str>;
+    /// Whether a request body carries a passphrase (what the request log records).
+    fn carries_credential(&self, body: &[u8]) -> bool;
+}
+
+/// A request, as an API profile's routes need it.
+pub(crate) struct Asked<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+    pub headers: &'a hyper::HeaderMap,
+    pub body: Bytes,
 }
 
 /// One TLS connection's channel binding: the exporter that PoP proofs are bound to.
@@ -59,7 +87,7 @@ pub(crate) struct ChannelBinding {
     pub exporter: Option<pop::Exporter>,
 }
 
-type Answer = Response<Full<Bytes>>;
+pub(crate) type Answer = Response<Full<Bytes>>;
 
 /// A request refused: its HTTP status, a stable code, one line for a person. What
 /// [`parse_wait`] and [`parse_network`] answer for input they refuse.
@@ -82,7 +110,11 @@ impl ApiError {
     }
 }
 
-fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+pub(crate) fn error(
+    status: StatusCode,
+    code: &'static str,
+    message: impl Into<String>,
+) -> ApiError {
     ApiError {
         status,
         code,
@@ -147,6 +179,16 @@ pub(crate) async fn handle(
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // The static header an API profile checks (`profile.rs`); nothing else of the head is kept.
+    let mut headers = hyper::HeaderMap::new();
+    if let Some(name) = api.profile.as_ref().and_then(|p| p.header_name()) {
+        if let (Ok(name), Some(value)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            req.headers().get(name),
+        ) {
+            headers.insert(name, value.clone());
+        }
+    }
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -174,11 +216,25 @@ pub(crate) async fn handle(
             )),
         }
     };
-    let carried_credential = body.as_ref().is_ok_and(|b| carries_credential(b));
+    let carried_credential = body.as_ref().is_ok_and(|b| match &api.profile {
+        Some(served) => served.carries_credential(b),
+        None => carries_credential(b),
+    });
 
-    let answer = match body {
-        Err(e) => Err(e),
-        Ok(body) => {
+    let answer = match (body, &api.profile) {
+        (Err(e), _) => Err(e),
+        (Ok(body), Some(served)) => {
+            let asked = Asked {
+                method: &method,
+                path: &path,
+                query: query.as_deref(),
+                authorization: authorization.as_deref(),
+                headers: &headers,
+                body,
+            };
+            served.route(&api, &session, asked).await
+        }
+        (Ok(body), None) => {
             route(
                 &api,
                 &session,
@@ -244,32 +300,9 @@ async fn route(
             "internal error (simulated: http-500)",
         ));
     }
-    if let Some(code) = &api.pop_code {
-        if route != Route::Device {
-            let exporter = session.exporter.unwrap_or([0; pop::EXPORTER_LEN]);
-            match pop::verify(authorization, code, &exporter) {
-                pop::Verdict::Valid => {}
-                pop::Verdict::Missing => {
-                    let mut r = error_response(
-                        api,
-                        error(
-                            StatusCode::UNAUTHORIZED,
-                            "pop_required",
-                            "this accessory requires proof of possession: Authorization: PoP <base64 HMAC-SHA256(code, exporter)>",
-                        ),
-                    );
-                    r.headers_mut()
-                        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(pop::SCHEME));
-                    return Ok(r);
-                }
-                pop::Verdict::Invalid => {
-                    return Err(error(
-                        StatusCode::FORBIDDEN,
-                        "pop_invalid",
-                        "the proof of possession does not match this session and the label code",
-                    ))
-                }
-            }
+    if route != Route::Device {
+        if let Some(refused) = check_pop(api, session, authorization) {
+            return refused;
         }
     }
     match route {
@@ -319,7 +352,46 @@ async fn route(
     }
 }
 
+/// The proof of possession a request must carry when the accessory has a label code: `None` when
+/// it has none or the proof is valid, else the answer (401 missing, 403 invalid).
+pub(crate) fn check_pop(
+    api: &Api,
+    session: &ChannelBinding,
+    authorization: Option<&str>,
+) -> Option<Result<Answer, ApiError>> {
+    let code = api.pop_code.as_ref()?;
+    let exporter = session.exporter.unwrap_or([0; pop::EXPORTER_LEN]);
+    match pop::verify(authorization, code, &exporter) {
+        pop::Verdict::Valid => None,
+        pop::Verdict::Missing => {
+            let mut r = error_response(
+                api,
+                error(
+                    StatusCode::UNAUTHORIZED,
+                    "pop_required",
+                    "this accessory requires proof of possession: Authorization: PoP <base64 HMAC-SHA256(code, exporter)>",
+                ),
+            );
+            r.headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(pop::SCHEME));
+            Some(Ok(r))
+        }
+        pop::Verdict::Invalid => Some(Err(error(
+            StatusCode::FORBIDDEN,
+            "pop_invalid",
+            "the proof of possession does not match this session and the label code",
+        ))),
+    }
+}
+
 fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
+    store_network(api, body)?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// Reads a `PUT /v1/network` body ([`parse_network`]), stores the network and, with `apply`,
+/// starts joining it. An API profile's set-network request is turned into this body first.
+pub(crate) fn store_network(api: &Arc<Api>, body: &[u8]) -> Result<(), ApiError> {
     let NetworkBody {
         config,
         security,
@@ -338,7 +410,7 @@ fn put_network(api: &Arc<Api>, body: &[u8]) -> Result<Answer, ApiError> {
         api.device.apply();
         after_apply(api);
     }
-    Ok(empty(StatusCode::NO_CONTENT))
+    Ok(())
 }
 
 /// The body of `PUT /v1/network`, read and checked: what [`parse_network`] makes of it. No
@@ -484,7 +556,7 @@ fn empty(status: StatusCode) -> Answer {
     r
 }
 
-fn json_response(api: &Api, status: StatusCode, value: &serde_json::Value) -> Answer {
+pub(crate) fn json_response(api: &Api, status: StatusCode, value: &serde_json::Value) -> Answer {
     let mut text = serde_json::to_vec(value).unwrap_or_default();
     if api.malformed_json {
         // Cut the document in the middle: valid UTF-8, right content type, not JSON.
@@ -499,7 +571,7 @@ fn json_response(api: &Api, status: StatusCode, value: &serde_json::Value) -> An
     r
 }
 
-fn error_response(api: &Api, e: ApiError) -> Answer {
+pub(crate) fn error_response(api: &Api, e: ApiError) -> Answer {
     json_response(api, e.status, &json!({"error": e.message, "code": e.code}))
 }
 

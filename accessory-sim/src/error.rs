@@ -72,6 +72,15 @@ pub enum Error {
         /// What the operating system said (address in use, permission denied...).
         io: io::Error,
     },
+    /// An API profile (`--api-profile`) that cannot be read or used; the message names the file
+    /// and, for its contents, the line and column.
+    #[error("{message}")]
+    ApiProfile {
+        /// `profile.*` for the contents (`protocol::profile::codes`), else the file's problem.
+        code: &'static str,
+        /// What is wrong, naming the file.
+        message: String,
+    },
     /// A file the simulator writes (anchors, manifest) could not be written.
     #[error("cannot write {path}: {io}")]
     Write {
@@ -97,6 +106,7 @@ impl Error {
             Error::Minted { .. } => trust::diagnosis::codes::SIM_MINTED,
             Error::Bind { .. } => trust::diagnosis::codes::SIM_BIND,
             Error::Write { .. } => trust::diagnosis::codes::SIM_WRITE,
+            Error::ApiProfile { code, .. } => code,
         }
     }
 
@@ -110,7 +120,8 @@ impl Error {
             | Error::InvalidScenario(_)
             | Error::UnknownFault { .. }
             | Error::BadFaultValue { .. }
-            | Error::Minted { .. } => K::BadInput,
+            | Error::Minted { .. }
+            | Error::ApiProfile { .. } => K::BadInput,
             Error::Bind { .. } | Error::Write { .. } => K::LocalState,
             Error::Certificate { .. } | Error::Tls(_) => K::Internal,
         }

@@ -25,6 +25,8 @@
 //! - `record`: the request log.
 //! - `request_value`: the one bounded parser for values read from a request.
 //! - `error`: the one error type.
+//! - `profile`: the API profile (`--api-profile`) an accessory answers instead of `/v1`.
+//! - `profile_api`: the routes that answer it.
 //! - `esp`: the accessory as an ESP-IDF device (protocomm over HTTP or HTTPS, security 1 and 2).
 //! - `softap`: a SoftAP in a network namespace (veth, dnsmasq, registry, link faults), needs root.
 //!
@@ -48,6 +50,8 @@ mod handout;
 mod identity;
 mod in_content;
 mod personality;
+mod profile;
+mod profile_api;
 mod record;
 mod request_value;
 mod run_dir;
@@ -69,6 +73,7 @@ pub use handout::{
     passphrase_file_name, ClientFiles, Handout, NetworkFile, SimHandout, SoftApHandout,
 };
 pub use personality::{Behaviour, Personality};
+pub use profile::ServedProfile;
 pub use record::RequestRecord;
 pub use run_dir::base_dir as run_base_dir;
 pub use scenario::{Network, Scenario, Timings, HEADER_READ_TIMEOUT};

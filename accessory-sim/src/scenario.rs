@@ -22,6 +22,7 @@
 //! not silently serve a good accessory.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use protocol::Security;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::fault::{Fault, FaultKind};
+use crate::profile::ServedProfile;
 
 /// The largest scenario file read: a scenario is a page of TOML; `/dev/zero` is refused, not read
 /// until memory runs out.
@@ -72,6 +74,10 @@ pub struct Scenario {
     /// shed [default: from the descriptor limit, `default_max_connections`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_connections: Option<usize>,
+    /// The accessory's own HTTPS API, answered instead of `/v1` (`accessory sim --api-profile
+    /// FILE`; not a scenario member: the profile is its own file).
+    #[serde(skip)]
+    pub api_profile: Option<Arc<ServedProfile>>,
 }
 
 /// How long a client has to send a request's headers by default (hyper's `header_read_timeout`;
@@ -224,6 +230,7 @@ impl Scenario {
             faults: Vec::new(),
             client_ca: None,
             max_connections: None,
+            api_profile: None,
         }
     }
 

@@ -196,6 +196,10 @@ impl Simulator {
             slow_status,
             reboot_after_apply,
             reboot: reboot_tx,
+            profile: scenario
+                .api_profile
+                .clone()
+                .map(|p| p as Arc<dyn crate::api::ProfileRoutes>),
         });
         let listener = TcpListener::bind(listen)
             .await

@@ -124,7 +124,12 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("units/SIM-0001");
-        write_all(&dir, &[Output::secret(dir.join("key.pem"), "secret")], false).unwrap();
+        write_all(
+            &dir,
+            &[Output::secret(dir.join("key.pem"), "secret")],
+            false,
+        )
+        .unwrap();
         for d in [root.path().join("units"), dir] {
             let mode = fs::metadata(&d).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o700, "{}", d.display());

@@ -125,6 +125,7 @@ library_error!(
     provision::SecretFileError,
     provision::PassphraseError,
     provision::ClientCertError,
+    provision::ProfileLoadError,
     provision::fleet::InventoryError,
     provision::label::LabelReadError,
 );

@@ -21,6 +21,8 @@ mod network;
 pub mod label;
 // Proof of possession.
 pub mod pop;
+// Declarative API profiles: an accessory's own HTTPS API described in TOML.
+pub mod profile;
 // The WPA pre-shared key.
 mod psk;
 // The SoftAP registry format.

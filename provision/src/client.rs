@@ -183,8 +183,25 @@ impl Session {
         pop: Option<&Secret>,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Error> {
+        let body = body.map(|b| (b, "application/json"));
+        let credential = pop.map_or(Credential::None, Credential::Pop);
+        self.exchange_as(step, method, path, body, credential, round_trips)
+            .await
+    }
+
+    /// [`Session::exchange`] with the body's content type and the credential an API profile
+    /// names (`profile.rs`): a proof of possession, or a static header.
+    pub(crate) async fn exchange_as(
+        &mut self,
+        step: crate::Step,
+        method: Method,
+        path: &str,
+        body: Option<(Bytes, &'static str)>,
+        credential: Credential<'_>,
+        round_trips: &mut RoundTrips,
+    ) -> Result<Answer, Error> {
         match self
-            .request(step, method, path, body, pop, round_trips)
+            .request(step, method, path, body, credential, round_trips)
             .await
         {
             Err(Failed::Connection(e)) => Err(self.lost(step, e).await),
@@ -223,8 +240,8 @@ impl Session {
         step: crate::Step,
         method: Method,
         path: &str,
-        body: Option<Bytes>,
-        pop: Option<&Secret>,
+        body: Option<(Bytes, &'static str)>,
+        credential: Credential<'_>,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Failed> {
         let lost = Failed::Connection;
@@ -234,18 +251,32 @@ impl Session {
             .uri(path)
             .header(HOST, &self.authority)
             .header(ACCEPT, "application/json");
-        if body.is_some() {
-            request = request.header(CONTENT_TYPE, "application/json");
+        if let Some((_, content_type)) = &body {
+            request = request.header(CONTENT_TYPE, *content_type);
         }
-        if let Some(code) = pop {
-            let proof = pop::authorization(code.expose(), &self.exporter);
-            let mut value = HeaderValue::from_maybe_shared(secret_bytes(proof))
-                .expect("base64 is a valid header value");
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
+        match credential {
+            Credential::None => {}
+            Credential::Pop(code) => {
+                let proof = pop::authorization(code.expose(), &self.exporter);
+                let mut value = HeaderValue::from_maybe_shared(secret_bytes(proof))
+                    .expect("base64 is a valid header value");
+                value.set_sensitive(true);
+                request = request.header(AUTHORIZATION, value);
+            }
+            Credential::Header(name, secret) => {
+                let bytes = Zeroizing::new(secret.expose().as_bytes().to_vec());
+                let mut value =
+                    HeaderValue::from_maybe_shared(secret_bytes(bytes)).map_err(|_| {
+                        Failed::Other(Error::InvalidRequest(format!(
+                            "the {name} header's value is not a valid header value"
+                        )))
+                    })?;
+                value.set_sensitive(true);
+                request = request.header(name.clone(), value);
+            }
         }
         let request = request
-            .body(Full::new(body.unwrap_or_default()))
+            .body(Full::new(body.map(|(b, _)| b).unwrap_or_default()))
             .map_err(|e| {
                 Failed::Other(Error::Malformed {
                     step,
@@ -269,6 +300,15 @@ impl Session {
         tracing::debug!(%method, path, status, "accessory answered");
         Ok(Answer { status, body })
     }
+}
+
+/// What authenticates a request: nothing, our proof of possession for a label code, or a static
+/// header (an API profile's bearer token). Only a trusted session's requests carry one.
+#[derive(Clone, Copy)]
+pub(crate) enum Credential<'a> {
+    None,
+    Pop(&'a Secret),
+    Header(&'a hyper::header::HeaderName, &'a Secret),
 }
 
 /// How a request failed: on the connection (the cause is looked for in the connection task's

@@ -59,6 +59,7 @@ pub fn of(error: &Error) -> Diagnosis {
         Error::DeviceIdUnproven { .. } => Diagnosis::new(codes::DEVICE_ID_UNPROVEN, detail),
         Error::PopRejected { sent: true, .. } => Diagnosis::new(codes::POP_REJECTED, detail),
         Error::PopRejected { sent: false, .. } => Diagnosis::new(codes::POP_REQUIRED, detail),
+        Error::HeaderRejected { .. } => Diagnosis::new(codes::HEADER_REJECTED, detail),
         Error::AccessoryHttp { .. } => Diagnosis::new(codes::HTTP_ERROR, detail),
         Error::Malformed { .. } => Diagnosis::new(codes::MALFORMED_RESPONSE, detail),
         Error::Esp { source, .. } => Diagnosis::new(esp_code(source), detail),

@@ -126,6 +126,17 @@ pub enum Error {
         /// Its error message.
         message: String,
     },
+    /// The accessory refused the static header its API profile names (a bearer token, an API
+    /// key): 401 or 403 to a request that carried it.
+    #[error("the accessory refused the {header} header of the API profile ({status}){}{message}", if message.is_empty() { "" } else { ": " })]
+    HeaderRejected {
+        /// The header's name.
+        header: String,
+        /// The HTTP status it answered.
+        status: u16,
+        /// Its error message.
+        message: String,
+    },
     /// The accessory answered a request with an error status.
     #[error("{step}: the accessory answered {status}{}{message}", if message.is_empty() { "" } else { ": " })]
     AccessoryHttp {

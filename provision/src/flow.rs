@@ -38,20 +38,23 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hyper::Method;
+use std::time::Duration;
+
+use protocol::profile::{Polling, Reading};
 use rustls::pki_types::ServerName;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use protocol::api::{DeviceInfo, ErrorBody, NetworkList, State, Status};
+use protocol::api::{ErrorBody, NetworkList, State};
 use protocol::Host;
 
-use crate::client::{self, Answer, Endpoint};
+use crate::client::{self, Answer, Credential, Endpoint};
 use crate::diagnosis;
 use crate::error::Error;
 use crate::event::{Event, Observer};
 use crate::ledger::{AccessoryRecord, AttemptOutcome, Ledger};
 use crate::outcome::{Failure, Outcome, RoundTrips};
+use crate::profile::LoadedProfile;
 use crate::proven::ProvenDevice;
 use crate::request::{ClientCert, FirstUse, FirstUseQuestion, Request};
 use crate::step::Step;
@@ -71,8 +74,23 @@ pub async fn run(request: Request) -> Result<Outcome, Failure> {
 /// `shutdown` resolves (the binary passes its Ctrl-C/SIGTERM future): the exchange is dropped,
 /// the attempt is recorded as `interrupted` and the failure is [`Error::Interrupted`], so a
 /// caller that joined a SoftAP leaves it afterwards as on any other failure.
+///
+/// The accessory is spoken to through the built-in API profile, our `/v1` API
+/// ([`LoadedProfile::v1`]).
 pub async fn run_observed(
     request: Request,
+    observer: &Observer,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Outcome, Failure> {
+    run_profiled(request, &LoadedProfile::v1(), observer, shutdown).await
+}
+
+/// [`run_observed`] for an accessory that speaks its own HTTPS API, described by `api`
+/// (`provision --api-profile FILE`): the device info, set-network and status exchanges follow the
+/// profile; the trust policy, the proven device id, the ledger and the diagnoses are the same.
+pub async fn run_profiled(
+    request: Request,
+    api: &LoadedProfile,
     observer: &Observer,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Outcome, Failure> {
@@ -80,6 +98,7 @@ pub async fn run_observed(
     let deadline = t0 + request.deadline;
     let mut run = Run {
         observer,
+        api,
         request: &request,
         step: Step::Prepare,
         round_trips: RoundTrips::default(),
@@ -211,8 +230,10 @@ pub async fn run_observed(
 /// not used.
 pub async fn networks(request: &Request) -> Result<NetworkList, Failure> {
     let t0 = Instant::now();
+    let v1 = LoadedProfile::v1();
     let mut run = Run {
         observer: &Observer::none(),
+        api: &v1,
         request,
         step: Step::Prepare,
         round_trips: RoundTrips::default(),
@@ -248,6 +269,8 @@ struct Done {
 /// The state of one run, kept outside the exchange so a deadline can report how far it got.
 struct Run<'a> {
     observer: &'a Observer,
+    /// The API the accessory speaks (the built-in `/v1` profile unless `--api-profile`).
+    api: &'a LoadedProfile,
     request: &'a Request,
     step: Step,
     round_trips: RoundTrips,
@@ -322,6 +345,7 @@ impl Run<'_> {
     > {
         let request = self.request;
         let trust_in = &request.trust;
+        self.api.credential(request)?;
         if !trust_in.tofu && !trusted::vouches(trust_in) {
             return Err(Error::InvalidRequest(
                 "no trust policy: give --pin, --anchors or --tofu (there is no way to accept any certificate)".into(),
@@ -367,13 +391,17 @@ impl Run<'_> {
         let (trusted, device) = match self.verify(connected, recorded).await? {
             Verified::Trusted(mut trusted) => {
                 self.step = Step::Device;
-                let answer = trusted.get_device(&mut self.round_trips).await?;
+                let answer = trusted
+                    .get_device(&self.api.api().device, &mut self.round_trips)
+                    .await?;
                 let device = self.identify(&answer, trusted.key())?;
                 (trusted, device)
             }
             Verified::ByReportedId(mut connected) => {
                 self.step = Step::Device;
-                let answer = connected.get_device(&mut self.round_trips).await?;
+                let answer = connected
+                    .get_device(&self.api.api().device, &mut self.round_trips)
+                    .await?;
                 let device = self.identify(&answer, connected.key())?;
                 let recorded = self.recorded(device.id()).await?;
                 (self.decide(connected, recorded).await?, device)
@@ -392,7 +420,7 @@ impl Run<'_> {
             .session()
             .exchange(
                 Step::Networks,
-                Method::GET,
+                hyper::Method::GET,
                 protocol::api::NETWORKS,
                 None,
                 request.pop.as_ref(),
@@ -489,7 +517,17 @@ impl Run<'_> {
     /// id is proven): the id it reports must be one the certificate (`key`) names, and the one
     /// asked for if one was.
     fn identify(&mut self, answer: &Answer, key: &Key) -> Result<ProvenDevice, Error> {
-        let device: DeviceInfo = self.json(Step::Device, answer, false)?;
+        let value: serde_json::Value = self.json(Step::Device, answer, false)?;
+        let profile = self.api.api();
+        let device = profile
+            .read_device(&value)
+            .ok_or_else(|| Error::Malformed {
+                step: Step::Device,
+                detail: format!(
+                    "no device id (a string) at {:?} of the answer (API profile {:?})",
+                    profile.device.id, profile.name
+                ),
+            })?;
         let device = ProvenDevice::check(&key.leaf, device, self.request.device_id.as_deref())?;
         self.device_id = Some(device.id().to_owned());
         Ok(device)
@@ -506,20 +544,30 @@ impl Run<'_> {
         device: ProvenDevice,
     ) -> Result<Done, Error> {
         let request = self.request;
+        let profile = self.api.api();
+        let credential = self.api.credential(request)?;
+        let pop_sent = matches!(credential, Credential::Pop(_));
         self.step = Step::Status;
         self.observer.emit(Event::Waiting { state: None });
+        let mut first = true;
         loop {
+            if let Polling::Interval { ms } = profile.status.polling {
+                if !first {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+            }
+            first = false;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let wait = remaining.as_secs().clamp(1, MAX_WAIT_SECS);
-            let path = format!("{}?wait={wait}", protocol::api::STATUS);
+            let path = profile.status_path(device.id(), wait);
             let answer = match trusted
                 .session()
-                .exchange(
+                .exchange_as(
                     Step::Status,
-                    Method::GET,
+                    crate::profile::method(profile.status.method),
                     &path,
                     None,
-                    request.pop.as_ref(),
+                    credential,
                     &mut self.round_trips,
                 )
                 .await
@@ -556,7 +604,28 @@ impl Run<'_> {
                 }
                 Err(e) => return Err(e),
             };
-            let status: Status = self.json(Step::Status, &answer, request.pop.is_some())?;
+            let value: serde_json::Value = self.json(Step::Status, &answer, pop_sent)?;
+            let status = match profile.read_status(&value) {
+                Some(Reading::Status(status)) => status,
+                Some(Reading::Unmapped(state)) => {
+                    return Err(Error::Malformed {
+                        step: Step::Status,
+                        detail: format!(
+                            "the accessory reports state {state:?}, which the API profile {:?} does not map",
+                            profile.name
+                        ),
+                    })
+                }
+                None => {
+                    return Err(Error::Malformed {
+                        step: Step::Status,
+                        detail: format!(
+                            "no state at {:?} of the answer (API profile {:?})",
+                            profile.status.state, profile.name
+                        ),
+                    })
+                }
+            };
             tracing::debug!(state = %status.state, reason = ?status.reason, "status");
             match status.state {
                 State::Connected => {
@@ -602,21 +671,28 @@ impl Run<'_> {
         self.step = Step::Network;
         self.observer.emit(Event::Sending);
         tracing::debug!(device_id = device.id(), "sending the home network");
+        let set = &self.api.api().set_network;
+        let credential = self.api.credential(request)?;
+        let (body, content_type) = self.api.network_body(&request.network, device.id());
         // Wiped when hyper drops the body (`client::secret_bytes`).
-        let body = client::secret_bytes(request.network.body(true));
+        let body = client::secret_bytes(body);
         self.credentials_sent = true;
         let answer = trusted
             .session()
-            .exchange(
+            .exchange_as(
                 Step::Network,
-                Method::PUT,
-                protocol::api::NETWORK,
-                Some(body),
-                request.pop.as_ref(),
+                crate::profile::method(set.method),
+                &set.path.render(device.id()),
+                Some((body, content_type)),
+                credential,
                 &mut self.round_trips,
             )
             .await?;
-        self.check_status(Step::Network, &answer, request.pop.is_some())
+        self.check_status(
+            Step::Network,
+            &answer,
+            matches!(credential, Credential::Pop(_)),
+        )
     }
 
     /// The verifier's policy. Trust on first use is always given to the verifier as a first use
@@ -647,6 +723,13 @@ impl Run<'_> {
         }
         let body = ErrorBody::parse(&answer.body);
         if answer.status == 401 || answer.status == 403 {
+            if let (Some(header), true) = (self.api.header_name(), step != Step::Device) {
+                return Err(Error::HeaderRejected {
+                    header: header.to_owned(),
+                    status: answer.status,
+                    message: body.error,
+                });
+            }
             return Err(Error::PopRejected {
                 sent: pop_sent,
                 status: answer.status,

@@ -41,6 +41,8 @@ mod ledger;
 mod outcome;
 // Reading the accessory's label: its payload as text, or a photo of its QR code.
 pub mod label;
+// An accessory's own HTTPS API from an API profile (the built-in one is our /v1 API).
+mod profile;
 // An accessory whose reported id its certificate names.
 mod proven;
 // What a run needs.
@@ -59,12 +61,13 @@ pub mod wifi;
 
 pub use error::Error;
 pub use event::{Event, Observer, Timed};
-pub use flow::{networks, run, run_observed};
+pub use flow::{networks, run, run_observed, run_profiled};
 pub use ledger::{
     AccessoryRecord, AttemptOutcome, AttemptRecord, Claim, History, Ledger, Listing,
     ATTEMPT_DEADLINE, SCHEMA_VERSION,
 };
 pub use outcome::{Failure, Outcome, RoundTrips};
+pub use profile::{LoadedProfile, ProfileLoadError};
 pub use protocol::api::DeviceInfo;
 pub use protocol::{AccessoryAddress, Host, Security, DEFAULT_PORT};
 pub use request::{

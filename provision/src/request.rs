@@ -7,10 +7,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use protocol::api::NetworkRequest;
 use protocol::{AccessoryAddress, NetworkError, Security};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::ledger::Ledger;
@@ -161,29 +159,6 @@ impl Network {
                     .to_owned(),
             )),
         }
-    }
-
-    /// The body of `PUT /v1/network`: the one place the passphrase is written out. The buffer is
-    /// zeroized when dropped; it is reserved up front so serde_json never reallocates (a
-    /// reallocation would leave an unzeroized copy behind in freed memory).
-    pub(crate) fn body(&self, apply: bool) -> Zeroizing<Vec<u8>> {
-        let body = NetworkRequest {
-            ssid: self.ssid.as_str().into(),
-            // An open network takes no passphrase field at all.
-            passphrase: self
-                .security
-                .needs_passphrase()
-                .then(|| self.passphrase.expose().into()),
-            security: Some(self.security.as_str().into()),
-            hidden: self.hidden,
-            apply,
-        };
-        // JSON escaping at most sextuples a string.
-        let cap = 96
-            + 6 * (self.ssid.len() + self.passphrase.expose().len() + self.security.as_str().len());
-        let mut buf = Zeroizing::new(Vec::with_capacity(cap));
-        serde_json::to_writer(&mut *buf, &body).expect("serializing plain strings cannot fail");
-        buf
     }
 }
 
@@ -350,30 +325,6 @@ mod tests {
         let msg = n.validate().unwrap_err().to_string();
         assert!(msg.contains("printable ASCII"), "{msg}");
         assert!(!msg.contains("12345678"), "{msg}");
-    }
-
-    #[test]
-    fn the_network_body_is_the_documented_json_and_an_open_network_sends_no_passphrase() {
-        let n = Network {
-            ssid: "Home".into(),
-            passphrase: Secret::new("correct horse".into()),
-            security: Security::Wpa2Psk,
-            hidden: false,
-        };
-        assert_eq!(
-            std::str::from_utf8(&n.body(true)).unwrap(),
-            r#"{"ssid":"Home","passphrase":"correct horse","security":"wpa2-psk","hidden":false,"apply":true}"#
-        );
-        let open = Network {
-            ssid: "Cafe".into(),
-            passphrase: Secret::new(String::new()),
-            security: Security::Open,
-            hidden: true,
-        };
-        assert_eq!(
-            std::str::from_utf8(&open.body(false)).unwrap(),
-            r#"{"ssid":"Cafe","security":"open","hidden":true,"apply":false}"#
-        );
     }
 }
 

@@ -83,6 +83,9 @@ impl Failure {
             (Error::PopRejected { sent: false, .. }, true) => {
                 "yes: the passphrase; no PoP proof was given and the accessory requires one"
             }
+            (Error::HeaderRejected { .. }, true) => {
+                "yes: the passphrase and the API profile's header, which the accessory refused"
+            }
             (_, true) => "yes",
         }
     }

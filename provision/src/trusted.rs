@@ -19,7 +19,7 @@
 
 use std::sync::Arc;
 
-use hyper::Method;
+use protocol::profile::DeviceEndpoint;
 use rustls::pki_types::CertificateDer;
 use tokio::time::Instant;
 
@@ -69,9 +69,10 @@ impl Connected {
     /// The only request a session that is not [`Trusted`] can make.
     pub(crate) async fn get_device(
         &mut self,
+        endpoint: &DeviceEndpoint,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Error> {
-        get_device(&mut self.session, round_trips).await
+        get_device(&mut self.session, endpoint, round_trips).await
     }
 }
 
@@ -164,9 +165,10 @@ impl Trusted {
     /// `GET /v1/device` on a trusted session: as [`Connected::get_device`], nothing secret.
     pub(crate) async fn get_device(
         &mut self,
+        endpoint: &DeviceEndpoint,
         round_trips: &mut RoundTrips,
     ) -> Result<Answer, Error> {
-        get_device(&mut self.connected.session, round_trips).await
+        get_device(&mut self.connected.session, endpoint, round_trips).await
     }
 
     /// The session, which may now carry a credential.
@@ -192,13 +194,17 @@ impl Trusted {
     }
 }
 
-/// `GET /v1/device`: no body, no proof of possession.
-async fn get_device(session: &mut Session, round_trips: &mut RoundTrips) -> Result<Answer, Error> {
+/// The device info request (`GET /v1/device`, or the API profile's): no body, no credential.
+async fn get_device(
+    session: &mut Session,
+    endpoint: &DeviceEndpoint,
+    round_trips: &mut RoundTrips,
+) -> Result<Answer, Error> {
     session
         .exchange(
             Step::Device,
-            Method::GET,
-            protocol::api::DEVICE,
+            crate::profile::method(endpoint.method),
+            &endpoint.path,
             None,
             None,
             round_trips,

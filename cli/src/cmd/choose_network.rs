@@ -16,7 +16,7 @@ pub fn check(json: bool, joins_or_esp: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let why = if joins_or_esp {
-        "choosing from the accessory's list needs --accessory (not --wifi or --protocol esp yet)"
+        "choosing from the accessory's list needs --accessory and the /v1 API (not --wifi, --protocol esp|auto or --api-profile yet)"
     } else {
         "choosing from the accessory's list needs a terminal (and no --json)"
     };

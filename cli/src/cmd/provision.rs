@@ -165,6 +165,11 @@ pub struct Args {
     #[command(flatten)]
     pub esp: super::esp::EspProvisionArgs,
 
+    /// The accessory speaks its own HTTPS API, described by this API profile (docs/api-profiles.md;
+    /// profiles/ has examples) [default: the built-in profile of the /v1 API]. Trust is unchanged.
+    #[arg(long, value_name = "FILE", conflicts_with = "protocol")]
+    pub api_profile: Option<PathBuf>,
+
     /// Progress as NDJSON (`--events`); on stderr the phase and elapsed time always show.
     #[command(flatten)]
     pub events: crate::progress::EventsArgs,
@@ -215,7 +220,11 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
     // No --network-ssid: on a terminal, chosen from the verified accessory's own list (asked over
     // a session verified as the run's is; the listing request reads no passphrase).
     if args.network_ssid.is_none() {
-        super::choose_network::check(args.json, args.wifi.wifi.is_some() || args.esp.is_esp())?;
+        let other_path = args.wifi.wifi.is_some()
+            || args.esp.is_esp()
+            || args.esp.is_auto()
+            || args.api_profile.is_some();
+        super::choose_network::check(args.json, other_path)?;
         let mut listing = build_request(&args)?;
         if label_pop.is_some() {
             listing.pop = label_pop.clone();
@@ -232,11 +241,24 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
         true => Some(args.esp.proof(request.pop.take())?),
         false => None,
     };
+    if args.api_profile.is_some() && (args.esp.is_esp() || args.esp.is_auto()) {
+        return fail(
+            codes::USAGE_CONFLICT,
+            anyhow::anyhow!(
+                "--api-profile describes the accessory's own HTTPS API; --protocol esp or auto does not apply to it"
+            ),
+        );
+    }
     // `--protocol auto`: SRP credentials read now (bad input fails before touching Wi-Fi).
     let auto = match args.esp.is_auto() {
         true => Some(args.esp.srp()?),
         false => None,
     };
+    let api = match &args.api_profile {
+        Some(path) => provision::LoadedProfile::load(path).or_else(failed)?,
+        None => provision::LoadedProfile::v1(),
+    };
+    let api = &api;
     let plan = super::wifi_join::plan(&args.wifi, args.device_id.as_deref())?;
     // From here on Ctrl-C and SIGTERM end the run cleanly: the attempt is recorded as
     // interrupted, a joined SoftAP left, then exit 130 or 143 (README.md "Exit status").
@@ -252,7 +274,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
             (None, Some(srp)) => {
                 provision::esp::run_detected(request, srp, &observer, shutdown.wait()).await
             }
-            (None, None) => provision::run_observed(request, &observer, shutdown.wait()).await,
+            (None, None) => provision::run_profiled(request, api, &observer, shutdown.wait()).await,
         },
         Some(plan) => {
             let given = args.accessory.clone();
@@ -288,7 +310,9 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
                         (None, Some(srp)) => {
                             provision::esp::run_detected(request, srp, &observer, signal).await
                         }
-                        (None, None) => provision::run_observed(request, &observer, signal).await,
+                        (None, None) => {
+                            provision::run_profiled(request, api, &observer, signal).await
+                        }
                     };
                     observer.emit(Event::Leaving);
                     result

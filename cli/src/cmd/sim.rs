@@ -98,6 +98,10 @@ pub struct ServeArgs {
     /// request yet is closed first [default: the descriptor limit less 64, at most 4096].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: Option<u32>,
+    /// Answer the HTTPS API an API profile describes instead of `/v1` (docs/api-profiles.md;
+    /// profiles/ has examples). Same TLS and faults.
+    #[arg(long, value_name = "FILE", conflicts_with = "protocol")]
+    pub api_profile: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +175,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     if let Some(n) = args.max_connections {
         scenario.max_connections = Some(n as usize);
     }
+    if let Some(path) = &args.api_profile {
+        let served = accessory_sim::ServedProfile::load(path).map_err(Failure::of)?;
+        scenario.api_profile = Some(std::sync::Arc::new(served));
+    }
     let files =
         Handout::chosen_or_private(args.out.as_deref(), &scenario.id).map_err(Failure::of)?;
     if args.esp.protocol == super::esp::WireProtocol::Esp {
@@ -183,7 +191,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
         None => Simulator::start(scenario, args.listen).await,
     }
     .map_err(Failure::of)?;
-    let startup = files.write_sim(&sim).map_err(Failure::of)?;
+    let mut startup = files.write_sim(&sim).map_err(Failure::of)?;
+    if let Some(path) = &args.api_profile {
+        // The printed command speaks the same API (an absolute path: it may be run elsewhere).
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let path = path.display().to_string();
+        let word = if path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+        {
+            path
+        } else {
+            format!("'{}'", path.replace('\'', "'\\''"))
+        };
+        startup
+            .provision
+            .push_str(&format!(" --api-profile {word}"));
+    }
     if args.json {
         crate::output::json_line(&startup)?;
     } else {

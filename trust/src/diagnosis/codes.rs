@@ -53,6 +53,7 @@ pub const DEVICE_ID_MISMATCH: &str = "accessory.device_id_mismatch";
 pub const DEVICE_ID_UNPROVEN: &str = "accessory.device_id_unproven";
 pub const POP_REJECTED: &str = "accessory.pop_rejected";
 pub const POP_REQUIRED: &str = "accessory.pop_required";
+pub const HEADER_REJECTED: &str = "accessory.header_rejected";
 pub const HTTP_ERROR: &str = "accessory.http_error";
 pub const MALFORMED_RESPONSE: &str = "accessory.malformed_response";
 pub const CONNECTION_LOST: &str = "accessory.connection_lost";
@@ -167,6 +168,13 @@ pub const SOFTAP_NOT_ROOT: &str = "softap.not_root";
 pub const SOFTAP_CONFIG: &str = "softap.config";
 pub const SOFTAP_MISSING_TOOL: &str = "softap.missing_tool";
 pub const SOFTAP_SETUP: &str = "softap.setup";
+
+// API profiles (`protocol::profile`, docs/api-profiles.md): the same spellings as
+// `protocol::profile::codes`, which has no dependency on this crate.
+pub const PROFILE_SYNTAX: &str = "profile.syntax";
+pub const PROFILE_UNKNOWN_PLACEHOLDER: &str = "profile.unknown_placeholder";
+pub const PROFILE_PASSPHRASE_OUTSIDE_BODY: &str = "profile.passphrase_outside_body";
+pub const PROFILE_INVALID: &str = "profile.invalid";
 
 // Joining the accessory's SoftAP from this machine (`provision::wifi`).
 pub const WIFI_NOT_FOUND: &str = "wifi.not_found";
