@@ -570,3 +570,29 @@ connecting = ["joining"]
     server.assert_nothing_secret(passphrase);
     assert_eq!(server.requests(), ["GET /v1/device"]);
 }
+
+#[test]
+fn an_api_profile_with_protocol_esp_or_auto_is_refused_as_a_usage_conflict_before_any_contact() {
+    let dir = tempfile::tempdir().unwrap();
+    let pass = dir.path().join("pass");
+    std::fs::write(&pass, "correct horse battery\n").unwrap();
+    let profile = profile_in(dir.path(), "bearer-token.toml");
+    for protocol in ["esp", "auto"] {
+        let run = ran(Command::new(accessory_bin())
+            .args(["provision", "--protocol", protocol, "--api-profile"])
+            .arg(&profile)
+            .args(["--accessory", "127.0.0.1:9", "--pin", &"ab".repeat(32)])
+            .args(["--network-ssid", "Home", "--network-passphrase-file"])
+            .arg(&pass)
+            .args(["--pop-file"])
+            .arg(&pass)
+            .output()
+            .unwrap());
+        assert_eq!(run.code, 2, "{protocol}: {}", run.text);
+        assert!(
+            run.text.contains("usage.conflict"),
+            "{protocol}: {}",
+            run.text
+        );
+    }
+}
