@@ -395,3 +395,252 @@ async fn two_stations_on_one_postgres_ledger_with_the_same_inventory_provision_e
         attempts.iter().filter_map(|a| a.station.clone()).collect();
     assert!(stations.len() <= 2 && !stations.is_empty(), "{stations:?}");
 }
+
+/// A station of the killed-station tests: `--deadline 6 --lease 11s` (the shortest lease the
+/// command allows for that deadline), events as NDJSON and the report as JSON on stdout.
+fn station(inventory: &Path, ledger: &str, pass: &Path, parallel: u16) -> Command {
+    let mut cmd = Command::new(accessory_bin());
+    cmd.args(["provision", "fleet", "--inventory"])
+        .arg(inventory)
+        .args([
+            "--parallel",
+            &parallel.to_string(),
+            "--network-ssid",
+            "Home",
+        ])
+        .arg("--network-passphrase-file")
+        .arg(pass)
+        .args(["--ledger", ledger])
+        .args(["--events", "--json", "--deadline", "6", "--lease", "11s"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// The lease the killed-station tests give.
+const KILL_TEST_LEASE: Duration = Duration::from_secs(11);
+
+/// The events (NDJSON lines) and the report (the last line) a station printed.
+fn events_and_report(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| {
+                panic!(
+                    "a JSON line ({e}): {l}\nstderr: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+        })
+        .collect();
+    let report = lines.pop().expect("a report line");
+    (lines, report)
+}
+
+/// Station A works an inventory of slow accessories and is SIGKILLed while it holds claims on
+/// some of them; station B, started at once, leaves those alone (held) and does the rest; run
+/// again once A's leases have run out, B provisions them. Every accessory ends with exactly one
+/// connected attempt, A's killed attempts are recorded as interrupted under A's station, and only
+/// an accessory A was working on when it died may have been sent the network twice (once by A
+/// before it died, unrecorded, once by B after the lease).
+async fn a_killed_station_s_claims_expire_and_another_station_finishes_them(ledger: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    // 1.5 s to join each: A's workers are mid-accessory most of the time.
+    let fleet = batch(
+        dir.path(),
+        "KIL",
+        10,
+        Scenario::good("x").with_connect_delay_ms(1500),
+        None,
+    )
+    .await;
+    let inv = inventory(dir.path(), std::slice::from_ref(&fleet));
+    let pass = passphrase_file(dir.path());
+
+    // Station A, 2 at a time: killed once it has finished 2 and started 2 more.
+    let mut a = station(&inv, ledger, &pass, 2)
+        .spawn()
+        .expect("station A starts");
+    let a_pid = a.id();
+    let a_stdout = a.stdout.take().unwrap();
+    let (in_flight, a_done) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut started = Vec::new();
+        let mut done = Vec::new();
+        let mut lines = std::io::BufReader::new(a_stdout).lines();
+        let read =
+            |line: std::io::Result<String>, started: &mut Vec<String>, done: &mut Vec<String>| {
+                let line = line.expect("station A's events");
+                let e: serde_json::Value = serde_json::from_str(&line).unwrap();
+                let id = e["device_id"].as_str().unwrap_or_default().to_owned();
+                match e["event"].as_str() {
+                    Some("started") => started.push(id),
+                    Some("succeeded") => done.push(id),
+                    Some("failed") => panic!("station A failed an accessory: {line}"),
+                    _ => {}
+                }
+            };
+        for line in lines.by_ref() {
+            read(line, &mut started, &mut done);
+            if done.len() >= 2 && started.len() >= done.len() + 2 {
+                break;
+            }
+        }
+        // Far into the two it holds (they take 1.5 s after their network is sent), then killed.
+        std::thread::sleep(Duration::from_millis(700));
+        a.kill().expect("SIGKILL station A");
+        let _ = a.wait();
+        for line in lines {
+            read(line, &mut started, &mut done);
+        }
+        started.retain(|id| !done.contains(id));
+        (started, done)
+    })
+    .await
+    .unwrap();
+    let killed_at = std::time::Instant::now();
+    assert_eq!(in_flight.len(), 2, "A was killed holding two claims");
+
+    // Station B at once: A's live claims are held, everything else is done.
+    let b1 = output(station(&inv, ledger, &pass, 4)).await;
+    let (b1_events, b1_report) = events_and_report(&b1);
+    assert_eq!(
+        b1.status.code(),
+        Some(8),
+        "held accessories are not done: {b1_report}"
+    );
+    for r in b1_report["results"].as_array().unwrap() {
+        let id = r["device_id"].as_str().unwrap();
+        let expected = if in_flight.iter().any(|i| i == id) {
+            "held"
+        } else if a_done.iter().any(|i| i == id) {
+            "skipped"
+        } else {
+            "connected"
+        };
+        assert_eq!(r["outcome"], expected, "{id} in B's first run: {b1_report}");
+    }
+    let a_station = format!(":{a_pid}");
+    for id in &in_flight {
+        assert!(
+            b1_events.iter().any(|e| e["event"] == "held"
+                && e["device_id"] == id.as_str()
+                && e["station"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with(&a_station)),
+            "B says A holds {id}: {b1_events:?}"
+        );
+    }
+
+    // Once A's leases have run out, B again: it provisions what A left.
+    let wait = (KILL_TEST_LEASE + Duration::from_secs(1)).saturating_sub(killed_at.elapsed());
+    tokio::time::sleep(wait).await;
+    let b2 = output(station(&inv, ledger, &pass, 4)).await;
+    let (_, b2_report) = events_and_report(&b2);
+    assert_eq!(b2.status.code(), Some(0), "{b2_report}");
+    assert_eq!(b2_report["counts"]["connected"], 2, "{b2_report}");
+    assert_eq!(b2_report["counts"]["skipped"], 8, "{b2_report}");
+
+    let shared = Ledger::open(ledger).unwrap();
+    let attempts = shared.attempts(None).unwrap();
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.outcome != AttemptOutcome::InProgress),
+        "{attempts:#?}"
+    );
+    let mut interrupted_by_a = 0;
+    for member in fleet.fleet.members() {
+        let id = member.device_id();
+        let mine: Vec<_> = attempts
+            .iter()
+            .filter(|a| a.device_id.as_deref() == Some(id))
+            .collect();
+        let connected = mine
+            .iter()
+            .filter(|a| a.outcome == AttemptOutcome::Connected)
+            .count();
+        assert_eq!(connected, 1, "{id} provisioned exactly once: {mine:#?}");
+        let by_a = |a: &&&provision::AttemptRecord| {
+            a.station
+                .as_deref()
+                .unwrap_or_default()
+                .ends_with(&a_station)
+        };
+        let a_attempts: Vec<_> = mine.iter().filter(by_a).collect();
+        if in_flight.iter().any(|i| i == id) {
+            // A's attempt, if A lived to record it, is interrupted; B's is the connected one.
+            assert!(
+                a_attempts
+                    .iter()
+                    .all(|a| a.outcome == AttemptOutcome::Interrupted),
+                "{id}: A's killed attempt is recorded as interrupted: {mine:#?}"
+            );
+            interrupted_by_a += a_attempts.len();
+            let n = puts(member);
+            assert!(
+                n <= 1 + a_attempts.len(),
+                "{id}: sent the network {n} times (at most once by A before it died, once by B)"
+            );
+        } else {
+            assert_eq!(mine.len(), 1, "{id}: one attempt: {mine:#?}");
+            assert_eq!(puts(member), 1, "{id} got its network once");
+        }
+    }
+    assert!(
+        interrupted_by_a >= 1,
+        "A was killed 700 ms into two accessories: its attempts are in the ledger, interrupted"
+    );
+    fleet.fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_station_s_claims_on_a_postgres_ledger_expire_and_another_station_finishes_them() {
+    let Some(db) = accessory_tests::postgres::database() else {
+        return;
+    };
+    a_killed_station_s_claims_expire_and_another_station_finishes_them(&db.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_station_s_claims_on_a_shared_sqlite_file_expire_and_another_station_finishes_them(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    a_killed_station_s_claims_expire_and_another_station_finishes_them(ledger.to_str().unwrap())
+        .await;
+}
+
+#[test]
+fn a_lease_shorter_than_the_deadline_and_its_margin_is_refused_before_anything_is_contacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.csv");
+    // An address nothing listens on: the refusal must come first.
+    std::fs::write(&inv, "device_id,address,pin\nA-1,127.0.0.1:9,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    let out = Command::new(accessory_bin())
+        .args(["provision", "fleet", "--inventory"])
+        .arg(&inv)
+        .args([
+            "--network-ssid",
+            "Home",
+            "--deadline",
+            "30",
+            "--lease",
+            "20s",
+        ])
+        .arg("--ledger")
+        .arg(&ledger)
+        .env("ACCESSORY_NETWORK_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("[usage.invalid_value]"), "{err}");
+    assert!(err.contains("--lease 35s or more"), "{err}");
+    assert!(!ledger.exists(), "nothing was opened: {err}");
+}

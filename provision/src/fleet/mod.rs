@@ -19,4 +19,4 @@ mod run;
 pub use event::FleetEvent;
 pub use inventory::{Inventory, InventoryError, InventoryFormat, InventoryRow, RowPlace};
 pub use report::{AccessoryResult, Disposition, Report, SLOWEST};
-pub use run::{run, FleetOptions};
+pub use run::{default_lease, run, shortest_lease, FleetOptions, LEASE_MARGIN};

@@ -32,6 +32,29 @@ pub struct FleetOptions {
     pub network: Option<Network>,
     /// Where attempts are recorded and resumed from.
     pub ledger: Arc<Ledger>,
+    /// How long a claim on an accessory lasts ([`default_lease`] unless asked otherwise): another
+    /// station may take it over once it has run out, so a station that dies holds nothing for
+    /// longer. At least [`shortest_lease`] of `deadline`: a shorter one is raised to it (the
+    /// command refuses it).
+    pub lease: Duration,
+}
+
+/// What a lease must outlast beyond one accessory's deadline: the attempt's last ledger writes
+/// (a busy SQLite waits up to 5 s for its write lock) happen after the deadline has ended the
+/// exchange with the accessory.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+/// The lease a fleet run takes when not told otherwise: the deadline and a minute.
+pub fn default_lease(deadline: Duration) -> Duration {
+    deadline + Duration::from_secs(60)
+}
+
+/// The shortest safe lease for `deadline`: the deadline and [`LEASE_MARGIN`]. A claim is taken
+/// once, before the flow, and not renewed while it runs: a lease that could run out while this
+/// station still works on the accessory would let another station take it over and provision it
+/// a second time, so a shorter lease is refused rather than renewed.
+pub fn shortest_lease(deadline: Duration) -> Duration {
+    deadline + LEASE_MARGIN
 }
 
 /// A row ready to run.
@@ -119,6 +142,7 @@ pub async fn run(
         in_flight: AtomicUsize::new(0),
         events,
         force: options.force,
+        lease: options.lease.max(shortest_lease(options.deadline)),
     });
     let watcher = {
         let shared = Arc::clone(&shared);
@@ -156,6 +180,8 @@ struct Shared {
     events: Arc<dyn Fn(&FleetEvent) + Send + Sync>,
     /// `--force`: redo what the ledger says succeeded.
     force: bool,
+    /// How long each claim lasts (never shorter than [`shortest_lease`]).
+    lease: Duration,
 }
 
 /// Takes jobs in inventory order until none is left or a stop was asked for. The check and the
@@ -177,7 +203,8 @@ async fn worker(shared: Arc<Shared>) {
         };
         let device_id = job.request.device_id.clone().unwrap_or_default();
         let address = job.request.accessory.authority();
-        if let Some(station) = claim(&job.request, &device_id, shared.force) {
+        if let Some(station) = claim(&job.request, &device_id, shared.force, shared.lease) {
+            shared.results.lock().expect("results lock")[job.index].outcome = Disposition::Held;
             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
             (shared.events)(&FleetEvent::Held { device_id, station });
             continue;
@@ -236,14 +263,13 @@ async fn worker(shared: Arc<Shared>) {
 
 /// Claims the accessory for this station before working on it: a lease in the ledger (shared by
 /// stations on PostgreSQL; on SQLite, by the workers of this station), so two stations never
-/// provision one accessory at once. The lease outlives the run's deadline, so it cannot lapse while
-/// the flow runs, and ends early when the run releases it; a station that dies leaves a lease that
-/// expires. `None` when this station may go on; `Some(station)` when another holds it. A ledger
+/// provision one accessory at once. The lease outlives the run's deadline and the attempt's last
+/// ledger writes ([`shortest_lease`]), so it cannot lapse while the flow runs, and ends early when
+/// the run releases it; a station that dies leaves a lease that expires. `None` when this station may go on; `Some(station)` when another holds it. A ledger
 /// that cannot be asked is treated as held: provisioning an accessory another station may be
 /// provisioning is the mistake claims exist to prevent.
-fn claim(request: &Request, device_id: &str, force: bool) -> Option<String> {
+fn claim(request: &Request, device_id: &str, force: bool, lease: Duration) -> Option<String> {
     let ledger = request.ledger.as_ref()?;
-    let lease = request.deadline + std::time::Duration::from_secs(60);
     match ledger.claim(device_id, lease) {
         // Planned before another station finished it: the claim is free again, but the work is
         // done. Checked under the claim, so no two stations both see "not done".
