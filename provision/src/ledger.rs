@@ -37,6 +37,7 @@
 
 mod claim;
 mod db;
+mod first_use;
 mod private;
 mod record;
 mod schema;
