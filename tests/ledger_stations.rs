@@ -353,8 +353,7 @@ fn two_stations_recording_a_first_key_for_one_device_at_once_never_both_win_with
             .collect();
         let results: Vec<Vec<_>> = racers.into_iter().map(|r| r.join().unwrap()).collect();
         let reader = backend.station("reader");
-        for i in 0..ROUNDS {
-            let (a, b) = (&results[0][i], &results[1][i]);
+        for (i, (a, b)) in results[0].iter().zip(&results[1]).enumerate() {
             let stored = reader
                 .accessory(&format!("Race-{i:04}"))
                 .unwrap()
