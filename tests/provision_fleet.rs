@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use accessory_sim::{Fleet, FleetOptions, Network, Scenario};
@@ -643,4 +644,225 @@ fn a_lease_shorter_than_the_deadline_and_its_margin_is_refused_before_anything_i
     assert!(err.contains("[usage.invalid_value]"), "{err}");
     assert!(err.contains("--lease 35s or more"), "{err}");
     assert!(!ledger.exists(), "nothing was opened: {err}");
+}
+
+/// What the test radios saw: joins per radio and per SoftAP, and whether a radio was ever asked
+/// to join while already on a SoftAP.
+#[derive(Default)]
+struct Airwaves {
+    /// SoftAPs joined, in order, with the radio that joined each.
+    joins: std::sync::Mutex<Vec<(String, String)>>,
+    /// Radios on a SoftAP now.
+    on_air: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Most radios on a SoftAP at once.
+    most_at_once: std::sync::atomic::AtomicUsize,
+    /// A radio asked to join while already joined (must never happen).
+    overlaps: std::sync::Mutex<Vec<String>>,
+}
+
+/// A radio whose "SoftAPs" are the simulated accessories on loopback: it scans every SSID of the
+/// inventory, records joins and leaves, and hands out a lease on `lo`.
+struct TestRadio {
+    name: String,
+    ssids: Vec<String>,
+    air: Arc<Airwaves>,
+    joined: Option<String>,
+}
+
+impl provision::wifi::WifiBackend for TestRadio {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+    fn scan(&mut self) -> Result<Vec<provision::wifi::ScanResult>, provision::wifi::WifiError> {
+        Ok(self
+            .ssids
+            .iter()
+            .map(|s| provision::wifi::ScanResult {
+                ssid: s.clone(),
+                bssid: None,
+                signal_dbm: -50,
+                security: Some(provision::Security::Open),
+                frequency_mhz: None,
+                handle: s.clone(),
+            })
+            .collect())
+    }
+    fn join(
+        &mut self,
+        network: &provision::wifi::ScanResult,
+        _: Option<&str>,
+    ) -> Result<(), provision::wifi::WifiError> {
+        let mut on_air = self.air.on_air.lock().unwrap();
+        if !on_air.insert(self.name.clone()) {
+            self.air.overlaps.lock().unwrap().push(format!(
+                "{} asked to join {} while on another SoftAP",
+                self.name, network.ssid
+            ));
+        }
+        self.air
+            .most_at_once
+            .fetch_max(on_air.len(), std::sync::atomic::Ordering::SeqCst);
+        self.air
+            .joins
+            .lock()
+            .unwrap()
+            .push((network.ssid.clone(), self.name.clone()));
+        self.joined = Some(network.ssid.clone());
+        Ok(())
+    }
+    fn address(
+        &mut self,
+        _: Duration,
+    ) -> Result<provision::wifi::Lease, provision::wifi::WifiError> {
+        Ok(provision::wifi::Lease {
+            interface: "lo".into(),
+            address: std::net::Ipv4Addr::LOCALHOST,
+            prefix_len: 8,
+            router: Some(std::net::Ipv4Addr::LOCALHOST),
+            server: None,
+            lease_time: None,
+        })
+    }
+    fn leave(&mut self) -> Result<(), provision::wifi::WifiError> {
+        if self.joined.take().is_some() {
+            self.air.on_air.lock().unwrap().remove(&self.name);
+        }
+        Ok(())
+    }
+    fn restore(&mut self) -> Result<(), provision::wifi::WifiError> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn softap_rows_are_joined_one_at_a_time_per_radio_over_two_radios_while_address_rows_go_on_in_parallel(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    // 400 ms to join the home network: long enough for the two radios' work to overlap.
+    let slow = || Scenario::good("x").with_connect_delay_ms(400);
+    let batches = vec![
+        batch(dir.path(), "AP", 6, slow(), None).await,
+        batch(dir.path(), "ADDR", 4, slow(), None).await,
+    ];
+    let inv = inventory(dir.path(), &batches);
+    // The AP rows name a SoftAP (and the loopback address the test radios reach it at).
+    let mut rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
+    let mut ssids = Vec::new();
+    for row in &mut rows {
+        let id = row["id"].as_str().unwrap().to_owned();
+        if id.starts_with("AP-") {
+            let ssid = format!("Acme-{id}");
+            row["softap_ssid"] = ssid.clone().into();
+            ssids.push(ssid);
+        }
+    }
+    std::fs::write(&inv, serde_json::to_string(&rows).unwrap()).unwrap();
+    let inventory = provision::fleet::Inventory::read(&inv).unwrap();
+
+    let air = Arc::new(Airwaves::default());
+    let radio = |name: &str| {
+        let (name, ssids, air) = (name.to_owned(), ssids.clone(), Arc::clone(&air));
+        provision::fleet::Radio::with_backend(name.clone(), move || {
+            Ok(Box::new(TestRadio {
+                name: name.clone(),
+                ssids: ssids.clone(),
+                air: Arc::clone(&air),
+                joined: None,
+            }) as Box<dyn provision::wifi::WifiBackend>)
+        })
+    };
+    let ledger = Arc::new(Ledger::open(dir.path().join("ledger.sqlite3")).unwrap());
+    let deadline = Duration::from_secs(20);
+    let options = provision::fleet::FleetOptions {
+        parallel: 2,
+        force: false,
+        deadline,
+        network: Some(provision::Network {
+            ssid: "Home".into(),
+            passphrase: provision::Secret::new(PASSPHRASE.into()),
+            security: provision::Security::Wpa2Psk,
+            hidden: false,
+        }),
+        ledger: Arc::clone(&ledger),
+        lease: provision::fleet::default_lease(deadline),
+        radios: provision::fleet::Radios {
+            radios: vec![radio("radio-1"), radio("radio-2")],
+            join_timeout: Duration::from_secs(5),
+            softap_passphrase: None,
+        },
+    };
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let report = provision::fleet::run(
+        &inventory,
+        options,
+        Arc::new(move |e: &provision::fleet::FleetEvent| sink.lock().unwrap().push(e.to_string())),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert!(report.all_done(), "{report}\n{:#?}", events.lock().unwrap());
+    assert_eq!(report.count(provision::fleet::Disposition::Connected), 10);
+
+    let overlaps = air.overlaps.lock().unwrap().clone();
+    assert!(overlaps.is_empty(), "{overlaps:?}");
+    let joins = air.joins.lock().unwrap().clone();
+    let mut joined: Vec<_> = joins.iter().map(|(s, _)| s.clone()).collect();
+    joined.sort();
+    assert_eq!(joined, ssids, "each SoftAP joined once, address rows never");
+    for name in ["radio-1", "radio-2"] {
+        assert!(
+            joins.iter().any(|(_, r)| r == name),
+            "{name} worked: {joins:?}"
+        );
+    }
+    assert_eq!(
+        air.most_at_once.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "both radios were on a SoftAP at once: {joins:?}"
+    );
+    assert!(air.on_air.lock().unwrap().is_empty(), "every SoftAP left");
+    // SoftAP rows are reported by their SoftAP; every accessory got its network once.
+    for r in &report.results {
+        if r.device_id.starts_with("AP-") {
+            assert!(r.address.starts_with("127.0.0.1:"), "{r:?}");
+        }
+    }
+    for b in &batches {
+        for member in b.fleet.members() {
+            assert_eq!(puts(member), 1, "{}", member.device_id());
+        }
+    }
+    for b in batches {
+        b.fleet.shutdown().await;
+    }
+}
+
+#[test]
+fn a_softap_row_without_a_radio_is_refused_before_any_accessory_is_contacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.csv");
+    std::fs::write(
+        &inv,
+        "device_id,address,softap_ssid,pin\n\
+         A-1,127.0.0.1:9,,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\
+         A-2,,Acme-A-2,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+    )
+    .unwrap();
+    let out = Command::new(accessory_bin())
+        .args(["provision", "fleet", "--inventory"])
+        .arg(&inv)
+        .args(["--network-ssid", "Home"])
+        .arg("--ledger")
+        .arg(dir.path().join("ledger.sqlite3"))
+        .env("ACCESSORY_NETWORK_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("[input.inventory]"), "{err}");
+    assert!(err.contains("A-2") && err.contains("--wifi"), "{err}");
+    assert!(!err.contains("started"), "nothing was contacted: {err}");
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use provision::fleet::{Disposition, FleetEvent, FleetOptions, Inventory, Report};
+use provision::fleet::{Disposition, FleetEvent, FleetOptions, Inventory, Radio, Radios, Report};
 use provision::{Ledger, Network, Secret};
 
 use crate::exit::{fail, failed, ExitStatus, Failure};
@@ -76,6 +76,27 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub lease: Option<Duration>,
 
+    /// Join the SoftAP of rows that name one (`softap_ssid`) with this backend: `sim`,
+    /// `networkmanager`, `wpa_supplicant` (see `accessory provision --help`).
+    #[arg(long, value_name = "BACKEND", value_parser = super::wifi_join::backend_parser())]
+    pub wifi: Option<provision::wifi::BackendKind>,
+
+    /// A Wi-Fi interface (radio) for SoftAP rows; give it once per radio. Each radio works one
+    /// SoftAP at a time; rows with an address only go on with --parallel [default: one radio,
+    /// the backend's choice].
+    #[arg(long, value_name = "IFACE", requires = "wifi")]
+    pub interface: Vec<String>,
+
+    /// How long joining one SoftAP may take, scan to address, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "wifi",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub join_timeout: u64,
+
+    /// A file holding the SoftAPs' own passphrase (secured SoftAPs). Without it:
+    /// $ACCESSORY_SOFTAP_PASSPHRASE.
+    #[arg(long, value_name = "FILE", requires = "wifi")]
+    pub softap_passphrase_file: Option<PathBuf>,
+
     /// The ledger file [default: $XDG_DATA_HOME/accessory/ledger.sqlite3].
     #[arg(long, value_name = "PATH", env = "ACCESSORY_LEDGER")]
     pub ledger: Option<PathBuf>,
@@ -114,6 +135,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         network,
         ledger,
         lease,
+        radios: radios(&args)?,
     };
     let progress = Arc::new(Progress::new(args.events, inventory.rows.len()));
     let sink = Arc::clone(&progress);
@@ -144,6 +166,27 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         eprint!("{report}");
     }
     Ok(status(&report))
+}
+
+/// The radios `--wifi` and `--interface` name (none without `--wifi`).
+fn radios(args: &Args) -> anyhow::Result<Radios> {
+    let Some(kind) = args.wifi else {
+        return Ok(Radios::default());
+    };
+    let radios = if args.interface.is_empty() {
+        vec![Radio::new(kind, None)]
+    } else {
+        args.interface
+            .iter()
+            .map(|i| Radio::new(kind, Some(i.clone())))
+            .collect()
+    };
+    Ok(Radios {
+        radios,
+        join_timeout: Duration::from_secs(args.join_timeout),
+        softap_passphrase: Secret::softap_passphrase(args.softap_passphrase_file.as_deref())
+            .or_else(failed)?,
+    })
 }
 
 /// `--lease`, or the default for `deadline`; refused when shorter than the safe floor.

@@ -14,10 +14,13 @@ use protocol::AccessoryAddress;
 use crate::error::Error;
 use crate::fleet::event::FleetEvent;
 use crate::fleet::inventory::{Inventory, InventoryError, InventoryRow};
+use crate::fleet::radio::{provision_over, Radio, Radios};
 use crate::fleet::report::{AccessoryResult, Disposition, Report};
 use crate::ledger::{AttemptOutcome, Ledger};
+use crate::outcome::Failure;
 use crate::request::{ExpectedKey, FirstUse, Network, Request, TrustInputs};
 use crate::secret::Secret;
+use crate::step::Step;
 
 /// How to run a fleet.
 #[derive(Debug)]
@@ -37,6 +40,9 @@ pub struct FleetOptions {
     /// longer. At least [`shortest_lease`] of `deadline`: a shorter one is raised to it (the
     /// command refuses it).
     pub lease: Duration,
+    /// The radios that join the SoftAP of rows naming one (none: such rows are refused before
+    /// anything is contacted).
+    pub radios: Radios,
 }
 
 /// What a lease must outlast beyond one accessory's deadline: the attempt's last ledger writes
@@ -61,6 +67,10 @@ pub fn shortest_lease(deadline: Duration) -> Duration {
 struct Job {
     index: usize,
     request: Request,
+    /// The SoftAP to join first, for a row that names one.
+    softap: Option<String>,
+    /// Whether the row gave the address (else, after a join, the SoftAP's router).
+    address_given: bool,
 }
 
 /// Provisions every accessory of `inventory`, emitting [`FleetEvent`]s; stops starting new ones when
@@ -78,6 +88,7 @@ pub async fn run(
     let mut results: Vec<AccessoryResult> = Vec::with_capacity(inventory.rows.len());
     let mut prepared = Prepared::default();
     let mut queue = VecDeque::new();
+    let mut softap_queue = VecDeque::new();
     let mut skipped_before = Vec::new();
     for (index, (place, row)) in inventory.rows.iter().enumerate() {
         let row_error = |message: String| InventoryError::Row {
@@ -86,7 +97,11 @@ pub async fn run(
             device_id: row.device_id.clone(),
             message,
         };
-        let address = row.address.clone().unwrap_or_default();
+        let address = match (&row.address, &row.softap_ssid) {
+            (Some(a), _) => a.clone(),
+            (None, Some(ssid)) => format!("wifi:{ssid}"),
+            (None, None) => String::new(),
+        };
         results.push(AccessoryResult {
             device_id: row.device_id.clone(),
             address: address.clone(),
@@ -97,10 +112,10 @@ pub async fn run(
             elapsed_ms: 0,
             attempt: None,
         });
-        if row.softap_ssid.is_some() {
+        if row.softap_ssid.is_some() && options.radios.radios.is_empty() {
             return Err(row_error(
-                "softap_ssid rows are not provisioned by this build's fleet run yet: give the address \
-                 (join the SoftAP with `accessory provision --wifi` one at a time)"
+                "a softap_ssid row needs a radio to join it: give --wifi BACKEND (and --interface \
+                 IFACE, once per radio)"
                     .into(),
             ));
         }
@@ -117,11 +132,20 @@ pub async fn run(
                 continue;
             }
         }
-        queue.push_back(Job { index, request });
+        let job = Job {
+            index,
+            request,
+            softap: row.softap_ssid.clone(),
+            address_given: row.address.is_some(),
+        };
+        match job.softap {
+            Some(_) => softap_queue.push_back(job),
+            None => queue.push_back(job),
+        }
     }
     events(&FleetEvent::Planned {
         total: inventory.rows.len(),
-        to_do: queue.len(),
+        to_do: queue.len() + softap_queue.len(),
         skipped: skipped_before.len(),
         parallel,
     });
@@ -137,19 +161,22 @@ pub async fn run(
 
     let shared = Arc::new(Shared {
         queue: Mutex::new(queue),
+        softap_queue: Mutex::new(softap_queue),
         results: Mutex::new(results),
         stopped: AtomicBool::new(false),
         in_flight: AtomicUsize::new(0),
         events,
         force: options.force,
         lease: options.lease.max(shortest_lease(options.deadline)),
+        radios: options.radios.clone(),
     });
     let watcher = {
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
             stop.await;
             shared.stopped.store(true, Ordering::SeqCst);
-            let not_started = shared.queue.lock().expect("queue lock").len();
+            let not_started = shared.queue.lock().expect("queue lock").len()
+                + shared.softap_queue.lock().expect("queue lock").len();
             (shared.events)(&FleetEvent::Stopping {
                 in_flight: shared.in_flight.load(Ordering::SeqCst),
                 not_started,
@@ -158,7 +185,11 @@ pub async fn run(
     };
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..parallel {
-        workers.spawn(worker(Arc::clone(&shared)));
+        workers.spawn(worker(Arc::clone(&shared), None));
+    }
+    // One worker per radio: a radio is on one SoftAP at a time.
+    for radio in &options.radios.radios {
+        workers.spawn(worker(Arc::clone(&shared), Some(radio.clone())));
     }
     while workers.join_next().await.is_some() {}
     watcher.abort();
@@ -173,7 +204,10 @@ pub async fn run(
 }
 
 struct Shared {
+    /// Rows with an address only, for the `parallel` workers.
     queue: Mutex<VecDeque<Job>>,
+    /// Rows naming a SoftAP, for the radios' workers.
+    softap_queue: Mutex<VecDeque<Job>>,
     results: Mutex<Vec<AccessoryResult>>,
     stopped: AtomicBool,
     in_flight: AtomicUsize,
@@ -182,14 +216,21 @@ struct Shared {
     force: bool,
     /// How long each claim lasts (never shorter than [`shortest_lease`]).
     lease: Duration,
+    /// What SoftAP joins share.
+    radios: Radios,
 }
 
-/// Takes jobs in inventory order until none is left or a stop was asked for. The check and the
-/// take are one step under the queue's lock, so nothing starts after the stop was seen.
-async fn worker(shared: Arc<Shared>) {
+/// Takes jobs in inventory order until none is left or a stop was asked for: address rows, or
+/// with a radio the SoftAP rows. The check and the take are one step under the queue's lock, so
+/// nothing starts after the stop was seen.
+async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
     loop {
         let job = {
-            let mut queue = shared.queue.lock().expect("queue lock");
+            let mut queue = match radio {
+                Some(_) => shared.softap_queue.lock(),
+                None => shared.queue.lock(),
+            }
+            .expect("queue lock");
             if shared.stopped.load(Ordering::SeqCst) {
                 return;
             }
@@ -202,7 +243,10 @@ async fn worker(shared: Arc<Shared>) {
             }
         };
         let device_id = job.request.device_id.clone().unwrap_or_default();
-        let address = job.request.accessory.authority();
+        let address = match &job.softap {
+            Some(ssid) if !job.address_given => format!("wifi:{ssid}"),
+            _ => job.request.accessory.authority(),
+        };
         if let Some(station) = claim(&job.request, &device_id, shared.force, shared.lease) {
             shared.results.lock().expect("results lock")[job.index].outcome = Disposition::Held;
             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
@@ -214,7 +258,27 @@ async fn worker(shared: Arc<Shared>) {
             address: address.clone(),
         });
         let ledger = job.request.ledger.clone();
-        let result = crate::flow::run(job.request).await;
+        let result = match (&job.softap, &radio) {
+            (Some(ssid), Some(radio)) => {
+                let t0 = Instant::now();
+                let joined =
+                    provision_over(radio, &shared.radios, ssid, job.address_given, job.request)
+                        .await;
+                match joined {
+                    Ok(Ok(outcome)) => Ok(outcome),
+                    Ok(Err(failure)) => Err(Ended::from(failure)),
+                    // Not joined: nothing sent, no attempt (the flow never started).
+                    Err(e) => Err(Ended {
+                        code: e.code(),
+                        step: Step::Connect,
+                        credentials_sent: false,
+                        elapsed_ms: t0.elapsed().as_millis() as u64,
+                        attempt: None,
+                    }),
+                }
+            }
+            _ => crate::flow::run(job.request).await.map_err(Ended::from),
+        };
         if let Some(ledger) = ledger {
             if let Err(e) = ledger.release(&device_id) {
                 // The lease expires on its own; the next claim after it is free.
@@ -239,7 +303,7 @@ async fn worker(shared: Arc<Shared>) {
                 }
                 Err(failure) => {
                     r.outcome = Disposition::Failed;
-                    r.code = Some(failure.diagnosis.code);
+                    r.code = Some(failure.code);
                     r.step = Some(failure.step);
                     r.credentials_sent = failure.credentials_sent;
                     r.elapsed_ms = failure.elapsed_ms;
@@ -247,7 +311,7 @@ async fn worker(shared: Arc<Shared>) {
                     FleetEvent::Failed {
                         device_id,
                         address,
-                        code: failure.diagnosis.code,
+                        code: failure.code,
                         step: failure.step,
                         credentials_sent: failure.credentials_sent,
                         elapsed_ms: failure.elapsed_ms,
@@ -295,6 +359,28 @@ fn claim(request: &Request, device_id: &str, force: bool, lease: Duration) -> Op
     }
 }
 
+/// How an accessory that was not provisioned ended: a [`Failure`] of the flow, or a SoftAP
+/// that could not be joined.
+struct Ended {
+    code: &'static str,
+    step: Step,
+    credentials_sent: bool,
+    elapsed_ms: u64,
+    attempt: Option<i64>,
+}
+
+impl From<Failure> for Ended {
+    fn from(f: Failure) -> Self {
+        Ended {
+            code: f.diagnosis.code,
+            step: f.step,
+            credentials_sent: f.credentials_sent,
+            elapsed_ms: f.elapsed_ms,
+            attempt: f.attempt,
+        }
+    }
+}
+
 /// The id of a successful attempt for `device_id`, if the ledger holds one.
 fn succeeded_before(ledger: &Ledger, device_id: &str) -> Result<Option<i64>, Error> {
     Ok(ledger
@@ -314,7 +400,8 @@ struct Prepared {
 impl Prepared {
     /// The request for one row; the message says what is wrong with it.
     fn request(&mut self, row: &InventoryRow, options: &FleetOptions) -> Result<Request, String> {
-        let address = row.address.as_deref().unwrap_or_default();
+        // A SoftAP row without an address: the SoftAP's router, known after the join.
+        let address = row.address.as_deref().unwrap_or("192.168.4.1");
         let accessory: AccessoryAddress = address
             .parse()
             .map_err(|e| format!("address {address:?}: {e}"))?;
