@@ -247,7 +247,12 @@ async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
             Some(ssid) if !job.address_given => format!("wifi:{ssid}"),
             _ => job.request.accessory.authority(),
         };
-        if let Some(station) = claim(&job.request, &device_id, shared.force, shared.lease) {
+        // A SoftAP row's claim also covers the join, which comes before the flow's deadline.
+        let lease = match job.softap {
+            Some(_) => shared.lease + shared.radios.join_timeout,
+            None => shared.lease,
+        };
+        if let Some(station) = claim(&job.request, &device_id, shared.force, lease) {
             shared.results.lock().expect("results lock")[job.index].outcome = Disposition::Held;
             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
             (shared.events)(&FleetEvent::Held { device_id, station });
