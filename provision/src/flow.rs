@@ -140,19 +140,9 @@ pub async fn run_observed(
                     last_seen: now,
                 };
                 let (attempt_id, rt) = (attempt, run.round_trips.total());
+                // One transaction for the end state: one commit, one fsync.
                 let recorded = with_ledger(ledger, move |l| {
-                    l.saw_accessory(&record)?;
-                    if let Some(a) = attempt_id {
-                        l.finish_attempt(
-                            a,
-                            Some(&record.id),
-                            AttemptOutcome::Connected,
-                            None,
-                            Some(rt),
-                            OffsetDateTime::now_utc(),
-                        )?;
-                    }
-                    Ok(())
+                    l.record_connected(&record, attempt_id, Some(rt), OffsetDateTime::now_utc())
                 })
                 .await;
                 if let Err(e) = recorded {

@@ -257,34 +257,41 @@ impl Ledger {
     /// Every station reads the same record: a key first recorded at one is enforced at all.
     pub fn saw_accessory(&self, record: &AccessoryRecord) -> Result<(), Error> {
         let r = record.clone();
-        self.run("record an accessory", move |tx| {
-            let params: Vec<Value> = vec![
-                r.id.clone().into(),
-                r.pin.clone().into(),
-                r.fingerprint.clone().into(),
-                r.model.clone().into(),
-                r.firmware.clone().into(),
-                rfc3339(r.last_seen).into(),
-            ];
-            // An upsert by hand: the primary key compares case-sensitively, device ids do not.
-            let updated = tx.execute(
-                "UPDATE accessories SET pin = $2, fingerprint = $3, model = $4, firmware = $5,
-                     last_seen = $6
-                 WHERE ascii_lower(id) = ascii_lower($1)",
-                &params,
-            )?;
-            if updated == 0 {
-                let mut params = params;
-                params.push(rfc3339(r.first_seen).into());
-                tx.execute(
-                    "INSERT INTO accessories
-                         (id, pin, fingerprint, model, firmware, last_seen, first_seen)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    &params,
-                )?;
-            }
-            Ok(())
-        })
+        self.run("record an accessory", move |tx| saw(tx, &r))
+    }
+
+    /// The end state of a successful attempt in one transaction, so one commit (one fsync on
+    /// SQLite): the accessory seen with its key (as [`Ledger::saw_accessory`]) and, when an
+    /// attempt was started, that attempt `connected` (as [`Ledger::finish_attempt`]). Both are
+    /// recorded or neither.
+    pub fn record_connected(
+        &self,
+        record: &AccessoryRecord,
+        attempt: Option<i64>,
+        round_trips: Option<u32>,
+        ended: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let r = record.clone();
+        let finished: Option<Vec<Value>> = attempt.map(|id| {
+            vec![
+                id.into(),
+                Some(r.id.clone()).into(),
+                AttemptOutcome::Connected.as_str().into(),
+                None::<String>.into(),
+                round_trips.map(i64::from).into(),
+                rfc3339(ended).into(),
+            ]
+        });
+        self.run(
+            "record the accessory and the end of its attempt",
+            move |tx| {
+                saw(tx, &r)?;
+                if let Some(params) = &finished {
+                    finish(tx, params)?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Removes an accessory's record (its pin; the id ignoring ASCII case): the next provisioning is a first use again.
@@ -353,12 +360,7 @@ impl Ledger {
             rfc3339(ended).into(),
         ];
         self.run("record the end of an attempt", move |tx| {
-            tx.execute(
-                "UPDATE attempts SET device_id = COALESCE($2, device_id), outcome = $3,
-                     diagnosis = $4, round_trips = $5, ended = $6
-                 WHERE id = $1",
-                &params,
-            )
+            finish(tx, &params)
         })?;
         Ok(())
     }
@@ -408,6 +410,46 @@ impl Ledger {
             })
         }
     }
+}
+
+/// Inserts `r`, or updates its key, last sighting, model and firmware (its first sighting stays).
+fn saw(tx: &mut Tx<'_, '_>, r: &AccessoryRecord) -> Result<(), DbError> {
+    let params: Vec<Value> = vec![
+        r.id.clone().into(),
+        r.pin.clone().into(),
+        r.fingerprint.clone().into(),
+        r.model.clone().into(),
+        r.firmware.clone().into(),
+        rfc3339(r.last_seen).into(),
+    ];
+    // An upsert by hand: the primary key compares case-sensitively, device ids do not.
+    let updated = tx.execute(
+        "UPDATE accessories SET pin = $2, fingerprint = $3, model = $4, firmware = $5,
+             last_seen = $6
+         WHERE ascii_lower(id) = ascii_lower($1)",
+        &params,
+    )?;
+    if updated == 0 {
+        let mut params = params;
+        params.push(rfc3339(r.first_seen).into());
+        tx.execute(
+            "INSERT INTO accessories
+                 (id, pin, fingerprint, model, firmware, last_seen, first_seen)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
+/// An attempt's end: `params` are its id, device id, outcome, diagnosis, round trips, end.
+fn finish(tx: &mut Tx<'_, '_>, params: &[Value]) -> Result<u64, DbError> {
+    tx.execute(
+        "UPDATE attempts SET device_id = COALESCE($2, device_id), outcome = $3,
+             diagnosis = $4, round_trips = $5, ended = $6
+         WHERE id = $1",
+        params,
+    )
 }
 
 const SELECT_ACCESSORY: &str =
