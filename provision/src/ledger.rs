@@ -65,6 +65,8 @@ pub const ATTEMPT_DEADLINE: Duration = Duration::from_secs(2 * 3600);
 pub struct Ledger {
     /// The file, or the database's URL without its password.
     path: PathBuf,
+    /// What it was opened from (a URL may hold a password: never printed).
+    target: Target,
     db: Db,
     station: String,
     attempt_deadline: Duration,
@@ -132,6 +134,7 @@ impl Ledger {
     /// SQLite file, created if needed (0600, in a directory created 0700, no link followed).
     /// Attempts whose deadline has passed are marked interrupted.
     pub fn open(target: impl AsRef<Path>) -> Result<Self, Error> {
+        let opened_from = Target(target.as_ref().to_owned());
         let (path, url) = db::location(target.as_ref());
         let db = match url {
             Some(url) => Db::postgres(&url).map_err(ledger_err(&path, "connect"))?,
@@ -146,6 +149,7 @@ impl Ledger {
         };
         let ledger = Self {
             path,
+            target: opened_from,
             db,
             station: default_station(),
             attempt_deadline: ATTEMPT_DEADLINE,
@@ -160,6 +164,15 @@ impl Ledger {
         }
         ledger.mark_interrupted()?;
         Ok(ledger)
+    }
+
+    /// Another handle on this ledger, with a connection of its own, the same station and the
+    /// same attempt deadline. One handle runs one transaction at a time (a PostgreSQL connection
+    /// serves one at a time), so a fleet's workers take one each on a shared ledger.
+    pub fn reopen(&self) -> Result<Self, Error> {
+        Ok(Self::open(&self.target.0)?
+            .with_station(self.station.clone())
+            .with_attempt_deadline(self.attempt_deadline))
     }
 
     /// This ledger, recording `station` as the maker of its attempts and the holder of its claims
@@ -450,6 +463,15 @@ fn finish(tx: &mut Tx<'_, '_>, params: &[Value]) -> Result<u64, DbError> {
          WHERE id = $1",
         params,
     )
+}
+
+/// Where a ledger was opened from; its `Debug` shows nothing, since a URL may carry a password.
+struct Target(PathBuf);
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Target(..)")
+    }
 }
 
 const SELECT_ACCESSORY: &str =

@@ -169,6 +169,7 @@ pub async fn run(
         force: options.force,
         lease: options.lease.max(shortest_lease(options.deadline)),
         radios: options.radios.clone(),
+        ledger: Arc::clone(&options.ledger),
     });
     let watcher = {
         let shared = Arc::clone(&shared);
@@ -218,12 +219,18 @@ struct Shared {
     lease: Duration,
     /// What SoftAP joins share.
     radios: Radios,
+    /// The run's ledger.
+    ledger: Arc<Ledger>,
 }
 
 /// Takes jobs in inventory order until none is left or a stop was asked for: address rows, or
 /// with a radio the SoftAP rows. The check and the take are one step under the queue's lock, so
 /// nothing starts after the stop was seen.
 async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
+    // On a shared (PostgreSQL) ledger each worker has its own connection, opened when it takes
+    // its first job: one connection serves one transaction at a time, and every accessory's
+    // claim, attempt and release would otherwise wait for every other worker's.
+    let mut own_ledger: Option<Arc<Ledger>> = None;
     loop {
         let job = {
             let mut queue = match radio {
@@ -242,6 +249,19 @@ async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
                 None => return,
             }
         };
+        let mut job = job;
+        if shared.ledger.is_shared() {
+            if own_ledger.is_none() {
+                own_ledger = Some(match shared.ledger.reopen() {
+                    Ok(l) => Arc::new(l),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a connection of the worker's own; sharing the run's");
+                        Arc::clone(&shared.ledger)
+                    }
+                });
+            }
+            job.request.ledger = own_ledger.clone();
+        }
         let device_id = job.request.device_id.clone().unwrap_or_default();
         let address = match &job.softap {
             Some(ssid) if !job.address_given => format!("wifi:{ssid}"),
