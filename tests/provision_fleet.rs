@@ -866,3 +866,158 @@ fn a_softap_row_without_a_radio_is_refused_before_any_accessory_is_contacted() {
     assert!(err.contains("A-2") && err.contains("--wifi"), "{err}");
     assert!(!err.contains("started"), "nothing was contacted: {err}");
 }
+
+/// A real backend, with every join and leave recorded in `air` under the radio's name.
+struct Recorded {
+    inner: Box<dyn provision::wifi::WifiBackend>,
+    name: String,
+    air: Arc<Airwaves>,
+}
+
+impl provision::wifi::WifiBackend for Recorded {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn scan(&mut self) -> Result<Vec<provision::wifi::ScanResult>, provision::wifi::WifiError> {
+        self.inner.scan()
+    }
+    fn join(
+        &mut self,
+        network: &provision::wifi::ScanResult,
+        passphrase: Option<&str>,
+    ) -> Result<(), provision::wifi::WifiError> {
+        {
+            let mut on_air = self.air.on_air.lock().unwrap();
+            if !on_air.insert(self.name.clone()) {
+                self.air.overlaps.lock().unwrap().push(format!(
+                    "{} asked to join {} while on another SoftAP",
+                    self.name, network.ssid
+                ));
+            }
+            self.air
+                .most_at_once
+                .fetch_max(on_air.len(), std::sync::atomic::Ordering::SeqCst);
+            self.air
+                .joins
+                .lock()
+                .unwrap()
+                .push((network.ssid.clone(), self.name.clone()));
+        }
+        self.inner.join(network, passphrase)
+    }
+    fn address(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<provision::wifi::Lease, provision::wifi::WifiError> {
+        self.inner.address(timeout)
+    }
+    fn leave(&mut self) -> Result<(), provision::wifi::WifiError> {
+        let left = self.inner.leave();
+        self.air.on_air.lock().unwrap().remove(&self.name);
+        left
+    }
+    fn restore(&mut self) -> Result<(), provision::wifi::WifiError> {
+        self.inner.restore()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_namespace_softap_rows_over_two_sim_radios_are_each_joined_provisioned_and_left() {
+    use accessory_tests::softap as ap;
+    if !ap::root_or_skip(
+        "four_namespace_softap_rows_over_two_sim_radios_are_each_joined_provisioned_and_left",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut softaps = Vec::new();
+    let mut csv = String::from("device_id,softap_ssid,pin\n");
+    let mut ssids = Vec::new();
+    for i in 1..=4 {
+        let ssid = ap::unique_ssid("FleetAP");
+        let id = format!("NSF-{i:04}");
+        // 1 s to join the home network: the two radios' accessories overlap.
+        let (softap, sim) = ap::start(
+            accessory_sim::SoftApConfig::open(&ssid),
+            Scenario::good(&id).with_connect_delay_ms(1000),
+        )
+        .await;
+        csv.push_str(&format!("{id},{ssid},{}\n", sim.pin()));
+        ssids.push(ssid);
+        softaps.push((softap, sim));
+    }
+    ssids.sort();
+    let footprints: Vec<_> = softaps.iter().map(|(s, _)| ap::footprint(s)).collect();
+    let inv = dir.path().join("softaps.csv");
+    std::fs::write(&inv, csv).unwrap();
+    let inventory = provision::fleet::Inventory::read(&inv).unwrap();
+
+    let air = Arc::new(Airwaves::default());
+    let radio = |name: &str| {
+        let (name, air) = (name.to_owned(), Arc::clone(&air));
+        provision::fleet::Radio::with_backend(name.clone(), move || {
+            Ok(Box::new(Recorded {
+                inner: provision::wifi::backend(provision::wifi::BackendKind::Sim, None)?,
+                name: name.clone(),
+                air: Arc::clone(&air),
+            }) as Box<dyn provision::wifi::WifiBackend>)
+        })
+    };
+    let deadline = Duration::from_secs(30);
+    let options = provision::fleet::FleetOptions {
+        parallel: 1,
+        force: false,
+        deadline,
+        network: Some(provision::Network {
+            ssid: "Home".into(),
+            passphrase: provision::Secret::new(PASSPHRASE.into()),
+            security: provision::Security::Wpa2Psk,
+            hidden: false,
+        }),
+        ledger: Arc::new(Ledger::open(dir.path().join("ledger.sqlite3")).unwrap()),
+        lease: provision::fleet::default_lease(deadline),
+        radios: provision::fleet::Radios {
+            radios: vec![radio("radio-1"), radio("radio-2")],
+            join_timeout: Duration::from_secs(20),
+            softap_passphrase: None,
+        },
+    };
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let report = provision::fleet::run(
+        &inventory,
+        options,
+        Arc::new(move |e: &provision::fleet::FleetEvent| sink.lock().unwrap().push(e.to_string())),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert!(report.all_done(), "{report}\n{:#?}", events.lock().unwrap());
+    assert_eq!(report.count(provision::fleet::Disposition::Connected), 4);
+    let overlaps = air.overlaps.lock().unwrap().clone();
+    assert!(overlaps.is_empty(), "{overlaps:?}");
+    let joins = air.joins.lock().unwrap().clone();
+    let mut joined: Vec<_> = joins.iter().map(|(s, _)| s.clone()).collect();
+    joined.sort();
+    assert_eq!(joined, ssids, "each SoftAP joined once");
+    assert_eq!(
+        air.most_at_once.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "both radios on a SoftAP at once: {joins:?}"
+    );
+    assert!(air.on_air.lock().unwrap().is_empty(), "every SoftAP left");
+    for (_, sim) in &softaps {
+        assert_eq!(puts(sim), 1, "{} got its network once", sim.device_id());
+    }
+    tokio::task::spawn_blocking(move || {
+        for (softap, sim) in softaps {
+            drop(sim);
+            softap.stop();
+        }
+    })
+    .await
+    .unwrap();
+    for f in &footprints {
+        ap::assert_nothing_left(f);
+    }
+}
