@@ -122,6 +122,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     };
     let deadline = Duration::from_secs(args.deadline);
     let lease = lease(args.lease, deadline)?;
+    let radios = radios(&args)?;
     // An attempt a killed station left `in_progress` is called interrupted once its lease is over.
     let ledger = Arc::new(
         Ledger::open_or_default(args.ledger.clone())
@@ -135,7 +136,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         network,
         ledger,
         lease,
-        radios: radios(&args)?,
+        radios,
     };
     let progress = Arc::new(Progress::new(args.events, inventory.rows.len()));
     let sink = Arc::clone(&progress);
@@ -173,6 +174,16 @@ fn radios(args: &Args) -> anyhow::Result<Radios> {
     let Some(kind) = args.wifi else {
         return Ok(Radios::default());
     };
+    if kind == provision::wifi::BackendKind::None {
+        // `none` joins nothing: a row's SoftAP could never be reached through it.
+        return fail(
+            provision::diagnosis::codes::USAGE_WIFI,
+            anyhow::anyhow!(
+                "--wifi none joins nothing; a fleet joins each row's SoftAP: give --wifi sim, \
+                 networkmanager or wpa_supplicant (rows with an address need no --wifi)"
+            ),
+        );
+    }
     let radios = if args.interface.is_empty() {
         vec![Radio::new(kind, None)]
     } else {
