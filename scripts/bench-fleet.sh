@@ -6,11 +6,14 @@
 # reuses the connection, verified against the fleet's anchors), run by `xargs -P N`.
 #
 # Each cell: wall time and CPU (user+sys of the measured process and its children, from
-# /usr/bin/time) for all 100; speed-up is the wall time at N=1 over the wall time at N. The ledger
-# is SQLite (a fresh file per run); the PostgreSQL column is left for the ledger's backend.
-# The simulator's own CPU is not counted (it is the accessories' side).
+# /usr/bin/time) for all 100; speed-up is the wall time at N=1 over the wall time at N. Two
+# ledgers: SQLite (a fresh file per run; WAL, synchronous=FULL) and PostgreSQL (a fresh database
+# per run on a cluster of the benchmark's own, on loopback, with the server's default durability:
+# fsync=on, synchronous_commit=on, unlike the tests' cluster, which runs with fsync=off). The
+# server's CPU is not counted, as the simulator's is not (the other sides of the exchange).
 #
-# Environment: COUNT (default 100), ACCESSORY (a prebuilt binary), CARGO_TARGET_DIR.
+# Environment: COUNT (default 100), ACCESSORY (a prebuilt binary), CARGO_TARGET_DIR,
+# BENCH_POSTGRES_PORT (default 54351), NO_POSTGRES=1 (SQLite only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,12 +28,30 @@ command -v curl >/dev/null || { echo "bench-fleet: curl is needed" >&2; exit 1; 
 
 work=$(mktemp -d)
 sim_pid=
+pg_dir=
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  [ -n "$pg_dir" ] && as_pg "$pg_bin/pg_ctl" -D "$pg_dir" -m fast stop >/dev/null 2>&1 || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# PostgreSQL: a cluster of the benchmark's own, default durability.
+pg_port=${BENCH_POSTGRES_PORT:-54351}
+pg_url=
+if [ -z "${NO_POSTGRES:-}" ]; then
+  [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || { echo "bench-fleet: no PostgreSQL server (make deps), or NO_POSTGRES=1" >&2; exit 1; }
+  pg_dir="$work/pg"
+  mkdir -m 0700 "$pg_dir"
+  [ "$(id -u)" -ne 0 ] || { chown postgres: "$pg_dir"; chmod 0711 "$work"; }
+  as_pg "$pg_bin/initdb" -D "$pg_dir" -U postgres --auth=trust -E UTF8 >/dev/null
+  as_pg "$pg_bin/pg_ctl" -D "$pg_dir" -w -t 30 -l "$pg_dir/server.log" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$pg_dir" start >/dev/null
+  pg_url="postgres://postgres@127.0.0.1:$pg_port"
+fi
 
 cat > "$work/scenario.toml" <<'TOML'
 id = "BENCH-0000"
@@ -72,22 +93,43 @@ measure() {
   awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$work/time"
 }
 
-printf '%-9s | %-28s | %-28s | %s\n' "" "accessory provision fleet" "curl loop (xargs -P N)" "PostgreSQL"
-printf '%-9s | %8s %8s %9s | %8s %8s %9s | %s\n' "parallel" "wall s" "cpu s" "speed-up" "wall s" "cpu s" "speed-up" "wall s"
-base_a= base_c=
-for n in 1 2 4 8 16; do
-  rm -f "$work/ledger.sqlite3"*
-  read -r aw ac < <(measure "$bin" provision fleet --inventory "$work/manifest.json" --parallel "$n" \
-    --network-ssid Home --network-passphrase-file "$work/home.pass" --ledger "$work/ledger.sqlite3" --json)
+# The fleet run on one ledger; prints "wall cpu".
+fleet() {
+  measure "$bin" provision fleet --inventory "$work/manifest.json" --parallel "$1" \
+    --network-ssid Home --network-passphrase-file "$work/home.pass" --ledger "$2" --json
+}
+# Fails unless the last fleet run's report says every accessory connected.
+check_connected() {
   python3 - "$work/out" "$count" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 if r["counts"].get("connected", 0) != int(sys.argv[2]):
     sys.exit(f"bench-fleet: not every accessory connected: {r['counts']}")
 PY
+}
+
+printf '%-9s | %-28s | %-28s | %-28s\n' "" "fleet, SQLite ledger" "fleet, PostgreSQL ledger" "curl loop (xargs -P N)"
+printf '%-9s | %8s %8s %9s | %8s %8s %9s | %8s %8s %9s\n' "parallel" \
+  "wall s" "cpu s" "speed-up" "wall s" "cpu s" "speed-up" "wall s" "cpu s" "speed-up"
+base_a= base_p= base_c=
+for n in 1 2 4 8 16; do
+  rm -f "$work/ledger.sqlite3"*
+  read -r aw ac < <(fleet "$n" "$work/ledger.sqlite3")
+  check_connected
+  pw=- pc=- ps=-
+  if [ -n "$pg_url" ]; then
+    PGOPTIONS="-c client_min_messages=warning" as_pg "$pg_bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres \
+      -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench" >/dev/null
+    read -r pw pc < <(fleet "$n" "$pg_url/bench")
+    check_connected
+    base_p=${base_p:-$pw}
+    ps=$(printf '%.2fx' "$(echo "$base_p / $pw" | bc -l)")
+  fi
   read -r cw cc < <(measure xargs -P "$n" -L 1 "$work/curl-one.sh" < "$work/targets")
   base_a=${base_a:-$aw}; base_c=${base_c:-$cw}
-  printf '%-9s | %8s %8s %8.2fx | %8s %8s %8.2fx | %s\n' "$n" "$aw" "$ac" \
-    "$(echo "$base_a / $aw" | bc -l)" "$cw" "$cc" "$(echo "$base_c / $cw" | bc -l)" "(lead)"
+  printf '%-9s | %8s %8s %8.2fx | %8s %8s %9s | %8s %8s %8.2fx\n' "$n" "$aw" "$ac" \
+    "$(echo "$base_a / $aw" | bc -l)" "$pw" "$pc" "$ps" "$cw" "$cc" "$(echo "$base_c / $cw" | bc -l)"
 done
-echo "$count accessories, loopback, $(nproc) cores; SQLite ledger; simulator CPU not counted"
+echo "$count accessories, loopback, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
+echo "SQLite: WAL, synchronous=FULL; PostgreSQL $(basename "$(dirname "$pg_bin")"): fsync=on, synchronous_commit=on;"
+echo "simulator and server CPU not counted"

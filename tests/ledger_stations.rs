@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use accessory_sim::Scenario;
 use accessory_tests::postgres::{database, TestDatabase};
 use accessory_tests::provision::{good, request, start, Mode};
 use provision::{AttemptOutcome, Claim, Ledger, SCHEMA_VERSION};
@@ -307,4 +308,129 @@ fn ledger_list_shows_the_attempts_of_both_stations_by_flag_and_by_environment() 
         // The URL is shown without a password, and a file's path as it is.
         assert_eq!(v["ledger"].as_str().unwrap(), target);
     });
+}
+
+/// A first-use record as a station would write it for `id` with the key named `key`.
+fn first_use(id: &str, key: &str) -> provision::AccessoryRecord {
+    provision::AccessoryRecord {
+        id: id.to_owned(),
+        pin: format!("sha256/{key}"),
+        fingerprint: format!("fp-{key}"),
+        model: None,
+        firmware: None,
+        first_seen: now(),
+        last_seen: now(),
+    }
+}
+
+#[test]
+fn two_stations_recording_a_first_key_for_one_device_at_once_never_both_win_with_different_keys() {
+    on_both(|backend| {
+        const ROUNDS: usize = 40;
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let racers: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let ledger = backend.station(name);
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    (0..ROUNDS)
+                        .map(|i| {
+                            // The same device, written in another case by each station; every
+                            // third round both saw the same key.
+                            let id = if name == "a" {
+                                format!("RACE-{i:04}")
+                            } else {
+                                format!("race-{i:04}")
+                            };
+                            let key = if i % 3 == 0 { "same" } else { name };
+                            barrier.wait();
+                            ledger.record_first_use(&first_use(&id, key))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let results: Vec<Vec<_>> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+        let reader = backend.station("reader");
+        for (i, (a, b)) in results[0].iter().zip(&results[1]).enumerate() {
+            let stored = reader
+                .accessory(&format!("Race-{i:04}"))
+                .unwrap()
+                .expect("one record");
+            if i % 3 == 0 {
+                assert!(
+                    a.is_ok() && b.is_ok(),
+                    "round {i}: the same key: {a:?} {b:?}"
+                );
+                assert_eq!(stored.pin, "sha256/same");
+                continue;
+            }
+            let (winner, loser) = match (a, b) {
+                (Ok(()), Err(e)) => ("a", e),
+                (Err(e), Ok(())) => ("b", e),
+                _ => panic!("round {i}: exactly one station wins: {a:?} {b:?}"),
+            };
+            assert_eq!(stored.pin, format!("sha256/{winner}"), "round {i}");
+            match loser {
+                provision::Error::KeyChanged {
+                    recorded_pin,
+                    observed_pin,
+                    ..
+                } => {
+                    assert_eq!(recorded_pin, &format!("sha256/{winner}"), "round {i}");
+                    assert_ne!(observed_pin, recorded_pin, "round {i}");
+                }
+                other => panic!("round {i}: the loser is told the key changed, not {other}"),
+            }
+        }
+        assert_eq!(
+            reader.accessories().unwrap().len(),
+            ROUNDS,
+            "one record per device"
+        );
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_use_recorded_by_another_station_during_the_handshake_is_refused_before_sending() {
+    for backend in [Some(Backend::sqlite()), database().map(Backend::Postgres)]
+        .into_iter()
+        .flatten()
+    {
+        let station_a = backend.station("a");
+        let station_b = Arc::new(backend.station("b"));
+        // A handshake dripped a byte at a time: b has looked the id up (no record) and is
+        // still handshaking when a records another key for the same device.
+        let sim = start(
+            Scenario::good("SIM-0001").with_fault("drip=2ms".parse().expect("a known fault")),
+        )
+        .await;
+        let run = tokio::spawn(provision::run(request(
+            &sim,
+            Mode::Tofu,
+            Some(station_b.clone()),
+        )));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        station_a
+            .record_first_use(&first_use("sim-0001", "another-key"))
+            .unwrap();
+        let failure = run.await.unwrap().expect_err("key changed");
+        assert_eq!(failure.diagnosis.code, "tofu.key_changed", "{failure}");
+        assert!(!failure.credentials_sent, "{failure}");
+        assert!(
+            sim.requests()
+                .iter()
+                .all(|r| !r.carried_credential && r.method == "GET"),
+            "nothing secret reached the accessory: {:?}",
+            sim.requests()
+        );
+        let stored = station_a.accessory("SIM-0001").unwrap().unwrap();
+        assert_eq!(stored.pin, "sha256/another-key", "the first record stands");
+        let attempts = station_b.attempts(Some("SIM-0001")).unwrap();
+        assert_eq!(attempts.len(), 1, "{attempts:#?}");
+        assert_eq!(attempts[0].outcome, AttemptOutcome::Failed, "{attempts:#?}");
+        assert_eq!(attempts[0].diagnosis.as_deref(), Some("tofu.key_changed"));
+        sim.shutdown().await;
+    }
 }

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use accessory_sim::{Fleet, FleetOptions, Network, Scenario};
@@ -394,4 +395,629 @@ async fn two_stations_on_one_postgres_ledger_with_the_same_inventory_provision_e
     let stations: std::collections::HashSet<_> =
         attempts.iter().filter_map(|a| a.station.clone()).collect();
     assert!(stations.len() <= 2 && !stations.is_empty(), "{stations:?}");
+}
+
+/// A station of the killed-station tests: `--deadline 6 --lease 11s` (the shortest lease the
+/// command allows for that deadline), events as NDJSON and the report as JSON on stdout.
+fn station(inventory: &Path, ledger: &str, pass: &Path, parallel: u16) -> Command {
+    let mut cmd = Command::new(accessory_bin());
+    cmd.args(["provision", "fleet", "--inventory"])
+        .arg(inventory)
+        .args([
+            "--parallel",
+            &parallel.to_string(),
+            "--network-ssid",
+            "Home",
+        ])
+        .arg("--network-passphrase-file")
+        .arg(pass)
+        .args(["--ledger", ledger])
+        .args(["--events", "--json", "--deadline", "6", "--lease", "11s"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// The lease the killed-station tests give.
+const KILL_TEST_LEASE: Duration = Duration::from_secs(11);
+
+/// The events (NDJSON lines) and the report (the last line) a station printed.
+fn events_and_report(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| {
+                panic!(
+                    "a JSON line ({e}): {l}\nstderr: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+        })
+        .collect();
+    let report = lines.pop().expect("a report line");
+    (lines, report)
+}
+
+/// Station A works an inventory of slow accessories and is SIGKILLed while it holds claims on
+/// some of them; station B, started at once, leaves those alone (held) and does the rest; run
+/// again once A's leases have run out, B provisions them. Every accessory ends with exactly one
+/// connected attempt, A's killed attempts are recorded as interrupted under A's station, and only
+/// an accessory A was working on when it died may have been sent the network twice (once by A
+/// before it died, unrecorded, once by B after the lease).
+async fn a_killed_station_s_claims_expire_and_another_station_finishes_them(ledger: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    // 1.5 s to join each: A's workers are mid-accessory most of the time.
+    let fleet = batch(
+        dir.path(),
+        "KIL",
+        10,
+        Scenario::good("x").with_connect_delay_ms(1500),
+        None,
+    )
+    .await;
+    let inv = inventory(dir.path(), std::slice::from_ref(&fleet));
+    let pass = passphrase_file(dir.path());
+
+    // Station A, 2 at a time: killed once it has finished 2 and started 2 more.
+    let mut a = station(&inv, ledger, &pass, 2)
+        .spawn()
+        .expect("station A starts");
+    let a_pid = a.id();
+    let a_stdout = a.stdout.take().unwrap();
+    let (in_flight, a_done) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut started = Vec::new();
+        let mut done = Vec::new();
+        let mut lines = std::io::BufReader::new(a_stdout).lines();
+        let read =
+            |line: std::io::Result<String>, started: &mut Vec<String>, done: &mut Vec<String>| {
+                let line = line.expect("station A's events");
+                let e: serde_json::Value = serde_json::from_str(&line).unwrap();
+                let id = e["device_id"].as_str().unwrap_or_default().to_owned();
+                match e["event"].as_str() {
+                    Some("started") => started.push(id),
+                    Some("succeeded") => done.push(id),
+                    Some("failed") => panic!("station A failed an accessory: {line}"),
+                    _ => {}
+                }
+            };
+        for line in lines.by_ref() {
+            read(line, &mut started, &mut done);
+            if done.len() >= 2 && started.len() >= done.len() + 2 {
+                break;
+            }
+        }
+        // Far into the two it holds (they take 1.5 s after their network is sent), then killed.
+        std::thread::sleep(Duration::from_millis(700));
+        a.kill().expect("SIGKILL station A");
+        let _ = a.wait();
+        for line in lines {
+            read(line, &mut started, &mut done);
+        }
+        started.retain(|id| !done.contains(id));
+        (started, done)
+    })
+    .await
+    .unwrap();
+    let killed_at = std::time::Instant::now();
+    assert_eq!(in_flight.len(), 2, "A was killed holding two claims");
+
+    // Station B at once: A's live claims are held, everything else is done.
+    let b1 = output(station(&inv, ledger, &pass, 4)).await;
+    let (b1_events, b1_report) = events_and_report(&b1);
+    assert_eq!(
+        b1.status.code(),
+        Some(8),
+        "held accessories are not done: {b1_report}"
+    );
+    for r in b1_report["results"].as_array().unwrap() {
+        let id = r["device_id"].as_str().unwrap();
+        let expected = if in_flight.iter().any(|i| i == id) {
+            "held"
+        } else if a_done.iter().any(|i| i == id) {
+            "skipped"
+        } else {
+            "connected"
+        };
+        assert_eq!(r["outcome"], expected, "{id} in B's first run: {b1_report}");
+    }
+    let a_station = format!(":{a_pid}");
+    for id in &in_flight {
+        assert!(
+            b1_events.iter().any(|e| e["event"] == "held"
+                && e["device_id"] == id.as_str()
+                && e["station"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with(&a_station)),
+            "B says A holds {id}: {b1_events:?}"
+        );
+    }
+
+    // Once A's leases have run out, B again: it provisions what A left.
+    let wait = (KILL_TEST_LEASE + Duration::from_secs(1)).saturating_sub(killed_at.elapsed());
+    tokio::time::sleep(wait).await;
+    let b2 = output(station(&inv, ledger, &pass, 4)).await;
+    let (_, b2_report) = events_and_report(&b2);
+    assert_eq!(b2.status.code(), Some(0), "{b2_report}");
+    assert_eq!(b2_report["counts"]["connected"], 2, "{b2_report}");
+    assert_eq!(b2_report["counts"]["skipped"], 8, "{b2_report}");
+
+    let shared = Ledger::open(ledger).unwrap();
+    let attempts = shared.attempts(None).unwrap();
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.outcome != AttemptOutcome::InProgress),
+        "{attempts:#?}"
+    );
+    let mut interrupted_by_a = 0;
+    for member in fleet.fleet.members() {
+        let id = member.device_id();
+        let mine: Vec<_> = attempts
+            .iter()
+            .filter(|a| a.device_id.as_deref() == Some(id))
+            .collect();
+        let connected = mine
+            .iter()
+            .filter(|a| a.outcome == AttemptOutcome::Connected)
+            .count();
+        assert_eq!(connected, 1, "{id} provisioned exactly once: {mine:#?}");
+        let by_a = |a: &&&provision::AttemptRecord| {
+            a.station
+                .as_deref()
+                .unwrap_or_default()
+                .ends_with(&a_station)
+        };
+        let a_attempts: Vec<_> = mine.iter().filter(by_a).collect();
+        if in_flight.iter().any(|i| i == id) {
+            // A's attempt, if A lived to record it, is interrupted; B's is the connected one.
+            assert!(
+                a_attempts
+                    .iter()
+                    .all(|a| a.outcome == AttemptOutcome::Interrupted),
+                "{id}: A's killed attempt is recorded as interrupted: {mine:#?}"
+            );
+            interrupted_by_a += a_attempts.len();
+            let n = puts(member);
+            assert!(
+                n <= 1 + a_attempts.len(),
+                "{id}: sent the network {n} times (at most once by A before it died, once by B)"
+            );
+        } else {
+            assert_eq!(mine.len(), 1, "{id}: one attempt: {mine:#?}");
+            assert_eq!(puts(member), 1, "{id} got its network once");
+        }
+    }
+    assert!(
+        interrupted_by_a >= 1,
+        "A was killed 700 ms into two accessories: its attempts are in the ledger, interrupted"
+    );
+    fleet.fleet.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_station_s_claims_on_a_postgres_ledger_expire_and_another_station_finishes_them() {
+    let Some(db) = accessory_tests::postgres::database() else {
+        return;
+    };
+    a_killed_station_s_claims_expire_and_another_station_finishes_them(&db.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_station_s_claims_on_a_shared_sqlite_file_expire_and_another_station_finishes_them(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    a_killed_station_s_claims_expire_and_another_station_finishes_them(ledger.to_str().unwrap())
+        .await;
+}
+
+#[test]
+fn a_lease_shorter_than_the_deadline_and_its_margin_is_refused_before_anything_is_contacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.csv");
+    // An address nothing listens on: the refusal must come first.
+    std::fs::write(&inv, "device_id,address,pin\nA-1,127.0.0.1:9,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+    let ledger = dir.path().join("ledger.sqlite3");
+    let out = Command::new(accessory_bin())
+        .args(["provision", "fleet", "--inventory"])
+        .arg(&inv)
+        .args([
+            "--network-ssid",
+            "Home",
+            "--deadline",
+            "30",
+            "--lease",
+            "20s",
+        ])
+        .arg("--ledger")
+        .arg(&ledger)
+        .env("ACCESSORY_NETWORK_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("[usage.invalid_value]"), "{err}");
+    assert!(err.contains("--lease 35s or more"), "{err}");
+    assert!(!ledger.exists(), "nothing was opened: {err}");
+}
+
+/// What the test radios saw: joins per radio and per SoftAP, and whether a radio was ever asked
+/// to join while already on a SoftAP.
+#[derive(Default)]
+struct Airwaves {
+    /// SoftAPs joined, in order, with the radio that joined each.
+    joins: std::sync::Mutex<Vec<(String, String)>>,
+    /// Radios on a SoftAP now.
+    on_air: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Most radios on a SoftAP at once.
+    most_at_once: std::sync::atomic::AtomicUsize,
+    /// A radio asked to join while already joined (must never happen).
+    overlaps: std::sync::Mutex<Vec<String>>,
+}
+
+/// A radio whose "SoftAPs" are the simulated accessories on loopback: it scans every SSID of the
+/// inventory, records joins and leaves, and hands out a lease on `lo`.
+struct TestRadio {
+    name: String,
+    ssids: Vec<String>,
+    air: Arc<Airwaves>,
+    joined: Option<String>,
+}
+
+impl provision::wifi::WifiBackend for TestRadio {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+    fn scan(&mut self) -> Result<Vec<provision::wifi::ScanResult>, provision::wifi::WifiError> {
+        Ok(self
+            .ssids
+            .iter()
+            .map(|s| provision::wifi::ScanResult {
+                ssid: s.clone(),
+                bssid: None,
+                signal_dbm: -50,
+                security: Some(provision::Security::Open),
+                frequency_mhz: None,
+                handle: s.clone(),
+            })
+            .collect())
+    }
+    fn join(
+        &mut self,
+        network: &provision::wifi::ScanResult,
+        _: Option<&str>,
+    ) -> Result<(), provision::wifi::WifiError> {
+        let mut on_air = self.air.on_air.lock().unwrap();
+        if !on_air.insert(self.name.clone()) {
+            self.air.overlaps.lock().unwrap().push(format!(
+                "{} asked to join {} while on another SoftAP",
+                self.name, network.ssid
+            ));
+        }
+        self.air
+            .most_at_once
+            .fetch_max(on_air.len(), std::sync::atomic::Ordering::SeqCst);
+        self.air
+            .joins
+            .lock()
+            .unwrap()
+            .push((network.ssid.clone(), self.name.clone()));
+        self.joined = Some(network.ssid.clone());
+        Ok(())
+    }
+    fn address(
+        &mut self,
+        _: Duration,
+    ) -> Result<provision::wifi::Lease, provision::wifi::WifiError> {
+        Ok(provision::wifi::Lease {
+            interface: "lo".into(),
+            address: std::net::Ipv4Addr::LOCALHOST,
+            prefix_len: 8,
+            router: Some(std::net::Ipv4Addr::LOCALHOST),
+            server: None,
+            lease_time: None,
+        })
+    }
+    fn leave(&mut self) -> Result<(), provision::wifi::WifiError> {
+        if self.joined.take().is_some() {
+            self.air.on_air.lock().unwrap().remove(&self.name);
+        }
+        Ok(())
+    }
+    fn restore(&mut self) -> Result<(), provision::wifi::WifiError> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn softap_rows_are_joined_one_at_a_time_per_radio_over_two_radios_while_address_rows_go_on_in_parallel(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    // 400 ms to join the home network: long enough for the two radios' work to overlap.
+    let slow = || Scenario::good("x").with_connect_delay_ms(400);
+    let batches = vec![
+        batch(dir.path(), "AP", 6, slow(), None).await,
+        batch(dir.path(), "ADDR", 4, slow(), None).await,
+    ];
+    let inv = inventory(dir.path(), &batches);
+    // The AP rows name a SoftAP (and the loopback address the test radios reach it at).
+    let mut rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&inv).unwrap()).unwrap();
+    let mut ssids = Vec::new();
+    for row in &mut rows {
+        let id = row["id"].as_str().unwrap().to_owned();
+        if id.starts_with("AP-") {
+            let ssid = format!("Acme-{id}");
+            row["softap_ssid"] = ssid.clone().into();
+            ssids.push(ssid);
+        }
+    }
+    std::fs::write(&inv, serde_json::to_string(&rows).unwrap()).unwrap();
+    let inventory = provision::fleet::Inventory::read(&inv).unwrap();
+
+    let air = Arc::new(Airwaves::default());
+    let radio = |name: &str| {
+        let (name, ssids, air) = (name.to_owned(), ssids.clone(), Arc::clone(&air));
+        provision::fleet::Radio::with_backend(name.clone(), move || {
+            Ok(Box::new(TestRadio {
+                name: name.clone(),
+                ssids: ssids.clone(),
+                air: Arc::clone(&air),
+                joined: None,
+            }) as Box<dyn provision::wifi::WifiBackend>)
+        })
+    };
+    let ledger = Arc::new(Ledger::open(dir.path().join("ledger.sqlite3")).unwrap());
+    let deadline = Duration::from_secs(20);
+    let options = provision::fleet::FleetOptions {
+        parallel: 2,
+        force: false,
+        deadline,
+        network: Some(provision::Network {
+            ssid: "Home".into(),
+            passphrase: provision::Secret::new(PASSPHRASE.into()),
+            security: provision::Security::Wpa2Psk,
+            hidden: false,
+        }),
+        ledger: Arc::clone(&ledger),
+        lease: provision::fleet::default_lease(deadline),
+        radios: provision::fleet::Radios {
+            radios: vec![radio("radio-1"), radio("radio-2")],
+            join_timeout: Duration::from_secs(5),
+            softap_passphrase: None,
+        },
+    };
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let report = provision::fleet::run(
+        &inventory,
+        options,
+        Arc::new(move |e: &provision::fleet::FleetEvent| sink.lock().unwrap().push(e.to_string())),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert!(report.all_done(), "{report}\n{:#?}", events.lock().unwrap());
+    assert_eq!(report.count(provision::fleet::Disposition::Connected), 10);
+
+    let overlaps = air.overlaps.lock().unwrap().clone();
+    assert!(overlaps.is_empty(), "{overlaps:?}");
+    let joins = air.joins.lock().unwrap().clone();
+    let mut joined: Vec<_> = joins.iter().map(|(s, _)| s.clone()).collect();
+    joined.sort();
+    assert_eq!(joined, ssids, "each SoftAP joined once, address rows never");
+    for name in ["radio-1", "radio-2"] {
+        assert!(
+            joins.iter().any(|(_, r)| r == name),
+            "{name} worked: {joins:?}"
+        );
+    }
+    assert_eq!(
+        air.most_at_once.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "both radios were on a SoftAP at once: {joins:?}"
+    );
+    assert!(air.on_air.lock().unwrap().is_empty(), "every SoftAP left");
+    // SoftAP rows are reported by their SoftAP; every accessory got its network once.
+    for r in &report.results {
+        if r.device_id.starts_with("AP-") {
+            assert!(r.address.starts_with("127.0.0.1:"), "{r:?}");
+        }
+    }
+    for b in &batches {
+        for member in b.fleet.members() {
+            assert_eq!(puts(member), 1, "{}", member.device_id());
+        }
+    }
+    for b in batches {
+        b.fleet.shutdown().await;
+    }
+}
+
+#[test]
+fn a_softap_row_without_a_radio_is_refused_before_any_accessory_is_contacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.csv");
+    std::fs::write(
+        &inv,
+        "device_id,address,softap_ssid,pin\n\
+         A-1,127.0.0.1:9,,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\
+         A-2,,Acme-A-2,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+    )
+    .unwrap();
+    let out = Command::new(accessory_bin())
+        .args(["provision", "fleet", "--inventory"])
+        .arg(&inv)
+        .args(["--network-ssid", "Home"])
+        .arg("--ledger")
+        .arg(dir.path().join("ledger.sqlite3"))
+        .env("ACCESSORY_NETWORK_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("[input.inventory]"), "{err}");
+    assert!(err.contains("A-2") && err.contains("--wifi"), "{err}");
+    assert!(!err.contains("started"), "nothing was contacted: {err}");
+}
+
+/// A real backend, with every join and leave recorded in `air` under the radio's name.
+struct Recorded {
+    inner: Box<dyn provision::wifi::WifiBackend>,
+    name: String,
+    air: Arc<Airwaves>,
+}
+
+impl provision::wifi::WifiBackend for Recorded {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn scan(&mut self) -> Result<Vec<provision::wifi::ScanResult>, provision::wifi::WifiError> {
+        self.inner.scan()
+    }
+    fn join(
+        &mut self,
+        network: &provision::wifi::ScanResult,
+        passphrase: Option<&str>,
+    ) -> Result<(), provision::wifi::WifiError> {
+        {
+            let mut on_air = self.air.on_air.lock().unwrap();
+            if !on_air.insert(self.name.clone()) {
+                self.air.overlaps.lock().unwrap().push(format!(
+                    "{} asked to join {} while on another SoftAP",
+                    self.name, network.ssid
+                ));
+            }
+            self.air
+                .most_at_once
+                .fetch_max(on_air.len(), std::sync::atomic::Ordering::SeqCst);
+            self.air
+                .joins
+                .lock()
+                .unwrap()
+                .push((network.ssid.clone(), self.name.clone()));
+        }
+        self.inner.join(network, passphrase)
+    }
+    fn address(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<provision::wifi::Lease, provision::wifi::WifiError> {
+        self.inner.address(timeout)
+    }
+    fn leave(&mut self) -> Result<(), provision::wifi::WifiError> {
+        let left = self.inner.leave();
+        self.air.on_air.lock().unwrap().remove(&self.name);
+        left
+    }
+    fn restore(&mut self) -> Result<(), provision::wifi::WifiError> {
+        self.inner.restore()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_namespace_softap_rows_over_two_sim_radios_are_each_joined_provisioned_and_left() {
+    use accessory_tests::softap as ap;
+    if !ap::root_or_skip(
+        "four_namespace_softap_rows_over_two_sim_radios_are_each_joined_provisioned_and_left",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut softaps = Vec::new();
+    let mut csv = String::from("device_id,softap_ssid,pin\n");
+    let mut ssids = Vec::new();
+    for i in 1..=4 {
+        let ssid = ap::unique_ssid("FleetAP");
+        let id = format!("NSF-{i:04}");
+        // 1 s to join the home network: the two radios' accessories overlap.
+        let (softap, sim) = ap::start(
+            accessory_sim::SoftApConfig::open(&ssid),
+            Scenario::good(&id).with_connect_delay_ms(1000),
+        )
+        .await;
+        csv.push_str(&format!("{id},{ssid},{}\n", sim.pin()));
+        ssids.push(ssid);
+        softaps.push((softap, sim));
+    }
+    ssids.sort();
+    let footprints: Vec<_> = softaps.iter().map(|(s, _)| ap::footprint(s)).collect();
+    let inv = dir.path().join("softaps.csv");
+    std::fs::write(&inv, csv).unwrap();
+    let inventory = provision::fleet::Inventory::read(&inv).unwrap();
+
+    let air = Arc::new(Airwaves::default());
+    let radio = |name: &str| {
+        let (name, air) = (name.to_owned(), Arc::clone(&air));
+        provision::fleet::Radio::with_backend(name.clone(), move || {
+            Ok(Box::new(Recorded {
+                inner: provision::wifi::backend(provision::wifi::BackendKind::Sim, None)?,
+                name: name.clone(),
+                air: Arc::clone(&air),
+            }) as Box<dyn provision::wifi::WifiBackend>)
+        })
+    };
+    let deadline = Duration::from_secs(30);
+    let options = provision::fleet::FleetOptions {
+        parallel: 1,
+        force: false,
+        deadline,
+        network: Some(provision::Network {
+            ssid: "Home".into(),
+            passphrase: provision::Secret::new(PASSPHRASE.into()),
+            security: provision::Security::Wpa2Psk,
+            hidden: false,
+        }),
+        ledger: Arc::new(Ledger::open(dir.path().join("ledger.sqlite3")).unwrap()),
+        lease: provision::fleet::default_lease(deadline),
+        radios: provision::fleet::Radios {
+            radios: vec![radio("radio-1"), radio("radio-2")],
+            join_timeout: Duration::from_secs(20),
+            softap_passphrase: None,
+        },
+    };
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let report = provision::fleet::run(
+        &inventory,
+        options,
+        Arc::new(move |e: &provision::fleet::FleetEvent| sink.lock().unwrap().push(e.to_string())),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert!(report.all_done(), "{report}\n{:#?}", events.lock().unwrap());
+    assert_eq!(report.count(provision::fleet::Disposition::Connected), 4);
+    let overlaps = air.overlaps.lock().unwrap().clone();
+    assert!(overlaps.is_empty(), "{overlaps:?}");
+    let joins = air.joins.lock().unwrap().clone();
+    let mut joined: Vec<_> = joins.iter().map(|(s, _)| s.clone()).collect();
+    joined.sort();
+    assert_eq!(joined, ssids, "each SoftAP joined once");
+    assert_eq!(
+        air.most_at_once.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "both radios on a SoftAP at once: {joins:?}"
+    );
+    assert!(air.on_air.lock().unwrap().is_empty(), "every SoftAP left");
+    for (_, sim) in &softaps {
+        assert_eq!(puts(sim), 1, "{} got its network once", sim.device_id());
+    }
+    tokio::task::spawn_blocking(move || {
+        for (softap, sim) in softaps {
+            drop(sim);
+            softap.stop();
+        }
+    })
+    .await
+    .unwrap();
+    for f in &footprints {
+        ap::assert_nothing_left(f);
+    }
 }

@@ -12,7 +12,9 @@
 //!    possession): [`Run::identify`] makes a [`ProvenDevice`], the id it reports being one the
 //!    certificate names and the one asked for if one was (`proven.rs`). Trust on first use without
 //!    `--device-id` looks the ledger up by that proven id and decides here (the same
-//!    [`Run::decide`]);
+//!    [`Run::decide`]); a first use under trust on first use is recorded now, before anything
+//!    secret goes out, unless another station recorded a key for the id meanwhile: then it is a
+//!    changed key ([`Run::record_first_use`]);
 //! 4. [`Run::send_network`], `PUT /v1/network` with `"apply": true`: the only request that carries
 //!    the passphrase and the first that carries the proof of possession. It takes a [`Trusted`]
 //!    and a [`ProvenDevice`], values only the checks above make (their constructors are private
@@ -157,19 +159,9 @@ pub async fn run_profiled(
                     last_seen: now,
                 };
                 let (attempt_id, rt) = (attempt, run.round_trips.total());
+                // One transaction for the end state: one commit, one fsync.
                 let recorded = with_ledger(ledger, move |l| {
-                    l.saw_accessory(&record)?;
-                    if let Some(a) = attempt_id {
-                        l.finish_attempt(
-                            a,
-                            Some(&record.id),
-                            AttemptOutcome::Connected,
-                            None,
-                            Some(rt),
-                            OffsetDateTime::now_utc(),
-                        )?;
-                    }
-                    Ok(())
+                    l.record_connected(&record, attempt_id, Some(rt), OffsetDateTime::now_utc())
                 })
                 .await;
                 if let Err(e) = recorded {
@@ -324,6 +316,9 @@ impl Run<'_> {
     async fn exchange(&mut self, deadline: Instant) -> Result<Done, Error> {
         self.request.network.validate()?;
         let (endpoint, verifier, mut trusted, device) = self.establish(deadline).await?;
+        if trusted.first_use() && self.request.trust.tofu {
+            self.record_first_use(&trusted, &device).await?;
+        }
         self.send_network(&mut trusted, &device).await?;
         self.await_connected(&endpoint, &verifier, deadline, trusted, device)
             .await
@@ -428,6 +423,33 @@ impl Run<'_> {
             )
             .await?;
         self.json(Step::Networks, &answer, request.pop.is_some())
+    }
+
+    /// A first use under trust on first use, confirmed and with its id proven, is recorded
+    /// before anything secret is sent, and only if no station recorded a key for this id since
+    /// it was looked up: another key recorded first is a changed key, refused like one found at
+    /// the lookup ([`Ledger::record_first_use`](crate::Ledger::record_first_use)).
+    async fn record_first_use(
+        &mut self,
+        trusted: &Trusted,
+        device: &ProvenDevice,
+    ) -> Result<(), Error> {
+        let Some(ledger) = &self.request.ledger else {
+            return Ok(());
+        };
+        self.step = Step::ConfirmFirstUse;
+        let key = trusted.key();
+        let now = OffsetDateTime::now_utc();
+        let record = AccessoryRecord {
+            id: device.id().to_owned(),
+            pin: key.pin.to_string(),
+            fingerprint: key.fingerprint.clone(),
+            model: Some(device.info().model.clone()).filter(|m| !m.is_empty()),
+            firmware: Some(device.info().firmware.clone()).filter(|f| !f.is_empty()),
+            first_seen: now,
+            last_seen: now,
+        };
+        with_ledger(ledger, move |l| l.record_first_use(&record)).await
     }
 
     /// The ledger's record for a device id (trust on first use compares the key with it).

@@ -21,6 +21,10 @@
 //!   written log), but can lose the last commits on power loss. A row here can be a first-use pin,
 //!   a security record: losing it would turn a known accessory back into a first use. One fsync per
 //!   commit costs a millisecond against a provisioning exchange of seconds, so we pay it.
+//! - **No checkpoint on close** (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`): a commit is durable in the
+//!   log once fsynced; checkpointing it into the file when the last connection closes, and the
+//!   next process creating the log again, cost four fsyncs per `accessory provision` process.
+//!   The log is checkpointed at 1000 pages, during a commit, as SQLite does by default.
 //! - **busy timeout** (5 s) and **`BEGIN IMMEDIATE`** for writes: parallel fleet workers, each with its
 //!   own connection, queue for the write lock instead of failing with `SQLITE_BUSY`, and no
 //!   transaction has to upgrade from read to write halfway (the usual cause of busy deadlocks).
@@ -37,6 +41,7 @@
 
 mod claim;
 mod db;
+mod first_use;
 mod private;
 mod record;
 mod schema;
@@ -64,6 +69,8 @@ pub const ATTEMPT_DEADLINE: Duration = Duration::from_secs(2 * 3600);
 pub struct Ledger {
     /// The file, or the database's URL without its password.
     path: PathBuf,
+    /// What it was opened from (a URL may hold a password: never printed).
+    target: Target,
     db: Db,
     station: String,
     attempt_deadline: Duration,
@@ -131,6 +138,7 @@ impl Ledger {
     /// SQLite file, created if needed (0600, in a directory created 0700, no link followed).
     /// Attempts whose deadline has passed are marked interrupted.
     pub fn open(target: impl AsRef<Path>) -> Result<Self, Error> {
+        let opened_from = Target(target.as_ref().to_owned());
         let (path, url) = db::location(target.as_ref());
         let db = match url {
             Some(url) => Db::postgres(&url).map_err(ledger_err(&path, "connect"))?,
@@ -145,6 +153,7 @@ impl Ledger {
         };
         let ledger = Self {
             path,
+            target: opened_from,
             db,
             station: default_station(),
             attempt_deadline: ATTEMPT_DEADLINE,
@@ -159,6 +168,15 @@ impl Ledger {
         }
         ledger.mark_interrupted()?;
         Ok(ledger)
+    }
+
+    /// Another handle on this ledger, with a connection of its own, the same station and the
+    /// same attempt deadline. One handle runs one transaction at a time (a PostgreSQL connection
+    /// serves one at a time), so a fleet's workers take one each on a shared ledger.
+    pub fn reopen(&self) -> Result<Self, Error> {
+        Ok(Self::open(&self.target.0)?
+            .with_station(self.station.clone())
+            .with_attempt_deadline(self.attempt_deadline))
     }
 
     /// This ledger, recording `station` as the maker of its attempts and the holder of its claims
@@ -256,34 +274,41 @@ impl Ledger {
     /// Every station reads the same record: a key first recorded at one is enforced at all.
     pub fn saw_accessory(&self, record: &AccessoryRecord) -> Result<(), Error> {
         let r = record.clone();
-        self.run("record an accessory", move |tx| {
-            let params: Vec<Value> = vec![
-                r.id.clone().into(),
-                r.pin.clone().into(),
-                r.fingerprint.clone().into(),
-                r.model.clone().into(),
-                r.firmware.clone().into(),
-                rfc3339(r.last_seen).into(),
-            ];
-            // An upsert by hand: the primary key compares case-sensitively, device ids do not.
-            let updated = tx.execute(
-                "UPDATE accessories SET pin = $2, fingerprint = $3, model = $4, firmware = $5,
-                     last_seen = $6
-                 WHERE ascii_lower(id) = ascii_lower($1)",
-                &params,
-            )?;
-            if updated == 0 {
-                let mut params = params;
-                params.push(rfc3339(r.first_seen).into());
-                tx.execute(
-                    "INSERT INTO accessories
-                         (id, pin, fingerprint, model, firmware, last_seen, first_seen)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    &params,
-                )?;
-            }
-            Ok(())
-        })
+        self.run("record an accessory", move |tx| saw(tx, &r))
+    }
+
+    /// The end state of a successful attempt in one transaction, so one commit (one fsync on
+    /// SQLite): the accessory seen with its key (as [`Ledger::saw_accessory`]) and, when an
+    /// attempt was started, that attempt `connected` (as [`Ledger::finish_attempt`]). Both are
+    /// recorded or neither.
+    pub fn record_connected(
+        &self,
+        record: &AccessoryRecord,
+        attempt: Option<i64>,
+        round_trips: Option<u32>,
+        ended: OffsetDateTime,
+    ) -> Result<(), Error> {
+        let r = record.clone();
+        let finished: Option<Vec<Value>> = attempt.map(|id| {
+            vec![
+                id.into(),
+                Some(r.id.clone()).into(),
+                AttemptOutcome::Connected.as_str().into(),
+                None::<String>.into(),
+                round_trips.map(i64::from).into(),
+                rfc3339(ended).into(),
+            ]
+        });
+        self.run(
+            "record the accessory and the end of its attempt",
+            move |tx| {
+                saw(tx, &r)?;
+                if let Some(params) = &finished {
+                    finish(tx, params)?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Removes an accessory's record (its pin; the id ignoring ASCII case): the next provisioning is a first use again.
@@ -352,12 +377,7 @@ impl Ledger {
             rfc3339(ended).into(),
         ];
         self.run("record the end of an attempt", move |tx| {
-            tx.execute(
-                "UPDATE attempts SET device_id = COALESCE($2, device_id), outcome = $3,
-                     diagnosis = $4, round_trips = $5, ended = $6
-                 WHERE id = $1",
-                &params,
-            )
+            finish(tx, &params)
         })?;
         Ok(())
     }
@@ -406,6 +426,55 @@ impl Ledger {
                 source: lines.join("; ").into(),
             })
         }
+    }
+}
+
+/// Inserts `r`, or updates its key, last sighting, model and firmware (its first sighting stays).
+fn saw(tx: &mut Tx<'_, '_>, r: &AccessoryRecord) -> Result<(), DbError> {
+    let params: Vec<Value> = vec![
+        r.id.clone().into(),
+        r.pin.clone().into(),
+        r.fingerprint.clone().into(),
+        r.model.clone().into(),
+        r.firmware.clone().into(),
+        rfc3339(r.last_seen).into(),
+    ];
+    // An upsert by hand: the primary key compares case-sensitively, device ids do not.
+    let updated = tx.execute(
+        "UPDATE accessories SET pin = $2, fingerprint = $3, model = $4, firmware = $5,
+             last_seen = $6
+         WHERE ascii_lower(id) = ascii_lower($1)",
+        &params,
+    )?;
+    if updated == 0 {
+        let mut params = params;
+        params.push(rfc3339(r.first_seen).into());
+        tx.execute(
+            "INSERT INTO accessories
+                 (id, pin, fingerprint, model, firmware, last_seen, first_seen)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
+/// An attempt's end: `params` are its id, device id, outcome, diagnosis, round trips, end.
+fn finish(tx: &mut Tx<'_, '_>, params: &[Value]) -> Result<u64, DbError> {
+    tx.execute(
+        "UPDATE attempts SET device_id = COALESCE($2, device_id), outcome = $3,
+             diagnosis = $4, round_trips = $5, ended = $6
+         WHERE id = $1",
+        params,
+    )
+}
+
+/// Where a ledger was opened from; its `Debug` shows nothing, since a URL may carry a password.
+struct Target(PathBuf);
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Target(..)")
     }
 }
 
@@ -584,6 +653,28 @@ mod tests {
         assert_eq!(got.first_seen, first.first_seen);
         assert_eq!(got.last_seen, later.last_seen);
         assert_eq!(got.firmware.as_deref(), Some("1.1"));
+    }
+
+    #[test]
+    fn a_success_records_the_accessory_and_ends_its_attempt_in_one_step_that_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let ledger = Ledger::open(&path).unwrap();
+        let attempt = ledger
+            .start_attempt(Some("SIM-1"), "127.0.0.1:1", "Home", now())
+            .unwrap();
+        ledger
+            .record_connected(&record("SIM-1", "sha256/k"), Some(attempt), Some(5), now())
+            .unwrap();
+        drop(ledger);
+        // Closed without a checkpoint: the log holds it, and the next open reads it.
+        let again = Ledger::open(&path).unwrap().reopen().unwrap();
+        assert_eq!(again.accessory("sim-1").unwrap().unwrap().pin, "sha256/k");
+        let attempts = again.attempts(Some("SIM-1")).unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].outcome, AttemptOutcome::Connected);
+        assert_eq!(attempts[0].round_trips, Some(5));
+        assert!(again.integrity_check().is_ok());
     }
 
     #[test]

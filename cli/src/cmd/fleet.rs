@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use provision::fleet::{Disposition, FleetEvent, FleetOptions, Inventory, Report};
+use provision::fleet::{Disposition, FleetEvent, FleetOptions, Inventory, Radio, Radios, Report};
 use provision::{Ledger, Network, Secret};
 
-use crate::exit::{failed, ExitStatus, Failure};
+use crate::exit::{fail, failed, ExitStatus, Failure};
 use crate::output;
 
 #[derive(Debug, clap::Args)]
@@ -27,7 +27,8 @@ with a successful attempt (--force redoes them) and retries the failed ones. Ctr
 new, lets the accessories in flight finish, and prints where it stopped.
 
 Exit status: 0 every accessory is provisioned (now or before), 130 interrupted, 3 the inventory or a
-file it names cannot be used (nothing was contacted), 8 ledger; otherwise the status of the first
+file it names cannot be used (nothing was contacted), 8 ledger (or, when nothing failed, accessories
+held by another station's claim: run again after its --lease); otherwise the status of the first
 failed accessory in inventory order (4 untrusted, 5 unreachable, 6 the accessory failed, 7 deadline).")]
 pub struct Args {
     /// The inventory: CSV (header line), TOML (`[[accessories]]`) or JSON (rows, or the manifest
@@ -67,6 +68,35 @@ pub struct Args {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub deadline: u64,
 
+    /// How long this station's claim on an accessory lasts (`90`, `90s`, `5m`, `1h`) [default: the
+    /// deadline and a minute]. Another station takes over an accessory whose lease ran out, so a
+    /// station that dies holds its accessories this long at most. At least the deadline and 5 s:
+    /// a claim is not renewed while it is worked on, and a lease that ran out mid-accessory would
+    /// let another station provision it a second time.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lease: Option<Duration>,
+
+    /// Join the SoftAP of rows that name one (`softap_ssid`) with this backend: `sim`,
+    /// `networkmanager`, `wpa_supplicant` (see `accessory provision --help`).
+    #[arg(long, value_name = "BACKEND", value_parser = super::wifi_join::backend_parser())]
+    pub wifi: Option<provision::wifi::BackendKind>,
+
+    /// A Wi-Fi interface (radio) for SoftAP rows; give it once per radio. Each radio works one
+    /// SoftAP at a time; rows with an address only go on with --parallel [default: one radio,
+    /// the backend's choice].
+    #[arg(long, value_name = "IFACE", requires = "wifi")]
+    pub interface: Vec<String>,
+
+    /// How long joining one SoftAP may take, scan to address, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "wifi",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub join_timeout: u64,
+
+    /// A file holding the SoftAPs' own passphrase (secured SoftAPs). Without it:
+    /// $ACCESSORY_SOFTAP_PASSPHRASE.
+    #[arg(long, value_name = "FILE", requires = "wifi")]
+    pub softap_passphrase_file: Option<PathBuf>,
+
     /// The ledger file [default: $XDG_DATA_HOME/accessory/ledger.sqlite3].
     #[arg(long, value_name = "PATH", env = "ACCESSORY_LEDGER")]
     pub ledger: Option<PathBuf>,
@@ -90,13 +120,23 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         Some(ssid) => Some(network(&args, ssid)?),
         None => None,
     };
-    let ledger = Arc::new(Ledger::open_or_default(args.ledger.clone()).or_else(failed)?);
+    let deadline = Duration::from_secs(args.deadline);
+    let lease = lease(args.lease, deadline)?;
+    let radios = radios(&args)?;
+    // An attempt a killed station left `in_progress` is called interrupted once its lease is over.
+    let ledger = Arc::new(
+        Ledger::open_or_default(args.ledger.clone())
+            .or_else(failed)?
+            .with_attempt_deadline(lease),
+    );
     let options = FleetOptions {
         parallel: usize::from(args.parallel),
         force: args.force,
-        deadline: Duration::from_secs(args.deadline),
+        deadline,
         network,
         ledger,
+        lease,
+        radios,
     };
     let progress = Arc::new(Progress::new(args.events, inventory.rows.len()));
     let sink = Arc::clone(&progress);
@@ -129,6 +169,85 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     Ok(status(&report))
 }
 
+/// The radios `--wifi` and `--interface` name (none without `--wifi`).
+fn radios(args: &Args) -> anyhow::Result<Radios> {
+    let Some(kind) = args.wifi else {
+        return Ok(Radios::default());
+    };
+    if kind == provision::wifi::BackendKind::None {
+        // `none` joins nothing: a row's SoftAP could never be reached through it.
+        return fail(
+            provision::diagnosis::codes::USAGE_WIFI,
+            anyhow::anyhow!(
+                "--wifi none joins nothing; a fleet joins each row's SoftAP: give --wifi sim, \
+                 networkmanager or wpa_supplicant (rows with an address need no --wifi)"
+            ),
+        );
+    }
+    let radios = if args.interface.is_empty() {
+        vec![Radio::new(kind, None)]
+    } else {
+        args.interface
+            .iter()
+            .map(|i| Radio::new(kind, Some(i.clone())))
+            .collect()
+    };
+    Ok(Radios {
+        radios,
+        join_timeout: Duration::from_secs(args.join_timeout),
+        softap_passphrase: Secret::softap_passphrase(args.softap_passphrase_file.as_deref())
+            .or_else(failed)?,
+    })
+}
+
+/// `--lease`, or the default for `deadline`; refused when shorter than the safe floor.
+fn lease(asked: Option<Duration>, deadline: Duration) -> anyhow::Result<Duration> {
+    let Some(lease) = asked else {
+        return Ok(provision::fleet::default_lease(deadline));
+    };
+    let shortest = provision::fleet::shortest_lease(deadline);
+    if lease < shortest {
+        return fail(
+            provision::diagnosis::codes::USAGE_INVALID_VALUE,
+            anyhow::anyhow!(
+                "--lease {}s is shorter than the deadline ({}s) and {}s: the claim could run out \
+                 while this station still works on an accessory, and another station would \
+                 provision it again; give --lease {}s or more (or a shorter --deadline)",
+                lease.as_secs_f64(),
+                deadline.as_secs(),
+                provision::fleet::LEASE_MARGIN.as_secs(),
+                shortest.as_secs_f64().ceil(),
+            ),
+        );
+    }
+    Ok(lease)
+}
+
+/// A duration: seconds (`90`), or a number with `ms`, `s`, `m` or `h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: give a whole number with ms, s, m or h (`90s`, `5m`)"))?;
+    let unit_ms = match unit.trim() {
+        "ms" => 1,
+        "" | "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        other => {
+            return Err(format!(
+                "{text:?}: unknown unit {other:?}: use ms, s, m or h"
+            ))
+        }
+    };
+    n.checked_mul(unit_ms)
+        .filter(|&ms| ms > 0 && ms <= 24 * 3_600_000)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("{text:?}: give a lease between 1 ms and 24 h"))
+}
+
 /// 0 when everything is provisioned, 130 when interrupted, else the first failure's status.
 fn status(report: &Report) -> ExitStatus {
     if report.all_done() {
@@ -137,10 +256,15 @@ fn status(report: &Report) -> ExitStatus {
     if report.interrupted {
         return ExitStatus::Interrupted;
     }
-    report
+    let first_failure = report
         .results
         .iter()
-        .find(|r| r.outcome == Disposition::Failed)
+        .find(|r| r.outcome == Disposition::Failed);
+    if first_failure.is_none() && report.count(Disposition::Held) > 0 {
+        // Nothing failed; the ledger says another station holds the rest.
+        return ExitStatus::LocalState;
+    }
+    first_failure
         .and_then(|r| r.code)
         .and_then(trust::Diagnosis::lookup)
         .map_or(ExitStatus::Internal, |d| d.kind.into())
@@ -243,5 +367,33 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_read_in_seconds_or_with_a_unit_and_nonsense_is_refused() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("11s"), Ok(Duration::from_secs(11)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1500ms"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "s", "0", "-5s", "5d", "1.5m", "25h"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_default_lease_is_the_deadline_and_a_minute_and_a_short_one_is_refused() {
+        let deadline = Duration::from_secs(60);
+        assert_eq!(lease(None, deadline).unwrap(), Duration::from_secs(120));
+        assert_eq!(
+            lease(Some(Duration::from_secs(65)), deadline).unwrap(),
+            Duration::from_secs(65)
+        );
+        assert!(lease(Some(Duration::from_secs(64)), deadline).is_err());
     }
 }

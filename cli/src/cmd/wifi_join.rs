@@ -45,7 +45,7 @@ pub struct WifiArgs {
 
 /// `--wifi`: one of the backends' names (clap lists them in help and errors), parsed once, into the
 /// enum.
-fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendKind> {
+pub(crate) fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendKind> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(BackendKind::NAMES)
         .map(|name| BackendKind::named(&name).expect("a possible value is a backend's name"))

@@ -27,8 +27,9 @@ pub struct InventoryRow {
     /// ledger resumes by.
     #[serde(alias = "id")]
     pub device_id: String,
-    /// Where the accessory listens, `HOST[:PORT]` (port 443 unless given). One of `address` and
-    /// `softap_ssid`.
+    /// Where the accessory listens, `HOST[:PORT]` (port 443 unless given). At least one of
+    /// `address` and `softap_ssid`; with both, the SoftAP is joined and the address used on it
+    /// (instead of the router the SoftAP's DHCP names).
     #[serde(alias = "addr", default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// The accessory's SoftAP to join first (with `--wifi`).
@@ -320,17 +321,16 @@ fn check_row(row: &InventoryRow) -> Result<(), String> {
     if row.device_id.trim().is_empty() {
         return Err("device_id is empty".into());
     }
-    match (&row.address, &row.softap_ssid) {
-        (None, None) => return Err("give an address or a softap_ssid".into()),
-        (Some(_), Some(_)) => return Err("give an address or a softap_ssid, not both".into()),
-        (Some(a), None) => {
-            a.parse::<AccessoryAddress>()
-                .map_err(|e| format!("address {a:?}: {e}"))?;
-        }
-        (None, Some(ssid)) => {
-            protocol::validate_ssid(ssid)
-                .map_err(|_| format!("softap_ssid {ssid:?} must be 1 to 32 bytes"))?;
-        }
+    if row.address.is_none() && row.softap_ssid.is_none() {
+        return Err("give an address or a softap_ssid".into());
+    }
+    if let Some(a) = &row.address {
+        a.parse::<AccessoryAddress>()
+            .map_err(|e| format!("address {a:?}: {e}"))?;
+    }
+    if let Some(ssid) = &row.softap_ssid {
+        protocol::validate_ssid(ssid)
+            .map_err(|_| format!("softap_ssid {ssid:?} must be 1 to 32 bytes"))?;
     }
     if row.pin.is_none() && row.anchors.is_none() && row.fingerprint.is_none() {
         return Err(
@@ -542,13 +542,20 @@ mod tests {
     }
 
     #[test]
-    fn a_device_listed_twice_or_with_two_places_is_refused() {
+    fn a_device_listed_twice_or_with_no_place_is_refused_and_a_softap_may_name_its_address() {
         let text = format!("device_id,address,pin\nA,1.2.3.4,{PIN}\na,1.2.3.5,{PIN}\n");
         let e = parse(&text, InventoryFormat::Csv).unwrap_err();
         assert!(e.to_string().contains("listed twice"), "{e}");
-        let text = format!("device_id,address,softap_ssid,pin\nA,1.2.3.4,Acme,{PIN}\n");
+        let text = format!("device_id,address,softap_ssid,pin\nA,,,{PIN}\n");
         let e = parse(&text, InventoryFormat::Csv).unwrap_err();
-        assert!(e.to_string().contains("not both"), "{e}");
+        assert!(
+            e.to_string().contains("give an address or a softap_ssid"),
+            "{e}"
+        );
+        let text = format!("device_id,address,softap_ssid,pin\nA,1.2.3.4:8443,Acme,{PIN}\n");
+        let inv = parse(&text, InventoryFormat::Csv).unwrap();
+        assert_eq!(inv.rows[0].1.softap_ssid.as_deref(), Some("Acme"));
+        assert_eq!(inv.rows[0].1.address.as_deref(), Some("1.2.3.4:8443"));
     }
 
     #[test]

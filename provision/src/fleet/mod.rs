@@ -13,10 +13,13 @@ mod event;
 mod inventory;
 // What a run ends with.
 mod report;
+// The station's Wi-Fi interfaces, for rows that name a SoftAP.
+mod radio;
 // The workers.
 mod run;
 
 pub use event::FleetEvent;
 pub use inventory::{Inventory, InventoryError, InventoryFormat, InventoryRow, RowPlace};
+pub use radio::{Radio, Radios};
 pub use report::{AccessoryResult, Disposition, Report, SLOWEST};
-pub use run::{run, FleetOptions};
+pub use run::{default_lease, run, shortest_lease, FleetOptions, LEASE_MARGIN};

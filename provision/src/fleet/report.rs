@@ -25,6 +25,9 @@ pub enum Disposition {
     Skipped,
     /// The run was stopped before it was started; the next run does it.
     NotStarted,
+    /// Another station held its claim (it was provisioning it, or died less than a lease ago);
+    /// the next run after the lease does it, or skips it if that station finished it.
+    Held,
 }
 
 impl Disposition {
@@ -35,6 +38,7 @@ impl Disposition {
             Self::Failed => "failed",
             Self::Skipped => "skipped",
             Self::NotStarted => "not_started",
+            Self::Held => "held",
         }
     }
 }
@@ -67,7 +71,7 @@ pub struct Report {
     pub inventory: String,
     /// How many accessories the inventory lists.
     pub total: usize,
-    /// Count per [`Disposition`] (`connected`, `failed`, `skipped`, `not_started`).
+    /// Count per [`Disposition`] (`connected`, `failed`, `skipped`, `not_started`, `held`).
     pub counts: BTreeMap<&'static str, usize>,
     /// Failures per diagnosis code.
     pub by_code: BTreeMap<&'static str, usize>,
@@ -184,7 +188,7 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} accessories in {:.1} s ({:.1}/s): {} connected, {} failed, {} skipped (done before), {} not started",
+            "{} accessories in {:.1} s ({:.1}/s): {} connected, {} failed, {} skipped (done before), {} not started, {} held by another station",
             self.total,
             self.elapsed_ms as f64 / 1000.0,
             self.rate_per_second,
@@ -192,6 +196,7 @@ impl fmt::Display for Report {
             self.count(Disposition::Failed),
             self.count(Disposition::Skipped),
             self.count(Disposition::NotStarted),
+            self.count(Disposition::Held),
         )?;
         if !self.by_code.is_empty() {
             writeln!(f, "failures by diagnosis:")?;

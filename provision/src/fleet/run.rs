@@ -14,10 +14,13 @@ use protocol::AccessoryAddress;
 use crate::error::Error;
 use crate::fleet::event::FleetEvent;
 use crate::fleet::inventory::{Inventory, InventoryError, InventoryRow};
+use crate::fleet::radio::{provision_over, Radio, Radios};
 use crate::fleet::report::{AccessoryResult, Disposition, Report};
 use crate::ledger::{AttemptOutcome, Ledger};
+use crate::outcome::Failure;
 use crate::request::{ExpectedKey, FirstUse, Network, Request, TrustInputs};
 use crate::secret::Secret;
+use crate::step::Step;
 
 /// How to run a fleet.
 #[derive(Debug)]
@@ -32,12 +35,42 @@ pub struct FleetOptions {
     pub network: Option<Network>,
     /// Where attempts are recorded and resumed from.
     pub ledger: Arc<Ledger>,
+    /// How long a claim on an accessory lasts ([`default_lease`] unless asked otherwise): another
+    /// station may take it over once it has run out, so a station that dies holds nothing for
+    /// longer. At least [`shortest_lease`] of `deadline`: a shorter one is raised to it (the
+    /// command refuses it).
+    pub lease: Duration,
+    /// The radios that join the SoftAP of rows naming one (none: such rows are refused before
+    /// anything is contacted).
+    pub radios: Radios,
+}
+
+/// What a lease must outlast beyond one accessory's deadline: the attempt's last ledger writes
+/// (a busy SQLite waits up to 5 s for its write lock) happen after the deadline has ended the
+/// exchange with the accessory.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+/// The lease a fleet run takes when not told otherwise: the deadline and a minute.
+pub fn default_lease(deadline: Duration) -> Duration {
+    deadline + Duration::from_secs(60)
+}
+
+/// The shortest safe lease for `deadline`: the deadline and [`LEASE_MARGIN`]. A claim is taken
+/// once, before the flow, and not renewed while it runs: a lease that could run out while this
+/// station still works on the accessory would let another station take it over and provision it
+/// a second time, so a shorter lease is refused rather than renewed.
+pub fn shortest_lease(deadline: Duration) -> Duration {
+    deadline + LEASE_MARGIN
 }
 
 /// A row ready to run.
 struct Job {
     index: usize,
     request: Request,
+    /// The SoftAP to join first, for a row that names one.
+    softap: Option<String>,
+    /// Whether the row gave the address (else, after a join, the SoftAP's router).
+    address_given: bool,
 }
 
 /// Provisions every accessory of `inventory`, emitting [`FleetEvent`]s; stops starting new ones when
@@ -55,6 +88,7 @@ pub async fn run(
     let mut results: Vec<AccessoryResult> = Vec::with_capacity(inventory.rows.len());
     let mut prepared = Prepared::default();
     let mut queue = VecDeque::new();
+    let mut softap_queue = VecDeque::new();
     let mut skipped_before = Vec::new();
     for (index, (place, row)) in inventory.rows.iter().enumerate() {
         let row_error = |message: String| InventoryError::Row {
@@ -63,7 +97,11 @@ pub async fn run(
             device_id: row.device_id.clone(),
             message,
         };
-        let address = row.address.clone().unwrap_or_default();
+        let address = match (&row.address, &row.softap_ssid) {
+            (Some(a), _) => a.clone(),
+            (None, Some(ssid)) => format!("wifi:{ssid}"),
+            (None, None) => String::new(),
+        };
         results.push(AccessoryResult {
             device_id: row.device_id.clone(),
             address: address.clone(),
@@ -74,10 +112,10 @@ pub async fn run(
             elapsed_ms: 0,
             attempt: None,
         });
-        if row.softap_ssid.is_some() {
+        if row.softap_ssid.is_some() && options.radios.radios.is_empty() {
             return Err(row_error(
-                "softap_ssid rows are not provisioned by this build's fleet run yet: give the address \
-                 (join the SoftAP with `accessory provision --wifi` one at a time)"
+                "a softap_ssid row needs a radio to join it: give --wifi BACKEND (and --interface \
+                 IFACE, once per radio)"
                     .into(),
             ));
         }
@@ -94,11 +132,20 @@ pub async fn run(
                 continue;
             }
         }
-        queue.push_back(Job { index, request });
+        let job = Job {
+            index,
+            request,
+            softap: row.softap_ssid.clone(),
+            address_given: row.address.is_some(),
+        };
+        match job.softap {
+            Some(_) => softap_queue.push_back(job),
+            None => queue.push_back(job),
+        }
     }
     events(&FleetEvent::Planned {
         total: inventory.rows.len(),
-        to_do: queue.len(),
+        to_do: queue.len() + softap_queue.len(),
         skipped: skipped_before.len(),
         parallel,
     });
@@ -114,18 +161,23 @@ pub async fn run(
 
     let shared = Arc::new(Shared {
         queue: Mutex::new(queue),
+        softap_queue: Mutex::new(softap_queue),
         results: Mutex::new(results),
         stopped: AtomicBool::new(false),
         in_flight: AtomicUsize::new(0),
         events,
         force: options.force,
+        lease: options.lease.max(shortest_lease(options.deadline)),
+        radios: options.radios.clone(),
+        ledger: Arc::clone(&options.ledger),
     });
     let watcher = {
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
             stop.await;
             shared.stopped.store(true, Ordering::SeqCst);
-            let not_started = shared.queue.lock().expect("queue lock").len();
+            let not_started = shared.queue.lock().expect("queue lock").len()
+                + shared.softap_queue.lock().expect("queue lock").len();
             (shared.events)(&FleetEvent::Stopping {
                 in_flight: shared.in_flight.load(Ordering::SeqCst),
                 not_started,
@@ -134,7 +186,11 @@ pub async fn run(
     };
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..parallel {
-        workers.spawn(worker(Arc::clone(&shared)));
+        workers.spawn(worker(Arc::clone(&shared), None));
+    }
+    // One worker per radio: a radio is on one SoftAP at a time.
+    for radio in &options.radios.radios {
+        workers.spawn(worker(Arc::clone(&shared), Some(radio.clone())));
     }
     while workers.join_next().await.is_some() {}
     watcher.abort();
@@ -149,21 +205,39 @@ pub async fn run(
 }
 
 struct Shared {
+    /// Rows with an address only, for the `parallel` workers.
     queue: Mutex<VecDeque<Job>>,
+    /// Rows naming a SoftAP, for the radios' workers.
+    softap_queue: Mutex<VecDeque<Job>>,
     results: Mutex<Vec<AccessoryResult>>,
     stopped: AtomicBool,
     in_flight: AtomicUsize,
     events: Arc<dyn Fn(&FleetEvent) + Send + Sync>,
     /// `--force`: redo what the ledger says succeeded.
     force: bool,
+    /// How long each claim lasts (never shorter than [`shortest_lease`]).
+    lease: Duration,
+    /// What SoftAP joins share.
+    radios: Radios,
+    /// The run's ledger.
+    ledger: Arc<Ledger>,
 }
 
-/// Takes jobs in inventory order until none is left or a stop was asked for. The check and the
-/// take are one step under the queue's lock, so nothing starts after the stop was seen.
-async fn worker(shared: Arc<Shared>) {
+/// Takes jobs in inventory order until none is left or a stop was asked for: address rows, or
+/// with a radio the SoftAP rows. The check and the take are one step under the queue's lock, so
+/// nothing starts after the stop was seen.
+async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
+    // On a shared (PostgreSQL) ledger each worker has its own connection, opened when it takes
+    // its first job: one connection serves one transaction at a time, and every accessory's
+    // claim, attempt and release would otherwise wait for every other worker's.
+    let mut own_ledger: Option<Arc<Ledger>> = None;
     loop {
         let job = {
-            let mut queue = shared.queue.lock().expect("queue lock");
+            let mut queue = match radio {
+                Some(_) => shared.softap_queue.lock(),
+                None => shared.queue.lock(),
+            }
+            .expect("queue lock");
             if shared.stopped.load(Ordering::SeqCst) {
                 return;
             }
@@ -175,9 +249,31 @@ async fn worker(shared: Arc<Shared>) {
                 None => return,
             }
         };
+        let mut job = job;
+        if shared.ledger.is_shared() {
+            if own_ledger.is_none() {
+                own_ledger = Some(match shared.ledger.reopen() {
+                    Ok(l) => Arc::new(l),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a connection of the worker's own; sharing the run's");
+                        Arc::clone(&shared.ledger)
+                    }
+                });
+            }
+            job.request.ledger = own_ledger.clone();
+        }
         let device_id = job.request.device_id.clone().unwrap_or_default();
-        let address = job.request.accessory.authority();
-        if let Some(station) = claim(&job.request, &device_id, shared.force) {
+        let address = match &job.softap {
+            Some(ssid) if !job.address_given => format!("wifi:{ssid}"),
+            _ => job.request.accessory.authority(),
+        };
+        // A SoftAP row's claim also covers the join, which comes before the flow's deadline.
+        let lease = match job.softap {
+            Some(_) => shared.lease + shared.radios.join_timeout,
+            None => shared.lease,
+        };
+        if let Some(station) = claim(&job.request, &device_id, shared.force, lease) {
+            shared.results.lock().expect("results lock")[job.index].outcome = Disposition::Held;
             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
             (shared.events)(&FleetEvent::Held { device_id, station });
             continue;
@@ -187,7 +283,27 @@ async fn worker(shared: Arc<Shared>) {
             address: address.clone(),
         });
         let ledger = job.request.ledger.clone();
-        let result = crate::flow::run(job.request).await;
+        let result = match (&job.softap, &radio) {
+            (Some(ssid), Some(radio)) => {
+                let t0 = Instant::now();
+                let joined =
+                    provision_over(radio, &shared.radios, ssid, job.address_given, job.request)
+                        .await;
+                match joined {
+                    Ok(Ok(outcome)) => Ok(outcome),
+                    Ok(Err(failure)) => Err(Ended::from(failure)),
+                    // Not joined: nothing sent, no attempt (the flow never started).
+                    Err(e) => Err(Ended {
+                        code: e.code(),
+                        step: Step::Connect,
+                        credentials_sent: false,
+                        elapsed_ms: t0.elapsed().as_millis() as u64,
+                        attempt: None,
+                    }),
+                }
+            }
+            _ => crate::flow::run(job.request).await.map_err(Ended::from),
+        };
         if let Some(ledger) = ledger {
             if let Err(e) = ledger.release(&device_id) {
                 // The lease expires on its own; the next claim after it is free.
@@ -212,7 +328,7 @@ async fn worker(shared: Arc<Shared>) {
                 }
                 Err(failure) => {
                     r.outcome = Disposition::Failed;
-                    r.code = Some(failure.diagnosis.code);
+                    r.code = Some(failure.code);
                     r.step = Some(failure.step);
                     r.credentials_sent = failure.credentials_sent;
                     r.elapsed_ms = failure.elapsed_ms;
@@ -220,7 +336,7 @@ async fn worker(shared: Arc<Shared>) {
                     FleetEvent::Failed {
                         device_id,
                         address,
-                        code: failure.diagnosis.code,
+                        code: failure.code,
                         step: failure.step,
                         credentials_sent: failure.credentials_sent,
                         elapsed_ms: failure.elapsed_ms,
@@ -236,14 +352,13 @@ async fn worker(shared: Arc<Shared>) {
 
 /// Claims the accessory for this station before working on it: a lease in the ledger (shared by
 /// stations on PostgreSQL; on SQLite, by the workers of this station), so two stations never
-/// provision one accessory at once. The lease outlives the run's deadline, so it cannot lapse while
-/// the flow runs, and ends early when the run releases it; a station that dies leaves a lease that
-/// expires. `None` when this station may go on; `Some(station)` when another holds it. A ledger
+/// provision one accessory at once. The lease outlives the run's deadline and the attempt's last
+/// ledger writes ([`shortest_lease`]), so it cannot lapse while the flow runs, and ends early when
+/// the run releases it; a station that dies leaves a lease that expires. `None` when this station may go on; `Some(station)` when another holds it. A ledger
 /// that cannot be asked is treated as held: provisioning an accessory another station may be
 /// provisioning is the mistake claims exist to prevent.
-fn claim(request: &Request, device_id: &str, force: bool) -> Option<String> {
+fn claim(request: &Request, device_id: &str, force: bool, lease: Duration) -> Option<String> {
     let ledger = request.ledger.as_ref()?;
-    let lease = request.deadline + std::time::Duration::from_secs(60);
     match ledger.claim(device_id, lease) {
         // Planned before another station finished it: the claim is free again, but the work is
         // done. Checked under the claim, so no two stations both see "not done".
@@ -269,6 +384,28 @@ fn claim(request: &Request, device_id: &str, force: bool) -> Option<String> {
     }
 }
 
+/// How an accessory that was not provisioned ended: a [`Failure`] of the flow, or a SoftAP
+/// that could not be joined.
+struct Ended {
+    code: &'static str,
+    step: Step,
+    credentials_sent: bool,
+    elapsed_ms: u64,
+    attempt: Option<i64>,
+}
+
+impl From<Failure> for Ended {
+    fn from(f: Failure) -> Self {
+        Ended {
+            code: f.diagnosis.code,
+            step: f.step,
+            credentials_sent: f.credentials_sent,
+            elapsed_ms: f.elapsed_ms,
+            attempt: f.attempt,
+        }
+    }
+}
+
 /// The id of a successful attempt for `device_id`, if the ledger holds one.
 fn succeeded_before(ledger: &Ledger, device_id: &str) -> Result<Option<i64>, Error> {
     Ok(ledger
@@ -288,7 +425,8 @@ struct Prepared {
 impl Prepared {
     /// The request for one row; the message says what is wrong with it.
     fn request(&mut self, row: &InventoryRow, options: &FleetOptions) -> Result<Request, String> {
-        let address = row.address.as_deref().unwrap_or_default();
+        // A SoftAP row without an address: the SoftAP's router, known after the join.
+        let address = row.address.as_deref().unwrap_or("192.168.4.1");
         let accessory: AccessoryAddress = address
             .parse()
             .map_err(|e| format!("address {address:?}: {e}"))?;

@@ -308,6 +308,15 @@ impl Db {
             return Err(format!("journal mode stayed {mode}").into());
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Closing the last connection does not checkpoint the log into the file (and delete it):
+        // committed transactions are already durable in the log (fsynced at each commit), and a
+        // checkpoint plus the log's re-creation by the next process cost four fsyncs per process
+        // (`accessory provision` is one process per accessory). The log is checkpointed when it
+        // reaches 1000 pages, during a commit, as usual.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         Ok(Self::Sqlite(Mutex::new(conn)))
     }
 

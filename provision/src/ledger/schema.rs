@@ -107,7 +107,9 @@ pub(crate) fn migrate(tx: &mut Tx<'_, '_>) -> Result<Migrated, DbError> {
         tx.batch(sql)?;
         record(tx, n as i64 + 1)?;
     }
-    if dialect == super::db::Dialect::Sqlite {
+    // Only when it differs: writing it rewrites the file's header, a commit (an fsync) that
+    // every process opening the ledger would otherwise pay.
+    if dialect == super::db::Dialect::Sqlite && user_version(tx)? != i64::from(SCHEMA_VERSION) {
         tx.batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     }
     Ok(Migrated::Current)
