@@ -1,6 +1,8 @@
 //! `accessory provision` without `--network-ssid`: on a terminal (a pty driven by python3's `pty`
-//! module) it lists the networks the verified accessory sees and sends the one chosen; without a
-//! terminal, or with --json, it is `usage.no_network` and nothing is asked of the accessory.
+//! module) it lists the networks the verified accessory sees (through an API profile's networks
+//! list under `--api-profile`) and sends the one chosen; without a terminal, or with --json, under
+//! a profile without a networks list, or with `--protocol esp`, it is `usage.no_network` and
+//! nothing is asked of the accessory. After a SoftAP join: `network_choice_softap.rs`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -10,9 +12,15 @@ use serde_json::Value;
 
 /// `accessory sim --json` on a free port: the process and its startup JSON.
 fn sim(out: &std::path::Path) -> (Child, Value) {
+    sim_with(out, &[])
+}
+
+/// `accessory sim --json` with `extra` flags on a free port.
+fn sim_with(out: &std::path::Path, extra: &[&std::ffi::OsStr]) -> (Child, Value) {
     let mut child = Command::new(accessory_bin())
         .args(["sim", "--listen", "127.0.0.1:0", "--json", "--out"])
         .arg(out)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -27,7 +35,7 @@ fn sim(out: &std::path::Path) -> (Child, Value) {
 
 /// Runs `argv` on a pty; answers `answer` once `prompt` shows. Prints what the pty showed, and
 /// exits with the program's status.
-const PTY: &str = r#"
+pub(crate) const PTY: &str = r#"
 import os, pty, select, sys, time
 prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
 pid, fd = pty.fork()
@@ -106,4 +114,93 @@ fn without_a_terminal_or_with_json_a_missing_network_ssid_is_usage_no_network() 
         v["error"].as_str().unwrap().contains("--network-ssid"),
         "{v}"
     );
+}
+
+/// A shipped profile (`profiles/NAME`).
+fn shipped_profile(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../profiles")
+        .join(name)
+}
+
+#[test]
+fn under_an_api_profile_with_a_networks_list_the_choice_comes_from_the_profiles_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = shipped_profile("shelly-gen2-like.toml");
+    let (mut child, info) = sim_with(
+        &dir.path().join("sim"),
+        &["--api-profile".as_ref(), profile.as_os_str()],
+    );
+    let passphrase = std::fs::read_to_string(dir.path().join("sim/Home.passphrase")).unwrap();
+    let out = Command::new("python3")
+        .args(["-c", PTY, "Home network [", "1\n"])
+        .arg(accessory_bin())
+        .args(["provision", "--accessory", info["addr"].as_str().unwrap()])
+        .args([
+            "--pin",
+            info["pin"].as_str().unwrap(),
+            "--device-id",
+            "SIM-0001",
+        ])
+        .arg("--api-profile")
+        .arg(&profile)
+        .arg("--ledger")
+        .arg(dir.path().join("ledger.sqlite3"))
+        .env("ACCESSORY_NETWORK_PASSPHRASE", passphrase.trim())
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}\n{shown}");
+    // The simulator under this profile answers only the profile's paths (404 for
+    // /v1/networks): the list came from POST /rpc/WiFi.Scan, read through its members.
+    let home = shown
+        .find("  1  Home ")
+        .unwrap_or_else(|| panic!("{shown}"));
+    let cafe = shown
+        .find("  3  Cafe ")
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(home < cafe, "{shown}");
+    assert!(shown.contains("joined Home as"), "{shown}");
+}
+
+#[test]
+fn under_an_api_profile_without_a_networks_list_a_missing_network_ssid_is_usage_no_network_saying_so(
+) {
+    // Nothing listens on port 9: the refusal comes before any contact.
+    let out = Command::new(accessory_bin())
+        .args(["provision", "--accessory", "127.0.0.1:9"])
+        .args(["--pin", &"0".repeat(64), "--json"])
+        .arg("--api-profile")
+        .arg(shipped_profile("setup-cgi-plug.toml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "usage.no_network", "{v}");
+    let error = v["error"].as_str().unwrap();
+    assert!(error.contains("has no networks list"), "{v}");
+    assert!(error.contains("--network-ssid"), "{v}");
+}
+
+#[test]
+fn with_protocol_esp_a_missing_network_ssid_is_usage_no_network_naming_prov_scan() {
+    let out = Command::new(accessory_bin())
+        .args([
+            "provision",
+            "--accessory",
+            "127.0.0.1:9",
+            "--protocol",
+            "esp",
+        ])
+        .arg("--json")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "usage.no_network", "{v}");
+    assert!(v["error"].as_str().unwrap().contains("prov-scan"), "{v}");
 }

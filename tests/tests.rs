@@ -101,6 +101,9 @@ mod sim_cli;
 mod softap_cli;
 // `provision` without --network-ssid: a numbered list on a terminal (a pty), usage.no_network elsewhere.
 mod network_choice;
+// The home network chosen after a SoftAP join, with and without an API profile, and `sim softap
+// --api-profile` provisioned through the SoftAP (root).
+mod network_choice_softap;
 // `accessory scan --wifi sim` over a registry of our own, without root: table and JSON.
 mod scan_cli;
 // The wpa_supplicant backend against a real wpa_supplicant (wired driver) on a SoftAP's station end.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use hyper::header::{HeaderValue, ALLOW, WWW_AUTHENTICATE};
 use hyper::StatusCode;
 use protocol::api::{DeviceInfo, NetworkRequest, State, MAX_WAIT};
-use protocol::profile::{self, ApiProfile, Auth, Polling};
+use protocol::profile::{ApiProfile, Auth, Polling};
 use serde_json::json;
 
 use crate::api::{self, Answer, Api, ApiError, Asked, ChannelBinding, ProfileRoutes};
@@ -112,24 +112,10 @@ async fn route(
         Which::Status => status(api, p, asked.query).await,
         Which::Networks => {
             let n = p.networks.as_ref().expect("matched a networks path");
-            let list: Vec<_> = api
-                .device
-                .visible()
-                .map(|net| {
-                    let mut entry = serde_json::to_value(net.entry()).unwrap_or_default();
-                    if n.ssid != "ssid" {
-                        profile::set_pointer(
-                            &mut entry,
-                            &format!("/{}", n.ssid.replace('~', "~0").replace('/', "~1")),
-                            net.ssid.clone().into(),
-                        );
-                    }
-                    entry
-                })
-                .collect();
-            let mut v = serde_json::Value::Null;
-            profile::set_pointer(&mut v, &n.list, list.into());
-            Ok(api::json_response(api, StatusCode::OK, &v))
+            let list = protocol::api::NetworkList {
+                networks: api.device.visible().map(|net| net.entry()).collect(),
+            };
+            Ok(api::json_response(api, StatusCode::OK, &n.answer(&list)))
         }
     }
 }

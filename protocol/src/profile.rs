@@ -192,6 +192,11 @@ pub struct NetworksEndpoint {
     pub list: String,
     /// The member of each entry that holds the SSID.
     pub ssid: String,
+    /// The member of each entry that holds the signal strength in dBm (a number), if it has one.
+    pub rssi: Option<String>,
+    /// The member of each entry that holds the security as [`crate::Security`] spells it
+    /// (`wpa2-psk`...), if it has one; without it the person's `--network-security` applies.
+    pub security: Option<String>,
 }
 
 /// A parsed, checked API profile.

@@ -216,16 +216,18 @@ pub async fn run_profiled(
     }
 }
 
-/// The networks a verified accessory sees (`GET /v1/networks`), for a person to choose the home
-/// network from: the same connection, verification and device-id proof as [`run`], and nothing
-/// secret sent but the PoP proof (to the verified peer). Records no attempt. `request.network` is
-/// not used.
-pub async fn networks(request: &Request) -> Result<NetworkList, Failure> {
+/// The networks a verified accessory sees, for a person to choose the home network from: the
+/// profile's networks list (`GET /v1/networks` for the built-in [`LoadedProfile::v1`]), over the
+/// same connection, verification and device-id proof as [`run_profiled`], with nothing secret sent
+/// but the profile's credential (the PoP proof, or its static header) to the verified peer.
+/// Records no attempt. `request.network` is not used. A profile without a networks list is
+/// [`Error::InvalidRequest`] before any contact: callers check [`LoadedProfile::lists_networks`]
+/// first.
+pub async fn networks(request: &Request, api: &LoadedProfile) -> Result<NetworkList, Failure> {
     let t0 = Instant::now();
-    let v1 = LoadedProfile::v1();
     let mut run = Run {
         observer: &Observer::none(),
-        api: &v1,
+        api,
         request,
         step: Step::Prepare,
         round_trips: RoundTrips::default(),
@@ -405,24 +407,40 @@ impl Run<'_> {
         Ok((endpoint, verifier, trusted, device))
     }
 
-    /// `GET /v1/networks` on an established session (with the PoP proof when there is a code:
-    /// the peer is verified).
+    /// The profile's networks list on an established session (with the profile's credential: the
+    /// peer is verified). The built-in `/v1` profile's answer is read as the documented
+    /// `NetworkList` JSON; another profile's through its `[networks]` members.
     async fn networks(&mut self, deadline: Instant) -> Result<NetworkList, Error> {
-        let (_, _, mut trusted, _) = self.establish(deadline).await?;
-        let request = self.request;
+        let api = self.api;
+        let Some(list) = api.api().networks.as_ref() else {
+            return Err(Error::InvalidRequest(format!(
+                "the API profile {:?} has no networks list",
+                api.api().name
+            )));
+        };
+        let (_, _, mut trusted, device) = self.establish(deadline).await?;
+        let credential = api.credential(self.request)?;
         self.step = Step::Networks;
         let answer = trusted
             .session()
-            .exchange(
+            .exchange_as(
                 Step::Networks,
-                hyper::Method::GET,
-                protocol::api::NETWORKS,
+                crate::profile::method(list.method),
+                &list.path.render(device.id()),
                 None,
-                request.pop.as_ref(),
+                credential,
                 &mut self.round_trips,
             )
             .await?;
-        self.json(Step::Networks, &answer, request.pop.is_some())
+        let pop_sent = matches!(credential, Credential::Pop(_));
+        if api.is_v1() {
+            return self.json(Step::Networks, &answer, pop_sent);
+        }
+        let value: serde_json::Value = self.json(Step::Networks, &answer, pop_sent)?;
+        list.read(&value).ok_or_else(|| Error::Malformed {
+            step: Step::Networks,
+            detail: format!("no array at {} in the networks answer", list.list),
+        })
     }
 
     /// A first use under trust on first use, confirmed and with its id proven, is recorded

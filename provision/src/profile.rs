@@ -26,6 +26,8 @@ const MAX_PROFILE_BYTES: usize = 256 * 1024;
 pub struct LoadedProfile {
     api: ApiProfile,
     header: Option<(HeaderName, Secret)>,
+    /// The built-in `/v1` profile, whose answers are read as its documented JSON types.
+    v1: bool,
 }
 
 impl std::fmt::Debug for LoadedProfile {
@@ -73,6 +75,7 @@ impl LoadedProfile {
         LoadedProfile {
             api: ApiProfile::v1(),
             header: None,
+            v1: true,
         }
     }
 
@@ -98,12 +101,27 @@ impl LoadedProfile {
             }
             _ => None,
         };
-        Ok(LoadedProfile { api, header })
+        Ok(LoadedProfile {
+            api,
+            header,
+            v1: false,
+        })
     }
 
     /// The profile.
     pub fn api(&self) -> &ApiProfile {
         &self.api
+    }
+
+    /// Whether the accessory can be asked for the networks it sees (the profile has a `[networks]`
+    /// list; the built-in `/v1` profile does).
+    pub fn lists_networks(&self) -> bool {
+        self.api.networks.is_some()
+    }
+
+    /// Whether this is the built-in `/v1` profile.
+    pub(crate) fn is_v1(&self) -> bool {
+        self.v1
     }
 
     /// The name of the static header this profile sends, if it sends one.

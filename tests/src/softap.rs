@@ -142,3 +142,39 @@ pub async fn leave(mut backend: Box<SimBackend>) {
 pub fn interface_here(name: &str) -> bool {
     std::path::Path::new("/sys/class/net").join(name).exists()
 }
+
+/// `accessory sim softap --ssid SSID --device-id ID --json --out OUT` plus `extra`, as a process:
+/// the child (stop it with SIGTERM, [`stop_process`]) and its startup JSON.
+pub fn spawn_sim_softap(
+    ssid: &str,
+    device_id: &str,
+    out: &std::path::Path,
+    extra: &[&std::ffi::OsStr],
+) -> (std::process::Child, serde_json::Value) {
+    use std::io::BufRead as _;
+    let mut child = Command::new(crate::provision::accessory_bin())
+        .args(["sim", "softap", "--ssid", ssid, "--device-id", device_id])
+        .args(["--json", "--out"])
+        .arg(out)
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("accessory sim softap starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("the startup line");
+    let info =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("startup JSON ({e}): {line:?}"));
+    (child, info)
+}
+
+/// Ends a `sim softap` process with SIGTERM (it removes its SoftAP) and waits for it.
+pub fn stop_process(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().expect("waiting for sim softap")
+}

@@ -217,20 +217,34 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
         None => None,
     };
     super::wifi_join::validate(&args.wifi, args.accessory.is_some())?;
+    if args.api_profile.is_some() && (args.esp.is_esp() || args.esp.is_auto()) {
+        return fail(
+            codes::USAGE_CONFLICT,
+            anyhow::anyhow!(
+                "--api-profile describes the accessory's own HTTPS API; --protocol esp or auto does not apply to it"
+            ),
+        );
+    }
+    let api = match &args.api_profile {
+        Some(path) => provision::LoadedProfile::load(path).or_else(failed)?,
+        None => provision::LoadedProfile::v1(),
+    };
     // No --network-ssid: on a terminal, chosen from the verified accessory's own list (asked over
-    // a session verified as the run's is; the listing request reads no passphrase).
+    // a session verified as the run's is; the listing request reads no passphrase). With --wifi
+    // it is asked after the join, on the joined SoftAP (`choose_after_join`): one join.
+    let choose_after_join = args.network_ssid.is_none() && args.wifi.wifi.is_some();
     if args.network_ssid.is_none() {
-        let other_path = args.wifi.wifi.is_some()
-            || args.esp.is_esp()
-            || args.esp.is_auto()
-            || args.api_profile.is_some();
-        super::choose_network::check(args.json, other_path)?;
+        super::choose_network::check(args.json, args.esp.is_esp() || args.esp.is_auto(), &api)?;
+    }
+    if args.network_ssid.is_none() && !choose_after_join {
         let mut listing = build_request(&args)?;
         if label_pop.is_some() {
             listing.pop = label_pop.clone();
         }
-        let chosen = super::choose_network::choose(&listing).await?;
-        args.network_security = chosen.security;
+        let chosen = super::choose_network::choose(&listing, &api).await?;
+        if !chosen.security.is_empty() {
+            args.network_security = chosen.security;
+        }
         args.network_ssid = Some(chosen.ssid);
     }
     let mut request = build_request(&args)?;
@@ -241,22 +255,10 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
         true => Some(args.esp.proof(request.pop.take())?),
         false => None,
     };
-    if args.api_profile.is_some() && (args.esp.is_esp() || args.esp.is_auto()) {
-        return fail(
-            codes::USAGE_CONFLICT,
-            anyhow::anyhow!(
-                "--api-profile describes the accessory's own HTTPS API; --protocol esp or auto does not apply to it"
-            ),
-        );
-    }
     // `--protocol auto`: SRP credentials read now (bad input fails before touching Wi-Fi).
     let auto = match args.esp.is_auto() {
         true => Some(args.esp.srp()?),
         false => None,
-    };
-    let api = match &args.api_profile {
-        Some(path) => provision::LoadedProfile::load(path).or_else(failed)?,
-        None => provision::LoadedProfile::v1(),
     };
     let api = &api;
     let plan = super::wifi_join::plan(&args.wifi, args.device_id.as_deref())?;
@@ -296,13 +298,27 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
                 Some((provision::esp::EspTransport::Http, _)) => 80,
                 _ => provision::DEFAULT_PORT,
             };
+            let (passphrase_file, security) = (
+                args.network_passphrase_file.clone(),
+                args.network_security.clone(),
+            );
             let work = |j: &provision::wifi::Joined| {
                 let at = std::net::SocketAddr::new(j.accessory_addr().ip(), port);
                 request.accessory = given.unwrap_or_else(|| AccessoryAddress::from_socket_addr(at));
                 request.bind_device = Some(j.lease.interface.clone());
-                running.store(true, Ordering::SeqCst);
                 let (observer, signal) = (observer.clone(), shutdown.wait());
                 async move {
+                    // Until the run starts (while listing and choosing) the lifecycle hears a
+                    // signal and leaves.
+                    if choose_after_join {
+                        let chosen =
+                            choose_joined(&mut request, api, passphrase_file, security).await;
+                        if let Err(e) = chosen {
+                            observer.emit(Event::Leaving);
+                            return Err(e);
+                        }
+                    }
+                    running.store(true, Ordering::SeqCst);
                     let result = match (esp, auto) {
                         (Some((transport, proof)), _) => {
                             provision::esp::run(request, transport, proof, signal).await
@@ -315,7 +331,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
                         }
                     };
                     observer.emit(Event::Leaving);
-                    result
+                    Ok(result)
                 }
             };
             observer.emit(Event::Joining {
@@ -327,7 +343,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
             });
             provision::wifi::joined(plan, while_joining, super::wifi_join::report, work)
                 .await
-                .or_else(failed)?
+                .or_else(failed)??
         }
     };
     drop(progress);
@@ -355,6 +371,44 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitStatus> {
             fail(code, anyhow::anyhow!("{}", failure.error))
         }
     }
+}
+
+/// On the joined SoftAP: the networks the verified accessory sees, the person's choice, then its
+/// passphrase (file, environment or prompt, as `--network-ssid` would read it) into `request`.
+async fn choose_joined(
+    request: &mut Request,
+    api: &provision::LoadedProfile,
+    passphrase_file: Option<PathBuf>,
+    security: String,
+) -> anyhow::Result<()> {
+    let chosen = super::choose_network::choose(request, api).await?;
+    let security = match chosen.security.is_empty() {
+        true => security,
+        false => chosen.security,
+    };
+    // `choose` refused a security this tool cannot send; clap admits only the ones it can.
+    let security = security
+        .parse::<provision::Security>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ssid = chosen.ssid;
+    let passphrase = match security.needs_passphrase() {
+        false => Secret::new(String::new()),
+        true => {
+            let ssid = ssid.clone();
+            tokio::task::spawn_blocking(move || {
+                Secret::network_passphrase(passphrase_file.as_deref(), &ssid)
+            })
+            .await?
+            .or_else(failed)?
+        }
+    };
+    request.network = Network {
+        ssid,
+        passphrase,
+        security,
+        hidden: request.network.hidden,
+    };
+    Ok(())
 }
 
 fn build_request(args: &Args) -> anyhow::Result<Request> {

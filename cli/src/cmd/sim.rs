@@ -104,6 +104,22 @@ pub struct ServeArgs {
     pub api_profile: Option<PathBuf>,
 }
 
+/// ` --api-profile PATH` for a printed `provision` command: the same API, an absolute path (it may
+/// be run elsewhere), quoted for a shell when it needs to be.
+pub(super) fn api_profile_flag(path: &std::path::Path) -> String {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let path = path.display().to_string();
+    let word = if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+    {
+        path
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    };
+    format!(" --api-profile {word}")
+}
+
 #[derive(Debug, clap::Args)]
 pub struct FleetArgs {
     #[command(flatten)]
@@ -193,20 +209,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     .map_err(Failure::of)?;
     let mut startup = files.write_sim(&sim).map_err(Failure::of)?;
     if let Some(path) = &args.api_profile {
-        // The printed command speaks the same API (an absolute path: it may be run elsewhere).
-        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-        let path = path.display().to_string();
-        let word = if path
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
-        {
-            path
-        } else {
-            format!("'{}'", path.replace('\'', "'\\''"))
-        };
-        startup
-            .provision
-            .push_str(&format!(" --api-profile {word}"));
+        startup.provision.push_str(&api_profile_flag(path));
     }
     if args.json {
         crate::output::json_line(&startup)?;

@@ -25,6 +25,7 @@ use crate::output::say;
   accessory sim softap --link-fault no-route              # the station's connects fail with EHOSTUNREACH
   accessory sim softap --link-fault latency=50ms --json   # 100 ms round trips, through a relay
   accessory sim softap --protocol esp --esp-security 1    # an ESP-IDF device (protocomm on port 80)
+  accessory sim softap --api-profile profiles/shelly-gen2-like.toml  # speaking an API profile
 
 Then, in another shell (also root):
   accessory provision --wifi sim --ssid Accessory-0001 --device-id SIM-0001 --pin sha256/... \\
@@ -62,6 +63,10 @@ pub struct SoftapArgs {
     pub json: bool,
     #[command(flatten)]
     pub esp: super::esp::EspSimArgs,
+    /// Answer the HTTPS API an API profile describes instead of `/v1` (docs/api-profiles.md), as
+    /// `accessory sim --api-profile` does; the printed command carries it.
+    #[arg(long, value_name = "FILE", conflicts_with = "protocol")]
+    pub api_profile: Option<PathBuf>,
 }
 
 /// What `sim softap --protocol esp` prints: the ESP-IDF device's files and command, and its SoftAP.
@@ -88,7 +93,11 @@ pub async fn run(
         );
     }
     let shutdown = crate::signal::shutdown();
-    let scenario = scenario?;
+    let mut scenario = scenario?;
+    if let Some(path) = &args.api_profile {
+        let served = accessory_sim::ServedProfile::load(path).map_err(Failure::of)?;
+        scenario.api_profile = Some(std::sync::Arc::new(served));
+    }
     let passphrase = Secret::softap_passphrase(args.passphrase_file.as_deref()).or_else(failed)?;
     let id = scenario.id.clone();
     let ssid = args
@@ -130,7 +139,7 @@ pub async fn run(
 
     let files = Handout::chosen_or_private(args.out.as_deref(), &format!("softap-{id}"))
         .map_err(Failure::of);
-    let (startup, files) = match files.and_then(|h| {
+    let (mut startup, files) = match files.and_then(|h| {
         h.write_softap(&softap, &sim, &args.link_faults)
             .map(|s| (s, h))
             .map_err(Failure::of)
@@ -141,6 +150,11 @@ pub async fn run(
             return Err(e.into());
         }
     };
+    if let Some(path) = &args.api_profile {
+        startup
+            .provision
+            .push_str(&super::sim::api_profile_flag(path));
+    }
     if args.json {
         crate::output::json_line(&startup)?;
     } else {

@@ -3,9 +3,9 @@
 //! [`ApiProfile::device_answer`], [`ApiProfile::status_answer`]), written next to each other so
 //! the two ends cannot disagree.
 
-use crate::api::{DeviceInfo, Reason, State, Status};
+use crate::api::{DeviceInfo, NetworkEntry, NetworkList, Reason, State, Status};
 
-use super::{ApiProfile, Reading};
+use super::{ApiProfile, NetworksEndpoint, Reading};
 
 impl ApiProfile {
     /// Reads the device info answer: `None` when there is no device id (a string) at the pointer.
@@ -162,6 +162,66 @@ impl ApiProfile {
         if let (Some(p), Some(ip)) = (&s.ip, &status.ip) {
             set_pointer(&mut v, p, ip.clone().into());
         }
+        v
+    }
+}
+
+impl NetworksEndpoint {
+    /// Reads a networks answer: the array at `list`, each entry's SSID (a string) at its member;
+    /// `None` when there is no array there. An entry without an SSID is left out. The signal
+    /// strength and security are read where the profile names members for them, else 0 dBm
+    /// and `""` (unknown: the caller's `--network-security` applies).
+    pub fn read(&self, answer: &serde_json::Value) -> Option<NetworkList> {
+        let entries = answer.pointer(&self.list)?.as_array()?;
+        let networks = entries
+            .iter()
+            .filter_map(|e| {
+                let ssid = e.get(&self.ssid)?.as_str()?.to_owned();
+                let member = |m: &Option<String>| m.as_deref().and_then(|m| e.get(m));
+                Some(NetworkEntry {
+                    ssid,
+                    rssi: member(&self.rssi)
+                        .and_then(serde_json::Value::as_i64)
+                        .and_then(|n| i32::try_from(n).ok())
+                        .unwrap_or(0),
+                    channel: e
+                        .get("channel")
+                        .and_then(serde_json::Value::as_u64)
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(0),
+                    security: member(&self.security)
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                })
+            })
+            .collect();
+        Some(NetworkList { networks })
+    }
+
+    /// What an accessory of the profile answers for `list` (the simulator's side of
+    /// [`NetworksEndpoint::read`]): each entry as `/v1/networks` writes it, with the SSID, signal
+    /// strength and security also under the profile's member names, the array at `list`.
+    pub fn answer(&self, list: &NetworkList) -> serde_json::Value {
+        let entries: Vec<serde_json::Value> = list
+            .networks
+            .iter()
+            .map(|n| {
+                let mut entry = serde_json::to_value(n).unwrap_or_default();
+                if let Some(object) = entry.as_object_mut() {
+                    object.insert(self.ssid.clone(), n.ssid.clone().into());
+                    if let Some(m) = &self.rssi {
+                        object.insert(m.clone(), n.rssi.into());
+                    }
+                    if let Some(m) = &self.security {
+                        object.insert(m.clone(), n.security.clone().into());
+                    }
+                }
+                entry
+            })
+            .collect();
+        let mut v = serde_json::Value::Null;
+        set_pointer(&mut v, &self.list, entries.into());
         v
     }
 }

@@ -107,6 +107,10 @@ struct RawNetworks {
     list: Spanned<String>,
     #[serde(default = "default_ssid_member")]
     ssid: String,
+    #[serde(default)]
+    rssi: Option<String>,
+    #[serde(default)]
+    security: Option<String>,
 }
 
 fn get() -> Method {
@@ -353,6 +357,8 @@ impl ApiProfile {
                 path: src.path(&n.path, true)?,
                 list: src.pointer(&n.list)?,
                 ssid: n.ssid,
+                rssi: n.rssi,
+                security: n.security,
             }),
         };
         Ok(ApiProfile {
