@@ -192,3 +192,55 @@ fn a_profile_that_cannot_work_is_refused_with_profile_invalid_and_its_line() {
         assert_eq!((e.code, e.line), (codes::INVALID, line), "{text}: {e}");
     }
 }
+
+#[test]
+fn a_networks_list_is_read_back_through_the_profiles_members_as_the_accessory_writes_it() {
+    use crate::api::{NetworkEntry, NetworkList};
+    let list = NetworkList {
+        networks: vec![
+            NetworkEntry {
+                ssid: "Home".into(),
+                rssi: -40,
+                channel: 6,
+                security: "wpa2-psk".into(),
+            },
+            NetworkEntry {
+                ssid: "Cafe \"2\"".into(),
+                rssi: -71,
+                channel: 11,
+                security: "open".into(),
+            },
+        ],
+    };
+    // Every member named (bearer-token: `signal` for the strength): read back whole.
+    let bearer = ApiProfile::parse("bearer-token.toml", BEARER).unwrap();
+    let n = bearer.networks.as_ref().unwrap();
+    let answer = n.answer(&list);
+    assert_eq!(answer["results"][0]["signal"], -40, "{answer}");
+    assert_eq!(n.read(&answer).unwrap(), list);
+    // No security member (shelly-gen2-like): the security is unknown (""), the rest read.
+    let shelly = ApiProfile::parse("shelly-gen2-like.toml", SHELLY).unwrap();
+    let n = shelly.networks.as_ref().unwrap();
+    let answer = serde_json::json!({"results": [
+        {"ssid": "Home", "rssi": -40, "auth": 3},
+        {"bssid": "no ssid here"},
+        {"ssid": 7}
+    ]});
+    let read = n.read(&answer).unwrap();
+    assert_eq!(read.networks.len(), 1, "{read:?}");
+    assert_eq!(
+        (
+            read.networks[0].ssid.as_str(),
+            read.networks[0].rssi,
+            read.networks[0].security.as_str()
+        ),
+        ("Home", -40, "")
+    );
+    // No array at `list`: nothing to read.
+    assert_eq!(n.read(&serde_json::json!({"results": {}})), None);
+    // A profile without [networks] has none.
+    assert!(ApiProfile::parse("plug.toml", PLUG)
+        .unwrap()
+        .networks
+        .is_none());
+}
