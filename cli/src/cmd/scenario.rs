@@ -86,3 +86,19 @@ pub fn refuse_certificate_faults(minted: bool, scenario: &Scenario) -> anyhow::R
 fn parse_personality(s: &str) -> Result<accessory_sim::Personality, String> {
     s.parse()
 }
+
+/// ` --api-profile PATH` for a printed `provision` command: the same API, an absolute path (it may
+/// be run elsewhere), quoted for a shell when it needs to be.
+pub(super) fn api_profile_flag(path: &std::path::Path) -> String {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let path = path.display().to_string();
+    let word = if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+    {
+        path
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    };
+    format!(" --api-profile {word}")
+}

@@ -104,22 +104,6 @@ pub struct ServeArgs {
     pub api_profile: Option<PathBuf>,
 }
 
-/// ` --api-profile PATH` for a printed `provision` command: the same API, an absolute path (it may
-/// be run elsewhere), quoted for a shell when it needs to be.
-pub(super) fn api_profile_flag(path: &std::path::Path) -> String {
-    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let path = path.display().to_string();
-    let word = if path
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
-    {
-        path
-    } else {
-        format!("'{}'", path.replace('\'', "'\\''"))
-    };
-    format!(" --api-profile {word}")
-}
-
 #[derive(Debug, clap::Args)]
 pub struct FleetArgs {
     #[command(flatten)]
@@ -209,7 +193,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitStatus> {
     .map_err(Failure::of)?;
     let mut startup = files.write_sim(&sim).map_err(Failure::of)?;
     if let Some(path) = &args.api_profile {
-        startup.provision.push_str(&api_profile_flag(path));
+        startup
+            .provision
+            .push_str(&super::scenario::api_profile_flag(path));
     }
     if args.json {
         crate::output::json_line(&startup)?;

@@ -153,7 +153,7 @@ pub async fn run(
     if let Some(path) = &args.api_profile {
         startup
             .provision
-            .push_str(&super::sim::api_profile_flag(path));
+            .push_str(&super::scenario::api_profile_flag(path));
     }
     if args.json {
         crate::output::json_line(&startup)?;
