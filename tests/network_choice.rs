@@ -204,3 +204,63 @@ fn with_protocol_esp_a_missing_network_ssid_is_usage_no_network_naming_prov_scan
     assert_eq!(v["code"], "usage.no_network", "{v}");
     assert!(v["error"].as_str().unwrap().contains("prov-scan"), "{v}");
 }
+
+#[test]
+fn under_a_static_header_profile_the_networks_list_is_asked_with_the_header_and_read_by_its_members(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("bearer-token.toml");
+    std::fs::copy(shipped_profile("bearer-token.toml"), &profile).unwrap();
+    std::fs::write(
+        dir.path().join("bearer-token.secret"),
+        "factory-token-0042\n",
+    )
+    .unwrap();
+    let (mut child, info) = sim_with(
+        &dir.path().join("sim"),
+        &["--api-profile".as_ref(), profile.as_os_str()],
+    );
+    let passphrase = std::fs::read_to_string(dir.path().join("sim/Home.passphrase")).unwrap();
+    let run = |token: &str| {
+        std::fs::write(dir.path().join("bearer-token.secret"), token).unwrap();
+        Command::new("python3")
+            .args(["-c", PTY, "Home network [", "1\n"])
+            .arg(accessory_bin())
+            .args(["provision", "--accessory", info["addr"].as_str().unwrap()])
+            .args([
+                "--pin",
+                info["pin"].as_str().unwrap(),
+                "--device-id",
+                "SIM-0001",
+            ])
+            .arg("--api-profile")
+            .arg(&profile)
+            .arg("--ledger")
+            .arg(dir.path().join("ledger.sqlite3"))
+            .env("ACCESSORY_NETWORK_PASSPHRASE", passphrase.trim())
+            .output()
+            .unwrap()
+    };
+    // The simulator checks the header on the networks request (401 without it).
+    let wrong = run("not-the-token\n");
+    let out = run("factory-token-0042\n");
+    let _ = child.kill();
+    let _ = child.wait();
+    let refused = String::from_utf8_lossy(&wrong.stdout);
+    assert_eq!(wrong.status.code(), Some(6), "{refused}");
+    assert!(refused.contains("accessory.header_rejected"), "{refused}");
+    assert!(
+        !refused.contains("Networks the accessory sees"),
+        "{refused}"
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}\n{shown}");
+    // Signal and security read through the profile's `signal` and `security` members.
+    let home = shown
+        .find("  1  Home ")
+        .unwrap_or_else(|| panic!("{shown}"));
+    let line = &shown[home..shown[home..].find('\n').map_or(shown.len(), |e| home + e)];
+    assert!(line.contains("dBm  wpa2-psk"), "{line}");
+    assert!(!line.contains(" 0 dBm"), "{line}");
+    assert!(shown.contains("joined Home as"), "{shown}");
+}

@@ -112,7 +112,8 @@ pub struct Args {
     pub ip: Option<std::net::IpAddr>,
 
     /// The home network to join. Without it, on a terminal: a numbered list of the networks the
-    /// verified accessory sees (GET /v1/networks) to choose from; elsewhere an error.
+    /// verified accessory sees (GET /v1/networks, or the API profile's networks list; with --wifi,
+    /// asked after the join) to choose from; elsewhere an error.
     #[arg(long, value_name = "SSID")]
     pub network_ssid: Option<String>,
 
