@@ -25,9 +25,19 @@ fn text(info: &Value, key: &str) -> String {
 /// `provision --wifi sim --ssid SSID` without `--network-ssid` on a pty answering `1` to the
 /// list; the passphrase from the environment. What the pty showed and the exit status.
 fn provision_choosing(info: &Value, dir: &Path, extra: &[&OsStr]) -> (String, Option<i32>) {
+    provision_answering(info, dir, extra, "1\n")
+}
+
+/// [`provision_choosing`] answering `answer` to the list.
+fn provision_answering(
+    info: &Value,
+    dir: &Path,
+    extra: &[&OsStr],
+    answer: &str,
+) -> (String, Option<i32>) {
     let passphrase = std::fs::read_to_string(text(info, "network_passphrase_file")).unwrap();
     let out = Command::new("python3")
-        .args(["-c", crate::network_choice::PTY, "Home network [", "1\n"])
+        .args(["-c", crate::network_choice::PTY, "Home network [", answer])
         .arg(accessory_bin())
         .args(["provision", "--wifi", "sim", "--ssid", &text(info, "ssid")])
         .args(["--device-id", &text(info, "device_id")])
@@ -150,5 +160,29 @@ fn sim_softap_with_an_api_profile_speaks_it_and_provision_with_the_profile_provi
     let outcome: Value = serde_json::from_slice(&with.stdout).unwrap();
     assert_eq!(outcome["device"]["device_id"], "SIM-PROF-0001", "{outcome}");
     assert_eq!(outcome["ssid"], "Home", "{outcome}");
+    assert!(stopped.success(), "{stopped}");
+}
+
+#[test]
+fn ctrl_c_while_choosing_after_a_softap_join_leaves_the_softap_and_exits_130_sending_nothing() {
+    if !ap::root_or_skip(
+        "ctrl_c_while_choosing_after_a_softap_join_leaves_the_softap_and_exits_130_sending_nothing",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ssid = ap::unique_ssid("PickQuit");
+    let (mut child, info) = spawn_sim_softap(&ssid, "SIM-PICK-0003", &dir.path().join("sap"), &[]);
+    // ^C on the terminal: SIGINT to the foreground process, at the prompt.
+    let (shown, status) = provision_answering(&info, dir.path(), &[], "\u{3}");
+    let station = text(&info, "station_interface");
+    let stopped = stop_process(&mut child);
+    assert_eq!(status, Some(130), "{shown}");
+    assert!(shown.contains("Networks the accessory sees:"), "{shown}");
+    assert!(!shown.contains("joined Home"), "{shown}");
+    assert!(
+        !ap::interface_here(&station),
+        "the SoftAP was left: {shown}"
+    );
     assert!(stopped.success(), "{stopped}");
 }
