@@ -1,7 +1,8 @@
 //! What the simulated accessory reads from a request before it touches any state, as its server
-//! does (`accessory-sim/src/api.rs`): the query of `GET /v1/status?wait=S` (`parse_wait`), the body
-//! of `PUT /v1/network` (`parse_network`: JSON, SSID, security, passphrase), whether a body carries
-//! a credential (the request log), and the `Authorization: PoP` header (`protocol::pop::verify`).
+//! does (`accessory-sim/src/api/input.rs`): the query of `GET /v1/status?wait=S` (`parse_wait`),
+//! the body of `PUT /v1/network` (`parse_network`: JSON, SSID, security, passphrase), whether a
+//! body carries a credential (the request log), and the `Authorization: PoP` header
+//! (`protocol::pop::verify`).
 //! hyper parses the HTTP framing itself. The input is `QUERY-OR-HEADER \n BODY`.
 //!
 //! Any request is answered or refused with a 4xx and a code, never a panic; a wait is at most

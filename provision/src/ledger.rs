@@ -6,6 +6,9 @@
 //! of them off one accessory, and a key first recorded at one station is the record every other
 //! compares against: it lives in the shared database.
 //!
+//! Accessories are read and recorded in `ledger/accessory.rs`, attempts in `ledger/attempt.rs`,
+//! and what `accessory ledger list` and `show` print is gathered in `ledger/listing.rs`.
+//!
 //! The SQLite file holds home SSIDs, device ids and pins: it is created 0600, without following a
 //! link, in a directory created 0700 (its `-wal` and `-shm` files take the file's mode).
 //!
@@ -39,9 +42,12 @@
 //! `forget` removes an accessory's first-use record (as `ssh-keygen -R` does) and keeps its attempts:
 //! they are history, not trust.
 
+mod accessory;
+mod attempt;
 mod claim;
 mod db;
 mod first_use;
+mod listing;
 mod private;
 mod record;
 mod schema;
@@ -52,7 +58,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::error::Error;
-use db::{ledger_err, Db, DbError, Dialect, Row, Tx, Value};
+use db::{ledger_err, Db, DbError, Dialect, Row, Tx};
 use schema::Migrated;
 
 pub use claim::Claim;
@@ -98,40 +104,6 @@ impl Ledger {
             })?;
         }
         Self::open(path)
-    }
-
-    /// Every accessory, most recent first, and every attempt from every station, with the
-    /// ledger's location (`accessory ledger list`).
-    pub fn listing(&self) -> Result<Listing, Error> {
-        Ok(Listing {
-            ledger: self.path.display().to_string(),
-            accessories: self.accessories()?,
-            attempts: self.attempts(None)?,
-        })
-    }
-
-    /// One accessory's record and attempts (`accessory ledger show`); [`Error::UnknownAccessory`]
-    /// when the ledger has neither.
-    pub fn history(&self, id: &str) -> Result<History, Error> {
-        let accessory = self.accessory(id)?;
-        let attempts = self.attempts(Some(id))?;
-        if accessory.is_none() && attempts.is_empty() {
-            return Err(self.unknown(id, false));
-        }
-        Ok(History {
-            id: id.to_owned(),
-            accessory,
-            attempts,
-        })
-    }
-
-    /// [`Error::UnknownAccessory`] for `id` in this ledger; `keyed`: only its key is missing.
-    pub fn unknown(&self, id: &str, keyed: bool) -> Error {
-        Error::UnknownAccessory {
-            id: id.to_owned(),
-            path: self.path.clone(),
-            keyed,
-        }
     }
 
     /// Opens and migrates the ledger at `target`: a `postgres://` (or `postgresql://`) URL, or a
@@ -237,170 +209,6 @@ impl Ledger {
         })
     }
 
-    /// The accessory with this id (ignoring ASCII case), if it was ever recorded.
-    pub fn accessory(&self, id: &str) -> Result<Option<AccessoryRecord>, Error> {
-        let id = id.to_owned();
-        let rows = self.run("read an accessory", move |tx| {
-            tx.query(
-                &format!("{SELECT_ACCESSORY} WHERE ascii_lower(id) = ascii_lower($1)"),
-                &[id.into()],
-            )
-        })?;
-        rows.first()
-            .map(accessory_row)
-            .transpose()
-            .map_err(ledger_err(&self.path, "read an accessory"))
-    }
-
-    /// Every accessory, most recently seen first.
-    pub fn accessories(&self) -> Result<Vec<AccessoryRecord>, Error> {
-        let rows = self.run("list accessories", |tx| {
-            tx.query(
-                &format!("{SELECT_ACCESSORY} ORDER BY last_seen DESC, id"),
-                &[],
-            )
-        })?;
-        rows.iter()
-            .map(accessory_row)
-            .collect::<Result<_, _>>()
-            .map_err(ledger_err(&self.path, "list accessories"))
-    }
-
-    /// Records that `record.id` was seen with this key now: inserts it, or updates its key, last
-    /// sighting, model and firmware (its first sighting stays). The flow calls this only for a key
-    /// its policy accepted: under trust on first use that is the recorded key itself (a different
-    /// one is refused before anything is sent, and accepting it is a deliberate `forget`); under a
-    /// pin or anchors, the administrator's trust vouches for a new key, so the record follows it.
-    /// Every station reads the same record: a key first recorded at one is enforced at all.
-    pub fn saw_accessory(&self, record: &AccessoryRecord) -> Result<(), Error> {
-        let r = record.clone();
-        self.run("record an accessory", move |tx| saw(tx, &r))
-    }
-
-    /// The end state of a successful attempt in one transaction, so one commit (one fsync on
-    /// SQLite): the accessory seen with its key (as [`Ledger::saw_accessory`]) and, when an
-    /// attempt was started, that attempt `connected` (as [`Ledger::finish_attempt`]). Both are
-    /// recorded or neither.
-    pub fn record_connected(
-        &self,
-        record: &AccessoryRecord,
-        attempt: Option<i64>,
-        round_trips: Option<u32>,
-        ended: OffsetDateTime,
-    ) -> Result<(), Error> {
-        let r = record.clone();
-        let finished: Option<Vec<Value>> = attempt.map(|id| {
-            vec![
-                id.into(),
-                Some(r.id.clone()).into(),
-                AttemptOutcome::Connected.as_str().into(),
-                None::<String>.into(),
-                round_trips.map(i64::from).into(),
-                rfc3339(ended).into(),
-            ]
-        });
-        self.run(
-            "record the accessory and the end of its attempt",
-            move |tx| {
-                saw(tx, &r)?;
-                if let Some(params) = &finished {
-                    finish(tx, params)?;
-                }
-                Ok(())
-            },
-        )
-    }
-
-    /// Removes an accessory's record (its pin; the id ignoring ASCII case): the next provisioning is a first use again.
-    /// Returns whether there was one. Its attempts are kept.
-    pub fn forget(&self, id: &str) -> Result<bool, Error> {
-        let id = id.to_owned();
-        let n = self.run("forget an accessory", move |tx| {
-            tx.execute(
-                "DELETE FROM accessories WHERE ascii_lower(id) = ascii_lower($1)",
-                &[id.into()],
-            )
-        })?;
-        Ok(n > 0)
-    }
-
-    /// Records the start of an attempt (outcome `in_progress`, this handle's station, a deadline
-    /// of now plus the attempt deadline on the database's clock) and returns its id.
-    pub fn start_attempt(
-        &self,
-        device_id: Option<&str>,
-        address: &str,
-        ssid: &str,
-        started: OffsetDateTime,
-    ) -> Result<i64, Error> {
-        let params: Vec<Value> = vec![
-            device_id.map(str::to_owned).into(),
-            address.into(),
-            ssid.into(),
-            rfc3339(started).into(),
-            self.station.clone().into(),
-            millis(self.attempt_deadline).into(),
-        ];
-        let rows = self.run("record an attempt", move |tx| {
-            tx.query(
-                "INSERT INTO attempts (device_id, address, ssid, started, station, deadline, outcome)
-                 VALUES ($1, $2, $3, $4, $5, {now_ms} + $6, 'in_progress')
-                 RETURNING id",
-                &params,
-            )
-        })?;
-        rows.first()
-            .and_then(|r| r[0].int())
-            .ok_or_else(|| Error::Ledger {
-                path: self.path.clone(),
-                action: "record an attempt",
-                source: "no id returned".into(),
-            })
-    }
-
-    /// Records how an attempt ended.
-    pub fn finish_attempt(
-        &self,
-        id: i64,
-        device_id: Option<&str>,
-        outcome: AttemptOutcome,
-        diagnosis: Option<&str>,
-        round_trips: Option<u32>,
-        ended: OffsetDateTime,
-    ) -> Result<(), Error> {
-        let params: Vec<Value> = vec![
-            id.into(),
-            device_id.map(str::to_owned).into(),
-            outcome.as_str().into(),
-            diagnosis.map(str::to_owned).into(),
-            round_trips.map(i64::from).into(),
-            rfc3339(ended).into(),
-        ];
-        self.run("record the end of an attempt", move |tx| {
-            finish(tx, &params)
-        })?;
-        Ok(())
-    }
-
-    /// Attempts from every station, newest first; only those of `device_id` when given.
-    pub fn attempts(&self, device_id: Option<&str>) -> Result<Vec<AttemptRecord>, Error> {
-        let device_id = device_id.map(str::to_owned);
-        let rows = self.run("list attempts", move |tx| {
-            tx.query(
-                "SELECT id, device_id, address, ssid, started, ended, outcome, diagnosis,
-                        round_trips, station
-                 FROM attempts
-                 WHERE CAST($1 AS TEXT) IS NULL OR ascii_lower(device_id) = ascii_lower($1)
-                 ORDER BY started DESC, id DESC",
-                &[device_id.into()],
-            )
-        })?;
-        rows.iter()
-            .map(attempt_row)
-            .collect::<Result<_, _>>()
-            .map_err(ledger_err(&self.path, "list attempts"))
-    }
-
     /// SQLite's `PRAGMA integrity_check` (`Ok(())` when it reports "ok", else the problems it
     /// found); PostgreSQL checks itself, so there `Ok(())` once a query answers.
     pub fn integrity_check(&self) -> Result<(), Error> {
@@ -429,46 +237,6 @@ impl Ledger {
     }
 }
 
-/// Inserts `r`, or updates its key, last sighting, model and firmware (its first sighting stays).
-fn saw(tx: &mut Tx<'_, '_>, r: &AccessoryRecord) -> Result<(), DbError> {
-    let params: Vec<Value> = vec![
-        r.id.clone().into(),
-        r.pin.clone().into(),
-        r.fingerprint.clone().into(),
-        r.model.clone().into(),
-        r.firmware.clone().into(),
-        rfc3339(r.last_seen).into(),
-    ];
-    // An upsert by hand: the primary key compares case-sensitively, device ids do not.
-    let updated = tx.execute(
-        "UPDATE accessories SET pin = $2, fingerprint = $3, model = $4, firmware = $5,
-             last_seen = $6
-         WHERE ascii_lower(id) = ascii_lower($1)",
-        &params,
-    )?;
-    if updated == 0 {
-        let mut params = params;
-        params.push(rfc3339(r.first_seen).into());
-        tx.execute(
-            "INSERT INTO accessories
-                 (id, pin, fingerprint, model, firmware, last_seen, first_seen)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &params,
-        )?;
-    }
-    Ok(())
-}
-
-/// An attempt's end: `params` are its id, device id, outcome, diagnosis, round trips, end.
-fn finish(tx: &mut Tx<'_, '_>, params: &[Value]) -> Result<u64, DbError> {
-    tx.execute(
-        "UPDATE attempts SET device_id = COALESCE($2, device_id), outcome = $3,
-             diagnosis = $4, round_trips = $5, ended = $6
-         WHERE id = $1",
-        params,
-    )
-}
-
 /// Where a ledger was opened from; its `Debug` shows nothing, since a URL may carry a password.
 struct Target(PathBuf);
 
@@ -477,9 +245,6 @@ impl std::fmt::Debug for Target {
         f.write_str("Target(..)")
     }
 }
-
-const SELECT_ACCESSORY: &str =
-    "SELECT id, pin, fingerprint, model, firmware, first_seen, last_seen FROM accessories";
 
 /// `host:pid`: one station per process unless the caller names it.
 fn default_station() -> String {
@@ -494,36 +259,6 @@ fn default_station() -> String {
 
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
-}
-
-fn accessory_row(row: &Row) -> Result<AccessoryRecord, DbError> {
-    Ok(AccessoryRecord {
-        id: text(row, 0)?,
-        pin: text(row, 1)?,
-        fingerprint: text(row, 2)?,
-        model: row[3].text(),
-        firmware: row[4].text(),
-        first_seen: time_at(row, 5)?,
-        last_seen: time_at(row, 6)?,
-    })
-}
-
-fn attempt_row(row: &Row) -> Result<AttemptRecord, DbError> {
-    Ok(AttemptRecord {
-        id: row[0].int().ok_or("an attempt without an id")?,
-        device_id: row[1].text(),
-        address: text(row, 2)?,
-        ssid: text(row, 3)?,
-        started: time_at(row, 4)?,
-        ended: match row[5] {
-            Value::Null => None,
-            _ => Some(time_at(row, 5)?),
-        },
-        outcome: AttemptOutcome::parse(&text(row, 6)?),
-        diagnosis: row[7].text(),
-        round_trips: row[8].int().and_then(|n| u32::try_from(n).ok()),
-        station: row[9].text(),
-    })
 }
 
 fn text(row: &Row, idx: usize) -> Result<String, DbError> {
@@ -548,12 +283,12 @@ pub(crate) fn time_at(row: &Row, idx: usize) -> Result<OffsetDateTime, DbError> 
 mod tests {
     use super::*;
 
-    fn now() -> OffsetDateTime {
+    pub(super) fn now() -> OffsetDateTime {
         // Whole seconds: RFC 3339 round trips keep nanoseconds, but tests compare simpler values.
         OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
     }
 
-    fn record(id: &str, pin: &str) -> AccessoryRecord {
+    pub(super) fn record(id: &str, pin: &str) -> AccessoryRecord {
         AccessoryRecord {
             id: id.into(),
             pin: pin.into(),
@@ -635,133 +370,6 @@ mod tests {
         assert!(err.to_string().contains("symbolic link"), "{err}");
         assert_eq!(std::fs::read(&target).unwrap(), b"not a ledger");
         assert!(!dir.path().join("ledger.sqlite3-wal").exists());
-    }
-
-    #[test]
-    fn a_seen_accessory_keeps_its_first_sighting_and_follows_the_accepted_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
-        let first = record("SIM-1", "sha256/first");
-        ledger.saw_accessory(&first).unwrap();
-        let mut later = record("SIM-1", "sha256/second");
-        later.first_seen = first.first_seen + time::Duration::hours(1);
-        later.last_seen = first.last_seen + time::Duration::hours(1);
-        later.firmware = Some("1.1".into());
-        ledger.saw_accessory(&later).unwrap();
-        let got = ledger.accessory("SIM-1").unwrap().unwrap();
-        assert_eq!(got.pin, "sha256/second");
-        assert_eq!(got.first_seen, first.first_seen);
-        assert_eq!(got.last_seen, later.last_seen);
-        assert_eq!(got.firmware.as_deref(), Some("1.1"));
-    }
-
-    #[test]
-    fn a_success_records_the_accessory_and_ends_its_attempt_in_one_step_that_survives_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l.db");
-        let ledger = Ledger::open(&path).unwrap();
-        let attempt = ledger
-            .start_attempt(Some("SIM-1"), "127.0.0.1:1", "Home", now())
-            .unwrap();
-        ledger
-            .record_connected(&record("SIM-1", "sha256/k"), Some(attempt), Some(5), now())
-            .unwrap();
-        drop(ledger);
-        // Closed without a checkpoint: the log holds it, and the next open reads it.
-        let again = Ledger::open(&path).unwrap().reopen().unwrap();
-        assert_eq!(again.accessory("sim-1").unwrap().unwrap().pin, "sha256/k");
-        let attempts = again.attempts(Some("SIM-1")).unwrap();
-        assert_eq!(attempts.len(), 1);
-        assert_eq!(attempts[0].outcome, AttemptOutcome::Connected);
-        assert_eq!(attempts[0].round_trips, Some(5));
-        assert!(again.integrity_check().is_ok());
-    }
-
-    #[test]
-    fn device_ids_differing_only_in_ascii_case_are_one_record() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
-        ledger
-            .saw_accessory(&record("SIM-1", "sha256/first"))
-            .unwrap();
-        ledger
-            .saw_accessory(&record("sim-1", "sha256/second"))
-            .unwrap();
-        assert_eq!(ledger.accessories().unwrap().len(), 1);
-        let got = ledger.accessory("Sim-1").unwrap().unwrap();
-        assert_eq!(
-            (got.id.as_str(), got.pin.as_str()),
-            ("SIM-1", "sha256/second")
-        );
-        assert!(ledger.forget("sim-1").unwrap());
-        assert_eq!(ledger.accessory("SIM-1").unwrap(), None);
-    }
-
-    #[test]
-    fn forgetting_an_accessory_removes_its_pin_and_keeps_its_attempts() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
-        ledger.saw_accessory(&record("SIM-1", "sha256/x")).unwrap();
-        let a = ledger
-            .start_attempt(Some("SIM-1"), "127.0.0.1:1", "Home", now())
-            .unwrap();
-        ledger
-            .finish_attempt(a, None, AttemptOutcome::Connected, None, Some(5), now())
-            .unwrap();
-        assert!(ledger.forget("SIM-1").unwrap());
-        assert!(!ledger.forget("SIM-1").unwrap());
-        assert_eq!(ledger.accessory("SIM-1").unwrap(), None);
-        let attempts = ledger.attempts(Some("SIM-1")).unwrap();
-        assert_eq!(attempts.len(), 1);
-        assert_eq!(attempts[0].outcome, AttemptOutcome::Connected);
-        assert_eq!(attempts[0].round_trips, Some(5));
-    }
-
-    #[test]
-    fn the_history_of_a_forgotten_accessory_keeps_its_attempts_and_an_unknown_one_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
-        let unknown = ledger.history("SIM-9").unwrap_err();
-        assert_eq!(
-            unknown.code(),
-            trust::diagnosis::codes::LEDGER_UNKNOWN_ACCESSORY
-        );
-        assert!(unknown
-            .to_string()
-            .starts_with("SIM-9 is not in the ledger "));
-        ledger.saw_accessory(&record("SIM-1", "sha256/x")).unwrap();
-        ledger
-            .start_attempt(Some("SIM-1"), "127.0.0.1:1", "Home", now())
-            .unwrap();
-        assert!(ledger.forget("SIM-1").unwrap());
-        let h = ledger.history("SIM-1").unwrap();
-        assert_eq!((h.accessory.is_none(), h.attempts.len()), (true, 1));
-        let text = h.to_string();
-        assert!(
-            text.starts_with("accessory SIM-1 (no key on record"),
-            "{text}"
-        );
-        assert!(text.contains("attempts (1):\n  "), "{text}");
-        let listing = ledger.listing().unwrap().to_string();
-        assert!(
-            listing.starts_with(&format!(
-                "no accessories in {}\nattempts (1, every station):\n  #",
-                ledger.path().display()
-            )),
-            "{listing}"
-        );
-    }
-
-    #[test]
-    fn an_unfinished_attempt_reads_as_in_progress() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path().join("l.db")).unwrap();
-        ledger
-            .start_attempt(None, "127.0.0.1:1", "Home", now())
-            .unwrap();
-        let attempts = ledger.attempts(None).unwrap();
-        assert_eq!(attempts[0].outcome, AttemptOutcome::InProgress);
-        assert_eq!(attempts[0].ended, None);
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! conflicting insert wait for the other transaction and then do nothing, and the read that
 //! follows is a new statement that sees the winner's committed row.
 
+use super::accessory::{accessory_row, SELECT_ACCESSORY};
 use super::db::Value;
-use super::{accessory_row, rfc3339, Ledger, SELECT_ACCESSORY};
+use super::{rfc3339, Ledger};
 use crate::error::Error;
 use crate::ledger::AccessoryRecord;
 
