@@ -6,7 +6,7 @@
 //!
 //! The profile's own templates read the set-network body back (`protocol::profile::template`), and
 //! what they read goes through the same checks as `PUT /v1/network` (`api::store_network`).
-//! `api.rs` reaches these routes through [`ProfileRoutes`], so it does not depend on this file.
+//! The `api` module reaches these routes through [`ProfileRoutes`], so it does not depend on this file.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -264,7 +264,7 @@ impl Scenario {
         self
     }
 
-    /// Reads a scenario file (at most [`MAX_SCENARIO_BYTES`]).
+    /// Reads a scenario file (at most `MAX_SCENARIO_BYTES`, 1 MiB).
     pub fn from_file(path: &Path) -> Result<Self, Error> {
         let read = |io| Error::ReadScenario {
             path: path.to_owned(),

@@ -25,7 +25,7 @@ pub fn choices(list: &NetworkList) -> Vec<NetworkEntry> {
 }
 
 /// Shows `list` on `output` and reads the choice from `input`: `Ok(None)` when the person gives up
-/// (`q`, end of input, or [`ATTEMPTS`] answers that are not a listed number) or the list is empty.
+/// (`q`, end of input, or `ATTEMPTS` (3) answers that are not a listed number) or the list is empty.
 pub fn choose_network(
     list: &NetworkList,
     input: &mut dyn BufRead,
