@@ -5,9 +5,15 @@
 //! exactly the manifest `accessory sim fleet` writes: `{anchors, profile, accessories: [{id, addr,
 //! pin, anchors}]}`). The format is chosen by the file's extension. Unknown columns are refused,
 //! so a typo (`fingreprint`) is an error rather than a silently weaker policy. Relative paths
-//! (anchors, PoP files) are read from the inventory's directory, as a manifest next to its anchors
-//! expects. Every error names the file and the line (CSV, and JSON and TOML syntax) or the row
-//! number and device id (a row that parses but cannot be used).
+//! (anchors, PoP files, labels, API profiles) are read from the inventory's directory, as a
+//! manifest next to its anchors expects. Every error names the file and the line (CSV, and JSON and
+//! TOML syntax) or the row number and device id (a row that parses but cannot be used).
+//!
+//! A row may name the unit's label (`label.txt`, or `label.png` and its QR code), read when the
+//! inventory is: it fills the device id, the SoftAP SSID (of a row without an address), the key
+//! (the fingerprint, and the pin when no anchors are given) and the proof-of-possession code, as
+//! `provision --label` does. A row field that says something else than its label is refused,
+//! naming the field, before anything is contacted.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -17,15 +23,18 @@ use serde::{Deserialize, Serialize};
 
 use protocol::AccessoryAddress;
 
+use crate::request::ExpectedKey;
+use crate::secret::Secret;
+
 /// One accessory of the inventory. Field names are the CSV columns and the JSON/TOML keys;
 /// `id` and `addr` (the names `sim fleet`'s manifest uses) are accepted for `device_id` and
 /// `address`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryRow {
-    /// The device id on the label; the certificate must name it. Required: it is the key the
-    /// ledger resumes by.
-    #[serde(alias = "id")]
+    /// The device id on the label; the certificate must name it. Required (given, or read from
+    /// the row's `label`): it is the key the ledger resumes by.
+    #[serde(alias = "id", default)]
     pub device_id: String,
     /// Where the accessory listens, `HOST[:PORT]` (port 443 unless given). At least one of
     /// `address` and `softap_ssid`; with both, the SoftAP is joined and the address used on it
@@ -54,6 +63,19 @@ pub struct InventoryRow {
     /// A file holding that network's passphrase, when not the run's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_passphrase_file: Option<PathBuf>,
+    /// The unit's label (`label.txt`, or an image of its QR code, as `certs mint` writes them):
+    /// fills `device_id`, `softap_ssid` (when there is no `address`), `fingerprint`, `pin` (when
+    /// there are no `anchors`) and the PoP code; a field that contradicts it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<PathBuf>,
+    /// An API profile (docs/api-profiles.md) the accessory speaks, when not the run's
+    /// (`--api-profile`, else our `/v1` API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_profile: Option<PathBuf>,
+    /// The proof-of-possession code read from `label` (not a column: filled when the inventory
+    /// is read; used instead of `pop_file`, which must then hold the same code).
+    #[serde(skip)]
+    pub label_pop: Option<Secret>,
 }
 
 /// Where a row came from, for errors and reports: the CSV line, or the row's position.
@@ -146,6 +168,30 @@ pub enum InventoryError {
         /// What is wrong, in words.
         message: String,
     },
+    /// A row's label cannot be read; its `label.*` code is kept.
+    #[error("{}: {place} ({device_id}): {source}", file.display())]
+    Label {
+        /// The inventory file.
+        file: PathBuf,
+        /// The row (and line) in the file.
+        place: RowPlace,
+        /// The accessory's device id, when the row gives one.
+        device_id: String,
+        /// Why the label cannot be read.
+        source: Box<crate::label::LabelReadError>,
+    },
+    /// A row's API profile cannot be used; its `profile.*` or `input.*` code is kept.
+    #[error("{}: {place} ({device_id}): {source}", file.display())]
+    Profile {
+        /// The inventory file.
+        file: PathBuf,
+        /// The row (and line) in the file.
+        place: RowPlace,
+        /// The accessory's device id.
+        device_id: String,
+        /// Why the profile cannot be used.
+        source: Box<crate::ProfileLoadError>,
+    },
     /// No accessories.
     #[error("{}: no accessories", file.display())]
     Empty {
@@ -170,6 +216,8 @@ impl InventoryError {
                 trust::diagnosis::codes::INPUT_NOT_FOUND
             }
             Self::Ledger { source, .. } => source.code(),
+            Self::Label { source, .. } => source.code(),
+            Self::Profile { source, .. } => source.code(),
             _ => crate::diagnosis::codes::INPUT_INVENTORY,
         }
     }
@@ -178,6 +226,8 @@ impl InventoryError {
     pub fn kind(&self) -> trust::ErrorKind {
         match self {
             Self::Ledger { source, .. } => source.kind(),
+            Self::Label { source, .. } => source.kind(),
+            Self::Profile { source, .. } => source.kind(),
             _ => trust::ErrorKind::BadInput,
         }
     }
@@ -218,7 +268,8 @@ impl Inventory {
         Self::parse(&text, format, file)
     }
 
-    /// Parses inventory text; `file` names it in errors and anchors relative paths.
+    /// Parses inventory text; `file` names it in errors and anchors relative paths. The labels
+    /// rows name are read here (and a `pop_file` beside a label, to compare it).
     pub fn parse(text: &str, format: InventoryFormat, file: &Path) -> Result<Self, InventoryError> {
         let syntax = |at: String, message: String| InventoryError::Syntax {
             file: file.to_owned(),
@@ -285,20 +336,12 @@ impl Inventory {
         let mut seen = HashSet::new();
         let mut checked = Vec::with_capacity(rows.len());
         for (place, mut row) in rows {
-            let bad = |message: String| InventoryError::Row {
-                file: file.to_owned(),
-                place,
-                device_id: row.device_id.clone(),
-                message,
-            };
-            check_row(&row).map_err(bad)?;
-            if !seen.insert(row.device_id.to_ascii_lowercase()) {
-                return Err(bad("this device id is listed twice".into()));
-            }
             for path in [
                 &mut row.anchors,
                 &mut row.pop_file,
                 &mut row.network_passphrase_file,
+                &mut row.label,
+                &mut row.api_profile,
             ]
             .into_iter()
             .flatten()
@@ -307,6 +350,28 @@ impl Inventory {
                     *path = base.join(&*path);
                 }
             }
+            let bad = |device_id: &str, message: String| InventoryError::Row {
+                file: file.to_owned(),
+                place,
+                device_id: device_id.to_owned(),
+                message,
+            };
+            match apply_label(&mut row) {
+                Ok(()) => {}
+                Err(LabelProblem::Read(source)) => {
+                    return Err(InventoryError::Label {
+                        file: file.to_owned(),
+                        place,
+                        device_id: row.device_id.clone(),
+                        source: Box::new(source),
+                    })
+                }
+                Err(LabelProblem::Conflict(message)) => return Err(bad(&row.device_id, message)),
+            }
+            check_row(&row).map_err(|m| bad(&row.device_id, m))?;
+            if !seen.insert(row.device_id.to_ascii_lowercase()) {
+                return Err(bad(&row.device_id, "this device id is listed twice".into()));
+            }
             checked.push((place, row));
         }
         Ok(Inventory {
@@ -314,6 +379,82 @@ impl Inventory {
             rows: checked,
         })
     }
+}
+
+/// Why a row's label could not be applied.
+enum LabelProblem {
+    /// The label cannot be read: its own `label.*` code.
+    Read(crate::label::LabelReadError),
+    /// A field of the row says something else than the label (`input.inventory`).
+    Conflict(String),
+}
+
+/// Reads the row's label, if it names one, and fills what the row leaves out from it, as
+/// `provision --label` does: the device id, the SoftAP (for a row without an address), the key as
+/// the fingerprint and, with no anchors, as the pin, and the PoP code. A field the row gives must
+/// say what the label says; neither PoP code is ever put in a message.
+fn apply_label(row: &mut InventoryRow) -> Result<(), LabelProblem> {
+    let Some(path) = row.label.clone() else {
+        return Ok(());
+    };
+    let label = crate::label::read_file(&path).map_err(LabelProblem::Read)?;
+    let conflict = |field: &str, given: &str, labelled: &str| {
+        LabelProblem::Conflict(format!(
+            "{field} {given:?} contradicts its label {}, which says {labelled:?}: drop {field} \
+             (the label fills it), or check that this is this accessory's label",
+            path.display()
+        ))
+    };
+    if row.device_id.trim().is_empty() {
+        row.device_id.clone_from(&label.device_id);
+    } else if !row.device_id.eq_ignore_ascii_case(&label.device_id) {
+        return Err(conflict("device_id", &row.device_id, &label.device_id));
+    }
+    let key = label.key_pin();
+    let pin: trust::Pin = key
+        .parse()
+        .expect("a label's key is a SHA-256, which is a pin");
+    match &row.fingerprint {
+        Some(given) => match given.parse::<ExpectedKey>() {
+            Ok(ExpectedKey::Pin(p)) if p == pin => {}
+            _ => return Err(conflict("fingerprint", given, &key)),
+        },
+        None => row.fingerprint = Some(key.clone()),
+    }
+    match &row.pin {
+        // The pin and the label's key must both hold: another pin could never be met.
+        Some(given) => match given.parse::<trust::Pin>() {
+            Ok(p) if p == pin => {}
+            _ => return Err(conflict("pin", given, &key)),
+        },
+        // No trust mode given: the label's key is the pin (the label is its out-of-band record).
+        None if row.anchors.is_none() => row.pin = Some(key.clone()),
+        None => {}
+    }
+    match &row.softap_ssid {
+        Some(given) if *given != label.ssid => {
+            return Err(conflict("softap_ssid", given, &label.ssid))
+        }
+        Some(_) => {}
+        // A row with an address is reached there; without, over the label's SoftAP.
+        None if row.address.is_none() => row.softap_ssid = Some(label.ssid.clone()),
+        None => {}
+    }
+    if let Some(pop_file) = &row.pop_file {
+        let given = Secret::from_file(pop_file, "proof-of-possession code")
+            .map_err(|e| LabelProblem::Conflict(e.to_string()))?;
+        if given.expose() != label.pop {
+            return Err(LabelProblem::Conflict(format!(
+                "pop_file {} holds another proof-of-possession code than its label {}: drop \
+                 pop_file (the label carries the code), or check that this is this accessory's \
+                 label",
+                pop_file.display(),
+                path.display()
+            )));
+        }
+    }
+    row.label_pop = Some(Secret::new(label.pop.clone()));
+    Ok(())
 }
 
 /// What a row must have: an id, one place to reach it, a way to trust it.
@@ -378,7 +519,7 @@ fn with_default_anchors(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsvRow {
-    #[serde(alias = "id")]
+    #[serde(alias = "id", default)]
     device_id: String,
     #[serde(alias = "addr", default)]
     address: Option<String>,
@@ -396,6 +537,10 @@ struct CsvRow {
     network_ssid: Option<String>,
     #[serde(default)]
     network_passphrase_file: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    api_profile: Option<String>,
 }
 
 impl CsvRow {
@@ -411,6 +556,9 @@ impl CsvRow {
             pop_file: some(self.pop_file).map(PathBuf::from),
             network_ssid: some(self.network_ssid),
             network_passphrase_file: some(self.network_passphrase_file).map(PathBuf::from),
+            label: some(self.label).map(PathBuf::from),
+            api_profile: some(self.api_profile).map(PathBuf::from),
+            label_pop: None,
         }
     }
 }
@@ -556,6 +704,105 @@ mod tests {
         let inv = parse(&text, InventoryFormat::Csv).unwrap();
         assert_eq!(inv.rows[0].1.softap_ssid.as_deref(), Some("Acme"));
         assert_eq!(inv.rows[0].1.address.as_deref(), Some("1.2.3.4:8443"));
+    }
+
+    /// A label.txt for `id` in `dir`, its key all `key` bytes.
+    fn write_label(dir: &Path, name: &str, id: &str, key: u8) -> protocol::label::Label {
+        let label = protocol::label::Label {
+            device_id: id.into(),
+            ssid: format!("Accessory-{}", &id[id.len() - 4..]),
+            key_sha256: [key; 32],
+            pop: "K7Q2M9XW4TPA8D3R".into(),
+        };
+        std::fs::write(dir.join(name), label.payload() + "\n").unwrap();
+        label
+    }
+
+    #[test]
+    fn a_label_row_takes_its_id_key_softap_and_pop_code_from_the_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fleet.csv");
+        let a = write_label(dir.path(), "a.txt", "PLUG-0001", 1);
+        let b = write_label(dir.path(), "b.txt", "PLUG-0002", 2);
+        std::fs::write(dir.path().join("root.pem"), "").unwrap();
+        let text = "label,address,anchors\na.txt,127.0.0.1:8443,\nb.txt,,root.pem\n";
+        let inv = Inventory::parse(text, InventoryFormat::Csv, &file).unwrap();
+        let (_, row) = &inv.rows[0];
+        assert_eq!(row.device_id, "PLUG-0001");
+        assert_eq!(row.fingerprint.as_deref(), Some(a.key_pin().as_str()));
+        // No anchors: the label's key is the pin too.
+        assert_eq!(row.pin.as_deref(), Some(a.key_pin().as_str()));
+        // An address: reached there, not over the SoftAP.
+        assert_eq!(row.softap_ssid, None);
+        assert_eq!(row.label_pop.as_ref().unwrap().expose(), a.pop);
+        let (_, row) = &inv.rows[1];
+        assert_eq!(row.device_id, "PLUG-0002");
+        assert_eq!(row.fingerprint.as_deref(), Some(b.key_pin().as_str()));
+        assert_eq!(
+            row.pin, None,
+            "anchors given: the key is checked, not the pin"
+        );
+        assert_eq!(row.softap_ssid.as_deref(), Some("Accessory-0002"));
+    }
+
+    #[test]
+    fn a_row_that_contradicts_its_label_is_refused_naming_the_field_and_no_pop_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fleet.toml");
+        let label = write_label(dir.path(), "label.txt", "PLUG-0001", 1);
+        std::fs::write(dir.path().join("same.pop"), format!("{}\n", label.pop)).unwrap();
+        std::fs::write(dir.path().join("other.pop"), "ZZZZZZZZZZZZZZZZ\n").unwrap();
+        let other_pin = format!("sha256/{}", "A".repeat(43) + "=");
+        let row = |extra: &str| {
+            format!("[[accessories]]\nlabel = \"label.txt\"\naddress = \"127.0.0.1\"\n{extra}\n")
+        };
+        // What agrees with the label is accepted.
+        let agreeing = row(&format!(
+            "device_id = \"plug-0001\"\nsoftap_ssid = \"Accessory-0001\"\npin = \"{}\"\npop_file = \"same.pop\"",
+            label.key_pin()
+        ));
+        Inventory::parse(&agreeing, InventoryFormat::Toml, &file).unwrap();
+        for (extra, field) in [
+            ("device_id = \"PLUG-0002\"".to_owned(), "device_id"),
+            (format!("pin = \"{other_pin}\""), "pin"),
+            (format!("fingerprint = \"{other_pin}\""), "fingerprint"),
+            ("softap_ssid = \"Accessory-9999\"".to_owned(), "softap_ssid"),
+            ("pop_file = \"other.pop\"".to_owned(), "pop_file"),
+        ] {
+            let e = Inventory::parse(&row(&extra), InventoryFormat::Toml, &file).unwrap_err();
+            let msg = e.to_string();
+            assert_eq!(e.code(), crate::diagnosis::codes::INPUT_INVENTORY, "{msg}");
+            assert!(msg.contains("row 1 ("), "{msg}");
+            assert!(msg.contains(&format!(": {field} ")), "{field}: {msg}");
+            assert!(!msg.contains(&label.pop) && !msg.contains("ZZZZ"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_label_is_refused_with_its_own_label_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fleet.csv");
+        let label = write_label(dir.path(), "label.txt", "PLUG-0001", 1);
+        std::fs::write(
+            dir.path().join("label.txt"),
+            label.payload().replace("PLUG-0001", "PLUG-0007"),
+        )
+        .unwrap();
+        let e = Inventory::parse(
+            "label,address\nlabel.txt,127.0.0.1\n",
+            InventoryFormat::Csv,
+            &file,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "label.checksum", "{e}");
+        assert!(e.to_string().contains("line 2 (row 1)"), "{e}");
+        let e = Inventory::parse(
+            "label,address\nnone.txt,127.0.0.1\n",
+            InventoryFormat::Csv,
+            &file,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "label.unreadable", "{e}");
     }
 
     #[test]

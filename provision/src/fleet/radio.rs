@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use protocol::AccessoryAddress;
 
+use crate::event::Observer;
 use crate::outcome::{Failure, Outcome};
+use crate::profile::LoadedProfile;
 use crate::request::Request;
 use crate::secret::Secret;
 use crate::wifi::{self, BackendKind, JoinPlan, LifecycleError, Wanted, WifiBackend, WifiError};
@@ -71,7 +73,7 @@ pub struct Radios {
     pub softap_passphrase: Option<Secret>,
 }
 
-/// Joins `ssid` with `radio`, provisions the accessory there (the row's address if it gave one,
+/// Joins `ssid` with `radio`, provisions the accessory there speaking `api` (the row's address if it gave one,
 /// else the router the SoftAP's DHCP named, on the accessory API's port; connections bound to
 /// the joined interface), and leaves, restoring the radio's previous connection. A stop asked for
 /// meanwhile does not cut it short: the join is bounded by its timeout and the flow by its
@@ -82,6 +84,7 @@ pub(crate) async fn provision_over(
     ssid: &str,
     address_given: bool,
     mut request: Request,
+    api: &LoadedProfile,
 ) -> Result<Result<Outcome, Failure>, LifecycleError> {
     let make = Arc::clone(&radio.make);
     let mut plan = JoinPlan::with_backend(move || make(), radios.join_timeout);
@@ -93,12 +96,13 @@ pub(crate) async fn provision_over(
             tracing::warn!(error = %e, "leaving the SoftAP");
         }
     };
+    let observer = Observer::none();
     wifi::joined(plan, std::future::pending(), events, |joined| {
         if !address_given {
             request.accessory = AccessoryAddress::from_socket_addr(joined.accessory_addr());
         }
         request.bind_device = Some(joined.lease.interface.clone());
-        crate::flow::run(request)
+        crate::flow::run_profiled(request, api, &observer, std::future::pending())
     })
     .await
 }
