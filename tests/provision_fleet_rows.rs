@@ -458,3 +458,101 @@ async fn rows_naming_their_own_api_profile_speak_it_and_the_others_speak_v1() {
     tokens.shutdown().await;
     plain.shutdown().await;
 }
+
+/// An ESP-IDF device (the simulator `accessory sim --protocol esp` runs) for `id`.
+fn esp_device(
+    id: &str,
+    auth: accessory_sim::EspAuth,
+    transport: accessory_sim::EspTransport,
+) -> accessory_tests::esp::EspServed {
+    accessory_tests::esp::EspServed::start(
+        Scenario::good(id).with_connect_delay_ms(50),
+        auth,
+        transport,
+    )
+}
+
+#[test]
+fn esp_rows_are_provisioned_with_their_pop_or_srp_password_and_a_wrong_pop_sends_nothing() {
+    use accessory_sim::{EspAuth, EspTransport};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("esp1.pop"), "abcd1234\n").unwrap();
+    std::fs::write(d.join("wrong.pop"), "dcba4321\n").unwrap();
+    std::fs::write(d.join("srp.pass"), "a long test password\n").unwrap();
+    let sec1 = esp_device("ESP-0001", EspAuth::sec1("abcd1234"), EspTransport::Http);
+    let sec2 = esp_device(
+        "ESP-0002",
+        EspAuth::sec2("wifiprov", "a long test password"),
+        EspTransport::Http,
+    );
+    let https = esp_device(
+        "ESP-0003",
+        EspAuth::sec2("wifiprov", "a long test password"),
+        EspTransport::Https,
+    );
+    let refused = esp_device("ESP-0004", EspAuth::sec1("abcd1234"), EspTransport::Http);
+    let pin = https.sim().pin().unwrap().to_string();
+    let inv = d.join("esp.csv");
+    std::fs::write(
+        &inv,
+        format!(
+            "device_id,address,protocol,esp_transport,pin,pop_file,esp_password_file\n\
+             ESP-0001,{},esp,,,esp1.pop,\n\
+             ESP-0002,{},esp,http,,,srp.pass\n\
+             ESP-0003,{},esp,https,{pin},,srp.pass\n\
+             ESP-0004,{},esp,,,wrong.pop,\n",
+            sec1.addr(),
+            sec2.addr(),
+            https.addr(),
+            refused.addr()
+        ),
+    )
+    .unwrap();
+    let pass = d.join("home.pass");
+    std::fs::write(&pass, format!("{PASSPHRASE}\n")).unwrap();
+    let ledger = d.join("ledger.sqlite3");
+    let out = fleet(&inv, &ledger, &pass, &[]);
+    let r = report(&out);
+    assert_eq!(r["counts"]["connected"], 3, "{r}");
+    for (id, sim) in [
+        ("ESP-0001", &sec1),
+        ("ESP-0002", &sec2),
+        ("ESP-0003", &https),
+    ] {
+        assert_eq!(result(&r, id)["outcome"], "connected", "{r}");
+        assert_eq!(sim.sim().credentials_received(), 1, "{id}");
+    }
+    let failed = result(&r, "ESP-0004");
+    assert_eq!(failed["code"], "accessory.pop_rejected", "{r}");
+    assert_eq!(failed["credentials_sent"], false, "{r}");
+    assert_eq!(refused.sim().credentials_received(), 0);
+    assert_ne!(out.status.code(), Some(0), "{r}");
+    let attempts = Ledger::open(&ledger).unwrap().attempts(None).unwrap();
+    assert_eq!(attempts.len(), 4, "{attempts:?}");
+
+    // An esp row without a proof, or over https without a pin or anchors: refused before any
+    // contact.
+    for (row, words) in [
+        ("ESP-0009,127.0.0.1:9,esp,,,,", "needs its proof"),
+        (
+            "ESP-0009,127.0.0.1:9,esp,https,,esp1.pop,",
+            "needs a pin or anchors",
+        ),
+    ] {
+        std::fs::write(
+            &inv,
+            format!(
+                "device_id,address,protocol,esp_transport,pin,pop_file,esp_password_file\n{row}\n"
+            ),
+        )
+        .unwrap();
+        let out = fleet(&inv, &ledger, &pass, &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(words) && err.contains("[input.inventory]"),
+            "{err}"
+        );
+    }
+}

@@ -72,6 +72,21 @@ pub struct InventoryRow {
     /// (`--api-profile`, else our `/v1` API).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_profile: Option<PathBuf>,
+    /// How the accessory is provisioned: `api` (an HTTPS API: `/v1` or an API profile; the
+    /// default) or `esp` (ESP-IDF's protocomm, `provision --protocol esp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// An `esp` row's transport: `http` (the default; port 80 unless the address names one) or
+    /// `https` (the certificate checked by the row's pin or anchors first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esp_transport: Option<String>,
+    /// An `esp` row's security 2 SRP username (default `wifiprov`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esp_username: Option<String>,
+    /// An `esp` row's security 2 SRP password file; without it, security 1 with the row's PoP
+    /// code (`pop_file` or `label`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esp_password_file: Option<PathBuf>,
     /// The proof-of-possession code read from `label` (not a column: filled when the inventory
     /// is read; used instead of `pop_file`, which must then hold the same code).
     #[serde(skip)]
@@ -342,6 +357,7 @@ impl Inventory {
                 &mut row.network_passphrase_file,
                 &mut row.label,
                 &mut row.api_profile,
+                &mut row.esp_password_file,
             ]
             .into_iter()
             .flatten()
@@ -473,12 +489,48 @@ fn check_row(row: &InventoryRow) -> Result<(), String> {
         protocol::validate_ssid(ssid)
             .map_err(|_| format!("softap_ssid {ssid:?} must be 1 to 32 bytes"))?;
     }
+    let esp = match row.protocol.as_deref() {
+        None | Some("api") => None,
+        Some("esp") => Some(row.esp_transport.as_deref().unwrap_or("http")),
+        Some(other) => return Err(format!("protocol {other:?}: give api or esp")),
+    };
+    if esp.is_none()
+        && (row.esp_transport.is_some()
+            || row.esp_username.is_some()
+            || row.esp_password_file.is_some())
+    {
+        return Err(
+            "esp_transport, esp_username and esp_password_file are for protocol = esp rows".into(),
+        );
+    }
+    match esp {
+        Some(t) if t != "http" && t != "https" => {
+            return Err(format!("esp_transport {t:?}: give http or https"))
+        }
+        Some(_) if row.api_profile.is_some() => {
+            return Err("an API profile describes an HTTPS API; a protocol = esp row has none".into())
+        }
+        Some(_) if row.esp_password_file.is_none() && row.pop_file.is_none() && row.label.is_none() => {
+            return Err("an esp row needs its proof: pop_file or label (security 1), or esp_password_file (security 2)".into())
+        }
+        Some("https") if row.pin.is_none() && row.anchors.is_none() => {
+            return Err("an esp row over https needs a pin or anchors (trust on first use is not offered for ESP-IDF)".into())
+        }
+        // Over plain HTTP the peer is proven by the security scheme's proof, not a certificate.
+        Some(_) => return check_rest(row),
+        None => {}
+    }
     if row.pin.is_none() && row.anchors.is_none() && row.fingerprint.is_none() {
         return Err(
             "no way to trust it: give a pin, anchors or a fingerprint (nothing accepts every certificate)"
                 .into(),
         );
     }
+    check_rest(row)
+}
+
+/// The pin, fingerprint and network of a row, when given, must parse.
+fn check_rest(row: &InventoryRow) -> Result<(), String> {
     if let Some(pin) = &row.pin {
         pin.parse::<trust::Pin>()
             .map_err(|e| format!("pin {pin:?}: {e}"))?;
@@ -541,6 +593,14 @@ struct CsvRow {
     label: Option<String>,
     #[serde(default)]
     api_profile: Option<String>,
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    esp_transport: Option<String>,
+    #[serde(default)]
+    esp_username: Option<String>,
+    #[serde(default)]
+    esp_password_file: Option<String>,
 }
 
 impl CsvRow {
@@ -558,6 +618,10 @@ impl CsvRow {
             network_passphrase_file: some(self.network_passphrase_file).map(PathBuf::from),
             label: some(self.label).map(PathBuf::from),
             api_profile: some(self.api_profile).map(PathBuf::from),
+            protocol: some(self.protocol),
+            esp_transport: some(self.esp_transport),
+            esp_username: some(self.esp_username),
+            esp_password_file: some(self.esp_password_file).map(PathBuf::from),
             label_pop: None,
         }
     }

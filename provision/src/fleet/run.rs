@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 use protocol::AccessoryAddress;
 
 use crate::error::Error;
-use crate::event::Observer;
+use crate::esp::{EspProof, EspTransport};
 use crate::fleet::event::FleetEvent;
 use crate::fleet::inventory::{Inventory, InventoryError, InventoryRow};
 use crate::fleet::radio::{provision_over, Radio, Radios};
 use crate::fleet::report::{AccessoryResult, Disposition, Report};
+use crate::fleet::speaks::Speaks;
 use crate::ledger::{AttemptOutcome, Ledger};
 use crate::outcome::Failure;
 use crate::profile::{LoadedProfile, ProfileLoadError};
@@ -76,8 +77,8 @@ struct Job {
     softap: Option<String>,
     /// Whether the row gave the address (else, after a join, the SoftAP's router).
     address_given: bool,
-    /// The API the accessory speaks.
-    api: Arc<LoadedProfile>,
+    /// How the accessory is spoken to.
+    speaks: Speaks,
 }
 
 /// Provisions every accessory of `inventory`, emitting [`FleetEvent`]s; stops starting new ones when
@@ -134,7 +135,7 @@ pub async fn run(
                     .into(),
             ));
         }
-        let request = prepared.request(row, &options).map_err(row_error)?;
+        let mut request = prepared.request(row, &options).map_err(row_error)?;
         let api = prepared
             .profile(row)
             .map_err(|source| InventoryError::Profile {
@@ -143,6 +144,22 @@ pub async fn run(
                 device_id: row.device_id.clone(),
                 source: Box::new(source),
             })?;
+        let speaks = match row.protocol.as_deref() {
+            Some("esp") => {
+                let (speaks, tofu_off) = prepared.esp(row).map_err(row_error)?;
+                request.trust.tofu = tofu_off;
+                if let Some(a) = &row.address {
+                    // No port given: the transport's (80 for protocomm over HTTP).
+                    if a.parse::<AccessoryAddress>().is_ok()
+                        && AccessoryAddress::parse_with_port(a).is_err()
+                    {
+                        request.accessory.port = speaks.default_port();
+                    }
+                }
+                speaks
+            }
+            _ => Speaks::Api(api),
+        };
         if !options.force {
             let done = succeeded_before(&options.ledger, &row.device_id).map_err(|source| {
                 InventoryError::Ledger {
@@ -160,7 +177,7 @@ pub async fn run(
             request,
             softap: row.softap_ssid.clone(),
             address_given: row.address.is_some(),
-            api,
+            speaks,
         };
         match job.softap {
             Some(_) => softap_queue.push_back(job),
@@ -316,7 +333,7 @@ async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
                     ssid,
                     job.address_given,
                     job.request,
-                    &job.api,
+                    job.speaks,
                 )
                 .await;
                 match joined {
@@ -332,14 +349,7 @@ async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
                     }),
                 }
             }
-            _ => crate::flow::run_profiled(
-                job.request,
-                &job.api,
-                &Observer::none(),
-                std::future::pending(),
-            )
-            .await
-            .map_err(Ended::from),
+            _ => job.speaks.run(job.request).await.map_err(Ended::from),
         };
         if let Some(ledger) = ledger {
             if let Err(e) = ledger.release(&device_id) {
@@ -531,6 +541,32 @@ impl Prepared {
             ledger: Some(Arc::clone(&options.ledger)),
             first_use: FirstUse::Refuse,
         })
+    }
+
+    /// An `esp` row's transport and proof (the SRP password file read here), and `false` for
+    /// the request's trust on first use, which ESP-IDF is not offered.
+    fn esp(&mut self, row: &InventoryRow) -> Result<(Speaks, bool), String> {
+        let transport = match row.esp_transport.as_deref() {
+            Some("https") => EspTransport::Https,
+            _ => EspTransport::Http,
+        };
+        let proof = match (&row.esp_password_file, &row.label_pop, &row.pop_file) {
+            (Some(file), _, _) => EspProof::Srp {
+                username: row
+                    .esp_username
+                    .clone()
+                    .unwrap_or_else(|| "wifiprov".to_owned()),
+                password: Secret::from_file(file, "SRP password").map_err(|e| e.to_string())?,
+            },
+            (None, Some(code), _) => EspProof::Pop(code.clone()),
+            (None, None, Some(file)) => EspProof::Pop(
+                Secret::from_file(file, "proof-of-possession code").map_err(|e| e.to_string())?,
+            ),
+            (None, None, None) => {
+                return Err("an esp row needs pop_file, label or esp_password_file".into())
+            }
+        };
+        Ok((Speaks::Esp(transport, proof), false))
     }
 
     /// The row's network, or the run's; the passphrase file read once per file.
