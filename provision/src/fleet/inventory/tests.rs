@@ -233,3 +233,37 @@ fn an_empty_inventory_and_an_unknown_extension_are_refused() {
         Some(InventoryFormat::Csv)
     );
 }
+
+#[test]
+fn an_esp_row_needs_no_certificate_over_http_but_its_proof_and_a_known_protocol() {
+    let header =
+        "device_id,address,protocol,esp_transport,fingerprint,pop_file,api_profile,esp_username\n";
+    let ok = parse(
+        &format!("{header}E-1,127.0.0.1,esp,,,e1.pop,,\nE-2,127.0.0.1,esp,http,,e2.pop,,\n"),
+        InventoryFormat::Csv,
+    )
+    .unwrap();
+    assert_eq!(ok.rows[0].1.protocol.as_deref(), Some("esp"));
+    assert_eq!(
+        ok.rows[0].1.pop_file.as_deref(),
+        Some(Path::new("/inv/e1.pop"))
+    );
+    for (row, words) in [
+        ("E-1,127.0.0.1,esb,,,e1.pop,,", "protocol \"esb\""),
+        ("E-1,127.0.0.1,esp,,,,,", "needs its proof"),
+        ("E-1,127.0.0.1,esp,ftp,,e1.pop,,", "esp_transport \"ftp\""),
+        ("E-1,127.0.0.1,esp,,,e1.pop,p.toml,", "API profile"),
+        (
+            "E-1,127.0.0.1,esp,https,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,e1.pop,,",
+            "needs a pin or anchors",
+        ),
+        (
+            "E-1,127.0.0.1,,,sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,,,admin",
+            "protocol = esp rows",
+        ),
+    ] {
+        let e = parse(&format!("{header}{row}\n"), InventoryFormat::Csv).unwrap_err();
+        assert!(e.to_string().contains(words), "{row}: {e}");
+        assert_eq!(e.code(), crate::diagnosis::codes::INPUT_INVENTORY);
+    }
+}
