@@ -786,6 +786,7 @@ async fn softap_rows_are_joined_one_at_a_time_per_radio_over_two_radios_while_ad
         }),
         ledger: Arc::clone(&ledger),
         lease: provision::fleet::default_lease(deadline),
+        api_profile: None,
         radios: provision::fleet::Radios {
             radios: vec![radio("radio-1"), radio("radio-2")],
             join_timeout: Duration::from_secs(5),
@@ -976,6 +977,7 @@ async fn four_namespace_softap_rows_over_two_sim_radios_are_each_joined_provisio
         }),
         ledger: Arc::new(Ledger::open(dir.path().join("ledger.sqlite3")).unwrap()),
         lease: provision::fleet::default_lease(deadline),
+        api_profile: None,
         radios: provision::fleet::Radios {
             radios: vec![radio("radio-1"), radio("radio-2")],
             join_timeout: Duration::from_secs(20),

@@ -71,6 +71,9 @@ mod provision_hostile;
 // `accessory provision fleet` on 100 simulated accessories: good and faulty ones, each with the
 // right outcome, one attempt each; interrupted at a random point and resumed: each provisioned once.
 mod provision_fleet;
+// `provision fleet` rows naming a label (units minted by `certs mint`, served by `sim --minted`)
+// or an API profile (the shipped ones): provisioned; a contradicting or wrong label refused.
+mod provision_fleet_rows;
 // The ledger survives kill -9 mid-write (integrity_check, no committed record lost).
 mod provision_ledger;
 // The ledger of several stations on SQLite and PostgreSQL: migrations, claims and leases, shared keys.

@@ -95,17 +95,27 @@ pub fn read(arg: &str) -> Result<Label, LabelReadError> {
     if arg != "-" && !path.exists() && looks_like_payload(arg) {
         return Err(LabelReadError::OnCommandLine);
     }
-    let shown = PathBuf::from(arg);
+    read_shown(path, &PathBuf::from(arg))
+}
+
+/// Reads the label in the file `path` (a fleet inventory's `label` column): the payload as text,
+/// or an image of its QR code, as [`read`] does for a file.
+pub fn read_file(path: &Path) -> Result<Label, LabelReadError> {
+    read_shown(path, path)
+}
+
+/// Reads `path`, naming it `shown` in errors (`-` for standard input).
+fn read_shown(path: &Path, shown: &Path) -> Result<Label, LabelReadError> {
     let bytes = read_secret_file(path, "label", MAX_LABEL_FILE).map_err(|e| {
         LabelReadError::Unreadable {
-            path: shown.clone(),
+            path: shown.to_owned(),
             reason: match e.problem {
                 Problem::NotFound => "no such file".to_owned(),
                 other => other.describe("label"),
             },
         }
     })?;
-    parse_bytes(&bytes, &shown)
+    parse_bytes(&bytes, shown)
 }
 
 /// A label from a file's bytes: an image (PNG or JPEG, by its magic number) is searched for QR

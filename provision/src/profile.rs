@@ -55,7 +55,7 @@ pub enum ProfileLoadError {
 
 impl ProfileLoadError {
     /// The stable code: `profile.*` for the contents, `input.*` for the file.
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> &'static str {
         match self {
             ProfileLoadError::Read(e) => e.code(),
             ProfileLoadError::Invalid(e) => e.code,

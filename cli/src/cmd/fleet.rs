@@ -97,6 +97,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "wifi")]
     pub softap_passphrase_file: Option<PathBuf>,
 
+    /// The API profile (docs/api-profiles.md) every row that names none (`api_profile`) speaks,
+    /// instead of our `/v1` API. Loaded once for the run.
+    #[arg(long, value_name = "FILE")]
+    pub api_profile: Option<PathBuf>,
+
     /// The ledger file [default: $XDG_DATA_HOME/accessory/ledger.sqlite3].
     #[arg(long, value_name = "PATH", env = "ACCESSORY_LEDGER")]
     pub ledger: Option<PathBuf>,
@@ -123,6 +128,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
     let deadline = Duration::from_secs(args.deadline);
     let lease = lease(args.lease, deadline)?;
     let radios = radios(&args)?;
+    let api_profile = match &args.api_profile {
+        Some(path) => Some(Arc::new(
+            provision::LoadedProfile::load(path).or_else(failed)?,
+        )),
+        None => None,
+    };
     // An attempt a killed station left `in_progress` is called interrupted once its lease is over.
     let ledger = Arc::new(
         Ledger::open_or_default(args.ledger.clone())
@@ -137,6 +148,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitStatus> {
         ledger,
         lease,
         radios,
+        api_profile,
     };
     let progress = Arc::new(Progress::new(args.events, inventory.rows.len()));
     let sink = Arc::clone(&progress);

@@ -5,9 +5,15 @@
 //! exactly the manifest `accessory sim fleet` writes: `{anchors, profile, accessories: [{id, addr,
 //! pin, anchors}]}`). The format is chosen by the file's extension. Unknown columns are refused,
 //! so a typo (`fingreprint`) is an error rather than a silently weaker policy. Relative paths
-//! (anchors, PoP files) are read from the inventory's directory, as a manifest next to its anchors
-//! expects. Every error names the file and the line (CSV, and JSON and TOML syntax) or the row
-//! number and device id (a row that parses but cannot be used).
+//! (anchors, PoP files, labels, API profiles) are read from the inventory's directory, as a
+//! manifest next to its anchors expects. Every error names the file and the line (CSV, and JSON and
+//! TOML syntax) or the row number and device id (a row that parses but cannot be used).
+//!
+//! A row may name the unit's label (`label.txt`, or `label.png` and its QR code), read when the
+//! inventory is: it fills the device id, the SoftAP SSID (of a row without an address), the key
+//! (the fingerprint, and the pin when no anchors are given) and the proof-of-possession code, as
+//! `provision --label` does. A row field that says something else than its label is refused,
+//! naming the field, before anything is contacted.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -17,15 +23,18 @@ use serde::{Deserialize, Serialize};
 
 use protocol::AccessoryAddress;
 
+use crate::request::ExpectedKey;
+use crate::secret::Secret;
+
 /// One accessory of the inventory. Field names are the CSV columns and the JSON/TOML keys;
 /// `id` and `addr` (the names `sim fleet`'s manifest uses) are accepted for `device_id` and
 /// `address`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryRow {
-    /// The device id on the label; the certificate must name it. Required: it is the key the
-    /// ledger resumes by.
-    #[serde(alias = "id")]
+    /// The device id on the label; the certificate must name it. Required (given, or read from
+    /// the row's `label`): it is the key the ledger resumes by.
+    #[serde(alias = "id", default)]
     pub device_id: String,
     /// Where the accessory listens, `HOST[:PORT]` (port 443 unless given). At least one of
     /// `address` and `softap_ssid`; with both, the SoftAP is joined and the address used on it
@@ -54,6 +63,34 @@ pub struct InventoryRow {
     /// A file holding that network's passphrase, when not the run's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_passphrase_file: Option<PathBuf>,
+    /// The unit's label (`label.txt`, or an image of its QR code, as `certs mint` writes them):
+    /// fills `device_id`, `softap_ssid` (when there is no `address`), `fingerprint`, `pin` (when
+    /// there are no `anchors`) and the PoP code; a field that contradicts it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<PathBuf>,
+    /// An API profile (docs/api-profiles.md) the accessory speaks, when not the run's
+    /// (`--api-profile`, else our `/v1` API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_profile: Option<PathBuf>,
+    /// How the accessory is provisioned: `api` (an HTTPS API: `/v1` or an API profile; the
+    /// default) or `esp` (ESP-IDF's protocomm, `provision --protocol esp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// An `esp` row's transport: `http` (the default; port 80 unless the address names one) or
+    /// `https` (the certificate checked by the row's pin or anchors first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esp_transport: Option<String>,
+    /// An `esp` row's security 2 SRP username (default `wifiprov`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esp_username: Option<String>,
+    /// An `esp` row's security 2 SRP password file; without it, security 1 with the row's PoP
+    /// code (`pop_file` or `label`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esp_password_file: Option<PathBuf>,
+    /// The proof-of-possession code read from `label` (not a column: filled when the inventory
+    /// is read; used instead of `pop_file`, which must then hold the same code).
+    #[serde(skip)]
+    pub label_pop: Option<Secret>,
 }
 
 /// Where a row came from, for errors and reports: the CSV line, or the row's position.
@@ -146,6 +183,30 @@ pub enum InventoryError {
         /// What is wrong, in words.
         message: String,
     },
+    /// A row's label cannot be read; its `label.*` code is kept.
+    #[error("{}: {place} ({device_id}): {source}", file.display())]
+    Label {
+        /// The inventory file.
+        file: PathBuf,
+        /// The row (and line) in the file.
+        place: RowPlace,
+        /// The accessory's device id, when the row gives one.
+        device_id: String,
+        /// Why the label cannot be read.
+        source: Box<crate::label::LabelReadError>,
+    },
+    /// A row's API profile cannot be used; its `profile.*` or `input.*` code is kept.
+    #[error("{}: {place} ({device_id}): {source}", file.display())]
+    Profile {
+        /// The inventory file.
+        file: PathBuf,
+        /// The row (and line) in the file.
+        place: RowPlace,
+        /// The accessory's device id.
+        device_id: String,
+        /// Why the profile cannot be used.
+        source: Box<crate::ProfileLoadError>,
+    },
     /// No accessories.
     #[error("{}: no accessories", file.display())]
     Empty {
@@ -170,6 +231,8 @@ impl InventoryError {
                 trust::diagnosis::codes::INPUT_NOT_FOUND
             }
             Self::Ledger { source, .. } => source.code(),
+            Self::Label { source, .. } => source.code(),
+            Self::Profile { source, .. } => source.code(),
             _ => crate::diagnosis::codes::INPUT_INVENTORY,
         }
     }
@@ -178,6 +241,8 @@ impl InventoryError {
     pub fn kind(&self) -> trust::ErrorKind {
         match self {
             Self::Ledger { source, .. } => source.kind(),
+            Self::Label { source, .. } => source.kind(),
+            Self::Profile { source, .. } => source.kind(),
             _ => trust::ErrorKind::BadInput,
         }
     }
@@ -218,7 +283,8 @@ impl Inventory {
         Self::parse(&text, format, file)
     }
 
-    /// Parses inventory text; `file` names it in errors and anchors relative paths.
+    /// Parses inventory text; `file` names it in errors and anchors relative paths. The labels
+    /// rows name are read here (and a `pop_file` beside a label, to compare it).
     pub fn parse(text: &str, format: InventoryFormat, file: &Path) -> Result<Self, InventoryError> {
         let syntax = |at: String, message: String| InventoryError::Syntax {
             file: file.to_owned(),
@@ -285,20 +351,13 @@ impl Inventory {
         let mut seen = HashSet::new();
         let mut checked = Vec::with_capacity(rows.len());
         for (place, mut row) in rows {
-            let bad = |message: String| InventoryError::Row {
-                file: file.to_owned(),
-                place,
-                device_id: row.device_id.clone(),
-                message,
-            };
-            check_row(&row).map_err(bad)?;
-            if !seen.insert(row.device_id.to_ascii_lowercase()) {
-                return Err(bad("this device id is listed twice".into()));
-            }
             for path in [
                 &mut row.anchors,
                 &mut row.pop_file,
                 &mut row.network_passphrase_file,
+                &mut row.label,
+                &mut row.api_profile,
+                &mut row.esp_password_file,
             ]
             .into_iter()
             .flatten()
@@ -307,6 +366,28 @@ impl Inventory {
                     *path = base.join(&*path);
                 }
             }
+            let bad = |device_id: &str, message: String| InventoryError::Row {
+                file: file.to_owned(),
+                place,
+                device_id: device_id.to_owned(),
+                message,
+            };
+            match apply_label(&mut row) {
+                Ok(()) => {}
+                Err(LabelProblem::Read(source)) => {
+                    return Err(InventoryError::Label {
+                        file: file.to_owned(),
+                        place,
+                        device_id: row.device_id.clone(),
+                        source: Box::new(source),
+                    })
+                }
+                Err(LabelProblem::Conflict(message)) => return Err(bad(&row.device_id, message)),
+            }
+            check_row(&row).map_err(|m| bad(&row.device_id, m))?;
+            if !seen.insert(row.device_id.to_ascii_lowercase()) {
+                return Err(bad(&row.device_id, "this device id is listed twice".into()));
+            }
             checked.push((place, row));
         }
         Ok(Inventory {
@@ -314,6 +395,82 @@ impl Inventory {
             rows: checked,
         })
     }
+}
+
+/// Why a row's label could not be applied.
+enum LabelProblem {
+    /// The label cannot be read: its own `label.*` code.
+    Read(crate::label::LabelReadError),
+    /// A field of the row says something else than the label (`input.inventory`).
+    Conflict(String),
+}
+
+/// Reads the row's label, if it names one, and fills what the row leaves out from it, as
+/// `provision --label` does: the device id, the SoftAP (for a row without an address), the key as
+/// the fingerprint and, with no anchors, as the pin, and the PoP code. A field the row gives must
+/// say what the label says; neither PoP code is ever put in a message.
+fn apply_label(row: &mut InventoryRow) -> Result<(), LabelProblem> {
+    let Some(path) = row.label.clone() else {
+        return Ok(());
+    };
+    let label = crate::label::read_file(&path).map_err(LabelProblem::Read)?;
+    let conflict = |field: &str, given: &str, labelled: &str| {
+        LabelProblem::Conflict(format!(
+            "{field} {given:?} contradicts its label {}, which says {labelled:?}: drop {field} \
+             (the label fills it), or check that this is this accessory's label",
+            path.display()
+        ))
+    };
+    if row.device_id.trim().is_empty() {
+        row.device_id.clone_from(&label.device_id);
+    } else if !row.device_id.eq_ignore_ascii_case(&label.device_id) {
+        return Err(conflict("device_id", &row.device_id, &label.device_id));
+    }
+    let key = label.key_pin();
+    let pin: trust::Pin = key
+        .parse()
+        .expect("a label's key is a SHA-256, which is a pin");
+    match &row.fingerprint {
+        Some(given) => match given.parse::<ExpectedKey>() {
+            Ok(ExpectedKey::Pin(p)) if p == pin => {}
+            _ => return Err(conflict("fingerprint", given, &key)),
+        },
+        None => row.fingerprint = Some(key.clone()),
+    }
+    match &row.pin {
+        // The pin and the label's key must both hold: another pin could never be met.
+        Some(given) => match given.parse::<trust::Pin>() {
+            Ok(p) if p == pin => {}
+            _ => return Err(conflict("pin", given, &key)),
+        },
+        // No trust mode given: the label's key is the pin (the label is its out-of-band record).
+        None if row.anchors.is_none() => row.pin = Some(key.clone()),
+        None => {}
+    }
+    match &row.softap_ssid {
+        Some(given) if *given != label.ssid => {
+            return Err(conflict("softap_ssid", given, &label.ssid))
+        }
+        Some(_) => {}
+        // A row with an address is reached there; without, over the label's SoftAP.
+        None if row.address.is_none() => row.softap_ssid = Some(label.ssid.clone()),
+        None => {}
+    }
+    if let Some(pop_file) = &row.pop_file {
+        let given = Secret::from_file(pop_file, "proof-of-possession code")
+            .map_err(|e| LabelProblem::Conflict(e.to_string()))?;
+        if given.expose() != label.pop {
+            return Err(LabelProblem::Conflict(format!(
+                "pop_file {} holds another proof-of-possession code than its label {}: drop \
+                 pop_file (the label carries the code), or check that this is this accessory's \
+                 label",
+                pop_file.display(),
+                path.display()
+            )));
+        }
+    }
+    row.label_pop = Some(Secret::new(label.pop.clone()));
+    Ok(())
 }
 
 /// What a row must have: an id, one place to reach it, a way to trust it.
@@ -332,12 +489,48 @@ fn check_row(row: &InventoryRow) -> Result<(), String> {
         protocol::validate_ssid(ssid)
             .map_err(|_| format!("softap_ssid {ssid:?} must be 1 to 32 bytes"))?;
     }
+    let esp = match row.protocol.as_deref() {
+        None | Some("api") => None,
+        Some("esp") => Some(row.esp_transport.as_deref().unwrap_or("http")),
+        Some(other) => return Err(format!("protocol {other:?}: give api or esp")),
+    };
+    if esp.is_none()
+        && (row.esp_transport.is_some()
+            || row.esp_username.is_some()
+            || row.esp_password_file.is_some())
+    {
+        return Err(
+            "esp_transport, esp_username and esp_password_file are for protocol = esp rows".into(),
+        );
+    }
+    match esp {
+        Some(t) if t != "http" && t != "https" => {
+            return Err(format!("esp_transport {t:?}: give http or https"))
+        }
+        Some(_) if row.api_profile.is_some() => {
+            return Err("an API profile describes an HTTPS API; a protocol = esp row has none".into())
+        }
+        Some(_) if row.esp_password_file.is_none() && row.pop_file.is_none() && row.label.is_none() => {
+            return Err("an esp row needs its proof: pop_file or label (security 1), or esp_password_file (security 2)".into())
+        }
+        Some("https") if row.pin.is_none() && row.anchors.is_none() => {
+            return Err("an esp row over https needs a pin or anchors (trust on first use is not offered for ESP-IDF)".into())
+        }
+        // Over plain HTTP the peer is proven by the security scheme's proof, not a certificate.
+        Some(_) => return check_rest(row),
+        None => {}
+    }
     if row.pin.is_none() && row.anchors.is_none() && row.fingerprint.is_none() {
         return Err(
             "no way to trust it: give a pin, anchors or a fingerprint (nothing accepts every certificate)"
                 .into(),
         );
     }
+    check_rest(row)
+}
+
+/// The pin, fingerprint and network of a row, when given, must parse.
+fn check_rest(row: &InventoryRow) -> Result<(), String> {
     if let Some(pin) = &row.pin {
         pin.parse::<trust::Pin>()
             .map_err(|e| format!("pin {pin:?}: {e}"))?;
@@ -378,7 +571,7 @@ fn with_default_anchors(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsvRow {
-    #[serde(alias = "id")]
+    #[serde(alias = "id", default)]
     device_id: String,
     #[serde(alias = "addr", default)]
     address: Option<String>,
@@ -396,6 +589,18 @@ struct CsvRow {
     network_ssid: Option<String>,
     #[serde(default)]
     network_passphrase_file: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    api_profile: Option<String>,
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    esp_transport: Option<String>,
+    #[serde(default)]
+    esp_username: Option<String>,
+    #[serde(default)]
+    esp_password_file: Option<String>,
 }
 
 impl CsvRow {
@@ -411,6 +616,13 @@ impl CsvRow {
             pop_file: some(self.pop_file).map(PathBuf::from),
             network_ssid: some(self.network_ssid),
             network_passphrase_file: some(self.network_passphrase_file).map(PathBuf::from),
+            label: some(self.label).map(PathBuf::from),
+            api_profile: some(self.api_profile).map(PathBuf::from),
+            protocol: some(self.protocol),
+            esp_transport: some(self.esp_transport),
+            esp_username: some(self.esp_username),
+            esp_password_file: some(self.esp_password_file).map(PathBuf::from),
+            label_pop: None,
         }
     }
 }
@@ -436,138 +648,4 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PIN: &str = "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-
-    fn parse(text: &str, format: InventoryFormat) -> Result<Inventory, InventoryError> {
-        Inventory::parse(text, format, Path::new("/inv/fleet.x"))
-    }
-
-    #[test]
-    fn a_csv_inventory_reads_rows_with_their_lines_and_empty_cells_absent() {
-        let text = format!(
-            "device_id,address,pin,anchors,pop_file\n# a comment\nA-1,127.0.0.1:8443,{PIN},,\nA-2,127.0.0.1:8444,,maker.pem,pop/a2.txt\n"
-        );
-        let inv = parse(&text, InventoryFormat::Csv).unwrap();
-        assert_eq!(inv.rows.len(), 2);
-        let (place, row) = &inv.rows[1];
-        assert_eq!(place.row, 2);
-        assert_eq!(place.line, Some(4));
-        assert_eq!(row.anchors.as_deref(), Some(Path::new("/inv/maker.pem")));
-        assert_eq!(row.pop_file.as_deref(), Some(Path::new("/inv/pop/a2.txt")));
-        assert_eq!(inv.rows[0].1.anchors, None);
-    }
-
-    #[test]
-    fn the_manifest_sim_fleet_writes_is_an_inventory() {
-        let text = format!(
-            r#"{{"anchors": "/m/anchors.pem", "profile": "good",
-               "accessories": [{{"id": "SIM-0001", "addr": "127.0.0.1:40001", "pin": "{PIN}", "anchors": "/m/anchors.pem"}}]}}"#
-        );
-        let inv = parse(&text, InventoryFormat::Json).unwrap();
-        assert_eq!(inv.rows[0].1.device_id, "SIM-0001");
-        assert_eq!(inv.rows[0].1.address.as_deref(), Some("127.0.0.1:40001"));
-    }
-
-    #[test]
-    fn a_toml_inventory_takes_its_top_anchors_as_every_rows_default() {
-        let text = "anchors = \"root.pem\"\n[[accessories]]\ndevice_id = \"T-1\"\nsoftap_ssid = \"Acme-1\"\n";
-        let inv = parse(text, InventoryFormat::Toml).unwrap();
-        assert_eq!(
-            inv.rows[0].1.anchors.as_deref(),
-            Some(Path::new("/inv/root.pem"))
-        );
-    }
-
-    #[test]
-    fn a_csv_row_without_trust_is_refused_naming_its_line_and_id() {
-        let text = format!("device_id,address,pin\nA-1,127.0.0.1:1,{PIN}\nA-2,127.0.0.1:2,\n");
-        let e = parse(&text, InventoryFormat::Csv).unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.starts_with("/inv/fleet.x: line 3 (row 2) (A-2): no way to trust it"),
-            "{msg}"
-        );
-        assert_eq!(e.code(), crate::diagnosis::codes::INPUT_INVENTORY);
-    }
-
-    #[test]
-    fn an_unknown_column_is_refused_not_ignored() {
-        let e = parse(
-            "device_id,address,fingreprint\nA,1.2.3.4,ab\n",
-            InventoryFormat::Csv,
-        )
-        .unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.contains("line 2") && msg.contains("fingreprint"),
-            "{msg}"
-        );
-        let e = parse(
-            "[[accessories]]\ndevice_id = \"A\"\naddress = \"1.2.3.4\"\n\nfingreprint = \"ab\"\n",
-            InventoryFormat::Toml,
-        )
-        .unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.contains("line 5") && msg.contains("fingreprint"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn a_json_syntax_error_names_its_line_and_a_bad_row_its_position() {
-        let e = parse("[\n{\"device_id\": \"A\",\n}]", InventoryFormat::Json).unwrap_err();
-        assert!(e.to_string().contains("line 3"), "{e}");
-        let e = parse(
-            "{\"accessories\": [\n{\"device_id\": \"A\",\n \"pinn\": \"x\"}]}",
-            InventoryFormat::Json,
-        )
-        .unwrap_err();
-        assert!(
-            e.to_string().contains("line 3") && e.to_string().contains("pinn"),
-            "{e}"
-        );
-        let text = format!(
-            r#"[{{"device_id": "A", "address": "1.2.3.4", "pin": "{PIN}"}},
-               {{"device_id": "B", "address": "1.2.3.4", "pin": "sha256/short"}}]"#
-        );
-        let e = parse(&text, InventoryFormat::Json).unwrap_err();
-        assert!(
-            e.to_string().starts_with("/inv/fleet.x: row 2 (B): pin"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn a_device_listed_twice_or_with_no_place_is_refused_and_a_softap_may_name_its_address() {
-        let text = format!("device_id,address,pin\nA,1.2.3.4,{PIN}\na,1.2.3.5,{PIN}\n");
-        let e = parse(&text, InventoryFormat::Csv).unwrap_err();
-        assert!(e.to_string().contains("listed twice"), "{e}");
-        let text = format!("device_id,address,softap_ssid,pin\nA,,,{PIN}\n");
-        let e = parse(&text, InventoryFormat::Csv).unwrap_err();
-        assert!(
-            e.to_string().contains("give an address or a softap_ssid"),
-            "{e}"
-        );
-        let text = format!("device_id,address,softap_ssid,pin\nA,1.2.3.4:8443,Acme,{PIN}\n");
-        let inv = parse(&text, InventoryFormat::Csv).unwrap();
-        assert_eq!(inv.rows[0].1.softap_ssid.as_deref(), Some("Acme"));
-        assert_eq!(inv.rows[0].1.address.as_deref(), Some("1.2.3.4:8443"));
-    }
-
-    #[test]
-    fn an_empty_inventory_and_an_unknown_extension_are_refused() {
-        assert!(matches!(
-            parse("device_id,address\n", InventoryFormat::Csv),
-            Err(InventoryError::Empty { .. })
-        ));
-        assert_eq!(InventoryFormat::of(Path::new("x.yaml")), None);
-        assert_eq!(
-            InventoryFormat::of(Path::new("x.CSV")),
-            Some(InventoryFormat::Csv)
-        );
-    }
-}
+mod tests;

@@ -17,6 +17,8 @@ mod report;
 mod radio;
 // The workers.
 mod run;
+// How a row's accessory is spoken to: an HTTPS API or ESP-IDF.
+mod speaks;
 
 pub use event::FleetEvent;
 pub use inventory::{Inventory, InventoryError, InventoryFormat, InventoryRow, RowPlace};

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use protocol::AccessoryAddress;
 
+use crate::fleet::speaks::Speaks;
 use crate::outcome::{Failure, Outcome};
 use crate::request::Request;
 use crate::secret::Secret;
@@ -71,7 +72,7 @@ pub struct Radios {
     pub softap_passphrase: Option<Secret>,
 }
 
-/// Joins `ssid` with `radio`, provisions the accessory there (the row's address if it gave one,
+/// Joins `ssid` with `radio`, provisions the accessory there as `speaks` says (the row's address if it gave one,
 /// else the router the SoftAP's DHCP named, on the accessory API's port; connections bound to
 /// the joined interface), and leaves, restoring the radio's previous connection. A stop asked for
 /// meanwhile does not cut it short: the join is bounded by its timeout and the flow by its
@@ -82,6 +83,7 @@ pub(crate) async fn provision_over(
     ssid: &str,
     address_given: bool,
     mut request: Request,
+    speaks: Speaks,
 ) -> Result<Result<Outcome, Failure>, LifecycleError> {
     let make = Arc::clone(&radio.make);
     let mut plan = JoinPlan::with_backend(move || make(), radios.join_timeout);
@@ -95,10 +97,11 @@ pub(crate) async fn provision_over(
     };
     wifi::joined(plan, std::future::pending(), events, |joined| {
         if !address_given {
-            request.accessory = AccessoryAddress::from_socket_addr(joined.accessory_addr());
+            let at = std::net::SocketAddr::new(joined.accessory_addr().ip(), speaks.default_port());
+            request.accessory = AccessoryAddress::from_socket_addr(at);
         }
         request.bind_device = Some(joined.lease.interface.clone());
-        crate::flow::run(request)
+        speaks.run(request)
     })
     .await
 }

@@ -12,12 +12,15 @@ use std::time::{Duration, Instant};
 use protocol::AccessoryAddress;
 
 use crate::error::Error;
+use crate::esp::{EspProof, EspTransport};
 use crate::fleet::event::FleetEvent;
 use crate::fleet::inventory::{Inventory, InventoryError, InventoryRow};
 use crate::fleet::radio::{provision_over, Radio, Radios};
 use crate::fleet::report::{AccessoryResult, Disposition, Report};
+use crate::fleet::speaks::Speaks;
 use crate::ledger::{AttemptOutcome, Ledger};
 use crate::outcome::Failure;
+use crate::profile::{LoadedProfile, ProfileLoadError};
 use crate::request::{ExpectedKey, FirstUse, Network, Request, TrustInputs};
 use crate::secret::Secret;
 use crate::step::Step;
@@ -43,6 +46,9 @@ pub struct FleetOptions {
     /// The radios that join the SoftAP of rows naming one (none: such rows are refused before
     /// anything is contacted).
     pub radios: Radios,
+    /// The API profile every row that names none (`api_profile`) speaks (`--api-profile`,
+    /// loaded once for the run); `None`: our `/v1` API.
+    pub api_profile: Option<Arc<LoadedProfile>>,
 }
 
 /// What a lease must outlast beyond one accessory's deadline: the attempt's last ledger writes
@@ -71,6 +77,8 @@ struct Job {
     softap: Option<String>,
     /// Whether the row gave the address (else, after a join, the SoftAP's router).
     address_given: bool,
+    /// How the accessory is spoken to.
+    speaks: Speaks,
 }
 
 /// Provisions every accessory of `inventory`, emitting [`FleetEvent`]s; stops starting new ones when
@@ -86,7 +94,15 @@ pub async fn run(
     let t0 = Instant::now();
     let parallel = options.parallel.max(1);
     let mut results: Vec<AccessoryResult> = Vec::with_capacity(inventory.rows.len());
-    let mut prepared = Prepared::default();
+    let mut prepared = Prepared {
+        anchors: HashMap::new(),
+        passphrases: HashMap::new(),
+        profiles: HashMap::new(),
+        api_default: options
+            .api_profile
+            .clone()
+            .unwrap_or_else(|| Arc::new(LoadedProfile::v1())),
+    };
     let mut queue = VecDeque::new();
     let mut softap_queue = VecDeque::new();
     let mut skipped_before = Vec::new();
@@ -119,7 +135,31 @@ pub async fn run(
                     .into(),
             ));
         }
-        let request = prepared.request(row, &options).map_err(row_error)?;
+        let mut request = prepared.request(row, &options).map_err(row_error)?;
+        let api = prepared
+            .profile(row)
+            .map_err(|source| InventoryError::Profile {
+                file: inventory.file.clone(),
+                place: *place,
+                device_id: row.device_id.clone(),
+                source: Box::new(source),
+            })?;
+        let speaks = match row.protocol.as_deref() {
+            Some("esp") => {
+                let (speaks, tofu_off) = prepared.esp(row).map_err(row_error)?;
+                request.trust.tofu = tofu_off;
+                if let Some(a) = &row.address {
+                    // No port given: the transport's (80 for protocomm over HTTP).
+                    if a.parse::<AccessoryAddress>().is_ok()
+                        && AccessoryAddress::parse_with_port(a).is_err()
+                    {
+                        request.accessory.port = speaks.default_port();
+                    }
+                }
+                speaks
+            }
+            _ => Speaks::Api(api),
+        };
         if !options.force {
             let done = succeeded_before(&options.ledger, &row.device_id).map_err(|source| {
                 InventoryError::Ledger {
@@ -137,6 +177,7 @@ pub async fn run(
             request,
             softap: row.softap_ssid.clone(),
             address_given: row.address.is_some(),
+            speaks,
         };
         match job.softap {
             Some(_) => softap_queue.push_back(job),
@@ -286,9 +327,15 @@ async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
         let result = match (&job.softap, &radio) {
             (Some(ssid), Some(radio)) => {
                 let t0 = Instant::now();
-                let joined =
-                    provision_over(radio, &shared.radios, ssid, job.address_given, job.request)
-                        .await;
+                let joined = provision_over(
+                    radio,
+                    &shared.radios,
+                    ssid,
+                    job.address_given,
+                    job.request,
+                    job.speaks,
+                )
+                .await;
                 match joined {
                     Ok(Ok(outcome)) => Ok(outcome),
                     Ok(Err(failure)) => Err(Ended::from(failure)),
@@ -302,7 +349,7 @@ async fn worker(shared: Arc<Shared>, radio: Option<Radio>) {
                     }),
                 }
             }
-            _ => crate::flow::run(job.request).await.map_err(Ended::from),
+            _ => job.speaks.run(job.request).await.map_err(Ended::from),
         };
         if let Some(ledger) = ledger {
             if let Err(e) = ledger.release(&device_id) {
@@ -415,14 +462,29 @@ fn succeeded_before(ledger: &Ledger, device_id: &str) -> Result<Option<i64>, Err
         .map(|a| a.id))
 }
 
-/// What rows share, read once: anchors per file, passphrases per file.
-#[derive(Default)]
+/// What rows share, read once: anchors per file, passphrases per file, API profiles per file.
 struct Prepared {
     anchors: HashMap<PathBuf, trust::Anchors>,
     passphrases: HashMap<PathBuf, Secret>,
+    profiles: HashMap<PathBuf, Arc<LoadedProfile>>,
+    /// The profile of rows that name none: the run's `--api-profile`, else `/v1`.
+    api_default: Arc<LoadedProfile>,
 }
 
 impl Prepared {
+    /// The API profile the row speaks: its `api_profile`, each file loaded once, else the run's.
+    fn profile(&mut self, row: &InventoryRow) -> Result<Arc<LoadedProfile>, ProfileLoadError> {
+        let Some(path) = &row.api_profile else {
+            return Ok(Arc::clone(&self.api_default));
+        };
+        if let Some(loaded) = self.profiles.get(path) {
+            return Ok(Arc::clone(loaded));
+        }
+        let loaded = Arc::new(LoadedProfile::load(path)?);
+        self.profiles.insert(path.clone(), Arc::clone(&loaded));
+        Ok(loaded)
+    }
+
     /// The request for one row; the message says what is wrong with it.
     fn request(&mut self, row: &InventoryRow, options: &FleetOptions) -> Result<Request, String> {
         // A SoftAP row without an address: the SoftAP's router, known after the join.
@@ -453,11 +515,13 @@ impl Prepared {
         // A fingerprint alone is a first use confirmed by it, recorded in the ledger.
         let tofu = pins.is_empty() && anchors.is_none();
         let network = self.network(row, options)?;
-        let pop = match &row.pop_file {
-            Some(path) => Some(
+        let pop = match (&row.label_pop, &row.pop_file) {
+            // The label's code (a pop_file beside it was checked to hold the same).
+            (Some(code), _) => Some(code.clone()),
+            (None, Some(path)) => Some(
                 Secret::from_file(path, "proof-of-possession code").map_err(|e| e.to_string())?,
             ),
-            None => None,
+            (None, None) => None,
         };
         Ok(Request {
             accessory,
@@ -477,6 +541,32 @@ impl Prepared {
             ledger: Some(Arc::clone(&options.ledger)),
             first_use: FirstUse::Refuse,
         })
+    }
+
+    /// An `esp` row's transport and proof (the SRP password file read here), and `false` for
+    /// the request's trust on first use, which ESP-IDF is not offered.
+    fn esp(&mut self, row: &InventoryRow) -> Result<(Speaks, bool), String> {
+        let transport = match row.esp_transport.as_deref() {
+            Some("https") => EspTransport::Https,
+            _ => EspTransport::Http,
+        };
+        let proof = match (&row.esp_password_file, &row.label_pop, &row.pop_file) {
+            (Some(file), _, _) => EspProof::Srp {
+                username: row
+                    .esp_username
+                    .clone()
+                    .unwrap_or_else(|| "wifiprov".to_owned()),
+                password: Secret::from_file(file, "SRP password").map_err(|e| e.to_string())?,
+            },
+            (None, Some(code), _) => EspProof::Pop(code.clone()),
+            (None, None, Some(file)) => EspProof::Pop(
+                Secret::from_file(file, "proof-of-possession code").map_err(|e| e.to_string())?,
+            ),
+            (None, None, None) => {
+                return Err("an esp row needs pop_file, label or esp_password_file".into())
+            }
+        };
+        Ok((Speaks::Esp(transport, proof), false))
     }
 
     /// The row's network, or the run's; the passphrase file read once per file.
