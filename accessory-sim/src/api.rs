@@ -39,7 +39,7 @@ use crate::record::RequestLog;
 pub use input::{parse_network, parse_wait, NetworkBody};
 pub use request::carries_credential;
 pub(crate) use request::handle;
-pub(crate) use routes::{check_pop, store_network};
+pub(crate) use routes::{awaited_status, check_pop, store_network};
 
 /// What the API needs from the accessory; shared by every connection.
 #[derive(Debug)]

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use hyper::header::{HeaderValue, ALLOW, WWW_AUTHENTICATE};
 use hyper::StatusCode;
-use protocol::api::{DeviceInfo, NetworkRequest, State, MAX_WAIT};
+use protocol::api::{DeviceInfo, NetworkRequest, MAX_WAIT};
 use protocol::profile::{ApiProfile, Auth, Polling};
 use serde_json::json;
 
@@ -207,15 +207,7 @@ async fn status(api: &Arc<Api>, p: &ApiProfile, query: Option<&str>) -> Result<A
             }
         }
     }
-    let mut rx = api.device.subscribe();
-    let current = rx.borrow_and_update().clone();
-    if current.state == State::Connecting && !wait.is_zero() {
-        let _ = tokio::time::timeout(wait, rx.changed()).await;
-    }
-    if let Some(delay) = api.slow_status {
-        tokio::time::sleep(delay).await;
-    }
-    let now = api.device.status();
+    let now = api::awaited_status(api, wait).await;
     Ok(api::json_response(
         api,
         StatusCode::OK,

@@ -204,7 +204,17 @@ fn after_apply(api: &Api) {
 }
 
 async fn status(api: &Arc<Api>, query: Option<&str>) -> Result<Answer, ApiError> {
-    let wait = parse_wait(query)?;
+    let now = awaited_status(api, parse_wait(query)?).await;
+    Ok(json_response(
+        api,
+        StatusCode::OK,
+        &serde_json::to_value(now).unwrap_or_default(),
+    ))
+}
+
+/// The device's status, after waiting up to `wait` for a change while it is connecting (a long
+/// poll), then the `slow-status` fault's delay: what every API's status route answers.
+pub(crate) async fn awaited_status(api: &Api, wait: std::time::Duration) -> wire::Status {
     let mut rx = api.device.subscribe();
     let current = rx.borrow_and_update().clone();
     if current.state == State::Connecting && !wait.is_zero() {
@@ -213,10 +223,5 @@ async fn status(api: &Arc<Api>, query: Option<&str>) -> Result<Answer, ApiError>
     if let Some(delay) = api.slow_status {
         tokio::time::sleep(delay).await;
     }
-    let now = api.device.status();
-    Ok(json_response(
-        api,
-        StatusCode::OK,
-        &serde_json::to_value(now).unwrap_or_default(),
-    ))
+    api.device.status()
 }
