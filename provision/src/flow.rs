@@ -103,17 +103,7 @@ pub async fn run_profiled(
 ) -> Result<Outcome, Failure> {
     let t0 = Instant::now();
     let deadline = t0 + request.deadline;
-    let mut run = Run {
-        observer,
-        api,
-        request: &request,
-        step: Step::Prepare,
-        round_trips: RoundTrips::default(),
-        device_id: request.device_id.clone(),
-        key: None,
-        credentials_sent: false,
-        reconnects: 0,
-    };
+    let mut run = Run::new(&request, api, observer);
     let address = request.accessory.authority();
 
     let attempt = match &request.ledger {
@@ -230,17 +220,8 @@ pub async fn run_profiled(
 /// first.
 pub async fn networks(request: &Request, api: &LoadedProfile) -> Result<NetworkList, Failure> {
     let t0 = Instant::now();
-    let mut run = Run {
-        observer: &Observer::none(),
-        api,
-        request,
-        step: Step::Prepare,
-        round_trips: RoundTrips::default(),
-        device_id: request.device_id.clone(),
-        key: None,
-        credentials_sent: false,
-        reconnects: 0,
-    };
+    let none = Observer::none();
+    let mut run = Run::new(request, api, &none);
     match tokio::time::timeout(request.deadline, run.networks(t0 + request.deadline)).await {
         Ok(Ok(list)) => Ok(list),
         Ok(Err(e)) => Err(run.failure(e, t0, None)),
@@ -279,7 +260,22 @@ struct Run<'a> {
     reconnects: u32,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A run that has not started: nothing learned, nothing sent.
+    fn new(request: &'a Request, api: &'a LoadedProfile, observer: &'a Observer) -> Self {
+        Run {
+            observer,
+            api,
+            request,
+            step: Step::Prepare,
+            round_trips: RoundTrips::default(),
+            device_id: request.device_id.clone(),
+            key: None,
+            credentials_sent: false,
+            reconnects: 0,
+        }
+    }
+
     fn failure(&self, error: Error, t0: Instant, attempt: Option<i64>) -> Failure {
         let step = match &error {
             Error::Connect { .. } | Error::BindDevice { .. } | Error::Resolve { .. } => {
