@@ -54,12 +54,13 @@ fn fetch_lints_what_the_accessory_presents_against_apples_rules() {
 
 #[test]
 fn fetch_from_a_closed_port_exits_5_with_the_network_diagnosis() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    // 127.0.0.3: no other test listens there, so a port freed on it stays closed.
+    let port = std::net::TcpListener::bind("127.0.0.3:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let out = run(&["trust", "fetch", &format!("127.0.0.1:{port}")]);
+    let out = run(&["trust", "fetch", &format!("127.0.0.3:{port}")]);
     assert_status(&out, 5);
     assert!(String::from_utf8_lossy(&out.stderr).contains("[net.refused]"));
 }

@@ -91,13 +91,14 @@ async fn probe_with_an_unknown_profile_is_a_usage_error_naming_the_known_ones() 
 
 #[tokio::test]
 async fn probe_of_a_port_nobody_listens_on_is_unreachable() {
-    // Bind and drop: the port was free a moment ago and nothing listens on it now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    // Bind and drop: the port was free a moment ago and nothing listens on it now (on
+    // 127.0.0.3, where no other test's server can be given the same port).
+    let port = std::net::TcpListener::bind("127.0.0.3:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let out = accessory_probe(vec![format!("127.0.0.1:{port}")]).await;
+    let out = accessory_probe(vec![format!("127.0.0.3:{port}")]).await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("[net.refused]"),

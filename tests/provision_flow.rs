@@ -370,7 +370,9 @@ async fn an_accessory_that_demands_a_client_certificate_is_provisioned_with_one_
 
 #[tokio::test]
 async fn an_unreachable_accessory_is_retried_then_reported_as_refused() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    // A port freed on 127.0.0.3, which no other test listens on: on 127.0.0.1 a simulator started
+    // by a test running in parallel could be given the same port and answer.
+    let port = std::net::TcpListener::bind("127.0.0.3:0")
         .unwrap()
         .local_addr()
         .unwrap();
